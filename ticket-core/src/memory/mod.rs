@@ -1,0 +1,1 @@
+//! `MemoryStore`: a complete in-memory implementation of every store trait.

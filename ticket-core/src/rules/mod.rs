@@ -1,0 +1,11 @@
+//! Automation rules as data (Zendesk triggers, RT scrips): when a trigger fires and the
+//! condition holds, the actions run. Rules are ordered, each fires at most once per
+//! change, and [`preview`] dry-runs one without side effects. Routing and escalation are
+//! rules; the defaults ship as rules an admin can read and edit ([`default_rules`]).
+
+mod condition;
+mod engine;
+mod model;
+
+pub use engine::{default_rules, preview, run_rules, Effect, RuleContext, RulePreview, RuleRun};
+pub use model::{Action, Condition, Rule, Trigger};

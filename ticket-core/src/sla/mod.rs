@@ -1,0 +1,11 @@
+//! Service levels: business calendars, SLA policies, and the SLA state of a ticket as a
+//! pure function of (policy, calendar, workflow, the ticket's event history, now), so it
+//! can be recomputed whenever a policy or calendar changes.
+
+mod calendar;
+mod evaluate;
+mod policy;
+
+pub use calendar::{BusinessCalendar, WeekHours, WorkInterval};
+pub use evaluate::{evaluate, SlaStatus, TargetState, TargetStatus};
+pub use policy::{select_policy, SlaCondition, SlaPolicy, SlaTargets};
