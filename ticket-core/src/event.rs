@@ -184,6 +184,24 @@ impl EventKind {
     }
 }
 
+/// Whether a requester (a customer) may see an event of their own ticket: everything but
+/// internal notes, rule firings, escalations, SLA bookkeeping and notifications sent
+/// elsewhere. The one rule for history reads and realtime feeds alike.
+#[must_use]
+pub fn visible_to_requester(kind: &EventKind) -> bool {
+    match kind {
+        EventKind::Commented { visibility, .. } => *visibility == Visibility::Public,
+        EventKind::RuleFired { .. }
+        | EventKind::Escalated { .. }
+        | EventKind::SlaWarning { .. }
+        | EventKind::SlaBreached { .. }
+        | EventKind::Notified { .. }
+        | EventKind::Distributed { .. }
+        | EventKind::TeamChanged { .. } => false,
+        _ => true,
+    }
+}
+
 /// One entry of a ticket's history.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TicketEvent {

@@ -11,6 +11,7 @@
 
 pub mod account;
 pub mod clock;
+pub mod desk;
 pub mod error;
 pub mod event;
 pub mod id;
@@ -29,4 +30,7 @@ pub mod text;
 pub mod ticket;
 pub mod workflow;
 
+pub use account::{Actor, Role};
+pub use desk::{HelpDesk, HelpDeskConfig};
 pub use error::{Error, Result};
+pub use id::TenantId;

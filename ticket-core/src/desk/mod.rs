@@ -1,0 +1,253 @@
+//! [`HelpDesk`]: the application service. One method per use case; each takes the acting
+//! [`Actor`], checks the RBAC [`Policy`], validates, and calls the ports. Writes that
+//! belong together go to the store in one atomic [`TicketChange`].
+
+mod accounts;
+mod admin;
+mod background;
+mod change;
+mod config_admin;
+mod tickets;
+
+pub use accounts::{RegisterInput, Session, UserPatch};
+pub use admin::{FaqInput, TeamInput, TeamPatch};
+pub use background::{RelayReport, SweepReport};
+pub use config_admin::{CalendarInput, RuleInput, SlaPolicyInput};
+pub use tickets::AssignInput;
+
+use crate::account::{Actor, HashCost, PasswordHasher};
+use crate::clock::{Clock, SystemClock};
+use crate::error::{Error, Result};
+use crate::notify::RetryPolicy;
+use crate::ports::{Classifier, EventBus, FaqMatcher, Notifier, Store, TicketChange};
+use crate::rbac::{Permission, Policy};
+use crate::workflow::Workflow;
+use chrono::Duration;
+use std::sync::Arc;
+
+/// How long one-time tokens live.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TokenTtl {
+    /// E-mail verification links.
+    pub verify_email: Duration,
+    /// Password reset links.
+    pub reset_password: Duration,
+    /// Refresh tokens of a login session (each rotation starts a new one).
+    pub refresh: Duration,
+}
+
+impl Default for TokenTtl {
+    fn default() -> Self {
+        Self { verify_email: Duration::hours(48), reset_password: Duration::hours(1), refresh: Duration::days(30) }
+    }
+}
+
+/// The configuration of a [`HelpDesk`]. Every field has a sensible default.
+#[derive(Debug, Clone)]
+pub struct HelpDeskConfig {
+    /// Statuses and transitions.
+    pub workflow: Workflow,
+    /// Role → permissions.
+    pub policy: Policy,
+    /// How long classification may take before the ticket is stored with defaults.
+    pub classify_timeout: std::time::Duration,
+    /// Outbox retries and dead-lettering.
+    pub retry: RetryPolicy,
+    /// One-time token lifetimes.
+    pub token_ttl: TokenTtl,
+    /// argon2id cost.
+    pub hash_cost: HashCost,
+    /// A FAQ answer is posted when its score reaches this (0.0–1.0).
+    pub faq_min_score: f32,
+    /// Whether a ticket answered by a FAQ entry is resolved at once (the requester can
+    /// reopen it).
+    pub faq_auto_resolve: bool,
+    /// Whether anyone may register as a customer.
+    pub open_registration: bool,
+    /// Tickets the SLA sweep handles per store round trip.
+    pub sweep_batch: u32,
+}
+
+impl Default for HelpDeskConfig {
+    fn default() -> Self {
+        Self {
+            workflow: Workflow::default_workflow(),
+            policy: Policy::default(),
+            classify_timeout: std::time::Duration::from_secs(5),
+            retry: RetryPolicy::default(),
+            token_ttl: TokenTtl::default(),
+            hash_cost: HashCost::default(),
+            faq_min_score: 0.6,
+            faq_auto_resolve: false,
+            open_registration: true,
+            sweep_batch: 200,
+        }
+    }
+}
+
+/// The help desk: every use case of the engine, over the ports.
+///
+/// Cheap to clone (everything inside is shared).
+#[derive(Clone)]
+pub struct HelpDesk {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    store: Arc<dyn Store>,
+    bus: Option<Arc<dyn EventBus>>,
+    classifier: Option<Arc<dyn Classifier>>,
+    faq: Option<Arc<dyn FaqMatcher>>,
+    notifier: Option<Arc<dyn Notifier>>,
+    clock: Arc<dyn Clock>,
+    hasher: PasswordHasher,
+    config: HelpDeskConfig,
+}
+
+impl std::fmt::Debug for HelpDesk {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HelpDesk").field("config", &self.inner.config).finish_non_exhaustive()
+    }
+}
+
+/// Builds a [`HelpDesk`]: a store is required, every other port is optional.
+pub struct HelpDeskBuilder {
+    store: Arc<dyn Store>,
+    bus: Option<Arc<dyn EventBus>>,
+    classifier: Option<Arc<dyn Classifier>>,
+    faq: Option<Arc<dyn FaqMatcher>>,
+    notifier: Option<Arc<dyn Notifier>>,
+    clock: Arc<dyn Clock>,
+    config: HelpDeskConfig,
+}
+
+impl HelpDeskBuilder {
+    /// Publishes stored events here for realtime subscribers.
+    #[must_use]
+    pub fn event_bus(mut self, bus: Arc<dyn EventBus>) -> Self {
+        self.bus = Some(bus);
+        self
+    }
+
+    /// Classifies new tickets (bounded by `classify_timeout`).
+    #[must_use]
+    pub fn classifier(mut self, classifier: Arc<dyn Classifier>) -> Self {
+        self.classifier = Some(classifier);
+        self
+    }
+
+    /// Proposes FAQ answers to new tickets.
+    #[must_use]
+    pub fn faq_matcher(mut self, matcher: Arc<dyn FaqMatcher>) -> Self {
+        self.faq = Some(matcher);
+        self
+    }
+
+    /// Delivers the outbox (without one, deliveries wait in the outbox).
+    #[must_use]
+    pub fn notifier(mut self, notifier: Arc<dyn Notifier>) -> Self {
+        self.notifier = Some(notifier);
+        self
+    }
+
+    /// The clock (default: the system clock).
+    #[must_use]
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// The configuration (default: [`HelpDeskConfig::default`]).
+    #[must_use]
+    pub fn config(mut self, config: HelpDeskConfig) -> Self {
+        self.config = config;
+        self
+    }
+
+    /// Builds the desk.
+    ///
+    /// # Errors
+    /// [`Error::Invalid`] when the hashing cost is refused by argon2.
+    pub fn build(self) -> Result<HelpDesk> {
+        let hasher = PasswordHasher::new(self.config.hash_cost)?;
+        Ok(HelpDesk {
+            inner: Arc::new(Inner {
+                store: self.store,
+                bus: self.bus,
+                classifier: self.classifier,
+                faq: self.faq,
+                notifier: self.notifier,
+                clock: self.clock,
+                hasher,
+                config: self.config,
+            }),
+        })
+    }
+}
+
+impl HelpDesk {
+    /// Starts building a desk over `store`.
+    pub fn builder(store: Arc<dyn Store>) -> HelpDeskBuilder {
+        HelpDeskBuilder {
+            store,
+            bus: None,
+            classifier: None,
+            faq: None,
+            notifier: None,
+            clock: Arc::new(SystemClock),
+            config: HelpDeskConfig::default(),
+        }
+    }
+
+    /// The configuration.
+    #[must_use]
+    pub fn config(&self) -> &HelpDeskConfig {
+        &self.inner.config
+    }
+
+    /// The store (for readiness checks and host-specific queries).
+    #[must_use]
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.inner.store
+    }
+
+    /// The event bus, if any.
+    #[must_use]
+    pub fn event_bus(&self) -> Option<&Arc<dyn EventBus>> {
+        self.inner.bus.as_ref()
+    }
+
+    /// Now, from the clock port.
+    #[must_use]
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.inner.clock.now()
+    }
+
+    fn require(&self, actor: &Actor, perm: Permission) -> Result<()> {
+        self.inner.config.policy.require(actor, perm)
+    }
+
+    fn allows(&self, actor: &Actor, perm: Permission) -> bool {
+        self.require(actor, perm).is_ok()
+    }
+
+    /// Stores a change atomically, then publishes its events (best-effort: the history
+    /// is the durable record).
+    async fn commit(&self, change: TicketChange) -> Result<crate::ticket::Ticket> {
+        self.inner.store.save(&change).await?;
+        self.publish(&change.events).await;
+        Ok(change.ticket)
+    }
+
+    async fn publish(&self, events: &[crate::event::TicketEvent]) {
+        if let (Some(bus), false) = (&self.inner.bus, events.is_empty()) {
+            // A bus outage must not fail a stored change; subscribers can re-read history.
+            let _ = bus.publish(events).await;
+        }
+    }
+}
+
+/// `Forbidden` for a user acting outside what they may see or do.
+fn forbidden(what: &str) -> Error {
+    Error::Forbidden(what.to_string())
+}
