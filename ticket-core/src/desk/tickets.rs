@@ -243,6 +243,7 @@ impl HelpDesk {
             if let Some(s) = solved {
                 d.ticket.status = s.name.clone();
                 d.ticket.status_category = s.category;
+                d.record(None);
             }
         }
     }
