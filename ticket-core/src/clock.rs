@@ -15,7 +15,7 @@ pub struct SystemClock;
 
 impl Clock for SystemClock {
     fn now(&self) -> DateTime<Utc> {
-        Utc::now()
+        DateTime::<Utc>::from(std::time::SystemTime::now())
     }
 }
 
