@@ -30,8 +30,9 @@
 //!
 //! # Thresholds
 //!
-//! With `target` and `warn = target × warn_at_percent / 100` (whole seconds), a cycle has
-//! its `warning` once `elapsed >= warn` and is `breached` once `elapsed >= target`.
+//! With `target` and `warn = target × warn_at_percent / 100` (whole seconds; the
+//! percentage capped at 100), a cycle has its `warning` once `elapsed >= warn` and is
+//! `breached` once `elapsed >= target`.
 //! Met and cancelled cycles are judged at the instant they ended (met late ⇒ breached).
 //! A running cycle that last resumed at `r` with `e` counted before has
 //! `due_at = calendar.add(r, target − e)` and `warn_at = calendar.add(r, warn − e)`

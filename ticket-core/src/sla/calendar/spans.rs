@@ -20,7 +20,9 @@ enum Edge {
 }
 
 impl BusinessCalendar {
-    /// The working spans within `[from, until)`, clipped to it, in order and disjoint.
+    /// The working spans within `[from, until)`, clipped to it, in order and disjoint
+    /// (time an unsorted, unvalidated day would list out of order is dropped, never
+    /// counted twice).
     ///
     /// Lazy: it walks local dates from the one before `from` (whose intervals may reach
     /// past a local midnight made ambiguous by DST) to the one of `until`.
