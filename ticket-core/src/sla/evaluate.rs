@@ -1,11 +1,65 @@
 //! The SLA state of a ticket, computed from its history.
+//!
+//! [`evaluate`] replays the ticket's events (oldest first, ignoring those after `now`)
+//! and is pure: the same policy, calendar, workflow, history and `now` always give the
+//! same [`SlaStatus`].
+//!
+//! # The clock
+//!
+//! The ticket's status comes from `Created { status }` and then each
+//! `StatusChanged { to }`; [`Workflow::clock_of`] says what the SLA clock does there
+//! ([`SlaClock`](crate::workflow::SlaClock) `Run`, `Pause` or `Stop`). Business time
+//! (per the [`BusinessCalendar`]) counts for an open target only while the clock runs.
+//!
+//! # Targets
+//!
+//! - **First response** (cycle 0) starts at `Created` and is met by the first public
+//!   staff comment. Entering a `Stop` status before that cancels it for good.
+//! - **Next response** (cycles 1, 2, …): a public requester comment starts a cycle when
+//!   no response is awaited — the first response is met or cancelled (or the policy has
+//!   none) and no next-response cycle is open — and the ticket is not in a `Stop` status.
+//!   Further requester comments while a cycle is open do not restart it. The next public
+//!   staff comment meets it; entering a `Stop` status cancels it.
+//! - **Resolution** (cycle 0) starts at `Created` and is met when the ticket enters a
+//!   `Stop` status. Leaving `Stop` (a reopen) clears `met_at` and carries on from the
+//!   business time counted so far.
+//!
+//! Internal notes and system comments never start or meet anything. A target appears in
+//! [`SlaStatus::targets`] once its first cycle has started; for next response only the
+//! latest cycle is there, earlier ones are in [`SlaStatus::earlier_cycles`].
+//!
+//! # Thresholds
+//!
+//! With `target` and `warn = target × warn_at_percent / 100` (whole seconds; the
+//! percentage capped at 100), a cycle has its `warning` once `elapsed >= warn` and is
+//! `breached` once `elapsed >= target`.
+//! Met and cancelled cycles are judged at the instant they ended (met late ⇒ breached).
+//! A running cycle that last resumed at `r` with `e` counted before has
+//! `due_at = calendar.add(r, target − e)` and `warn_at = calendar.add(r, warn − e)`
+//! (`r` when already passed), stable whatever `now` is while it keeps running; other
+//! cycles have neither.
+//!
+//! # Recording
+//!
+//! `SlaWarning { target, cycle }` and `SlaBreached { target, cycle }` in the history mark
+//! a threshold as recorded. [`SlaStatus::due_events`] lists what to record now: the
+//! warning and breach of a running cycle, and the breach (never the warning) of any other
+//! cycle, each only when not yet recorded. Once those events are appended, evaluating
+//! again at the same instant finds nothing due, so each threshold is recorded once.
 
-use crate::event::{SlaTarget, TicketEvent};
+mod cycle;
+mod history;
+#[cfg(test)]
+mod tests;
+
+use crate::event::{EventKind, SlaTarget, TicketEvent};
 use crate::id::SlaPolicyId;
 use crate::sla::{BusinessCalendar, SlaPolicy};
 use crate::ticket::TicketSla;
 use crate::workflow::Workflow;
 use chrono::{DateTime, Utc};
+use cycle::Judge;
+use history::Replay;
 use serde::{Deserialize, Serialize};
 
 /// Where one target stands.
@@ -54,6 +108,54 @@ pub struct TargetStatus {
     pub breach_recorded: bool,
 }
 
+impl TargetStatus {
+    /// Business time is counting.
+    #[must_use]
+    pub fn is_running(&self) -> bool {
+        self.state == TargetState::Running
+    }
+
+    /// A `SlaWarning` should be recorded: running, warning reached, not yet recorded.
+    #[must_use]
+    pub fn warning_due(&self) -> bool {
+        self.is_running() && self.warning && !self.warning_recorded
+    }
+
+    /// A `SlaBreached` should be recorded: breached (whatever the state), not yet
+    /// recorded.
+    #[must_use]
+    pub fn breach_due(&self) -> bool {
+        self.breached && !self.breach_recorded
+    }
+
+    /// The SLA events to record for this cycle now: the warning, then the breach.
+    #[must_use]
+    pub fn due_events(&self) -> Vec<EventKind> {
+        let (target, cycle) = (self.target, self.cycle);
+        let warning = self
+            .warning_due()
+            .then_some(EventKind::SlaWarning { target, cycle });
+        let breach = self
+            .breach_due()
+            .then_some(EventKind::SlaBreached { target, cycle });
+        warning.into_iter().chain(breach).collect()
+    }
+
+    /// The earliest instant a threshold of this cycle not yet recorded is (or was)
+    /// reached: `warn_at` / `due_at` while running, `at` for an unrecorded breach of a
+    /// cycle that no longer runs.
+    #[must_use]
+    pub fn next_check(&self, at: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        if self.is_running() {
+            let warn = self.warn_at.filter(|_| !self.warning_recorded);
+            let due = self.due_at.filter(|_| !self.breach_recorded);
+            warn.into_iter().chain(due).min()
+        } else {
+            self.breach_due().then_some(at)
+        }
+    }
+}
+
 /// The SLA state of a ticket at an instant.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SlaStatus {
@@ -63,14 +165,47 @@ pub struct SlaStatus {
     pub at: DateTime<Utc>,
     /// Each target of the policy (the latest cycle of next response).
     pub targets: Vec<TargetStatus>,
+    /// The next-response cycles before the latest one, oldest first.
+    #[serde(default)]
+    pub earlier_cycles: Vec<TargetStatus>,
+    /// Some cycle of some target breached (including earlier next-response cycles).
+    #[serde(default)]
+    pub ever_breached: bool,
 }
 
 impl SlaStatus {
+    /// Every cycle of every target, ordered by target then cycle.
+    #[must_use]
+    pub fn cycles(&self) -> Vec<&TargetStatus> {
+        let mut all: Vec<&TargetStatus> = self.targets.iter().chain(&self.earlier_cycles).collect();
+        all.sort_by_key(|t| (t.target, t.cycle));
+        all
+    }
+
+    /// The latest cycle of `target`, if it has started.
+    #[must_use]
+    pub fn target(&self, target: SlaTarget) -> Option<&TargetStatus> {
+        self.targets.iter().find(|t| t.target == target)
+    }
+
     /// The earliest instant a threshold not yet recorded in history is (or was) reached:
-    /// warning or breach of a running target. In the past when the sweep is late.
+    /// warning or breach of a running target, or `at` for an unrecorded breach of a
+    /// target that no longer runs. In the past when the sweep is late; `None` when
+    /// nothing is pending.
     #[must_use]
     pub fn next_check(&self) -> Option<DateTime<Utc>> {
-        todo!("sla helper")
+        self.cycles()
+            .iter()
+            .filter_map(|t| t.next_check(self.at))
+            .min()
+    }
+
+    /// The SLA events that should be recorded now (at `self.at`), by target then cycle,
+    /// a warning before the breach of the same cycle. Appending them to the history makes
+    /// a new evaluation at the same instant find nothing due.
+    #[must_use]
+    pub fn due_events(&self) -> Vec<EventKind> {
+        self.cycles().iter().flat_map(|t| t.due_events()).collect()
     }
 
     /// The SLA events due now (stub until the SLA engine lands).
@@ -82,7 +217,19 @@ impl SlaStatus {
     /// The snapshot kept on the ticket for stores to index and count.
     #[must_use]
     pub fn snapshot(&self) -> TicketSla {
-        todo!("sla helper")
+        let due = |target| self.target(target).and_then(|t| t.due_at);
+        TicketSla {
+            policy_id: self.policy_id,
+            first_response_due: due(SlaTarget::FirstResponse),
+            next_response_due: due(SlaTarget::NextResponse),
+            resolution_due: due(SlaTarget::Resolution),
+            next_check: self.next_check(),
+            at_risk: self
+                .targets
+                .iter()
+                .any(|t| t.is_running() && t.warning && !t.breached),
+            breached: self.ever_breached,
+        }
     }
 }
 
@@ -96,6 +243,36 @@ pub fn evaluate(
     events: &[TicketEvent],
     now: DateTime<Utc>,
 ) -> SlaStatus {
-    let _ = (policy, calendar, workflow, events, now);
-    todo!("sla helper")
+    let mut replay = Replay::new(calendar, workflow, policy.targets);
+    for event in events.iter().filter(|e| e.at <= now) {
+        replay.apply(event);
+    }
+    let judge = Judge {
+        calendar,
+        now,
+        warn_at_percent: policy.warn_at_percent,
+        warned: &replay.warned,
+        breached: &replay.breached,
+    };
+    let mut next = replay
+        .next_responses
+        .iter()
+        .map(|c| c.status(&judge))
+        .collect::<Vec<_>>();
+    let latest_next = next.pop();
+    let targets: Vec<TargetStatus> = replay
+        .first_response
+        .iter()
+        .map(|c| c.status(&judge))
+        .chain(latest_next)
+        .chain(replay.resolution.iter().map(|c| c.status(&judge)))
+        .collect();
+    let ever_breached = targets.iter().chain(&next).any(|t| t.breached);
+    SlaStatus {
+        policy_id: policy.id,
+        at: now,
+        targets,
+        earlier_cycles: next,
+        ever_breached,
+    }
 }

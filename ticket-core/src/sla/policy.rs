@@ -77,3 +77,140 @@ pub fn select_policy<'a>(policies: &'a [SlaPolicy], ticket: &Ticket) -> Option<&
         .filter(|p| p.enabled && p.condition.matches(ticket))
         .min_by_key(|p| (p.position, p.id))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::text::{CustomFields, Description, Status, Tags, Title};
+    use crate::workflow::StatusCategory;
+
+    fn ticket(
+        priority: Priority,
+        category: &'static str,
+        team: Option<TeamId>,
+        tags: &[&str],
+    ) -> Ticket {
+        let at = DateTime::UNIX_EPOCH;
+        Ticket {
+            id: crate::id::TicketId::new(),
+            tenant: TenantId::DEFAULT,
+            title: Title::parse("printer on fire").unwrap(),
+            description: Description::parse("").unwrap(),
+            status: Status::known("new"),
+            status_category: StatusCategory::New,
+            priority,
+            category: Category::known(category),
+            tags: Tags::parse(tags).unwrap(),
+            custom_fields: CustomFields::default(),
+            requester: crate::id::UserId::new(),
+            assignee: None,
+            team,
+            classification: None,
+            sla: None,
+            version: 1,
+            created_at: at,
+            updated_at: at,
+            assigned_at: None,
+            first_response_at: None,
+            resolved_at: None,
+            closed_at: None,
+        }
+    }
+
+    fn policy(position: i32, condition: SlaCondition) -> SlaPolicy {
+        SlaPolicy {
+            id: SlaPolicyId::new(),
+            tenant: TenantId::DEFAULT,
+            name: Name::parse("p").unwrap(),
+            position,
+            enabled: true,
+            condition,
+            targets: SlaTargets::default(),
+            calendar_id: None,
+            warn_at_percent: 80,
+            updated_at: DateTime::UNIX_EPOCH,
+        }
+    }
+
+    fn tag(t: &str) -> Tag {
+        Tag::parse(t).unwrap()
+    }
+
+    #[test]
+    fn an_empty_condition_covers_every_ticket() {
+        let t = ticket(Priority::Low, "general", None, &[]);
+        assert!(SlaCondition::default().matches(&t));
+    }
+
+    #[test]
+    fn every_non_empty_list_must_match_any_of_its_values() {
+        let team = TeamId::new();
+        let c = SlaCondition {
+            priorities: vec![Priority::High, Priority::Critical],
+            categories: vec![Category::known("billing")],
+            teams: vec![team],
+            tags: vec![tag("vip"), tag("outage")],
+        };
+        assert!(c.matches(&ticket(
+            Priority::High,
+            "billing",
+            Some(team),
+            &["outage", "other"]
+        )));
+        assert!(
+            !c.matches(&ticket(Priority::Low, "billing", Some(team), &["vip"])),
+            "priority"
+        );
+        assert!(
+            !c.matches(&ticket(Priority::High, "technical", Some(team), &["vip"])),
+            "category"
+        );
+        assert!(
+            !c.matches(&ticket(Priority::High, "billing", None, &["vip"])),
+            "no team"
+        );
+        assert!(
+            !c.matches(&ticket(
+                Priority::High,
+                "billing",
+                Some(TeamId::new()),
+                &["vip"]
+            )),
+            "other team"
+        );
+        assert!(
+            !c.matches(&ticket(Priority::High, "billing", Some(team), &["other"])),
+            "tags"
+        );
+    }
+
+    #[test]
+    fn select_policy_takes_the_first_enabled_match_by_position_then_id() {
+        let critical = SlaCondition {
+            priorities: vec![Priority::Critical],
+            ..SlaCondition::default()
+        };
+        let mut disabled = policy(0, SlaCondition::default());
+        disabled.enabled = false;
+        let first_catch_all = policy(5, SlaCondition::default());
+        let second_catch_all = policy(5, SlaCondition::default());
+        let urgent = policy(1, critical);
+        let policies = [
+            second_catch_all.clone(),
+            disabled,
+            urgent.clone(),
+            first_catch_all.clone(),
+        ];
+        let (low, crit) = (
+            ticket(Priority::Low, "general", None, &[]),
+            ticket(Priority::Critical, "general", None, &[]),
+        );
+        assert_eq!(
+            select_policy(&policies, &crit).map(|p| p.id),
+            Some(urgent.id)
+        );
+        let expected = first_catch_all.id.min(second_catch_all.id);
+        assert_eq!(select_policy(&policies, &low).map(|p| p.id), Some(expected));
+        assert!(select_policy(&policies[1..3], &low).is_none());
+    }
+}
