@@ -208,12 +208,6 @@ impl SlaStatus {
         self.cycles().iter().flat_map(|t| t.due_events()).collect()
     }
 
-    /// The SLA events due now (stub until the SLA engine lands).
-    #[must_use]
-    pub fn due_events(&self) -> Vec<crate::event::EventKind> {
-        todo!("sla helper")
-    }
-
     /// The snapshot kept on the ticket for stores to index and count.
     #[must_use]
     pub fn snapshot(&self) -> TicketSla {
