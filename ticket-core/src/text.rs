@@ -206,6 +206,13 @@ impl Tag {
     }
 }
 
+impl Name {
+    /// A name known to be valid at compile time (a short single-line literal).
+    pub(crate) fn known(s: &'static str) -> Self {
+        Self(s.to_string())
+    }
+}
+
 impl Category {
     /// Billing, payments, refunds.
     pub const BILLING: &'static str = "billing";

@@ -286,9 +286,6 @@ impl BusinessCalendar {
 }
 
 /// The name of the always-open calendar.
-#[allow(clippy::expect_used)]
 fn always_open_name() -> Name {
-    // Invariant: a short single-line literal is always a valid `Name` (1–100 characters,
-    // no control characters); `Name` has no infallible constructor to use instead.
-    Name::parse(BusinessCalendar::ALWAYS_OPEN_NAME).expect("a valid literal name")
+    Name::known(BusinessCalendar::ALWAYS_OPEN_NAME)
 }
