@@ -4,7 +4,9 @@
 use crate::error::{Error, Result};
 use crate::id::{TeamId, TenantId, TokenId, UserId};
 use crate::text::{DisplayName, Email, Secret, Tags, Username};
-use argon2::password_hash::{PasswordHash as PhcHash, PasswordHasher as _, PasswordVerifier as _, SaltString};
+use argon2::password_hash::{
+    PasswordHash as PhcHash, PasswordHasher as _, PasswordVerifier as _, SaltString,
+};
 use argon2::{Algorithm, Argon2, Params, Version};
 use base64::Engine as _;
 use chrono::{DateTime, Utc};
@@ -78,7 +80,12 @@ pub struct AgentProfile {
 
 impl Default for AgentProfile {
     fn default() -> Self {
-        Self { skills: Tags::empty(), teams: Vec::new(), availability: Availability::Offline, capacity: 10 }
+        Self {
+            skills: Tags::empty(),
+            teams: Vec::new(),
+            availability: Availability::Offline,
+            capacity: 10,
+        }
     }
 }
 
@@ -133,7 +140,10 @@ impl Actor {
     /// reads the role from the store.
     #[must_use]
     pub fn user(tenant: TenantId, id: UserId, role: Role) -> Self {
-        Self { tenant, user: Some((id, role)) }
+        Self {
+            tenant,
+            user: Some((id, role)),
+        }
     }
 
     /// The system itself: all permissions, recorded as no user in the history.
@@ -219,26 +229,47 @@ impl Password {
     ///
     /// # Errors
     /// [`Error::Invalid`] on `field`.
-    pub fn parse(field: &str, raw: &str, email: Option<&Email>, username: Option<&Username>) -> Result<Self> {
+    pub fn parse(
+        field: &str,
+        raw: &str,
+        email: Option<&Email>,
+        username: Option<&Username>,
+    ) -> Result<Self> {
         let len = raw.chars().count();
         if len < Self::MIN {
-            return Err(Error::invalid(field, format!("must be at least {} characters", Self::MIN)));
+            return Err(Error::invalid(
+                field,
+                format!("must be at least {} characters", Self::MIN),
+            ));
         }
         if len > Self::MAX {
-            return Err(Error::invalid(field, format!("must be at most {} characters", Self::MAX)));
+            return Err(Error::invalid(
+                field,
+                format!("must be at most {} characters", Self::MAX),
+            ));
         }
         if raw.chars().any(char::is_control) {
             return Err(Error::invalid(field, "must not contain control characters"));
         }
         let distinct: std::collections::BTreeSet<char> = raw.chars().collect();
         if distinct.len() < 5 {
-            return Err(Error::invalid(field, "is too simple: use at least 5 different characters"));
+            return Err(Error::invalid(
+                field,
+                "is too simple: use at least 5 different characters",
+            ));
         }
         let lower = raw.to_lowercase();
         let local = email.map(|e| e.as_str().split('@').next().unwrap_or_default().to_string());
-        for part in local.iter().map(String::as_str).chain(username.map(Username::as_str)) {
+        for part in local
+            .iter()
+            .map(String::as_str)
+            .chain(username.map(Username::as_str))
+        {
             if part.len() >= 3 && lower.contains(part) {
-                return Err(Error::invalid(field, "must not contain your username or e-mail address"));
+                return Err(Error::invalid(
+                    field,
+                    "must not contain your username or e-mail address",
+                ));
             }
         }
         Ok(Self(Secret::new(raw)))
@@ -270,9 +301,17 @@ pub struct HashCost {
 
 impl HashCost {
     /// OWASP's recommended argon2id cost (19 MiB, 2 iterations, 1 lane).
-    pub const RECOMMENDED: HashCost = HashCost { memory_kib: 19 * 1024, iterations: 2, parallelism: 1 };
+    pub const RECOMMENDED: HashCost = HashCost {
+        memory_kib: 19 * 1024,
+        iterations: 2,
+        parallelism: 1,
+    };
     /// A cheap cost for tests only.
-    pub const TESTING: HashCost = HashCost { memory_kib: 64, iterations: 1, parallelism: 1 };
+    pub const TESTING: HashCost = HashCost {
+        memory_kib: 64,
+        iterations: 1,
+        parallelism: 1,
+    };
 }
 
 impl Default for HashCost {
@@ -304,7 +343,10 @@ impl PasswordHasher {
         let params = Params::new(cost.memory_kib, cost.iterations, cost.parallelism, None)
             .map_err(|e| Error::invalid("hash_cost", e.to_string()))?;
         let argon = Argon2::new(Algorithm::Argon2id, Version::V0x13, params);
-        let mut me = Self { argon, dummy: String::new() };
+        let mut me = Self {
+            argon,
+            dummy: String::new(),
+        };
         me.dummy = me.hash_str("dummy password for timing equality")?.0;
         Ok(me)
     }
@@ -333,7 +375,11 @@ impl PasswordHasher {
     #[must_use]
     pub fn verify(&self, password: &str, hash: Option<&PasswordHash>) -> bool {
         let phc = hash.map_or(self.dummy.as_str(), |h| h.0.as_str());
-        let ok = PhcHash::new(phc).is_ok_and(|parsed| self.argon.verify_password(password.as_bytes(), &parsed).is_ok());
+        let ok = PhcHash::new(phc).is_ok_and(|parsed| {
+            self.argon
+                .verify_password(password.as_bytes(), &parsed)
+                .is_ok()
+        });
         ok && hash.is_some()
     }
 }
@@ -383,7 +429,9 @@ impl TokenSecret {
     pub fn generate() -> Self {
         let mut bytes = [0u8; 32];
         rand::rngs::OsRng.fill_bytes(&mut bytes);
-        Self(Secret::new(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)))
+        Self(Secret::new(
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes),
+        ))
     }
 
     /// Wraps a secret presented by a client.
@@ -435,10 +483,22 @@ mod tests {
         let user = Username::parse("annie").unwrap();
         assert!(Password::parse("password", "short", None, None).is_err());
         assert!(Password::parse("password", "aaaaaaaaaaaa", None, None).is_err());
-        assert!(Password::parse("password", "my-annie-secret-1", Some(&email), Some(&user)).is_err());
+        assert!(
+            Password::parse("password", "my-annie-secret-1", Some(&email), Some(&user)).is_err()
+        );
         assert!(Password::parse("password", "ann-was-here-2024", Some(&email), None).is_err());
-        assert!(Password::parse("password", "correct horse battery", Some(&email), Some(&user)).is_ok());
-        assert!(!format!("{:?}", Password::parse("p", "correct horse battery", None, None).unwrap()).contains("horse"));
+        assert!(Password::parse(
+            "password",
+            "correct horse battery",
+            Some(&email),
+            Some(&user)
+        )
+        .is_ok());
+        assert!(!format!(
+            "{:?}",
+            Password::parse("p", "correct horse battery", None, None).unwrap()
+        )
+        .contains("horse"));
     }
 
     #[test]
@@ -463,7 +523,13 @@ mod tests {
 
     #[test]
     fn roles_serialise_to_wire_names() {
-        assert_eq!(serde_json::to_string(&Role::SuperAdmin).unwrap(), "\"superadmin\"");
-        assert_eq!(serde_json::from_str::<Role>("\"agent\"").unwrap(), Role::Agent);
+        assert_eq!(
+            serde_json::to_string(&Role::SuperAdmin).unwrap(),
+            "\"superadmin\""
+        );
+        assert_eq!(
+            serde_json::from_str::<Role>("\"agent\"").unwrap(),
+            Role::Agent
+        );
     }
 }

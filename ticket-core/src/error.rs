@@ -177,7 +177,8 @@ impl Validator {
                 None
             }
             Err(other) => {
-                self.errors.push(FieldError::new("input", other.to_string()));
+                self.errors
+                    .push(FieldError::new("input", other.to_string()));
                 None
             }
         }

@@ -204,7 +204,12 @@ pub struct RetryPolicy {
 
 impl Default for RetryPolicy {
     fn default() -> Self {
-        Self { max_attempts: 8, base_delay_secs: 10, max_delay_secs: 3600, lease_secs: 60 }
+        Self {
+            max_attempts: 8,
+            base_delay_secs: 10,
+            max_delay_secs: 3600,
+            lease_secs: 60,
+        }
     }
 }
 
@@ -234,7 +239,12 @@ mod tests {
 
     #[test]
     fn backoff_grows_exponentially_and_caps() {
-        let p = RetryPolicy { max_attempts: 5, base_delay_secs: 10, max_delay_secs: 100, lease_secs: 30 };
+        let p = RetryPolicy {
+            max_attempts: 5,
+            base_delay_secs: 10,
+            max_delay_secs: 100,
+            lease_secs: 30,
+        };
         assert_eq!(p.delay(1, 1.0), Duration::seconds(10));
         assert_eq!(p.delay(2, 1.0), Duration::seconds(20));
         assert_eq!(p.delay(3, 1.0), Duration::seconds(40));

@@ -10,7 +10,10 @@ use crate::account::{OneTimeToken, TokenPurpose, TokenUse, User};
 #[allow(unused_imports)] // `Error` is named by the `# Errors` doc links
 use crate::error::{Error, Result};
 use crate::event::TicketEvent;
-use crate::id::{CalendarId, DeliveryId, FaqId, NotificationId, RuleId, SlaPolicyId, TeamId, TenantId, TicketId, TokenId, UserId};
+use crate::id::{
+    CalendarId, DeliveryId, FaqId, NotificationId, RuleId, SlaPolicyId, TeamId, TenantId, TicketId,
+    TokenId, UserId,
+};
 use crate::notify::{DeliveryStatus, Notification, OutboxEntry};
 use crate::query::{Page, Stats, StatsQuery, TicketQuery, UserQuery};
 use crate::routing::AgentLoad;
@@ -85,14 +88,25 @@ pub trait TicketStore: Send + Sync {
     ///
     /// # Errors
     /// [`Error::NotFound`] when absent; [`Error::Store`].
-    async fn delete_ticket(&self, tenant: TenantId, id: TicketId, event: &TicketEvent, outbox: &[OutboxEntry]) -> Result<()>;
+    async fn delete_ticket(
+        &self,
+        tenant: TenantId,
+        id: TicketId,
+        event: &TicketEvent,
+        outbox: &[OutboxEntry],
+    ) -> Result<()>;
 
     /// The comments of a ticket, oldest first; internal notes only with
     /// `include_internal`.
     ///
     /// # Errors
     /// [`Error::Store`] (an unknown ticket has no comments).
-    async fn list_comments(&self, tenant: TenantId, ticket: TicketId, include_internal: bool) -> Result<Vec<Comment>>;
+    async fn list_comments(
+        &self,
+        tenant: TenantId,
+        ticket: TicketId,
+        include_internal: bool,
+    ) -> Result<Vec<Comment>>;
 
     /// The history of a ticket, oldest first (by time, then id); kept after deletion.
     ///
@@ -310,19 +324,36 @@ pub trait TokenStore: Send + Sync {
     ///
     /// # Errors
     /// [`Error::Store`].
-    async fn consume_token(&self, tenant: TenantId, purpose: TokenPurpose, hash: &str, now: DateTime<Utc>) -> Result<TokenUse>;
+    async fn consume_token(
+        &self,
+        tenant: TenantId,
+        purpose: TokenPurpose,
+        hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<TokenUse>;
 
     /// Marks every unused token of a refresh family used (revoked); returns how many.
     ///
     /// # Errors
     /// [`Error::Store`].
-    async fn revoke_family(&self, tenant: TenantId, family: TokenId, now: DateTime<Utc>) -> Result<u64>;
+    async fn revoke_family(
+        &self,
+        tenant: TenantId,
+        family: TokenId,
+        now: DateTime<Utc>,
+    ) -> Result<u64>;
 
     /// Marks every unused token of a user (of `purpose`, or all) used; returns how many.
     ///
     /// # Errors
     /// [`Error::Store`].
-    async fn revoke_user_tokens(&self, tenant: TenantId, user: UserId, purpose: Option<TokenPurpose>, now: DateTime<Utc>) -> Result<u64>;
+    async fn revoke_user_tokens(
+        &self,
+        tenant: TenantId,
+        user: UserId,
+        purpose: Option<TokenPurpose>,
+        now: DateTime<Utc>,
+    ) -> Result<u64>;
 }
 
 /// In-app notifications.
@@ -338,20 +369,38 @@ pub trait NotificationStore: Send + Sync {
     ///
     /// # Errors
     /// [`Error::Invalid`] (`cursor`); [`Error::Store`].
-    async fn list_notifications(&self, tenant: TenantId, user: UserId, unread_only: bool, limit: u32, cursor: Option<&str>) -> Result<Page<Notification>>;
+    async fn list_notifications(
+        &self,
+        tenant: TenantId,
+        user: UserId,
+        unread_only: bool,
+        limit: u32,
+        cursor: Option<&str>,
+    ) -> Result<Page<Notification>>;
 
     /// Marks one of the user's notifications read (idempotent: reading it again keeps the
     /// first time).
     ///
     /// # Errors
     /// [`Error::NotFound`] when it is not the user's; [`Error::Store`].
-    async fn mark_read(&self, tenant: TenantId, user: UserId, id: NotificationId, now: DateTime<Utc>) -> Result<()>;
+    async fn mark_read(
+        &self,
+        tenant: TenantId,
+        user: UserId,
+        id: NotificationId,
+        now: DateTime<Utc>,
+    ) -> Result<()>;
 
     /// Marks every unread notification of the user read; returns how many.
     ///
     /// # Errors
     /// [`Error::Store`].
-    async fn mark_all_read(&self, tenant: TenantId, user: UserId, now: DateTime<Utc>) -> Result<u64>;
+    async fn mark_all_read(
+        &self,
+        tenant: TenantId,
+        user: UserId,
+        now: DateTime<Utc>,
+    ) -> Result<u64>;
 
     /// How many unread notifications the user has.
     ///
@@ -376,7 +425,12 @@ pub trait Outbox: Send + Sync {
     ///
     /// # Errors
     /// [`Error::Store`].
-    async fn claim(&self, now: DateTime<Utc>, lease: chrono::Duration, limit: u32) -> Result<Vec<OutboxEntry>>;
+    async fn claim(
+        &self,
+        now: DateTime<Utc>,
+        lease: chrono::Duration,
+        limit: u32,
+    ) -> Result<Vec<OutboxEntry>>;
 
     /// Marks a claimed entry delivered. Ignored (returns `false`) when `claim` no longer
     /// holds it.
@@ -391,7 +445,13 @@ pub trait Outbox: Send + Sync {
     ///
     /// # Errors
     /// [`Error::Store`].
-    async fn fail(&self, id: DeliveryId, claim: Uuid, error: &str, retry_at: Option<DateTime<Utc>>) -> Result<bool>;
+    async fn fail(
+        &self,
+        id: DeliveryId,
+        claim: Uuid,
+        error: &str,
+        retry_at: Option<DateTime<Utc>>,
+    ) -> Result<bool>;
 
     /// One delivery.
     ///
@@ -403,20 +463,51 @@ pub trait Outbox: Send + Sync {
     ///
     /// # Errors
     /// [`Error::Invalid`] (`cursor`); [`Error::Store`].
-    async fn list_deliveries(&self, tenant: TenantId, status: Option<DeliveryStatus>, limit: u32, cursor: Option<&str>) -> Result<Page<OutboxEntry>>;
+    async fn list_deliveries(
+        &self,
+        tenant: TenantId,
+        status: Option<DeliveryStatus>,
+        limit: u32,
+        cursor: Option<&str>,
+    ) -> Result<Page<OutboxEntry>>;
 
     /// Puts a `Dead` entry back to `Pending` at `now` with its attempts reset.
     ///
     /// # Errors
     /// [`Error::NotFound`]; [`Error::Conflict`] (`State`) when it is not dead;
     /// [`Error::Store`].
-    async fn retry_delivery(&self, tenant: TenantId, id: DeliveryId, now: DateTime<Utc>) -> Result<OutboxEntry>;
+    async fn retry_delivery(
+        &self,
+        tenant: TenantId,
+        id: DeliveryId,
+        now: DateTime<Utc>,
+    ) -> Result<OutboxEntry>;
 }
 
 /// Every store trait in one value, so an adapter is one `Arc<dyn Store>`.
-pub trait Store: TicketStore + UserStore + TeamStore + ConfigStore + FaqStore + TokenStore + NotificationStore + Outbox {}
+pub trait Store:
+    TicketStore
+    + UserStore
+    + TeamStore
+    + ConfigStore
+    + FaqStore
+    + TokenStore
+    + NotificationStore
+    + Outbox
+{
+}
 
-impl<T> Store for T where T: TicketStore + UserStore + TeamStore + ConfigStore + FaqStore + TokenStore + NotificationStore + Outbox {}
+impl<T> Store for T where
+    T: TicketStore
+        + UserStore
+        + TeamStore
+        + ConfigStore
+        + FaqStore
+        + TokenStore
+        + NotificationStore
+        + Outbox
+{
+}
 
 /// A stream of ticket events.
 pub type EventStream = BoxStream<'static, TicketEvent>;

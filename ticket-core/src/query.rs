@@ -24,7 +24,10 @@ pub fn check_limit(limit: Option<u32>) -> Result<u32> {
     match limit {
         None => Ok(DEFAULT_LIMIT),
         Some(l) if (1..=MAX_LIMIT).contains(&l) => Ok(l),
-        Some(_) => Err(Error::invalid("limit", format!("must be between 1 and {MAX_LIMIT}"))),
+        Some(_) => Err(Error::invalid(
+            "limit",
+            format!("must be between 1 and {MAX_LIMIT}"),
+        )),
     }
 }
 
@@ -40,7 +43,10 @@ pub struct Page<T> {
 impl<T> Page<T> {
     /// Transforms the items, keeping the cursor.
     pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
-        Page { items: self.items.into_iter().map(f).collect(), next_cursor: self.next_cursor }
+        Page {
+            items: self.items.into_iter().map(f).collect(),
+            next_cursor: self.next_cursor,
+        }
     }
 }
 
@@ -78,9 +84,22 @@ impl TicketCursor {
     /// The cursor after `t` in `sort` order.
     #[must_use]
     pub fn after(t: &crate::ticket::Ticket, sort: TicketSort) -> Self {
-        let at = if sort == TicketSort::UpdatedDesc { t.updated_at } else { t.created_at };
-        let rank = if sort == TicketSort::PriorityDesc { t.priority.rank() } else { 0 };
-        Self { sort, at, rank, id: t.id }
+        let at = if sort == TicketSort::UpdatedDesc {
+            t.updated_at
+        } else {
+            t.created_at
+        };
+        let rank = if sort == TicketSort::PriorityDesc {
+            t.priority.rank()
+        } else {
+            0
+        };
+        Self {
+            sort,
+            at,
+            rank,
+            id: t.id,
+        }
     }
 
     /// The opaque string form.
@@ -96,7 +115,9 @@ impl TicketCursor {
     /// [`Error::Invalid`] on `cursor` when it is malformed or belongs to another sort.
     pub fn decode(s: &str, sort: TicketSort) -> Result<Self> {
         let bad = || Error::invalid("cursor", "is not a cursor of this list");
-        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(s).map_err(|_| bad())?;
+        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(s)
+            .map_err(|_| bad())?;
         let c: Self = serde_json::from_slice(&bytes).map_err(|_| bad())?;
         if c.sort == sort {
             Ok(c)
@@ -202,7 +223,8 @@ impl TicketQuery {
     pub fn matches(&self, t: &crate::ticket::Ticket) -> bool {
         let any = |list: &[_], v| list.is_empty() || list.contains(v);
         any(&self.statuses, &t.status)
-            && (self.status_categories.is_empty() || self.status_categories.contains(&t.status_category))
+            && (self.status_categories.is_empty()
+                || self.status_categories.contains(&t.status_category))
             && (self.priorities.is_empty() || self.priorities.contains(&t.priority))
             && (self.categories.is_empty() || self.categories.contains(&t.category))
             && self.tags.iter().all(|tag| t.tags.contains(tag))
@@ -217,8 +239,10 @@ impl TicketQuery {
             && self.created_before.is_none_or(|b| t.created_at < b)
             && self.text.as_deref().is_none_or(|q| {
                 let words = search_words(q);
-                let hay: std::collections::HashSet<String> =
-                    search_words(t.title.as_str()).into_iter().chain(search_words(t.description.as_str())).collect();
+                let hay: std::collections::HashSet<String> = search_words(t.title.as_str())
+                    .into_iter()
+                    .chain(search_words(t.description.as_str()))
+                    .collect();
                 words.iter().all(|w| hay.contains(w))
             })
     }

@@ -89,13 +89,18 @@ impl Policy {
     /// A policy that grants nothing.
     #[must_use]
     pub fn empty() -> Self {
-        Self { grants: BTreeMap::new() }
+        Self {
+            grants: BTreeMap::new(),
+        }
     }
 
     /// Grants `perms` to `role`.
     #[must_use]
     pub fn grant(mut self, role: Role, perms: &[Permission]) -> Self {
-        self.grants.entry(role).or_default().extend(perms.iter().copied());
+        self.grants
+            .entry(role)
+            .or_default()
+            .extend(perms.iter().copied());
         self
     }
 
@@ -124,7 +129,10 @@ impl Policy {
         match actor.role() {
             None => Ok(()),
             Some(role) if self.allows(role, perm) => Ok(()),
-            Some(role) => Err(Error::Forbidden(format!("{} may not {perm:?}", role.as_str()))),
+            Some(role) => Err(Error::Forbidden(format!(
+                "{} may not {perm:?}",
+                role.as_str()
+            ))),
         }
     }
 }
@@ -189,9 +197,14 @@ mod tests {
     fn require_checks_actor() {
         let p = Policy::default();
         let t = TenantId::DEFAULT;
-        assert!(p.require(&Actor::system(t), Permission::AdminsManage).is_ok());
+        assert!(p
+            .require(&Actor::system(t), Permission::AdminsManage)
+            .is_ok());
         let cust = Actor::user(t, UserId::new(), Role::Customer);
-        assert!(matches!(p.require(&cust, Permission::TicketDelete), Err(Error::Forbidden(_))));
+        assert!(matches!(
+            p.require(&cust, Permission::TicketDelete),
+            Err(Error::Forbidden(_))
+        ));
         let p = p.revoke(Role::Customer, &[Permission::TicketCreate]);
         assert!(p.require(&cust, Permission::TicketCreate).is_err());
     }

@@ -53,7 +53,11 @@ impl AgentLoad {
 /// eligible (online, spare capacity, in the ticket's team when it has one). Ties break
 /// deterministically (finally by user id).
 #[must_use]
-pub fn choose_assignee(strategy: AssignStrategy, ticket: &Ticket, agents: &[AgentLoad]) -> Option<UserId> {
+pub fn choose_assignee(
+    strategy: AssignStrategy,
+    ticket: &Ticket,
+    agents: &[AgentLoad],
+) -> Option<UserId> {
     let _ = (strategy, ticket, agents);
     todo!("rules helper")
 }

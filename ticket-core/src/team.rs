@@ -68,7 +68,13 @@ mod tests {
     #[test]
     fn webhook_urls() {
         assert!(super::check_webhook_url("u", "https://hooks.example.com/x?y=1").is_ok());
-        for bad in ["ftp://x", "https://", "https://a b/", "javascript:alert(1)", "http://user@host/"] {
+        for bad in [
+            "ftp://x",
+            "https://",
+            "https://a b/",
+            "javascript:alert(1)",
+            "http://user@host/",
+        ] {
             assert!(super::check_webhook_url("u", bad).is_err(), "{bad}");
         }
     }

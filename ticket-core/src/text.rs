@@ -12,25 +12,45 @@ use std::fmt;
 ///
 /// # Errors
 /// [`Error::Invalid`] naming `field`.
-pub fn clean_text(field: &str, raw: &str, min: usize, max: usize, single_line: bool) -> Result<String> {
+pub fn clean_text(
+    field: &str,
+    raw: &str,
+    min: usize,
+    max: usize,
+    single_line: bool,
+) -> Result<String> {
     let text = raw.replace("\r\n", "\n");
     let text = text.trim();
     if let Some(bad) = text
         .chars()
         .find(|c| c.is_control() && (single_line || !matches!(c, '\n' | '\t')))
     {
-        let what = if bad == '\0' { "NUL".to_string() } else { format!("U+{:04X}", bad as u32) };
-        return Err(Error::invalid(field, format!("must not contain the control character {what}")));
+        let what = if bad == '\0' {
+            "NUL".to_string()
+        } else {
+            format!("U+{:04X}", bad as u32)
+        };
+        return Err(Error::invalid(
+            field,
+            format!("must not contain the control character {what}"),
+        ));
     }
     let len = text.chars().count();
     if len < min {
         return Err(Error::invalid(
             field,
-            if min == 1 { "must not be empty".to_string() } else { format!("must be at least {min} characters") },
+            if min == 1 {
+                "must not be empty".to_string()
+            } else {
+                format!("must be at least {min} characters")
+            },
         ));
     }
     if len > max {
-        return Err(Error::invalid(field, format!("must be at most {max} characters")));
+        return Err(Error::invalid(
+            field,
+            format!("must be at most {max} characters"),
+        ));
     }
     Ok(text.to_string())
 }
@@ -119,9 +139,17 @@ text_type!(
 
 /// Lower-cases and checks a machine name: `[a-z0-9_-]`, starting with a letter or digit.
 fn clean_slug(field: &str, raw: &str, max: usize) -> Result<String> {
-    let s = clean_text(field, raw, 1, max, true)?.to_lowercase().replace(' ', "_");
-    if !s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-') {
-        return Err(Error::invalid(field, "may hold only letters a-z, digits, '_' and '-'"));
+    let s = clean_text(field, raw, 1, max, true)?
+        .to_lowercase()
+        .replace(' ', "_");
+    if !s
+        .chars()
+        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-')
+    {
+        return Err(Error::invalid(
+            field,
+            "may hold only letters a-z, digits, '_' and '-'",
+        ));
     }
     Ok(s)
 }
@@ -306,7 +334,10 @@ impl Tags {
         v.sort();
         v.dedup();
         if v.len() > Self::MAX {
-            return Err(Error::invalid("tags", format!("at most {} tags", Self::MAX)));
+            return Err(Error::invalid(
+                "tags",
+                format!("at most {} tags", Self::MAX),
+            ));
         }
         Ok(Self(v))
     }
@@ -357,7 +388,13 @@ impl Tags {
     /// These tags less `remove`.
     #[must_use]
     pub fn without(&self, remove: &[Tag]) -> Self {
-        Self(self.0.iter().filter(|t| !remove.contains(t)).cloned().collect())
+        Self(
+            self.0
+                .iter()
+                .filter(|t| !remove.contains(t))
+                .cloned()
+                .collect(),
+        )
     }
 }
 
@@ -487,7 +524,10 @@ impl fmt::Display for Secret {
 /// Custom fields of a ticket: string keys (slugs) to JSON values, at most
 /// [`CustomFields::MAX`] entries, each value at most 4 KiB serialised.
 #[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(try_from = "std::collections::BTreeMap<String, serde_json::Value>", into = "std::collections::BTreeMap<String, serde_json::Value>")]
+#[serde(
+    try_from = "std::collections::BTreeMap<String, serde_json::Value>",
+    into = "std::collections::BTreeMap<String, serde_json::Value>"
+)]
 pub struct CustomFields(std::collections::BTreeMap<String, serde_json::Value>);
 
 impl CustomFields {
@@ -502,18 +542,33 @@ impl CustomFields {
     /// [`Error::Invalid`] on `custom_fields` or `custom_fields.<key>`.
     pub fn parse(map: std::collections::BTreeMap<String, serde_json::Value>) -> Result<Self> {
         if map.len() > Self::MAX {
-            return Err(Error::invalid("custom_fields", format!("at most {} fields", Self::MAX)));
+            return Err(Error::invalid(
+                "custom_fields",
+                format!("at most {} fields", Self::MAX),
+            ));
         }
         let mut out = std::collections::BTreeMap::new();
         for (k, v) in map {
-            let key = clean_slug("custom_fields", &k, 64)
-                .map_err(|_| Error::invalid(format!("custom_fields.{k}"), "keys are 1-64 characters of a-z, 0-9, '_' and '-'"))?;
-            let size = serde_json::to_string(&v).map(|s| s.len()).unwrap_or(usize::MAX);
+            let key = clean_slug("custom_fields", &k, 64).map_err(|_| {
+                Error::invalid(
+                    format!("custom_fields.{k}"),
+                    "keys are 1-64 characters of a-z, 0-9, '_' and '-'",
+                )
+            })?;
+            let size = serde_json::to_string(&v)
+                .map(|s| s.len())
+                .unwrap_or(usize::MAX);
             if size > Self::MAX_VALUE_BYTES {
-                return Err(Error::invalid(format!("custom_fields.{key}"), "value is larger than 4 KiB"));
+                return Err(Error::invalid(
+                    format!("custom_fields.{key}"),
+                    "value is larger than 4 KiB",
+                ));
             }
             if contains_control(&v) {
-                return Err(Error::invalid(format!("custom_fields.{key}"), "must not contain control characters"));
+                return Err(Error::invalid(
+                    format!("custom_fields.{key}"),
+                    "must not contain control characters",
+                ));
             }
             out.insert(key, v);
         }
@@ -577,7 +632,10 @@ mod tests {
     fn title_bounds_and_control_characters() {
         assert!(Title::parse("").is_err());
         assert!(Title::parse("   ").is_err());
-        assert_eq!(Title::parse("  Printer on fire ").unwrap().as_str(), "Printer on fire");
+        assert_eq!(
+            Title::parse("  Printer on fire ").unwrap().as_str(),
+            "Printer on fire"
+        );
         assert!(Title::parse("a".repeat(200)).is_ok());
         assert!(Title::parse("a".repeat(201)).is_err());
         assert!(Title::parse("nul\0byte").is_err());
@@ -604,7 +662,10 @@ mod tests {
 
     #[test]
     fn email_is_normalised() {
-        assert_eq!(Email::parse(" Ann@Example.COM ").unwrap().as_str(), "ann@example.com");
+        assert_eq!(
+            Email::parse(" Ann@Example.COM ").unwrap().as_str(),
+            "ann@example.com"
+        );
         for bad in ["ann", "ann@", "@x.com", "a@b", "a b@c.com", "a@b@c.com"] {
             assert!(Email::parse(bad).is_err(), "{bad}");
         }
@@ -616,7 +677,9 @@ mod tests {
         m.insert("Order ID".to_string(), serde_json::json!(42));
         let c = CustomFields::parse(m).unwrap();
         assert_eq!(c.get("order_id"), Some(&serde_json::json!(42)));
-        let many = (0..51).map(|i| (format!("k{i}"), serde_json::json!(i))).collect();
+        let many = (0..51)
+            .map(|i| (format!("k{i}"), serde_json::json!(i)))
+            .collect();
         assert!(CustomFields::parse(many).is_err());
     }
 

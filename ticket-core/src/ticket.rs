@@ -9,7 +9,9 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// How urgent a ticket is, ordered low to critical.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, Default)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, Default,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Priority {
     /// Whenever there is time.
@@ -63,7 +65,9 @@ impl std::str::FromStr for Priority {
         Self::ALL
             .into_iter()
             .find(|p| p.as_str() == s.trim().to_ascii_lowercase())
-            .ok_or_else(|| crate::error::Error::invalid("priority", "must be low, medium, high or critical"))
+            .ok_or_else(|| {
+                crate::error::Error::invalid("priority", "must be low, medium, high or critical")
+            })
     }
 }
 
@@ -210,7 +214,10 @@ impl NewTicket {
         let mut v = Validator::new();
         let title = v.check(Title::parse(&input.title));
         let description = v.check(Description::parse(&input.description));
-        let category = input.category.as_deref().map(|c| v.check(Category::parse(c)));
+        let category = input
+            .category
+            .as_deref()
+            .map(|c| v.check(Category::parse(c)));
         let tags = v.check(Tags::parse(&input.tags));
         let custom_fields = v.check(CustomFields::parse(input.custom_fields));
         v.finish()?;
@@ -290,7 +297,9 @@ mod tests {
             ..TicketInput::default()
         })
         .unwrap_err();
-        let crate::Error::Invalid(fields) = err else { panic!() };
+        let crate::Error::Invalid(fields) = err else {
+            panic!()
+        };
         let names: Vec<&str> = fields.iter().map(|f| f.field.as_str()).collect();
         assert_eq!(names, ["title", "category", "tags[1]"]);
     }

@@ -32,7 +32,13 @@ impl StatusCategory {
     }
 
     /// Every category, in order.
-    pub const ALL: [StatusCategory; 5] = [Self::New, Self::Open, Self::Pending, Self::Solved, Self::Closed];
+    pub const ALL: [StatusCategory; 5] = [
+        Self::New,
+        Self::Open,
+        Self::Pending,
+        Self::Solved,
+        Self::Closed,
+    ];
 }
 
 /// What the SLA clock does while a ticket is in a status.
@@ -104,15 +110,27 @@ impl Workflow {
         let known = |s: &Status| names.contains(s);
         for t in &transitions {
             if !known(&t.from) || !known(&t.to) {
-                return Err(Error::invalid("transitions", format!("{} -> {} names an unknown status", t.from, t.to)));
+                return Err(Error::invalid(
+                    "transitions",
+                    format!("{} -> {} names an unknown status", t.from, t.to),
+                ));
             }
         }
         for (a, b) in on_customer_reply.iter().chain(on_agent_reply.iter()) {
             if !known(a) || !known(b) {
-                return Err(Error::invalid("automatic", format!("{a} -> {b} names an unknown status")));
+                return Err(Error::invalid(
+                    "automatic",
+                    format!("{a} -> {b} names an unknown status"),
+                ));
             }
         }
-        Ok(Self { statuses, initial, transitions, on_customer_reply, on_agent_reply })
+        Ok(Self {
+            statuses,
+            initial,
+            transitions,
+            on_customer_reply,
+            on_agent_reply,
+        })
     }
 
     /// The default workflow: New, Open, InProgress, Pending (pauses SLA), Resolved (stops
@@ -122,7 +140,11 @@ impl Workflow {
     #[must_use]
     pub fn default_workflow() -> Self {
         use Role::{Admin, Agent, Customer, SuperAdmin};
-        let def = |name: &'static str, category, sla_clock| StatusDef { name: Status::known(name), category, sla_clock };
+        let def = |name: &'static str, category, sla_clock| StatusDef {
+            name: Status::known(name),
+            category,
+            sla_clock,
+        };
         let statuses = vec![
             def("new", StatusCategory::New, SlaClock::Run),
             def("open", StatusCategory::Open, SlaClock::Run),
@@ -161,7 +183,13 @@ impl Workflow {
         transitions.push(t("closed", "open", &admins));
         let on_customer_reply = [(Status::known("pending"), Status::known("open"))].into();
         let on_agent_reply = [(Status::known("new"), Status::known("open"))].into();
-        Self { statuses, initial: Status::known("new"), transitions, on_customer_reply, on_agent_reply }
+        Self {
+            statuses,
+            initial: Status::known("new"),
+            transitions,
+            on_customer_reply,
+            on_agent_reply,
+        }
     }
 
     /// The status a new ticket starts in.
@@ -193,7 +221,8 @@ impl Workflow {
     /// # Errors
     /// [`Error::Invalid`] on `status` when the workflow has no such status.
     pub fn require(&self, name: &Status) -> Result<&StatusDef> {
-        self.status(name).ok_or_else(|| Error::invalid("status", format!("unknown status '{name}'")))
+        self.status(name)
+            .ok_or_else(|| Error::invalid("status", format!("unknown status '{name}'")))
     }
 
     /// Checks that `role` (`None` = the system) may move a ticket from `from` to `to`.
@@ -210,7 +239,10 @@ impl Workflow {
         if allowed {
             Ok(target)
         } else {
-            Err(Error::InvalidTransition { from: from.to_string(), to: to.to_string() })
+            Err(Error::InvalidTransition {
+                from: from.to_string(),
+                to: to.to_string(),
+            })
         }
     }
 
@@ -218,7 +250,8 @@ impl Workflow {
     /// has, so old data never breaks reads).
     #[must_use]
     pub fn category_of(&self, name: &Status) -> StatusCategory {
-        self.status(name).map_or(StatusCategory::Open, |s| s.category)
+        self.status(name)
+            .map_or(StatusCategory::Open, |s| s.category)
     }
 
     /// What the SLA clock does in `name`.
@@ -251,7 +284,14 @@ mod tests {
     #[test]
     fn default_workflow_transition_table() {
         let w = Workflow::default_workflow();
-        let names = ["new", "open", "in_progress", "pending", "resolved", "closed"];
+        let names = [
+            "new",
+            "open",
+            "in_progress",
+            "pending",
+            "resolved",
+            "closed",
+        ];
         // (from, to, customer, agent, admin)
         let allowed: &[(&str, &str, bool, bool, bool)] = &[
             ("new", "open", false, true, true),
@@ -279,7 +319,11 @@ mod tests {
                     let got = w.check(&s(from), &s(to), Some(role)).is_ok();
                     assert_eq!(got, want, "{from} -> {to} as {role:?}");
                 }
-                assert_eq!(w.check(&s(from), &s(to), None).is_ok(), expect.is_some(), "system {from} -> {to}");
+                assert_eq!(
+                    w.check(&s(from), &s(to), None).is_ok(),
+                    expect.is_some(),
+                    "system {from} -> {to}"
+                );
             }
         }
     }
@@ -287,26 +331,47 @@ mod tests {
     #[test]
     fn unknown_status_is_invalid_not_a_transition_error() {
         let w = Workflow::default_workflow();
-        assert!(matches!(w.check(&s("new"), &s("nope"), None), Err(Error::Invalid(_))));
-        assert!(matches!(w.check(&s("new"), &s("closed"), None), Err(Error::InvalidTransition { .. })));
+        assert!(matches!(
+            w.check(&s("new"), &s("nope"), None),
+            Err(Error::Invalid(_))
+        ));
+        assert!(matches!(
+            w.check(&s("new"), &s("closed"), None),
+            Err(Error::InvalidTransition { .. })
+        ));
     }
 
     #[test]
     fn custom_workflow_with_waiting_for_parts() {
         let mut statuses = Workflow::default_workflow().statuses().to_vec();
-        statuses.push(StatusDef { name: s("waiting_for_parts"), category: StatusCategory::Pending, sla_clock: SlaClock::Pause });
+        statuses.push(StatusDef {
+            name: s("waiting_for_parts"),
+            category: StatusCategory::Pending,
+            sla_clock: SlaClock::Pause,
+        });
         let roles: BTreeSet<Role> = [Agent].into();
         let w = Workflow::new(
             statuses,
             s("new"),
-            vec![Transition { from: s("open"), to: s("waiting_for_parts"), roles }],
+            vec![Transition {
+                from: s("open"),
+                to: s("waiting_for_parts"),
+                roles,
+            }],
             BTreeMap::new(),
             BTreeMap::new(),
         )
         .unwrap();
-        assert_eq!(w.category_of(&s("waiting_for_parts")), StatusCategory::Pending);
-        assert!(w.check(&s("open"), &s("waiting_for_parts"), Some(Agent)).is_ok());
-        assert!(w.check(&s("open"), &s("waiting_for_parts"), Some(Customer)).is_err());
+        assert_eq!(
+            w.category_of(&s("waiting_for_parts")),
+            StatusCategory::Pending
+        );
+        assert!(w
+            .check(&s("open"), &s("waiting_for_parts"), Some(Agent))
+            .is_ok());
+        assert!(w
+            .check(&s("open"), &s("waiting_for_parts"), Some(Customer))
+            .is_err());
         assert!(Workflow::new(vec![], s("new"), vec![], BTreeMap::new(), BTreeMap::new()).is_err());
     }
 }

@@ -5,7 +5,9 @@ mod common;
 
 use common::{account, world, world_with, World};
 use ticket_core::account::{Availability, Role};
-use ticket_core::desk::{AssignInput, CalendarInput, FaqInput, RuleInput, SlaPolicyInput, TeamInput, UserPatch};
+use ticket_core::desk::{
+    AssignInput, CalendarInput, FaqInput, RuleInput, SlaPolicyInput, TeamInput, UserPatch,
+};
 use ticket_core::id::TicketId;
 use ticket_core::notify::Recipient;
 use ticket_core::query::{StatsQuery, TicketQuery, UserQuery};
@@ -52,7 +54,11 @@ const MATRIX: &[(&str, [bool; 4])] = &[
 
 /// A short unique suffix for names that must be unique.
 fn tag() -> String {
-    ticket_core::id::TeamId::new().as_uuid().simple().to_string()[20..].to_string()
+    ticket_core::id::TeamId::new()
+        .as_uuid()
+        .simple()
+        .to_string()[20..]
+        .to_string()
 }
 
 async fn own_ticket(w: &World) -> TicketId {
@@ -66,7 +72,9 @@ fn rule_input() -> RuleInput {
         enabled: true,
         triggers: vec![Trigger::TicketUpdated],
         condition: Condition::Always,
-        actions: vec![Action::AddInternalNote { body: "noted".into() }],
+        actions: vec![Action::AddInternalNote {
+            body: "noted".into(),
+        }],
     }
 }
 
@@ -75,7 +83,16 @@ async fn run(case: &str, w: &World, a: &Actor) -> ticket_core::Result<()> {
     let d = &w.desk;
     let root = &w.superadmin;
     match case {
-        "create_ticket" => d.create_ticket(a, TicketInput { title: "t".into(), ..TicketInput::default() }).await.map(drop),
+        "create_ticket" => d
+            .create_ticket(
+                a,
+                TicketInput {
+                    title: "t".into(),
+                    ..TicketInput::default()
+                },
+            )
+            .await
+            .map(drop),
         "list_tickets" => d.list_tickets(a, TicketQuery::default()).await.map(drop),
         "get_own_ticket" => {
             let t = w.ticket(a, "mine").await;
@@ -93,60 +110,172 @@ async fn run(case: &str, w: &World, a: &Actor) -> ticket_core::Result<()> {
             let t = w.ticket(a, "mine").await;
             d.history(a, t.id).await.map(drop)
         }
-        "update_ticket" => d.update_ticket(a, own_ticket(w).await, TicketPatch { title: Some("new".into()), ..TicketPatch::default() }, None).await.map(drop),
-        "assign" => d.assign(a, own_ticket(w).await, AssignInput { assignee: Some(w.agent.user_id()), team: None }).await.map(drop),
+        "update_ticket" => d
+            .update_ticket(
+                a,
+                own_ticket(w).await,
+                TicketPatch {
+                    title: Some("new".into()),
+                    ..TicketPatch::default()
+                },
+                None,
+            )
+            .await
+            .map(drop),
+        "assign" => d
+            .assign(
+                a,
+                own_ticket(w).await,
+                AssignInput {
+                    assignee: Some(w.agent.user_id()),
+                    team: None,
+                },
+            )
+            .await
+            .map(drop),
         "claim" => d.claim(a, own_ticket(w).await).await.map(drop),
-        "internal_note" => d.add_comment(a, own_ticket(w).await, "note", true).await.map(drop),
+        "internal_note" => d
+            .add_comment(a, own_ticket(w).await, "note", true)
+            .await
+            .map(drop),
         "distribute" => {
-            let team = d.create_team(root, TeamInput { name: format!("team {}", tag()), ..TeamInput::default() }).await?;
-            d.distribute(a, &[own_ticket(w).await], team.id).await.map(drop)
+            let team = d
+                .create_team(
+                    root,
+                    TeamInput {
+                        name: format!("team {}", tag()),
+                        ..TeamInput::default()
+                    },
+                )
+                .await?;
+            d.distribute(a, &[own_ticket(w).await], team.id)
+                .await
+                .map(drop)
         }
-        "notify" => d.notify(a, own_ticket(w).await, Recipient::Webhook { url: "https://example.com/h".into() }, "hi").await,
+        "notify" => {
+            d.notify(
+                a,
+                own_ticket(w).await,
+                Recipient::Webhook {
+                    url: "https://example.com/h".into(),
+                },
+                "hi",
+            )
+            .await
+        }
         "stats" => d.stats(a, StatsQuery::default()).await.map(drop),
         "list_users" => d.list_users(a, UserQuery::default()).await.map(drop),
-        "get_other_user" => d.get_user(a, w.other_customer.user_id().unwrap_or_default()).await.map(drop),
+        "get_other_user" => d
+            .get_user(a, w.other_customer.user_id().unwrap_or_default())
+            .await
+            .map(drop),
         "list_teams" => d.list_teams(a).await.map(drop),
         "list_sla_policies" => d.list_sla_policies(a).await.map(drop),
         "list_rules" => d.list_rules(a).await.map(drop),
         "delete_ticket" => d.delete_ticket(a, own_ticket(w).await).await,
-        "create_agent" => d.create_user(a, account(&format!("agent{}", tag())), Role::Agent).await.map(drop),
-        "create_admin" => d.create_user(a, account(&format!("admin{}", tag())), Role::Admin).await.map(drop),
+        "create_agent" => d
+            .create_user(a, account(&format!("agent{}", tag())), Role::Agent)
+            .await
+            .map(drop),
+        "create_admin" => d
+            .create_user(a, account(&format!("admin{}", tag())), Role::Admin)
+            .await
+            .map(drop),
         "update_agent" => {
-            let u = d.create_user(root, account(&format!("ag{}", tag())), Role::Agent).await?;
-            d.update_user(a, u.id, UserPatch { capacity: Some(3), ..UserPatch::default() }).await.map(drop)
+            let u = d
+                .create_user(root, account(&format!("ag{}", tag())), Role::Agent)
+                .await?;
+            d.update_user(
+                a,
+                u.id,
+                UserPatch {
+                    capacity: Some(3),
+                    ..UserPatch::default()
+                },
+            )
+            .await
+            .map(drop)
         }
         "set_other_availability" => {
-            let u = d.create_user(root, account(&format!("av{}", tag())), Role::Agent).await?;
-            d.set_availability(a, u.id, Availability::Away).await.map(drop)
+            let u = d
+                .create_user(root, account(&format!("av{}", tag())), Role::Agent)
+                .await?;
+            d.set_availability(a, u.id, Availability::Away)
+                .await
+                .map(drop)
         }
         "delete_other_customer" => {
-            let u = d.create_user(root, account(&format!("cu{}", tag())), Role::Customer).await?;
+            let u = d
+                .create_user(root, account(&format!("cu{}", tag())), Role::Customer)
+                .await?;
             d.delete_account(a, u.id).await
         }
-        "create_team" => d.create_team(a, TeamInput { name: format!("team {}", tag()), ..TeamInput::default() }).await.map(drop),
+        "create_team" => d
+            .create_team(
+                a,
+                TeamInput {
+                    name: format!("team {}", tag()),
+                    ..TeamInput::default()
+                },
+            )
+            .await
+            .map(drop),
         "create_sla_policy" => d
-            .create_sla_policy(a, SlaPolicyInput {
-                name: "p".into(),
-                position: 0,
-                enabled: true,
-                condition: SlaCondition::default(),
-                targets: SlaTargets { resolution_minutes: Some(60), ..SlaTargets::default() },
-                calendar_id: None,
-                warn_at_percent: 80,
-            })
+            .create_sla_policy(
+                a,
+                SlaPolicyInput {
+                    name: "p".into(),
+                    position: 0,
+                    enabled: true,
+                    condition: SlaCondition::default(),
+                    targets: SlaTargets {
+                        resolution_minutes: Some(60),
+                        ..SlaTargets::default()
+                    },
+                    calendar_id: None,
+                    warn_at_percent: 80,
+                },
+            )
             .await
             .map(drop),
         "create_calendar" => {
-            let day = vec![WorkInterval { start_minute: 540, end_minute: 1020 }];
-            let week = WeekHours { mon: day.clone(), tue: day, ..WeekHours::default() };
-            d.create_calendar(a, CalendarInput { name: "c".into(), timezone: "Europe/Berlin".into(), week, holidays: Default::default() }).await.map(drop)
+            let day = vec![WorkInterval {
+                start_minute: 540,
+                end_minute: 1020,
+            }];
+            let week = WeekHours {
+                mon: day.clone(),
+                tue: day,
+                ..WeekHours::default()
+            };
+            d.create_calendar(
+                a,
+                CalendarInput {
+                    name: "c".into(),
+                    timezone: "Europe/Berlin".into(),
+                    week,
+                    holidays: Default::default(),
+                },
+            )
+            .await
+            .map(drop)
         }
         "create_rule" => d.create_rule(a, rule_input()).await.map(drop),
         "preview_rule" => {
             let r = d.create_rule(root, rule_input()).await?;
             d.preview_rule(a, r.id, own_ticket(w).await).await.map(drop)
         }
-        "create_faq" => d.create_faq(a, FaqInput { question: "q?".into(), answer: "a".into(), tags: vec![] }).await.map(drop),
+        "create_faq" => d
+            .create_faq(
+                a,
+                FaqInput {
+                    question: "q?".into(),
+                    answer: "a".into(),
+                    tags: vec![],
+                },
+            )
+            .await
+            .map(drop),
         "list_deliveries" => d.list_deliveries(a, None, None, None).await.map(drop),
         other => panic!("unknown case {other}"),
     }
@@ -166,7 +295,11 @@ async fn every_use_case_for_every_role() {
                 _ => false,
             };
             if !ok {
-                failures.push(format!("{case} as {:?}: expected allowed={} got {result:?}", actor.role(), allowed[i]));
+                failures.push(format!(
+                    "{case} as {:?}: expected allowed={} got {result:?}",
+                    actor.role(),
+                    allowed[i]
+                ));
             }
         }
     }
@@ -179,8 +312,14 @@ async fn customers_cannot_touch_other_customers_tickets() {
     let theirs = w.ticket(&w.other_customer, "Theirs").await;
     for result in [
         w.desk.get_ticket(&w.customer, theirs.id).await.map(drop),
-        w.desk.add_comment(&w.customer, theirs.id, "hi", false).await.map(drop),
-        w.desk.transition(&w.customer, theirs.id, "resolved", None).await.map(drop),
+        w.desk
+            .add_comment(&w.customer, theirs.id, "hi", false)
+            .await
+            .map(drop),
+        w.desk
+            .transition(&w.customer, theirs.id, "resolved", None)
+            .await
+            .map(drop),
         w.desk.history(&w.customer, theirs.id).await.map(drop),
         w.desk.list_comments(&w.customer, theirs.id).await.map(drop),
         w.desk.sla_status(&w.customer, theirs.id).await.map(drop),
@@ -191,10 +330,25 @@ async fn customers_cannot_touch_other_customers_tickets() {
 
 #[tokio::test]
 async fn the_desk_follows_a_custom_policy() {
-    let policy = Policy::default().revoke(Role::Admin, &[Permission::TicketDelete]).grant(Role::Customer, &[Permission::StatsRead]);
-    let w = world_with(|b| b.config(HelpDeskConfig { policy, ..common::config() })).await;
+    let policy = Policy::default()
+        .revoke(Role::Admin, &[Permission::TicketDelete])
+        .grant(Role::Customer, &[Permission::StatsRead]);
+    let w = world_with(|b| {
+        b.config(HelpDeskConfig {
+            policy,
+            ..common::config()
+        })
+    })
+    .await;
     let t = w.ticket(&w.customer, "Policy").await;
-    assert!(matches!(w.desk.delete_ticket(&w.admin, t.id).await, Err(Error::Forbidden(_))));
-    assert!(w.desk.stats(&w.customer, StatsQuery::default()).await.is_ok());
+    assert!(matches!(
+        w.desk.delete_ticket(&w.admin, t.id).await,
+        Err(Error::Forbidden(_))
+    ));
+    assert!(w
+        .desk
+        .stats(&w.customer, StatsQuery::default())
+        .await
+        .is_ok());
     assert!(w.desk.delete_ticket(&w.superadmin, t.id).await.is_ok());
 }

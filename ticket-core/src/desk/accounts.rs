@@ -8,14 +8,17 @@
 //! Tickets the person raised and what they wrote stay with the organisation.
 
 use super::{forbidden, HelpDesk};
-use crate::account::{AgentProfile, Availability, OneTimeToken, Password, Role, TokenPurpose, TokenSecret, TokenUse, User};
+use crate::account::Actor;
+use crate::account::{
+    AgentProfile, Availability, OneTimeToken, Password, Role, TokenPurpose, TokenSecret, TokenUse,
+    User,
+};
 use crate::error::{Error, Result, Validator};
 use crate::id::{TeamId, TenantId, TokenId, UserId};
 use crate::notify::{Channel, NotificationKind, OutboxEntry};
 use crate::query::{AssigneeFilter, Page, TicketQuery, UserQuery};
 use crate::rbac::Permission;
 use crate::text::{DisplayName, Email, Tags, Username};
-use crate::account::Actor;
 use serde::{Deserialize, Serialize};
 
 /// A new account as a client sends it.
@@ -95,7 +98,12 @@ impl HelpDesk {
     ///
     /// # Errors
     /// [`Error::Forbidden`]; [`Error::Invalid`]; [`Error::Conflict`].
-    pub async fn create_user(&self, actor: &Actor, input: RegisterInput, role: Role) -> Result<User> {
+    pub async fn create_user(
+        &self,
+        actor: &Actor,
+        input: RegisterInput,
+        role: Role,
+    ) -> Result<User> {
         self.require_manage(actor, role)?;
         let user = self.new_user(actor.tenant(), input, role)?;
         self.inner.store.create_user(&user).await?;
@@ -109,9 +117,24 @@ impl HelpDesk {
     /// # Errors
     /// [`Error::Invalid`]; [`Error::Conflict`] when the e-mail or username is taken by
     /// another account.
-    pub async fn ensure_super_admin(&self, tenant: TenantId, input: RegisterInput) -> Result<Option<User>> {
-        let query = UserQuery { role: Some(Role::SuperAdmin), limit: 1, ..UserQuery::default() };
-        if !self.inner.store.list_users(tenant, &query).await?.items.is_empty() {
+    pub async fn ensure_super_admin(
+        &self,
+        tenant: TenantId,
+        input: RegisterInput,
+    ) -> Result<Option<User>> {
+        let query = UserQuery {
+            role: Some(Role::SuperAdmin),
+            limit: 1,
+            ..UserQuery::default()
+        };
+        if !self
+            .inner
+            .store
+            .list_users(tenant, &query)
+            .await?
+            .items
+            .is_empty()
+        {
             return Ok(None);
         }
         let mut user = self.new_user(tenant, input, Role::SuperAdmin)?;
@@ -121,7 +144,11 @@ impl HelpDesk {
     }
 
     fn require_manage(&self, actor: &Actor, role: Role) -> Result<()> {
-        let perm = if matches!(role, Role::Admin | Role::SuperAdmin) { Permission::AdminsManage } else { Permission::UsersManage };
+        let perm = if matches!(role, Role::Admin | Role::SuperAdmin) {
+            Permission::AdminsManage
+        } else {
+            Permission::UsersManage
+        };
         self.require(actor, perm)
     }
 
@@ -130,9 +157,16 @@ impl HelpDesk {
         let email = v.check(Email::parse(&input.email));
         let username = v.check(Username::parse_login(&input.username));
         let name = v.check(DisplayName::parse(&input.name));
-        let password = v.check(Password::parse("password", &input.password, email.as_ref(), username.as_ref()));
+        let password = v.check(Password::parse(
+            "password",
+            &input.password,
+            email.as_ref(),
+            username.as_ref(),
+        ));
         v.finish()?;
-        let (Some(email), Some(username), Some(name), Some(password)) = (email, username, name, password) else {
+        let (Some(email), Some(username), Some(name), Some(password)) =
+            (email, username, name, password)
+        else {
             return Err(Error::invalid("user", "invalid input"));
         };
         let now = self.now();
@@ -159,8 +193,18 @@ impl HelpDesk {
     /// # Errors
     /// [`Error::Unauthenticated`] for an unknown login, a wrong password or a deleted
     /// account.
-    pub async fn authenticate(&self, tenant: TenantId, login: &str, password: &str) -> Result<User> {
-        let user = self.inner.store.find_user_by_login(tenant, login).await?.filter(|u| !u.is_deleted());
+    pub async fn authenticate(
+        &self,
+        tenant: TenantId,
+        login: &str,
+        password: &str,
+    ) -> Result<User> {
+        let user = self
+            .inner
+            .store
+            .find_user_by_login(tenant, login)
+            .await?
+            .filter(|u| !u.is_deleted());
         let hash = user.as_ref().and_then(|u| u.password_hash.as_ref());
         if self.inner.hasher.verify(password, hash) {
             user.ok_or(Error::Unauthenticated)
@@ -175,8 +219,13 @@ impl HelpDesk {
     /// As [`HelpDesk::authenticate`].
     pub async fn login(&self, tenant: TenantId, login: &str, password: &str) -> Result<Session> {
         let user = self.authenticate(tenant, login, password).await?;
-        let refresh_token = self.issue_token(&user, TokenPurpose::Refresh, Some(TokenId::new())).await?;
-        Ok(Session { user, refresh_token })
+        let refresh_token = self
+            .issue_token(&user, TokenPurpose::Refresh, Some(TokenId::new()))
+            .await?;
+        Ok(Session {
+            user,
+            refresh_token,
+        })
     }
 
     /// Rotates a refresh token: the presented one is spent and a new one of the same
@@ -188,14 +237,24 @@ impl HelpDesk {
     pub async fn refresh_session(&self, tenant: TenantId, refresh_token: &str) -> Result<Session> {
         let hash = TokenSecret::from_client(refresh_token).hash();
         let now = self.now();
-        match self.inner.store.consume_token(tenant, TokenPurpose::Refresh, &hash, now).await? {
+        match self
+            .inner
+            .store
+            .consume_token(tenant, TokenPurpose::Refresh, &hash, now)
+            .await?
+        {
             TokenUse::Consumed(token) => {
                 let user = self.inner.store.get_user(tenant, token.user_id).await?;
                 if user.is_deleted() {
                     return Err(Error::Unauthenticated);
                 }
-                let refresh_token = self.issue_token(&user, TokenPurpose::Refresh, token.family).await?;
-                Ok(Session { user, refresh_token })
+                let refresh_token = self
+                    .issue_token(&user, TokenPurpose::Refresh, token.family)
+                    .await?;
+                Ok(Session {
+                    user,
+                    refresh_token,
+                })
             }
             TokenUse::AlreadyUsed(token) => {
                 if let Some(family) = token.family {
@@ -214,7 +273,12 @@ impl HelpDesk {
     pub async fn logout(&self, tenant: TenantId, refresh_token: &str) -> Result<()> {
         let hash = TokenSecret::from_client(refresh_token).hash();
         let now = self.now();
-        let token = match self.inner.store.consume_token(tenant, TokenPurpose::Refresh, &hash, now).await? {
+        let token = match self
+            .inner
+            .store
+            .consume_token(tenant, TokenPurpose::Refresh, &hash, now)
+            .await?
+        {
             TokenUse::Consumed(t) | TokenUse::AlreadyUsed(t) => t,
             TokenUse::Expired | TokenUse::Unknown => return Ok(()),
         };
@@ -224,7 +288,12 @@ impl HelpDesk {
         Ok(())
     }
 
-    async fn issue_token(&self, user: &User, purpose: TokenPurpose, family: Option<TokenId>) -> Result<TokenSecret> {
+    async fn issue_token(
+        &self,
+        user: &User,
+        purpose: TokenPurpose,
+        family: Option<TokenId>,
+    ) -> Result<TokenSecret> {
         let ttl = self.inner.config.token_ttl;
         let life = match purpose {
             TokenPurpose::VerifyEmail => ttl.verify_email,
@@ -248,18 +317,43 @@ impl HelpDesk {
         Ok(secret)
     }
 
-    async fn email_token(&self, user: &User, purpose: TokenPurpose, kind: NotificationKind, subject: &str, text: &str) -> Result<()> {
+    async fn email_token(
+        &self,
+        user: &User,
+        purpose: TokenPurpose,
+        kind: NotificationKind,
+        subject: &str,
+        text: &str,
+    ) -> Result<()> {
         let secret = self.issue_token(user, purpose, None).await?;
         let body = format!("Hello {},\n\n{text}\n\n{}\n", user.name, secret.expose());
-        let channel = Channel::Email { to: user.email.clone(), subject: subject.to_string(), body };
+        let channel = Channel::Email {
+            to: user.email.clone(),
+            subject: subject.to_string(),
+            body,
+        };
         let payload = serde_json::json!({ "user_id": user.id, "kind": kind });
-        let entry = OutboxEntry::new(user.tenant, None, kind, channel, payload, self.inner.config.retry.max_attempts, self.now());
+        let entry = OutboxEntry::new(
+            user.tenant,
+            None,
+            kind,
+            channel,
+            payload,
+            self.inner.config.retry.max_attempts,
+            self.now(),
+        );
         self.inner.store.enqueue(&[entry]).await
     }
 
     async fn send_verification(&self, user: &User) -> Result<()> {
-        self.email_token(user, TokenPurpose::VerifyEmail, NotificationKind::VerifyEmail, "Verify your e-mail address", "Your e-mail verification code:")
-            .await
+        self.email_token(
+            user,
+            TokenPurpose::VerifyEmail,
+            NotificationKind::VerifyEmail,
+            "Verify your e-mail address",
+            "Your e-mail verification code:",
+        )
+        .await
     }
 
     /// Sends the acting user a new e-mail verification token.
@@ -270,7 +364,9 @@ impl HelpDesk {
     pub async fn request_email_verification(&self, actor: &Actor) -> Result<()> {
         let user = self.me(actor).await?;
         if user.email_verified_at.is_some() {
-            return Err(Error::Conflict(crate::error::Conflict::State { reason: "the e-mail address is already verified".into() }));
+            return Err(Error::Conflict(crate::error::Conflict::State {
+                reason: "the e-mail address is already verified".into(),
+            }));
         }
         self.send_verification(&user).await
     }
@@ -280,7 +376,9 @@ impl HelpDesk {
     /// # Errors
     /// [`Error::Invalid`] on `token` when it is unknown, spent or expired.
     pub async fn verify_email(&self, tenant: TenantId, token: &str) -> Result<User> {
-        let t = self.consume(tenant, TokenPurpose::VerifyEmail, token).await?;
+        let t = self
+            .consume(tenant, TokenPurpose::VerifyEmail, token)
+            .await?;
         let mut user = self.inner.store.get_user(tenant, t.user_id).await?;
         if user.email_verified_at.is_none() {
             user.email_verified_at = Some(self.now());
@@ -289,9 +387,19 @@ impl HelpDesk {
         Ok(user)
     }
 
-    async fn consume(&self, tenant: TenantId, purpose: TokenPurpose, token: &str) -> Result<OneTimeToken> {
+    async fn consume(
+        &self,
+        tenant: TenantId,
+        purpose: TokenPurpose,
+        token: &str,
+    ) -> Result<OneTimeToken> {
         let hash = TokenSecret::from_client(token).hash();
-        match self.inner.store.consume_token(tenant, purpose, &hash, self.now()).await? {
+        match self
+            .inner
+            .store
+            .consume_token(tenant, purpose, &hash, self.now())
+            .await?
+        {
             TokenUse::Consumed(t) => Ok(t),
             _ => Err(Error::invalid("token", "is invalid, used or expired")),
         }
@@ -304,12 +412,24 @@ impl HelpDesk {
     /// # Errors
     /// [`Error::Store`] only.
     pub async fn request_password_reset(&self, tenant: TenantId, email: &str) -> Result<()> {
-        let Ok(email) = Email::parse(email) else { return Ok(()) };
-        let user = self.inner.store.find_user_by_login(tenant, email.as_str()).await?;
+        let Ok(email) = Email::parse(email) else {
+            return Ok(());
+        };
+        let user = self
+            .inner
+            .store
+            .find_user_by_login(tenant, email.as_str())
+            .await?;
         match user {
             Some(u) if !u.is_deleted() && u.email == email => {
-                self.email_token(&u, TokenPurpose::ResetPassword, NotificationKind::PasswordReset, "Reset your password", "Your password reset code (valid for a short time):")
-                    .await
+                self.email_token(
+                    &u,
+                    TokenPurpose::ResetPassword,
+                    NotificationKind::PasswordReset,
+                    "Reset your password",
+                    "Your password reset code (valid for a short time):",
+                )
+                .await
             }
             _ => Ok(()),
         }
@@ -319,8 +439,15 @@ impl HelpDesk {
     ///
     /// # Errors
     /// [`Error::Invalid`] on `token` (unknown, spent, expired) or `password`.
-    pub async fn reset_password(&self, tenant: TenantId, token: &str, new_password: &str) -> Result<()> {
-        let t = self.consume(tenant, TokenPurpose::ResetPassword, token).await?;
+    pub async fn reset_password(
+        &self,
+        tenant: TenantId,
+        token: &str,
+        new_password: &str,
+    ) -> Result<()> {
+        let t = self
+            .consume(tenant, TokenPurpose::ResetPassword, token)
+            .await?;
         let mut user = self.inner.store.get_user(tenant, t.user_id).await?;
         if user.is_deleted() {
             return Err(Error::invalid("token", "is invalid, used or expired"));
@@ -333,19 +460,41 @@ impl HelpDesk {
     ///
     /// # Errors
     /// [`Error::Unauthenticated`] when the current password is wrong; [`Error::Invalid`].
-    pub async fn change_password(&self, actor: &Actor, current: &str, new_password: &str) -> Result<()> {
+    pub async fn change_password(
+        &self,
+        actor: &Actor,
+        current: &str,
+        new_password: &str,
+    ) -> Result<()> {
         let mut user = self.me(actor).await?;
-        if !self.inner.hasher.verify(current, user.password_hash.as_ref()) {
+        if !self
+            .inner
+            .hasher
+            .verify(current, user.password_hash.as_ref())
+        {
             return Err(Error::Unauthenticated);
         }
         self.set_password(&mut user, new_password).await
     }
 
     async fn set_password(&self, user: &mut User, new_password: &str) -> Result<()> {
-        let password = Password::parse("password", new_password, Some(&user.email), Some(&user.username))?;
+        let password = Password::parse(
+            "password",
+            new_password,
+            Some(&user.email),
+            Some(&user.username),
+        )?;
         user.password_hash = Some(self.inner.hasher.hash(&password)?);
         self.save_user(user).await?;
-        self.inner.store.revoke_user_tokens(user.tenant, user.id, Some(TokenPurpose::Refresh), self.now()).await?;
+        self.inner
+            .store
+            .revoke_user_tokens(
+                user.tenant,
+                user.id,
+                Some(TokenPurpose::Refresh),
+                self.now(),
+            )
+            .await?;
         Ok(())
     }
 
@@ -399,7 +548,12 @@ impl HelpDesk {
     ///
     /// # Errors
     /// [`Error::Invalid`]; [`Error::Conflict`] when the username is taken.
-    pub async fn update_me(&self, actor: &Actor, name: Option<&str>, username: Option<&str>) -> Result<User> {
+    pub async fn update_me(
+        &self,
+        actor: &Actor,
+        name: Option<&str>,
+        username: Option<&str>,
+    ) -> Result<User> {
         let mut user = self.me(actor).await?;
         apply_identity(&mut user, name, username)?;
         self.save_user(&mut user).await?;
@@ -438,13 +592,21 @@ impl HelpDesk {
     /// # Errors
     /// [`Error::Forbidden`]; [`Error::NotFound`]; [`Error::Invalid`] when the user is
     /// not staff.
-    pub async fn set_availability(&self, actor: &Actor, id: UserId, availability: Availability) -> Result<User> {
+    pub async fn set_availability(
+        &self,
+        actor: &Actor,
+        id: UserId,
+        availability: Availability,
+    ) -> Result<User> {
         if !actor.is(id) {
             self.require(actor, Permission::UsersManage)?;
         }
         let mut user = self.inner.store.get_user(actor.tenant(), id).await?;
         let Some(profile) = user.agent.as_mut().filter(|_| user.deleted_at.is_none()) else {
-            return Err(Error::invalid("availability", "only agents have an availability"));
+            return Err(Error::invalid(
+                "availability",
+                "only agents have an availability",
+            ));
         };
         profile.availability = availability;
         self.save_user(&mut user).await?;
@@ -474,7 +636,10 @@ impl HelpDesk {
         user.email_verified_at = None;
         user.deleted_at = Some(now);
         self.save_user(&mut user).await?;
-        self.inner.store.revoke_user_tokens(user.tenant, user.id, None, now).await?;
+        self.inner
+            .store
+            .revoke_user_tokens(user.tenant, user.id, None, now)
+            .await?;
         self.unassign_all(actor.tenant(), id).await
     }
 
@@ -482,13 +647,20 @@ impl HelpDesk {
     async fn unassign_all(&self, tenant: TenantId, id: UserId) -> Result<()> {
         let system = Actor::system(tenant);
         loop {
-            let query = TicketQuery { assignee: Some(AssigneeFilter::User(id)), limit: 100, ..TicketQuery::default() };
+            let query = TicketQuery {
+                assignee: Some(AssigneeFilter::User(id)),
+                limit: 100,
+                ..TicketQuery::default()
+            };
             let page = self.inner.store.list_tickets(tenant, &query).await?;
             if page.items.is_empty() {
                 return Ok(());
             }
             for t in page.items {
-                let input = super::AssignInput { assignee: Some(None), team: None };
+                let input = super::AssignInput {
+                    assignee: Some(None),
+                    team: None,
+                };
                 match self.assign(&system, t.id, input).await {
                     Ok(_) | Err(Error::Conflict(_)) => {}
                     Err(e) => return Err(e),
@@ -515,18 +687,25 @@ fn apply_identity(user: &mut User, name: Option<&str>, username: Option<&str>) -
 fn apply_profile(user: &mut User, patch: UserPatch) -> Result<()> {
     if !user.role.is_staff() {
         if patch.skills.is_some() || patch.capacity.is_some() || patch.team_ids.is_some() {
-            return Err(Error::invalid("role", "only agents and admins have skills, capacity and teams"));
+            return Err(Error::invalid(
+                "role",
+                "only agents and admins have skills, capacity and teams",
+            ));
         }
         user.agent = None;
         return Ok(());
     }
     let profile = user.agent.get_or_insert_with(AgentProfile::default);
     if let Some(skills) = patch.skills {
-        profile.skills = Tags::parse(&skills).map_err(|_| Error::invalid("skills", "at most 20 tags of a-z, 0-9, '_' and '-'"))?;
+        profile.skills = Tags::parse(&skills)
+            .map_err(|_| Error::invalid("skills", "at most 20 tags of a-z, 0-9, '_' and '-'"))?;
     }
     if let Some(c) = patch.capacity {
         if c > MAX_CAPACITY {
-            return Err(Error::invalid("capacity", format!("must be at most {MAX_CAPACITY}")));
+            return Err(Error::invalid(
+                "capacity",
+                format!("must be at most {MAX_CAPACITY}"),
+            ));
         }
         profile.capacity = c;
     }

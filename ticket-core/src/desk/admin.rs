@@ -66,7 +66,10 @@ impl HelpDesk {
             tenant: actor.tenant(),
             name: Name::parse(&input.name)?,
             description: clean_text("description", &input.description, 0, 2000, false)?,
-            webhook_url: input.webhook_url.map(|u| check_webhook_url("webhook_url", &u)).transpose()?,
+            webhook_url: input
+                .webhook_url
+                .map(|u| check_webhook_url("webhook_url", &u))
+                .transpose()?,
             webhook_secret: input.webhook_secret,
             created_at: now,
             updated_at: now,
@@ -91,7 +94,9 @@ impl HelpDesk {
             team.description = clean_text("description", &d, 0, 2000, false)?;
         }
         if let Some(u) = patch.webhook_url {
-            team.webhook_url = u.map(|u| check_webhook_url("webhook_url", &u)).transpose()?;
+            team.webhook_url = u
+                .map(|u| check_webhook_url("webhook_url", &u))
+                .transpose()?;
         }
         if let Some(s) = patch.webhook_secret {
             team.webhook_secret = s;
@@ -128,8 +133,17 @@ impl HelpDesk {
     pub async fn delete_team(&self, actor: &Actor, id: TeamId) -> Result<()> {
         self.require(actor, Permission::TeamsManage)?;
         self.inner.store.get_team(actor.tenant(), id).await?;
-        for member in self.inner.store.agent_loads(actor.tenant(), Some(id)).await? {
-            let mut user = self.inner.store.get_user(actor.tenant(), member.user_id).await?;
+        for member in self
+            .inner
+            .store
+            .agent_loads(actor.tenant(), Some(id))
+            .await?
+        {
+            let mut user = self
+                .inner
+                .store
+                .get_user(actor.tenant(), member.user_id)
+                .await?;
             if let Some(p) = user.agent.as_mut() {
                 p.teams.retain(|t| *t != id);
                 let expected = user.version;
@@ -198,10 +212,19 @@ impl HelpDesk {
     ///
     /// # Errors
     /// [`Error::Unauthenticated`] for the system; [`Error::Invalid`].
-    pub async fn list_notifications(&self, actor: &Actor, unread_only: bool, limit: Option<u32>, cursor: Option<&str>) -> Result<Page<Notification>> {
+    pub async fn list_notifications(
+        &self,
+        actor: &Actor,
+        unread_only: bool,
+        limit: Option<u32>,
+        cursor: Option<&str>,
+    ) -> Result<Page<Notification>> {
         let me = actor.user_id().ok_or(Error::Unauthenticated)?;
         let limit = check_limit(limit)?;
-        self.inner.store.list_notifications(actor.tenant(), me, unread_only, limit, cursor).await
+        self.inner
+            .store
+            .list_notifications(actor.tenant(), me, unread_only, limit, cursor)
+            .await
     }
 
     /// Marks one of the acting user's notifications read.
@@ -210,7 +233,10 @@ impl HelpDesk {
     /// [`Error::NotFound`] when it is not theirs.
     pub async fn mark_notification_read(&self, actor: &Actor, id: NotificationId) -> Result<()> {
         let me = actor.user_id().ok_or(Error::Unauthenticated)?;
-        self.inner.store.mark_read(actor.tenant(), me, id, self.now()).await
+        self.inner
+            .store
+            .mark_read(actor.tenant(), me, id, self.now())
+            .await
     }
 
     /// Marks all the acting user's notifications read; returns how many were unread.
@@ -219,7 +245,10 @@ impl HelpDesk {
     /// [`Error::Unauthenticated`] for the system.
     pub async fn mark_all_notifications_read(&self, actor: &Actor) -> Result<u64> {
         let me = actor.user_id().ok_or(Error::Unauthenticated)?;
-        self.inner.store.mark_all_read(actor.tenant(), me, self.now()).await
+        self.inner
+            .store
+            .mark_all_read(actor.tenant(), me, self.now())
+            .await
     }
 
     /// How many unread notifications the acting user has.
@@ -237,10 +266,19 @@ impl HelpDesk {
     ///
     /// # Errors
     /// [`Error::Forbidden`] without `DeliveriesManage`; [`Error::Invalid`].
-    pub async fn list_deliveries(&self, actor: &Actor, status: Option<DeliveryStatus>, limit: Option<u32>, cursor: Option<&str>) -> Result<Page<OutboxEntry>> {
+    pub async fn list_deliveries(
+        &self,
+        actor: &Actor,
+        status: Option<DeliveryStatus>,
+        limit: Option<u32>,
+        cursor: Option<&str>,
+    ) -> Result<Page<OutboxEntry>> {
         self.require(actor, Permission::DeliveriesManage)?;
         let limit = check_limit(limit)?;
-        self.inner.store.list_deliveries(actor.tenant(), status, limit, cursor).await
+        self.inner
+            .store
+            .list_deliveries(actor.tenant(), status, limit, cursor)
+            .await
     }
 
     /// Puts a dead delivery back in the queue with fresh attempts.
@@ -250,6 +288,9 @@ impl HelpDesk {
     /// dead.
     pub async fn retry_delivery(&self, actor: &Actor, id: DeliveryId) -> Result<OutboxEntry> {
         self.require(actor, Permission::DeliveriesManage)?;
-        self.inner.store.retry_delivery(actor.tenant(), id, self.now()).await
+        self.inner
+            .store
+            .retry_delivery(actor.tenant(), id, self.now())
+            .await
     }
 }

@@ -53,7 +53,11 @@ impl HelpDesk {
         loop {
             let batch = self.inner.config.sweep_batch.max(1);
             let due = self.inner.store.sla_due(now, batch).await?;
-            let fresh: Vec<_> = due.iter().filter(|(_, id)| seen.insert(*id)).copied().collect();
+            let fresh: Vec<_> = due
+                .iter()
+                .filter(|(_, id)| seen.insert(*id))
+                .copied()
+                .collect();
             for (tenant, id) in &fresh {
                 report.checked += 1;
                 match self.sweep_one(*tenant, *id, now).await {
@@ -71,7 +75,12 @@ impl HelpDesk {
         }
     }
 
-    async fn sweep_one(&self, tenant: TenantId, id: TicketId, now: DateTime<Utc>) -> Result<(u64, u64)> {
+    async fn sweep_one(
+        &self,
+        tenant: TenantId,
+        id: TicketId,
+        now: DateTime<Utc>,
+    ) -> Result<(u64, u64)> {
         let store = &self.inner.store;
         let ticket = store.get_ticket(tenant, id).await?;
         let history = store.ticket_events(tenant, id).await?;
@@ -120,7 +129,9 @@ impl HelpDesk {
     /// [`Error::Store`] when the outbox fails.
     pub async fn relay_outbox(&self, limit: u32) -> Result<RelayReport> {
         let mut report = RelayReport::default();
-        let Some(notifier) = &self.inner.notifier else { return Ok(report) };
+        let Some(notifier) = &self.inner.notifier else {
+            return Ok(report);
+        };
         let retry = self.inner.config.retry;
         let now = self.now();
         let entries = self.inner.store.claim(now, retry.lease(), limit).await?;
@@ -129,7 +140,12 @@ impl HelpDesk {
             let Some(claim) = entry.claim else { continue };
             match notifier.deliver(&entry).await {
                 Ok(()) => {
-                    if self.inner.store.complete(entry.id, claim, self.now()).await? {
+                    if self
+                        .inner
+                        .store
+                        .complete(entry.id, claim, self.now())
+                        .await?
+                    {
                         report.delivered += 1;
                     }
                 }
@@ -139,7 +155,12 @@ impl HelpDesk {
                         let jitter = rand::thread_rng().gen_range(0.5..1.5);
                         self.now() + retry.delay(entry.attempts, jitter)
                     });
-                    if self.inner.store.fail(entry.id, claim, &error, retry_at).await? {
+                    if self
+                        .inner
+                        .store
+                        .fail(entry.id, claim, &error, retry_at)
+                        .await?
+                    {
                         if retry_at.is_some() {
                             report.retried += 1;
                         } else {

@@ -76,7 +76,13 @@ impl Draft {
     }
 
     /// Adds a comment and its event.
-    pub fn comment(&mut self, author: Option<UserId>, kind: AuthorKind, visibility: Visibility, body: CommentBody) -> CommentId {
+    pub fn comment(
+        &mut self,
+        author: Option<UserId>,
+        kind: AuthorKind,
+        visibility: Visibility,
+        body: CommentBody,
+    ) -> CommentId {
         let id = CommentId::new();
         self.comments.push(Comment {
             id,
@@ -87,13 +93,31 @@ impl Draft {
             body,
             created_at: self.now,
         });
-        self.event(author, EventKind::Commented { comment_id: id, visibility, author: kind });
+        self.event(
+            author,
+            EventKind::Commented {
+                comment_id: id,
+                visibility,
+                author: kind,
+            },
+        );
         id
     }
 
     /// An in-app notification to `user`, unless `user` is the one acting.
-    pub fn notify_user(&mut self, user: UserId, actor: Option<UserId>, kind: NotificationKind, message: String) {
-        if Some(user) == actor || self.notifications.iter().any(|n| n.user_id == user && n.kind == kind) {
+    pub fn notify_user(
+        &mut self,
+        user: UserId,
+        actor: Option<UserId>,
+        kind: NotificationKind,
+        message: String,
+    ) {
+        if Some(user) == actor
+            || self
+                .notifications
+                .iter()
+                .any(|n| n.user_id == user && n.kind == kind)
+        {
             return;
         }
         self.notifications.push(Notification {
@@ -109,9 +133,23 @@ impl Draft {
     }
 
     /// An outbound delivery about this ticket.
-    pub fn deliver(&mut self, kind: NotificationKind, channel: Channel, message: &str, max_attempts: u32) {
+    pub fn deliver(
+        &mut self,
+        kind: NotificationKind,
+        channel: Channel,
+        message: &str,
+        max_attempts: u32,
+    ) {
         let payload = webhook_payload(&self.ticket, kind, message, self.now);
-        self.outbox.push(OutboxEntry::new(self.ticket.tenant, Some(self.ticket.id), kind, channel, payload, max_attempts, self.now));
+        self.outbox.push(OutboxEntry::new(
+            self.ticket.tenant,
+            Some(self.ticket.id),
+            kind,
+            channel,
+            payload,
+            max_attempts,
+            self.now,
+        ));
     }
 
     /// Whether this draft creates the ticket.
@@ -142,7 +180,12 @@ impl Draft {
 }
 
 /// The JSON body of a webhook about a ticket.
-pub(crate) fn webhook_payload(ticket: &Ticket, kind: NotificationKind, message: &str, at: DateTime<Utc>) -> serde_json::Value {
+pub(crate) fn webhook_payload(
+    ticket: &Ticket,
+    kind: NotificationKind,
+    message: &str,
+    at: DateTime<Utc>,
+) -> serde_json::Value {
     serde_json::json!({
         "kind": kind,
         "message": message,
@@ -181,24 +224,50 @@ fn diff(a: &Ticket, b: &Ticket) -> Vec<EventKind> {
         out.push(EventKind::FieldsChanged { fields });
     }
     if a.status != b.status {
-        out.push(EventKind::StatusChanged { from: a.status.clone(), to: b.status.clone(), category: b.status_category });
+        out.push(EventKind::StatusChanged {
+            from: a.status.clone(),
+            to: b.status.clone(),
+            category: b.status_category,
+        });
     }
     if a.priority != b.priority {
-        out.push(EventKind::PriorityChanged { from: a.priority, to: b.priority });
+        out.push(EventKind::PriorityChanged {
+            from: a.priority,
+            to: b.priority,
+        });
     }
     if a.category != b.category {
-        out.push(EventKind::CategoryChanged { from: a.category.clone(), to: b.category.clone() });
+        out.push(EventKind::CategoryChanged {
+            from: a.category.clone(),
+            to: b.category.clone(),
+        });
     }
     if a.tags != b.tags {
-        let added = b.tags.iter().filter(|t| !a.tags.contains(t)).cloned().collect();
-        let removed = a.tags.iter().filter(|t| !b.tags.contains(t)).cloned().collect();
+        let added = b
+            .tags
+            .iter()
+            .filter(|t| !a.tags.contains(t))
+            .cloned()
+            .collect();
+        let removed = a
+            .tags
+            .iter()
+            .filter(|t| !b.tags.contains(t))
+            .cloned()
+            .collect();
         out.push(EventKind::TagsChanged { added, removed });
     }
     if a.team != b.team {
-        out.push(EventKind::TeamChanged { from: a.team, to: b.team });
+        out.push(EventKind::TeamChanged {
+            from: a.team,
+            to: b.team,
+        });
     }
     if a.assignee != b.assignee {
-        out.push(EventKind::Assigned { from: a.assignee, to: b.assignee });
+        out.push(EventKind::Assigned {
+            from: a.assignee,
+            to: b.assignee,
+        });
     }
     out
 }

@@ -88,7 +88,11 @@ impl HelpDesk {
     ///
     /// # Errors
     /// [`Error::Forbidden`]; [`Error::Invalid`]; [`Error::NotFound`] for the calendar.
-    pub async fn create_sla_policy(&self, actor: &Actor, input: SlaPolicyInput) -> Result<SlaPolicy> {
+    pub async fn create_sla_policy(
+        &self,
+        actor: &Actor,
+        input: SlaPolicyInput,
+    ) -> Result<SlaPolicy> {
         self.save_sla_policy(actor, SlaPolicyId::new(), input).await
     }
 
@@ -96,13 +100,23 @@ impl HelpDesk {
     ///
     /// # Errors
     /// As [`HelpDesk::create_sla_policy`], and [`Error::NotFound`] for the policy.
-    pub async fn update_sla_policy(&self, actor: &Actor, id: SlaPolicyId, input: SlaPolicyInput) -> Result<SlaPolicy> {
+    pub async fn update_sla_policy(
+        &self,
+        actor: &Actor,
+        id: SlaPolicyId,
+        input: SlaPolicyInput,
+    ) -> Result<SlaPolicy> {
         self.require(actor, Permission::SlaManage)?;
         self.inner.store.get_sla_policy(actor.tenant(), id).await?;
         self.save_sla_policy(actor, id, input).await
     }
 
-    async fn save_sla_policy(&self, actor: &Actor, id: SlaPolicyId, input: SlaPolicyInput) -> Result<SlaPolicy> {
+    async fn save_sla_policy(
+        &self,
+        actor: &Actor,
+        id: SlaPolicyId,
+        input: SlaPolicyInput,
+    ) -> Result<SlaPolicy> {
         self.require(actor, Permission::SlaManage)?;
         let t = input.targets;
         let targets = [
@@ -115,7 +129,10 @@ impl HelpDesk {
         }
         for (field, minutes) in targets {
             if minutes.is_some_and(|m| m == 0 || m > MAX_TARGET_MINUTES) {
-                return Err(Error::invalid(field, format!("must be 1 to {MAX_TARGET_MINUTES} minutes")));
+                return Err(Error::invalid(
+                    field,
+                    format!("must be 1 to {MAX_TARGET_MINUTES} minutes"),
+                ));
             }
         }
         if !(1..=99).contains(&input.warn_at_percent) {
@@ -174,7 +191,11 @@ impl HelpDesk {
     ///
     /// # Errors
     /// [`Error::Forbidden`]; [`Error::Invalid`] (unknown time zone, bad intervals).
-    pub async fn create_calendar(&self, actor: &Actor, input: CalendarInput) -> Result<BusinessCalendar> {
+    pub async fn create_calendar(
+        &self,
+        actor: &Actor,
+        input: CalendarInput,
+    ) -> Result<BusinessCalendar> {
         self.save_calendar(actor, CalendarId::new(), input).await
     }
 
@@ -182,19 +203,40 @@ impl HelpDesk {
     ///
     /// # Errors
     /// As [`HelpDesk::create_calendar`], and [`Error::NotFound`].
-    pub async fn update_calendar(&self, actor: &Actor, id: CalendarId, input: CalendarInput) -> Result<BusinessCalendar> {
+    pub async fn update_calendar(
+        &self,
+        actor: &Actor,
+        id: CalendarId,
+        input: CalendarInput,
+    ) -> Result<BusinessCalendar> {
         self.require(actor, Permission::SlaManage)?;
         self.inner.store.get_calendar(actor.tenant(), id).await?;
         self.save_calendar(actor, id, input).await
     }
 
-    async fn save_calendar(&self, actor: &Actor, id: CalendarId, input: CalendarInput) -> Result<BusinessCalendar> {
+    async fn save_calendar(
+        &self,
+        actor: &Actor,
+        id: CalendarId,
+        input: CalendarInput,
+    ) -> Result<BusinessCalendar> {
         self.require(actor, Permission::SlaManage)?;
-        let tz: chrono_tz::Tz = input.timezone.parse().map_err(|_| Error::invalid("timezone", "is not an IANA time zone"))?;
+        let tz: chrono_tz::Tz = input
+            .timezone
+            .parse()
+            .map_err(|_| Error::invalid("timezone", "is not an IANA time zone"))?;
         if input.holidays.len() > 1000 {
             return Err(Error::invalid("holidays", "at most 1000 dates"));
         }
-        let calendar = BusinessCalendar::new(id, actor.tenant(), Name::parse(&input.name)?, tz, input.week, input.holidays, self.now())?;
+        let calendar = BusinessCalendar::new(
+            id,
+            actor.tenant(),
+            Name::parse(&input.name)?,
+            tz,
+            input.week,
+            input.holidays,
+            self.now(),
+        )?;
         self.inner.store.save_calendar(&calendar).await?;
         Ok(calendar)
     }
@@ -271,7 +313,13 @@ impl HelpDesk {
     /// [`Error::Forbidden`].
     pub async fn install_default_rules(&self, actor: &Actor) -> Result<usize> {
         self.require(actor, Permission::RulesManage)?;
-        if !self.inner.store.list_rules(actor.tenant()).await?.is_empty() {
+        if !self
+            .inner
+            .store
+            .list_rules(actor.tenant())
+            .await?
+            .is_empty()
+        {
             return Ok(0);
         }
         let rules = crate::rules::default_rules(actor.tenant());
@@ -313,12 +361,26 @@ impl HelpDesk {
     ///
     /// # Errors
     /// [`Error::Forbidden`]; [`Error::NotFound`] for the rule or ticket.
-    pub async fn preview_rule(&self, actor: &Actor, rule_id: RuleId, ticket_id: TicketId) -> Result<RulePreview> {
+    pub async fn preview_rule(
+        &self,
+        actor: &Actor,
+        rule_id: RuleId,
+        ticket_id: TicketId,
+    ) -> Result<RulePreview> {
         self.require(actor, Permission::RulesManage)?;
         let rule = self.inner.store.get_rule(actor.tenant(), rule_id).await?;
         let ticket = self.get_ticket(actor, ticket_id).await?;
-        let requester = self.inner.store.get_user(actor.tenant(), ticket.requester).await.ok();
-        let trigger = rule.triggers.first().copied().unwrap_or(Trigger::TicketUpdated);
+        let requester = self
+            .inner
+            .store
+            .get_user(actor.tenant(), ticket.requester)
+            .await
+            .ok();
+        let trigger = rule
+            .triggers
+            .first()
+            .copied()
+            .unwrap_or(Trigger::TicketUpdated);
         let ctx = RuleContext {
             trigger,
             workflow: &self.inner.config.workflow,

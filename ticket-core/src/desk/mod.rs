@@ -38,7 +38,11 @@ pub struct TokenTtl {
 
 impl Default for TokenTtl {
     fn default() -> Self {
-        Self { verify_email: Duration::hours(48), reset_password: Duration::hours(1), refresh: Duration::days(30) }
+        Self {
+            verify_email: Duration::hours(48),
+            reset_password: Duration::hours(1),
+            refresh: Duration::days(30),
+        }
     }
 }
 
@@ -106,7 +110,9 @@ struct Inner {
 
 impl std::fmt::Debug for HelpDesk {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("HelpDesk").field("config", &self.inner.config).finish_non_exhaustive()
+        f.debug_struct("HelpDesk")
+            .field("config", &self.inner.config)
+            .finish_non_exhaustive()
     }
 }
 

@@ -14,8 +14,12 @@ use crate::rbac::Permission;
 use crate::routing::choose_assignee;
 use crate::rules::{run_rules, Effect, RuleContext, Trigger};
 use crate::sla::{evaluate, select_policy, BusinessCalendar, SlaStatus};
-use crate::text::{clean_text, Category, CommentBody, CustomFields, Description, Status, Tags, Title};
-use crate::ticket::{Classification, Comment, NewTicket, Ticket, TicketInput, TicketPatch, Visibility};
+use crate::text::{
+    clean_text, Category, CommentBody, CustomFields, Description, Status, Tags, Title,
+};
+use crate::ticket::{
+    Classification, Comment, NewTicket, Ticket, TicketInput, TicketPatch, Visibility,
+};
 use crate::workflow::StatusCategory;
 
 /// Who a ticket goes to; `None` leaves a field as it is, `Some(None)` clears it.
@@ -68,14 +72,21 @@ impl HelpDesk {
             return Err(Error::invalid("ids", format!("at most {MAX_BATCH} ids")));
         }
         let found = self.inner.store.get_tickets(actor.tenant(), ids).await?;
-        Ok(found.into_iter().filter(|t| self.can_see(actor, t)).collect())
+        Ok(found
+            .into_iter()
+            .filter(|t| self.can_see(actor, t))
+            .collect())
     }
 
     /// A page of tickets; customers only ever see their own.
     ///
     /// # Errors
     /// [`Error::Forbidden`]; [`Error::Invalid`] for a bad limit or cursor.
-    pub async fn list_tickets(&self, actor: &Actor, mut query: TicketQuery) -> Result<Page<Ticket>> {
+    pub async fn list_tickets(
+        &self,
+        actor: &Actor,
+        mut query: TicketQuery,
+    ) -> Result<Page<Ticket>> {
         query.limit = check_limit(Some(query.limit))?;
         if !self.allows(actor, Permission::TicketReadAll) {
             self.require(actor, Permission::TicketOwn)?;
@@ -95,7 +106,10 @@ impl HelpDesk {
     pub async fn list_comments(&self, actor: &Actor, id: TicketId) -> Result<Vec<Comment>> {
         let t = self.visible_ticket(actor, id).await?;
         let internal = self.allows(actor, Permission::TicketInternal);
-        self.inner.store.list_comments(t.tenant, t.id, internal).await
+        self.inner
+            .store
+            .list_comments(t.tenant, t.id, internal)
+            .await
     }
 
     /// The history of a ticket, oldest first. Requesters without staff rights see only
@@ -116,7 +130,10 @@ impl HelpDesk {
             return Err(Error::not_found("ticket"));
         }
         let internal = self.allows(actor, Permission::TicketInternal);
-        Ok(events.into_iter().filter(|e| internal || visible_to_requester(&e.kind)).collect())
+        Ok(events
+            .into_iter()
+            .filter(|e| internal || visible_to_requester(&e.kind))
+            .collect())
     }
 
     /// The SLA state of a ticket now (`None` when no policy applies).
@@ -153,7 +170,9 @@ impl HelpDesk {
     /// [`Error::Forbidden`]; [`Error::Invalid`] listing every bad field.
     pub async fn create_ticket(&self, actor: &Actor, input: TicketInput) -> Result<Ticket> {
         self.require(actor, Permission::TicketCreate)?;
-        let requester = actor.user_id().ok_or_else(|| forbidden("the system cannot raise tickets"))?;
+        let requester = actor
+            .user_id()
+            .ok_or_else(|| forbidden("the system cannot raise tickets"))?;
         let draft = NewTicket::parse(input)?;
         let classification = self.classify(&draft).await;
         let now = self.now();
@@ -162,13 +181,19 @@ impl HelpDesk {
         if let Some(m) = self.match_faq(actor, &draft).await {
             self.answer_from_faq(&mut d, &m);
         }
-        self.finalize(d, actor, &[(Trigger::TicketCreated, None)]).await
+        self.finalize(d, actor, &[(Trigger::TicketCreated, None)])
+            .await
     }
 
     /// Classifies with the configured timeout; `None` on error, timeout or no classifier.
     async fn classify(&self, draft: &NewTicket) -> Option<Classification> {
         let classifier = self.inner.classifier.as_ref()?;
-        match tokio::time::timeout(self.inner.config.classify_timeout, classifier.classify(draft)).await {
+        match tokio::time::timeout(
+            self.inner.config.classify_timeout,
+            classifier.classify(draft),
+        )
+        .await
+        {
             Ok(Ok(c)) => Some(c),
             _ => None,
         }
@@ -188,10 +213,16 @@ impl HelpDesk {
             .clone()
             .or_else(|| c.and_then(|c| c.category.as_ref().map(|s| s.value.clone())))
             .unwrap_or_default();
-        let priority = draft.priority.or_else(|| c.and_then(|c| c.priority.as_ref().map(|s| s.value))).unwrap_or_default();
+        let priority = draft
+            .priority
+            .or_else(|| c.and_then(|c| c.priority.as_ref().map(|s| s.value)))
+            .unwrap_or_default();
         let suggested = c.map(|c| c.tags.as_slice()).unwrap_or_default();
         // Suggested tags beyond the limit are dropped, never the requester's own.
-        let tags = draft.tags.with(suggested).unwrap_or_else(|_| draft.tags.clone());
+        let tags = draft
+            .tags
+            .with(suggested)
+            .unwrap_or_else(|_| draft.tags.clone());
         let initial = self.inner.config.workflow.initial();
         Ticket {
             id: TicketId::new(),
@@ -234,12 +265,22 @@ impl HelpDesk {
     }
 
     fn answer_from_faq(&self, d: &mut Draft, m: &FaqMatch) {
-        let Ok(body) = CommentBody::parse(&m.faq.answer) else { return };
-        d.event(None, EventKind::FaqSuggested { faq_id: m.faq.id, score: m.score });
+        let Ok(body) = CommentBody::parse(&m.faq.answer) else {
+            return;
+        };
+        d.event(
+            None,
+            EventKind::FaqSuggested {
+                faq_id: m.faq.id,
+                score: m.score,
+            },
+        );
         d.comment(None, AuthorKind::System, Visibility::Public, body);
         if self.inner.config.faq_auto_resolve {
             let wf = &self.inner.config.workflow;
-            let solved = wf.in_category(StatusCategory::Solved).find(|s| wf.check(&d.ticket.status, &s.name, None).is_ok());
+            let solved = wf
+                .in_category(StatusCategory::Solved)
+                .find(|s| wf.check(&d.ticket.status, &s.name, None).is_ok());
             if let Some(s) = solved {
                 d.ticket.status = s.name.clone();
                 d.ticket.status_category = s.category;
@@ -255,7 +296,13 @@ impl HelpDesk {
     /// # Errors
     /// [`Error::Forbidden`]; [`Error::NotFound`]; [`Error::Invalid`];
     /// [`Error::Conflict`] (`Version`) when the ticket changed since `expected_version`.
-    pub async fn update_ticket(&self, actor: &Actor, id: TicketId, patch: TicketPatch, expected_version: Option<u64>) -> Result<Ticket> {
+    pub async fn update_ticket(
+        &self,
+        actor: &Actor,
+        id: TicketId,
+        patch: TicketPatch,
+        expected_version: Option<u64>,
+    ) -> Result<Ticket> {
         self.require(actor, Permission::TicketUpdate)?;
         let t = self.visible_ticket(actor, id).await?;
         if let Some(v) = expected_version.filter(|v| *v != t.version) {
@@ -267,7 +314,8 @@ impl HelpDesk {
         if !d.has_events() {
             return Ok(d.ticket);
         }
-        self.finalize(d, actor, &[(Trigger::TicketUpdated, None)]).await
+        self.finalize(d, actor, &[(Trigger::TicketUpdated, None)])
+            .await
     }
 
     /// Moves a ticket through the workflow, optionally with a public comment.
@@ -275,14 +323,25 @@ impl HelpDesk {
     /// # Errors
     /// [`Error::NotFound`]; [`Error::Forbidden`]; [`Error::Invalid`] for an unknown
     /// status; [`Error::InvalidTransition`] when the workflow forbids it for the actor.
-    pub async fn transition(&self, actor: &Actor, id: TicketId, status: &str, comment: Option<String>) -> Result<Ticket> {
+    pub async fn transition(
+        &self,
+        actor: &Actor,
+        id: TicketId,
+        status: &str,
+        comment: Option<String>,
+    ) -> Result<Ticket> {
         let t = self.visible_ticket(actor, id).await?;
         if !actor.is(t.requester) {
             self.require(actor, Permission::TicketWork)?;
         }
         let to = Status::parse(status)?;
         let body = comment.map(CommentBody::parse).transpose()?;
-        let def = self.inner.config.workflow.check(&t.status, &to, actor.role())?.clone();
+        let def = self
+            .inner
+            .config
+            .workflow
+            .check(&t.status, &to, actor.role())?
+            .clone();
         let mut d = Draft::update(t, self.now());
         d.ticket.status = def.name;
         d.ticket.status_category = def.category;
@@ -290,7 +349,8 @@ impl HelpDesk {
         if let Some(body) = body {
             self.write_comment(&mut d, actor, Visibility::Public, body);
         }
-        self.finalize(d, actor, &[(Trigger::TicketUpdated, None)]).await
+        self.finalize(d, actor, &[(Trigger::TicketUpdated, None)])
+            .await
     }
 
     /// Assigns a ticket to an agent and/or a team.
@@ -318,13 +378,17 @@ impl HelpDesk {
         if !d.has_events() {
             return Ok(d.ticket);
         }
-        self.finalize(d, actor, &[(Trigger::TicketUpdated, None)]).await
+        self.finalize(d, actor, &[(Trigger::TicketUpdated, None)])
+            .await
     }
 
     async fn check_assignable(&self, actor: &Actor, user: UserId) -> Result<()> {
         let u = self.inner.store.get_user(actor.tenant(), user).await?;
         if u.is_deleted() || !u.role.is_staff() {
-            return Err(Error::invalid("assignee_id", "must be an active agent or admin"));
+            return Err(Error::invalid(
+                "assignee_id",
+                "must be an active agent or admin",
+            ));
         }
         Ok(())
     }
@@ -336,17 +400,24 @@ impl HelpDesk {
     /// someone else holds it, (`Version`) when another claim won the race.
     pub async fn claim(&self, actor: &Actor, id: TicketId) -> Result<Ticket> {
         self.require(actor, Permission::TicketClaim)?;
-        let me = actor.user_id().ok_or_else(|| forbidden("the system cannot claim"))?;
+        let me = actor
+            .user_id()
+            .ok_or_else(|| forbidden("the system cannot claim"))?;
         let t = self.visible_ticket(actor, id).await?;
         match t.assignee {
             Some(a) if a == me => return Ok(t),
-            Some(_) => return Err(Error::Conflict(Conflict::State { reason: "the ticket is already assigned".into() })),
+            Some(_) => {
+                return Err(Error::Conflict(Conflict::State {
+                    reason: "the ticket is already assigned".into(),
+                }))
+            }
             None => {}
         }
         let mut d = Draft::update(t, self.now());
         d.ticket.assignee = Some(me);
         d.record(actor.user_id());
-        self.finalize(d, actor, &[(Trigger::TicketUpdated, None)]).await
+        self.finalize(d, actor, &[(Trigger::TicketUpdated, None)])
+            .await
     }
 
     /// Adds a public reply or an internal note. The first public staff reply stamps the
@@ -355,7 +426,13 @@ impl HelpDesk {
     ///
     /// # Errors
     /// [`Error::NotFound`]; [`Error::Forbidden`]; [`Error::Invalid`] for the body.
-    pub async fn add_comment(&self, actor: &Actor, id: TicketId, body: &str, internal: bool) -> Result<Comment> {
+    pub async fn add_comment(
+        &self,
+        actor: &Actor,
+        id: TicketId,
+        body: &str,
+        internal: bool,
+    ) -> Result<Comment> {
         let t = self.visible_ticket(actor, id).await?;
         if internal {
             self.require(actor, Permission::TicketInternal)?;
@@ -363,19 +440,30 @@ impl HelpDesk {
             self.require(actor, Permission::TicketWork)?;
         }
         let body = CommentBody::parse(body)?;
-        let visibility = if internal { Visibility::Internal } else { Visibility::Public };
+        let visibility = if internal {
+            Visibility::Internal
+        } else {
+            Visibility::Public
+        };
         let mut d = Draft::update(t, self.now());
         let kind = self.write_comment(&mut d, actor, visibility, body);
         if visibility == Visibility::Public {
             self.auto_move(&mut d, kind);
         }
         let comment = d.comments.last().cloned();
-        self.finalize(d, actor, &[(Trigger::CommentAdded, None)]).await?;
+        self.finalize(d, actor, &[(Trigger::CommentAdded, None)])
+            .await?;
         comment.ok_or_else(|| Error::store("comment was not recorded"))
     }
 
     /// Writes a comment as `actor`; returns who wrote it relative to the ticket.
-    fn write_comment(&self, d: &mut Draft, actor: &Actor, visibility: Visibility, body: CommentBody) -> AuthorKind {
+    fn write_comment(
+        &self,
+        d: &mut Draft,
+        actor: &Actor,
+        visibility: Visibility,
+        body: CommentBody,
+    ) -> AuthorKind {
         let kind = if actor.is(d.ticket.requester) {
             AuthorKind::Requester
         } else if actor.is_system() {
@@ -384,7 +472,10 @@ impl HelpDesk {
             AuthorKind::Staff
         };
         d.comment(actor.user_id(), kind, visibility, body);
-        if kind == AuthorKind::Staff && visibility == Visibility::Public && d.ticket.first_response_at.is_none() {
+        if kind == AuthorKind::Staff
+            && visibility == Visibility::Public
+            && d.ticket.first_response_at.is_none()
+        {
             d.ticket.first_response_at = Some(d.now);
         }
         kind
@@ -412,10 +503,18 @@ impl HelpDesk {
     /// # Errors
     /// [`Error::Forbidden`]; [`Error::NotFound`] for the team or any ticket;
     /// [`Error::Invalid`] for an empty or too long list.
-    pub async fn distribute(&self, actor: &Actor, ids: &[TicketId], team_id: TeamId) -> Result<Vec<Ticket>> {
+    pub async fn distribute(
+        &self,
+        actor: &Actor,
+        ids: &[TicketId],
+        team_id: TeamId,
+    ) -> Result<Vec<Ticket>> {
         self.require(actor, Permission::TicketDistribute)?;
         if ids.is_empty() || ids.len() > MAX_BATCH {
-            return Err(Error::invalid("ticket_ids", format!("must hold 1 to {MAX_BATCH} ids")));
+            return Err(Error::invalid(
+                "ticket_ids",
+                format!("must hold 1 to {MAX_BATCH} ids"),
+            ));
         }
         let team = self.inner.store.get_team(actor.tenant(), team_id).await?;
         let tickets = self.get_tickets(actor, ids).await?;
@@ -432,8 +531,18 @@ impl HelpDesk {
             d.record(actor.user_id());
             d.event(actor.user_id(), EventKind::Distributed { team_id: team.id });
             let message = format!("Ticket distributed to {}: {}", team.name, d.ticket.title);
-            self.route(&mut d, actor, &Recipient::Team { team_id: team.id }, NotificationKind::Distributed, &message).await?;
-            out.push(self.finalize(d, actor, &[(Trigger::TicketUpdated, None)]).await?);
+            self.route(
+                &mut d,
+                actor,
+                &Recipient::Team { team_id: team.id },
+                NotificationKind::Distributed,
+                &message,
+            )
+            .await?;
+            out.push(
+                self.finalize(d, actor, &[(Trigger::TicketUpdated, None)])
+                    .await?,
+            );
         }
         Ok(out)
     }
@@ -444,12 +553,25 @@ impl HelpDesk {
     /// # Errors
     /// [`Error::Forbidden`]; [`Error::NotFound`]; [`Error::Invalid`] for the message or
     /// recipient.
-    pub async fn notify(&self, actor: &Actor, id: TicketId, recipient: Recipient, message: &str) -> Result<()> {
+    pub async fn notify(
+        &self,
+        actor: &Actor,
+        id: TicketId,
+        recipient: Recipient,
+        message: &str,
+    ) -> Result<()> {
         self.require(actor, Permission::TicketNotify)?;
         let message = clean_text("message", message, 1, 5000, false)?;
         let t = self.visible_ticket(actor, id).await?;
         let mut d = Draft::update(t, self.now());
-        self.route(&mut d, actor, &recipient, NotificationKind::Message, &message).await?;
+        self.route(
+            &mut d,
+            actor,
+            &recipient,
+            NotificationKind::Message,
+            &message,
+        )
+        .await?;
         self.commit(d.finish()).await.map(|_| ())
     }
 
@@ -467,7 +589,10 @@ impl HelpDesk {
         let [event] = change.events.as_slice() else {
             return Err(Error::store("deletion event missing"));
         };
-        self.inner.store.delete_ticket(actor.tenant(), id, event, &change.outbox).await?;
+        self.inner
+            .store
+            .delete_ticket(actor.tenant(), id, event, &change.outbox)
+            .await?;
         self.publish(&change.events).await;
         Ok(())
     }
@@ -477,7 +602,12 @@ impl HelpDesk {
     /// Records the actor's changes, runs the rules for each trigger, carries out their
     /// effects, stamps timestamps, adds the default notifications, recomputes the SLA
     /// snapshot, and stores it all in one atomic save.
-    pub(super) async fn finalize(&self, mut d: Draft, actor: &Actor, triggers: &[(Trigger, Option<SlaTarget>)]) -> Result<Ticket> {
+    pub(super) async fn finalize(
+        &self,
+        mut d: Draft,
+        actor: &Actor,
+        triggers: &[(Trigger, Option<SlaTarget>)],
+    ) -> Result<Ticket> {
         d.record(actor.user_id());
         for (trigger, sla_target) in triggers {
             self.run_rules(&mut d, *trigger, *sla_target).await?;
@@ -485,19 +615,42 @@ impl HelpDesk {
         d.record(None);
         stamp(&mut d);
         self.default_notifications(&mut d, actor);
-        let history = if d.is_new() { Vec::new() } else { self.inner.store.ticket_events(d.ticket.tenant, d.ticket.id).await? };
-        let all: Vec<TicketEvent> = history.into_iter().chain(d.events.iter().cloned()).collect();
-        d.ticket.sla = self.evaluate_sla(&d.ticket, &all, d.now).await?.map(|s| s.snapshot());
+        let history = if d.is_new() {
+            Vec::new()
+        } else {
+            self.inner
+                .store
+                .ticket_events(d.ticket.tenant, d.ticket.id)
+                .await?
+        };
+        let all: Vec<TicketEvent> = history
+            .into_iter()
+            .chain(d.events.iter().cloned())
+            .collect();
+        d.ticket.sla = self
+            .evaluate_sla(&d.ticket, &all, d.now)
+            .await?
+            .map(|s| s.snapshot());
         self.commit(d.finish()).await
     }
 
-    async fn run_rules(&self, d: &mut Draft, trigger: Trigger, sla_target: Option<SlaTarget>) -> Result<()> {
+    async fn run_rules(
+        &self,
+        d: &mut Draft,
+        trigger: Trigger,
+        sla_target: Option<SlaTarget>,
+    ) -> Result<()> {
         let tenant = d.ticket.tenant;
         let rules = self.inner.store.list_rules(tenant).await?;
         if rules.is_empty() {
             return Ok(());
         }
-        let requester = self.inner.store.get_user(tenant, d.ticket.requester).await.ok();
+        let requester = self
+            .inner
+            .store
+            .get_user(tenant, d.ticket.requester)
+            .await
+            .ok();
         let ctx = RuleContext {
             trigger,
             workflow: &self.inner.config.workflow,
@@ -506,7 +659,13 @@ impl HelpDesk {
         };
         let run = run_rules(&rules, &ctx, &mut d.ticket);
         for (rule_id, name) in run.fired {
-            d.event(None, EventKind::RuleFired { rule_id, name: name.to_string() });
+            d.event(
+                None,
+                EventKind::RuleFired {
+                    rule_id,
+                    name: name.to_string(),
+                },
+            );
         }
         let system = crate::account::Actor::system(tenant);
         for effect in run.effects {
@@ -519,7 +678,11 @@ impl HelpDesk {
         match effect {
             Effect::Assign { strategy, .. } => {
                 if d.ticket.assignee.is_none() {
-                    let loads = self.inner.store.agent_loads(d.ticket.tenant, d.ticket.team).await?;
+                    let loads = self
+                        .inner
+                        .store
+                        .agent_loads(d.ticket.tenant, d.ticket.team)
+                        .await?;
                     if let Some(user) = choose_assignee(strategy, &d.ticket, &loads) {
                         d.ticket.assignee = Some(user);
                     }
@@ -530,9 +693,13 @@ impl HelpDesk {
                     d.ticket.assignee = Some(user_id);
                 }
             }
-            Effect::Notify { recipient, message, .. } => {
+            Effect::Notify {
+                recipient, message, ..
+            } => {
                 // A rule pointing at a team or user since deleted must not block the change.
-                let _ = self.route(d, system, &recipient, NotificationKind::Message, &message).await;
+                let _ = self
+                    .route(d, system, &recipient, NotificationKind::Message, &message)
+                    .await;
             }
             Effect::InternalNote { body, .. } => {
                 if let Ok(body) = CommentBody::parse(body) {
@@ -540,9 +707,20 @@ impl HelpDesk {
                 }
             }
             Effect::Escalated { rule_id, reason } => {
-                d.event(None, EventKind::Escalated { rule_id: Some(rule_id), reason: reason.clone() });
+                d.event(
+                    None,
+                    EventKind::Escalated {
+                        rule_id: Some(rule_id),
+                        reason: reason.clone(),
+                    },
+                );
                 if let Some(a) = d.ticket.assignee {
-                    d.notify_user(a, None, NotificationKind::Escalated, format!("Escalated: {} ({reason})", d.ticket.title));
+                    d.notify_user(
+                        a,
+                        None,
+                        NotificationKind::Escalated,
+                        format!("Escalated: {} ({reason})", d.ticket.title),
+                    );
                 }
             }
         }
@@ -550,7 +728,14 @@ impl HelpDesk {
     }
 
     /// Sends a notification about the draft's ticket and records it in the history.
-    async fn route(&self, d: &mut Draft, actor: &Actor, recipient: &Recipient, kind: NotificationKind, message: &str) -> Result<()> {
+    async fn route(
+        &self,
+        d: &mut Draft,
+        actor: &Actor,
+        recipient: &Recipient,
+        kind: NotificationKind,
+        message: &str,
+    ) -> Result<()> {
         let tenant = d.ticket.tenant;
         let max = self.inner.config.retry.max_attempts;
         let channel = match recipient {
@@ -565,7 +750,15 @@ impl HelpDesk {
                     d.notify_user(member.user_id, actor.user_id(), kind, message.to_string());
                 }
                 if let Some(url) = &team.webhook_url {
-                    d.deliver(kind, Channel::Webhook { url: url.clone(), secret: team.webhook_secret.clone() }, message, max);
+                    d.deliver(
+                        kind,
+                        Channel::Webhook {
+                            url: url.clone(),
+                            secret: team.webhook_secret.clone(),
+                        },
+                        message,
+                        max,
+                    );
                 }
                 "team"
             }
@@ -577,11 +770,25 @@ impl HelpDesk {
             Recipient::Email { address } => {
                 let subject = format!("[{}] {}", d.ticket.status, d.ticket.title);
                 let body = format!("{message}\n\nTicket {}: {}\n", d.ticket.id, d.ticket.title);
-                d.deliver(kind, Channel::Email { to: address.clone(), subject, body }, message, max);
+                d.deliver(
+                    kind,
+                    Channel::Email {
+                        to: address.clone(),
+                        subject,
+                        body,
+                    },
+                    message,
+                    max,
+                );
                 "email"
             }
         };
-        d.event(actor.user_id(), EventKind::Notified { channel: channel.to_string() });
+        d.event(
+            actor.user_id(),
+            EventKind::Notified {
+                channel: channel.to_string(),
+            },
+        );
         Ok(())
     }
 
@@ -595,18 +802,45 @@ impl HelpDesk {
         for kind in events {
             match kind {
                 EventKind::Assigned { to: Some(u), .. } => {
-                    d.notify_user(u, me, NotificationKind::TicketAssigned, format!("Assigned to you: {title}"));
+                    d.notify_user(
+                        u,
+                        me,
+                        NotificationKind::TicketAssigned,
+                        format!("Assigned to you: {title}"),
+                    );
                 }
-                EventKind::Commented { visibility: Visibility::Public, author: AuthorKind::Staff | AuthorKind::System, .. } => {
-                    d.notify_user(requester, me, NotificationKind::CommentAdded, format!("New reply on: {title}"));
+                EventKind::Commented {
+                    visibility: Visibility::Public,
+                    author: AuthorKind::Staff | AuthorKind::System,
+                    ..
+                } => {
+                    d.notify_user(
+                        requester,
+                        me,
+                        NotificationKind::CommentAdded,
+                        format!("New reply on: {title}"),
+                    );
                 }
-                EventKind::Commented { author: AuthorKind::Requester, .. } => {
+                EventKind::Commented {
+                    author: AuthorKind::Requester,
+                    ..
+                } => {
                     if let Some(a) = assignee {
-                        d.notify_user(a, me, NotificationKind::CommentAdded, format!("The requester replied: {title}"));
+                        d.notify_user(
+                            a,
+                            me,
+                            NotificationKind::CommentAdded,
+                            format!("The requester replied: {title}"),
+                        );
                     }
                 }
                 EventKind::StatusChanged { to, .. } => {
-                    d.notify_user(requester, me, NotificationKind::TicketUpdated, format!("{title} is now {to}"));
+                    d.notify_user(
+                        requester,
+                        me,
+                        NotificationKind::TicketUpdated,
+                        format!("{title} is now {to}"),
+                    );
                 }
                 EventKind::SlaWarning { target, .. } | EventKind::SlaBreached { target, .. } => {
                     let (nk, what) = if matches!(kind, EventKind::SlaWarning { .. }) {
@@ -625,9 +859,16 @@ impl HelpDesk {
 
     /// The SLA state of `ticket` at `now` given its full history (`None` without a
     /// policy).
-    pub(super) async fn evaluate_sla(&self, ticket: &Ticket, history: &[TicketEvent], now: chrono::DateTime<chrono::Utc>) -> Result<Option<SlaStatus>> {
+    pub(super) async fn evaluate_sla(
+        &self,
+        ticket: &Ticket,
+        history: &[TicketEvent],
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Option<SlaStatus>> {
         let policies = self.inner.store.list_sla_policies(ticket.tenant).await?;
-        let Some(policy) = select_policy(&policies, ticket) else { return Ok(None) };
+        let Some(policy) = select_policy(&policies, ticket) else {
+            return Ok(None);
+        };
         let calendar = match policy.calendar_id {
             Some(id) => match self.inner.store.get_calendar(ticket.tenant, id).await {
                 Ok(c) => c,
@@ -636,7 +877,13 @@ impl HelpDesk {
             },
             None => BusinessCalendar::always_open(ticket.tenant),
         };
-        Ok(Some(evaluate(policy, &calendar, &self.inner.config.workflow, history, now)))
+        Ok(Some(evaluate(
+            policy,
+            &calendar,
+            &self.inner.config.workflow,
+            history,
+            now,
+        )))
     }
 }
 
@@ -678,8 +925,14 @@ fn stamp(d: &mut Draft) {
         match &e.kind {
             EventKind::Assigned { to: Some(_), .. } => d.ticket.assigned_at = Some(now),
             EventKind::Assigned { to: None, .. } => d.ticket.assigned_at = None,
-            EventKind::StatusChanged { category: StatusCategory::Solved, .. } => d.ticket.resolved_at = Some(now),
-            EventKind::StatusChanged { category: StatusCategory::Closed, .. } => d.ticket.closed_at = Some(now),
+            EventKind::StatusChanged {
+                category: StatusCategory::Solved,
+                ..
+            } => d.ticket.resolved_at = Some(now),
+            EventKind::StatusChanged {
+                category: StatusCategory::Closed,
+                ..
+            } => d.ticket.closed_at = Some(now),
             _ => {}
         }
     }

@@ -40,7 +40,10 @@ pub fn account(name: &str) -> RegisterInput {
 }
 
 pub fn config() -> HelpDeskConfig {
-    HelpDeskConfig { hash_cost: HashCost::TESTING, ..HelpDeskConfig::default() }
+    HelpDeskConfig {
+        hash_cost: HashCost::TESTING,
+        ..HelpDeskConfig::default()
+    }
 }
 
 pub async fn world() -> World {
@@ -50,15 +53,25 @@ pub async fn world() -> World {
 pub async fn world_with(customise: impl FnOnce(HelpDeskBuilder) -> HelpDeskBuilder) -> World {
     let store = Arc::new(MemoryStore::new());
     let clock = Arc::new(ManualClock::new(start()));
-    let builder = HelpDesk::builder(store.clone()).event_bus(store.clone()).clock(clock.clone()).config(config());
+    let builder = HelpDesk::builder(store.clone())
+        .event_bus(store.clone())
+        .clock(clock.clone())
+        .config(config());
     let desk = customise(builder).build().unwrap();
     let tenant = TenantId::new();
-    let root = desk.ensure_super_admin(tenant, account("root")).await.unwrap().unwrap();
+    let root = desk
+        .ensure_super_admin(tenant, account("root"))
+        .await
+        .unwrap()
+        .unwrap();
     let superadmin = Actor::user(tenant, root.id, Role::SuperAdmin);
     let mk = |name: &'static str, role: Role| {
         let desk = desk.clone();
         async move {
-            let u: User = desk.create_user(&superadmin, account(name), role).await.unwrap();
+            let u: User = desk
+                .create_user(&superadmin, account(name), role)
+                .await
+                .unwrap();
             Actor::user(tenant, u.id, role)
         }
     };
@@ -66,21 +79,46 @@ pub async fn world_with(customise: impl FnOnce(HelpDeskBuilder) -> HelpDeskBuild
     let other_customer = mk("olga", Role::Customer).await;
     let agent = mk("bea", Role::Agent).await;
     let admin = mk("adam", Role::Admin).await;
-    desk.set_availability(&agent, agent.user_id().unwrap(), Availability::Online).await.unwrap();
-    World { desk, store, clock, tenant, customer, other_customer, agent, admin, superadmin }
+    desk.set_availability(&agent, agent.user_id().unwrap(), Availability::Online)
+        .await
+        .unwrap();
+    World {
+        desk,
+        store,
+        clock,
+        tenant,
+        customer,
+        other_customer,
+        agent,
+        admin,
+        superadmin,
+    }
 }
 
 impl World {
     pub async fn ticket(&self, by: &Actor, title: &str) -> Ticket {
         self.desk
-            .create_ticket(by, TicketInput { title: title.into(), description: format!("About {title}"), ..TicketInput::default() })
+            .create_ticket(
+                by,
+                TicketInput {
+                    title: title.into(),
+                    description: format!("About {title}"),
+                    ..TicketInput::default()
+                },
+            )
             .await
             .unwrap()
     }
 
     pub async fn make_agent_online(&self, actor: &Actor, patch: UserPatch) {
         let id = actor.user_id().unwrap();
-        self.desk.update_user(&self.superadmin, id, patch).await.unwrap();
-        self.desk.set_availability(&self.superadmin, id, Availability::Online).await.unwrap();
+        self.desk
+            .update_user(&self.superadmin, id, patch)
+            .await
+            .unwrap();
+        self.desk
+            .set_availability(&self.superadmin, id, Availability::Online)
+            .await
+            .unwrap();
     }
 }
