@@ -5,6 +5,8 @@
 
 mod condition;
 mod engine;
+#[cfg(test)]
+pub(crate) mod fixtures;
 mod model;
 
 pub use engine::{default_rules, preview, run_rules, Effect, RuleContext, RulePreview, RuleRun};
