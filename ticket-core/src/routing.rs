@@ -45,12 +45,20 @@ impl AgentLoad {
     /// Online, with spare capacity, and in the ticket's team when it has one.
     #[must_use]
     pub fn is_eligible_for(&self, ticket: &Ticket) -> bool {
-        self.availability == Availability::Online
-            && self.open_tickets < self.capacity
-            && match ticket.team {
-                Some(team) => self.teams.contains(&team),
-                None => true,
-            }
+        self.takes_work() && self.serves_team_of(ticket)
+    }
+
+    /// Online with spare capacity (reads only the agent's inline fields).
+    fn takes_work(&self) -> bool {
+        self.availability == Availability::Online && self.open_tickets < self.capacity
+    }
+
+    /// In the ticket's team, or the ticket has none.
+    fn serves_team_of(&self, ticket: &Ticket) -> bool {
+        match ticket.team {
+            Some(team) => self.teams.contains(&team),
+            None => true,
+        }
     }
 
     /// Compares the loads (open tickets ÷ capacity) of two agents exactly, by
@@ -69,27 +77,35 @@ impl AgentLoad {
 
 /// Picks the assignee for `ticket` among `agents` with `strategy`; `None` when nobody is
 /// eligible (online, spare capacity, in the ticket's team when it has one). Ties break
-/// deterministically (finally by user id).
+/// deterministically (finally by user id), whatever the order of `agents`.
 ///
-/// One pass over `agents`, no allocation.
+/// One pass over `agents`, no allocation. An agent who could not beat the best so far
+/// even at best (all their skills matching) is passed over without reading their teams or
+/// skills, so most agents cost one comparison of inline fields; counting shared skills
+/// stops as soon as the agent cannot match as many as the best so far.
 #[must_use]
 pub fn choose_assignee(
     strategy: AssignStrategy,
     ticket: &Ticket,
     agents: &[AgentLoad],
 ) -> Option<UserId> {
-    agents
-        .iter()
-        .filter(|agent| agent.is_eligible_for(ticket))
-        .map(|agent| Candidate {
-            agent,
-            shared: match strategy {
-                AssignStrategy::SkillsMatch => shared_tags(&ticket.tags, &agent.skills),
-                AssignStrategy::RoundRobin | AssignStrategy::LeastLoaded => 0,
-            },
-        })
-        .min_by(|a, b| a.cmp_for(strategy, b))
-        .map(|best| best.agent.user_id)
+    let mut best: Option<Candidate<'_>> = None;
+    for agent in agents.iter().filter(|agent| agent.takes_work()) {
+        let beats_best =
+            |c: &Candidate<'_>| best.as_ref().is_none_or(|b| c.cmp_for(strategy, b).is_lt());
+        if !beats_best(&Candidate::at_best(strategy, ticket, agent)) {
+            continue;
+        }
+        let need = best.as_ref().map_or(0, |b| b.shared);
+        let Some(candidate) = Candidate::new(strategy, ticket, agent, need) else {
+            continue;
+        };
+        // Last: the team check reads the agent's team list, off the agent itself.
+        if beats_best(&candidate) && agent.serves_team_of(ticket) {
+            best = Some(candidate);
+        }
+    }
+    best.map(|b| b.agent.user_id)
 }
 
 /// An eligible agent with what the strategy needs to know of them.
@@ -99,7 +115,32 @@ struct Candidate<'a> {
     shared: usize,
 }
 
-impl Candidate<'_> {
+impl<'a> Candidate<'a> {
+    /// `agent` as `strategy` sees them for `ticket`; `None` when they share fewer than
+    /// `need` tags with it (only skills-match counts shared tags).
+    fn new(
+        strategy: AssignStrategy,
+        ticket: &Ticket,
+        agent: &'a AgentLoad,
+        need: usize,
+    ) -> Option<Self> {
+        let shared = match strategy {
+            AssignStrategy::SkillsMatch => shared_tags(&ticket.tags, &agent.skills, need)?,
+            AssignStrategy::RoundRobin | AssignStrategy::LeastLoaded => 0,
+        };
+        Some(Self { agent, shared })
+    }
+
+    /// `agent` at best: as if every skill they have that could match did (an upper bound
+    /// known without reading the tags); exact for the strategies that ignore skills.
+    fn at_best(strategy: AssignStrategy, ticket: &Ticket, agent: &'a AgentLoad) -> Self {
+        let shared = match strategy {
+            AssignStrategy::SkillsMatch => ticket.tags.len().min(agent.skills.len()),
+            AssignStrategy::RoundRobin | AssignStrategy::LeastLoaded => 0,
+        };
+        Self { agent, shared }
+    }
+
     /// `Less` when `self` should get the ticket before `other`.
     fn cmp_for(&self, strategy: AssignStrategy, other: &Self) -> Ordering {
         match strategy {
@@ -127,26 +168,20 @@ impl Candidate<'_> {
     }
 }
 
-/// How many tags two sorted tag sets share: a merge walk, no allocation.
-fn shared_tags(a: &Tags, b: &Tags) -> usize {
-    let (mut a, mut b) = (a.iter().peekable(), b.iter().peekable());
+/// How many of the ticket's tags are among the agent's skills; `None` as soon as it is
+/// clear that fewer than `need` are (so most agents are turned away after one tag). Both
+/// sets hold at most [`Tags::MAX`] tags, and tag equality compares lengths before text.
+/// No allocation.
+fn shared_tags(ticket: &Tags, skills: &Tags, need: usize) -> Option<usize> {
+    let skills = skills.as_slice();
     let mut shared = 0;
-    while let (Some(x), Some(y)) = (a.peek(), b.peek()) {
-        match x.cmp(y) {
-            Ordering::Less => {
-                a.next();
-            }
-            Ordering::Greater => {
-                b.next();
-            }
-            Ordering::Equal => {
-                shared += 1;
-                a.next();
-                b.next();
-            }
+    for (seen, tag) in ticket.iter().enumerate() {
+        if shared + (ticket.len() - seen) < need {
+            return None;
         }
+        shared += usize::from(skills.contains(tag));
     }
-    shared
+    (shared >= need).then_some(shared)
 }
 
 #[cfg(test)]
@@ -464,14 +499,70 @@ mod tests {
         }
     }
 
+    /// The obvious implementation: every eligible agent, fully compared.
+    fn reference(strategy: AssignStrategy, t: &Ticket, agents: &[AgentLoad]) -> Option<UserId> {
+        agents
+            .iter()
+            .filter(|a| a.is_eligible_for(t))
+            .filter_map(|a| Candidate::new(strategy, t, a, 0))
+            .min_by(|a, b| a.cmp_for(strategy, b))
+            .map(|c| c.agent.user_id)
+    }
+
+    #[test]
+    fn passing_over_hopeless_agents_changes_nothing() {
+        let pool = ["a", "b", "c", "d", "e", "f"];
+        let team = TeamId::new();
+        let mut seed = 7u64;
+        let mut next = |below: u64| {
+            seed = seed
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            (seed >> 33) % below
+        };
+        for round in 0..200 {
+            let agents: Vec<AgentLoad> = (0..30)
+                .map(|n| {
+                    let skills: Vec<&str> = (0..next(5)).map(|_| pool[next(6) as usize]).collect();
+                    let capacity = 1 + next(4) as u32;
+                    AgentLoad {
+                        availability: if next(5) == 0 {
+                            Availability::Away
+                        } else {
+                            Availability::Online
+                        },
+                        capacity,
+                        open_tickets: next(u64::from(capacity) + 1) as u32,
+                        skills: tags(&skills),
+                        teams: if next(2) == 0 { vec![team] } else { vec![] },
+                        last_assigned_at: (next(3) != 0).then(|| at(next(4) as u32)).flatten(),
+                        ..agent(u128::from(next(1000)) * 1000 + n)
+                    }
+                })
+                .collect();
+            let mut t = ticket();
+            let wanted: Vec<&str> = (0..next(4)).map(|_| pool[next(6) as usize]).collect();
+            t.tags = tags(&wanted);
+            t.team = (round % 2 == 0).then_some(team);
+            for strategy in ALL {
+                assert_eq!(
+                    choose_assignee(strategy, &t, &agents),
+                    reference(strategy, &t, &agents),
+                    "{strategy:?} round {round}"
+                );
+            }
+        }
+    }
+
     #[test]
     fn shared_tags_counts_the_intersection() {
-        assert_eq!(
-            shared_tags(&tags(&["a", "b", "c"]), &tags(&["b", "c", "d"])),
-            2
-        );
-        assert_eq!(shared_tags(&tags(&["a"]), &tags(&["b"])), 0);
-        assert_eq!(shared_tags(&Tags::empty(), &tags(&["b"])), 0);
+        let (abc, bcd) = (tags(&["a", "b", "c"]), tags(&["b", "c", "d"]));
+        assert_eq!(shared_tags(&abc, &bcd, 0), Some(2));
+        assert_eq!(shared_tags(&abc, &bcd, 2), Some(2));
+        assert_eq!(shared_tags(&abc, &bcd, 3), None, "fewer than needed");
+        assert_eq!(shared_tags(&tags(&["a"]), &tags(&["b"]), 0), Some(0));
+        assert_eq!(shared_tags(&Tags::empty(), &tags(&["b"]), 0), Some(0));
+        assert_eq!(shared_tags(&Tags::empty(), &tags(&["b"]), 1), None);
     }
 
     #[test]
