@@ -107,20 +107,16 @@ mod tests {
     use super::*;
     use crate::event::SlaTarget;
     use crate::id::{TeamId, UserId};
-    use crate::rules::fixtures::{tag, tags, ticket};
+    use crate::rules::fixtures::{self, tag, tags, ticket};
     use crate::rules::Trigger;
     use crate::text::{Category, CustomFields, Description, Email, Status, Title};
     use crate::ticket::{Classification, Priority, Scored};
     use crate::workflow::{StatusCategory, Workflow};
     use serde_json::json;
 
+    /// A `TicketCreated` context.
     fn ctx(workflow: &Workflow) -> RuleContext<'_> {
-        RuleContext {
-            trigger: Trigger::TicketCreated,
-            workflow,
-            requester_email: None,
-            sla_target: None,
-        }
+        fixtures::ctx(workflow, Trigger::TicketCreated)
     }
 
     fn holds(condition: &Condition, ticket: &Ticket) -> bool {

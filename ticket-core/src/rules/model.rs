@@ -394,17 +394,7 @@ mod tests {
     use crate::error::Error;
 
     fn rule(condition: Condition, actions: Vec<Action>) -> Rule {
-        Rule {
-            id: RuleId::new(),
-            tenant: TenantId::DEFAULT,
-            name: Name::parse("Test rule").unwrap(),
-            position: 0,
-            enabled: true,
-            triggers: vec![Trigger::TicketCreated],
-            condition,
-            actions,
-            updated_at: DateTime::<Utc>::UNIX_EPOCH,
-        }
+        crate::rules::fixtures::rule(0, "Test rule", condition, actions)
     }
 
     fn note(body: &str) -> Action {
