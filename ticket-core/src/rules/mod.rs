@@ -4,8 +4,12 @@
 //! rules; the defaults ship as rules an admin can read and edit ([`default_rules`]).
 
 mod condition;
+mod defaults;
 mod engine;
+#[cfg(test)]
+pub(crate) mod fixtures;
 mod model;
 
-pub use engine::{default_rules, preview, run_rules, Effect, RuleContext, RulePreview, RuleRun};
+pub use defaults::default_rules;
+pub use engine::{preview, run_rules, Effect, RuleContext, RulePreview, RuleRun};
 pub use model::{Action, Condition, Rule, Trigger};
