@@ -13,19 +13,16 @@ use chrono::{DateTime, Utc};
 /// the least-loaded agent. All enabled, with fresh ids and `updated_at` at the Unix epoch.
 #[must_use]
 pub fn default_rules(tenant: TenantId) -> Vec<Rule> {
-    let rule = |position, name: &str, trigger, condition, actions| {
-        // The names below are valid (tested), so nothing is ever dropped here.
-        Name::parse(name).ok().map(|name| Rule {
-            id: RuleId::new(),
-            tenant,
-            name,
-            position,
-            enabled: true,
-            triggers: vec![trigger],
-            condition,
-            actions,
-            updated_at: DateTime::<Utc>::UNIX_EPOCH,
-        })
+    let rule = |position, name: &'static str, trigger, condition, actions| Rule {
+        id: RuleId::new(),
+        tenant,
+        name: Name::known(name),
+        position,
+        enabled: true,
+        triggers: vec![trigger],
+        condition,
+        actions,
+        updated_at: DateTime::<Utc>::UNIX_EPOCH,
     };
     let phrase = |p: &str| p.to_string();
     [
@@ -79,9 +76,7 @@ pub fn default_rules(tenant: TenantId) -> Vec<Rule> {
             }],
         ),
     ]
-    .into_iter()
-    .flatten()
-    .collect()
+    .into()
 }
 
 #[cfg(test)]
