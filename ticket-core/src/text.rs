@@ -17,7 +17,7 @@ pub fn clean_text(field: &str, raw: &str, min: usize, max: usize, single_line: b
     let text = text.trim();
     if let Some(bad) = text
         .chars()
-        .find(|c| c.is_control() && !(matches!(c, '\n' | '\t') && !single_line))
+        .find(|c| c.is_control() && (single_line || !matches!(c, '\n' | '\t')))
     {
         let what = if bad == '\0' { "NUL".to_string() } else { format!("U+{:04X}", bad as u32) };
         return Err(Error::invalid(field, format!("must not contain the control character {what}")));
