@@ -50,8 +50,8 @@ use uuid::Uuid;
 /// (and skips what it missed).
 const BUS_CAPACITY: usize = 1024;
 
-/// An in-memory store implementing every store trait and the [`EventBus`]
-/// (crate::ports::EventBus).
+/// An in-memory store implementing every store trait and the
+/// [`EventBus`](crate::ports::EventBus).
 ///
 /// Cheap to clone: clones share the same data (an `Arc` inside).
 #[derive(Clone)]
