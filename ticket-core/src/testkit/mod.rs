@@ -60,6 +60,18 @@ use futures::FutureExt as _;
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
+use std::time::Duration;
+
+/// How long one case may run before it fails (a store that deadlocks or loops must not
+/// hang the suite).
+pub const CASE_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// Runs `case` with the [`CASE_TIMEOUT`], panicking when it runs out.
+async fn timed(name: &str, case: impl Future<Output = ()>) {
+    if tokio::time::timeout(CASE_TIMEOUT, case).await.is_err() {
+        panic!("{name} did not finish within {CASE_TIMEOUT:?}");
+    }
+}
 
 /// One store behaviour: checks a fresh store and panics on a failure.
 pub type StoreCase = fn(Arc<dyn Store>) -> BoxFuture<'static, ()>;
@@ -82,8 +94,9 @@ pub fn bus_cases() -> &'static [(&'static str, BusCase)] {
 }
 
 /// Runs every store case in turn against a fresh store from `factory`, catching panics,
-/// and reports pass or fail per case. Needs a Tokio runtime (some cases spawn tasks);
-/// a multi-thread one exercises the concurrency cases best.
+/// and reports pass or fail per case (a case running past [`CASE_TIMEOUT`] fails). Needs
+/// a Tokio runtime with timers enabled (`#[tokio::main]` has them; some cases spawn
+/// tasks); a multi-thread one exercises the concurrency cases best.
 pub async fn run_all<F, Fut>(factory: F) -> Report
 where
     F: Fn() -> Fut,
@@ -92,7 +105,12 @@ where
     let mut report = Report::default();
     for (name, case) in store_cases() {
         let store = factory().await;
-        report.record(name, AssertUnwindSafe(case(store)).catch_unwind().await);
+        report.record(
+            name,
+            AssertUnwindSafe(timed(name, case(store)))
+                .catch_unwind()
+                .await,
+        );
     }
     report
 }
@@ -106,7 +124,12 @@ where
     let mut report = Report::default();
     for (name, case) in bus_cases() {
         let bus = factory().await;
-        report.record(name, AssertUnwindSafe(case(bus)).catch_unwind().await);
+        report.record(
+            name,
+            AssertUnwindSafe(timed(name, case(bus)))
+                .catch_unwind()
+                .await,
+        );
     }
     report
 }
@@ -127,7 +150,7 @@ where
         .enable_all()
         .build()
         .expect("a Tokio runtime for the conformance case");
-    runtime.block_on(async move { case(factory().await).await });
+    runtime.block_on(async move { timed("the case", case(factory().await)).await });
 }
 
 /// Expands to one test per store behaviour, each with a fresh store from `factory` (a
