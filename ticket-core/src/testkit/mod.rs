@@ -53,6 +53,10 @@ pub use report::{CaseResult, Report};
 pub use futures;
 #[doc(hidden)]
 pub use tokio;
+/// `uuid`, re-exported: [`Outbox`](crate::ports::Outbox) names `uuid::Uuid` in its
+/// signatures, so a store proven with this kit can implement it without a `uuid`
+/// dependency of its own (and always with the version `ticket-core` uses).
+pub use uuid;
 
 use crate::ports::{EventBus, Store};
 use futures::future::BoxFuture;
