@@ -30,7 +30,6 @@ use std::collections::{BTreeMap, BTreeSet};
 
 // Fixtures are test support: a value that does not parse is a bug in the fixture itself,
 // so they panic with the reason rather than return errors.
-#[allow(clippy::expect_used)]
 mod parse {
     use super::*;
 
@@ -123,10 +122,10 @@ pub fn micros(at: DateTime<Utc>) -> DateTime<Utc> {
     at.trunc_subsecs(6)
 }
 
-/// The current time, truncated to microseconds.
+/// The current time (of the system clock), truncated to microseconds.
 #[must_use]
 pub fn now() -> DateTime<Utc> {
-    micros(Utc::now())
+    micros(DateTime::<Utc>::from(std::time::SystemTime::now()))
 }
 
 /// A fixed instant in the past (2001-02-03 04:05:06.123456 UTC) for cases that need
