@@ -252,3 +252,75 @@ fn decode_id_cursor(cursor: &str) -> Result<Uuid> {
         .map_err(|_| bad())?;
     Uuid::from_slice(&bytes).map_err(|_| bad())
 }
+
+/// What `MemoryStore` checks beyond the contract the conformance kit holds every store
+/// to (the kit itself runs in `tests/memory_conformance.rs`).
+#[cfg(all(test, feature = "testkit"))]
+mod tests {
+    use super::MemoryStore;
+    use crate::error::{Conflict, Error};
+    use crate::id::UserId;
+    use crate::ports::{FaqStore, TicketStore};
+    use crate::team::Faq;
+    use crate::testkit::fixtures;
+    use crate::ticket::Visibility;
+
+    #[tokio::test]
+    async fn clones_share_the_data() {
+        let store = MemoryStore::new();
+        let t = fixtures::ticket(fixtures::tenant(), UserId::new());
+        store
+            .clone()
+            .save(&fixtures::create(t.clone()))
+            .await
+            .unwrap();
+        assert_eq!(store.get_ticket(t.tenant, t.id).await.unwrap(), t);
+    }
+
+    #[tokio::test]
+    async fn a_change_never_writes_into_another_tenant() {
+        let store = MemoryStore::new();
+        let t = fixtures::ticket(fixtures::tenant(), UserId::new());
+        let stranger = fixtures::ticket(fixtures::tenant(), UserId::new());
+        let mut change = fixtures::create(t.clone());
+        change.comments.push(fixtures::comment(
+            &stranger,
+            Visibility::Public,
+            "hi",
+            t.created_at,
+        ));
+        assert!(matches!(store.save(&change).await, Err(Error::Invalid(_))));
+        assert!(matches!(
+            store.get_ticket(t.tenant, t.id).await,
+            Err(Error::NotFound { .. })
+        ));
+    }
+
+    #[tokio::test]
+    async fn a_version_that_is_not_the_next_is_invalid() {
+        let store = MemoryStore::new();
+        let t = fixtures::ticket(fixtures::tenant(), UserId::new());
+        store.save(&fixtures::create(t.clone())).await.unwrap();
+        let mut change = fixtures::update(&t);
+        change.ticket.version = 5;
+        assert!(matches!(store.save(&change).await, Err(Error::Invalid(_))));
+        assert_eq!(store.get_ticket(t.tenant, t.id).await.unwrap().version, 1);
+    }
+
+    #[tokio::test]
+    async fn an_upsert_never_takes_over_another_tenants_record() {
+        let store = MemoryStore::new();
+        let faq = fixtures::faq(fixtures::tenant(), "Why?");
+        store.save_faq(&faq).await.unwrap();
+        let other = Faq {
+            tenant: fixtures::tenant(),
+            ..faq.clone()
+        };
+        let refused = store.save_faq(&other).await;
+        assert!(matches!(
+            refused,
+            Err(Error::Conflict(Conflict::Unique { .. }))
+        ));
+        assert_eq!(store.get_faq(faq.tenant, faq.id).await.unwrap(), faq);
+    }
+}
