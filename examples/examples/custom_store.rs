@@ -1,0 +1,425 @@
+//! A store of one's own, proven with the conformance kit.
+//!
+//! `AuditedStore<S>` is the kind of store a team writes around the one it runs: a
+//! decorator that implements every store trait (and the event bus) by delegating to an
+//! inner store, and counts the writes that succeed, per method, for an audit trail or
+//! metrics. A decorator can break a store in subtle ways (a forgotten method, a swapped
+//! argument, an error turned into success), so before it goes anywhere near production it
+//! runs through `ticket_core::testkit::run_all`, every behaviour the ports promise, here
+//! wrapping the in-memory reference store.
+//!
+//! In a test file the same proof is one line, `ticket_core::store_conformance!(factory);`;
+//! `run_all` is for places without `#[test]`, like this example.
+//!
+//! Run it with `cargo run -p ticket-examples --example custom_store`; it exits non-zero
+//! when any behaviour fails.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use std::collections::BTreeMap;
+use std::process::ExitCode;
+use std::sync::{Arc, Mutex, PoisonError};
+use ticket_core::account::{OneTimeToken, TokenPurpose, TokenUse, User};
+use ticket_core::event::TicketEvent;
+use ticket_core::id::{
+    CalendarId, DeliveryId, FaqId, NotificationId, RuleId, SlaPolicyId, TeamId, TenantId, TicketId,
+    TokenId, UserId,
+};
+use ticket_core::memory::MemoryStore;
+use ticket_core::notify::{DeliveryStatus, Notification, OutboxEntry};
+use ticket_core::ports::{
+    ConfigStore, EventBus, EventStream, FaqStore, NotificationStore, Outbox, Store, TeamStore,
+    TicketChange, TicketStore, TokenStore, UserStore,
+};
+use ticket_core::query::{Page, Stats, StatsQuery, TicketQuery, UserQuery};
+use ticket_core::routing::AgentLoad;
+use ticket_core::rules::Rule;
+use ticket_core::sla::{BusinessCalendar, SlaPolicy};
+use ticket_core::team::{Faq, Team};
+use ticket_core::testkit::{self, uuid::Uuid};
+use ticket_core::ticket::{Comment, Ticket};
+use ticket_core::Result;
+
+/// Successful writes per store method, shared by every store that reports to it.
+#[derive(Debug, Default)]
+struct Audit {
+    writes: Mutex<BTreeMap<&'static str, u64>>,
+}
+
+impl Audit {
+    /// Counts one successful `method` call.
+    fn record(&self, method: &'static str) {
+        let mut writes = self.writes.lock().unwrap_or_else(PoisonError::into_inner);
+        *writes.entry(method).or_default() += 1;
+    }
+
+    /// The counts so far.
+    fn snapshot(&self) -> BTreeMap<&'static str, u64> {
+        self.writes
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+}
+
+/// Any store, with its successful writes counted.
+struct AuditedStore<S> {
+    inner: S,
+    audit: Arc<Audit>,
+}
+
+impl<S> AuditedStore<S> {
+    fn new(inner: S, audit: Arc<Audit>) -> Self {
+        Self { inner, audit }
+    }
+
+    /// Passes `result` through, counting `method` when it succeeded.
+    fn counted<T>(&self, method: &'static str, result: Result<T>) -> Result<T> {
+        self.counted_if(method, result, |_| true)
+    }
+
+    /// Passes `result` through, counting `method` when it succeeded and `wrote` says the
+    /// outcome changed something (an acknowledgement that was ignored wrote nothing).
+    fn counted_if<T>(
+        &self,
+        method: &'static str,
+        result: Result<T>,
+        wrote: impl FnOnce(&T) -> bool,
+    ) -> Result<T> {
+        if result.as_ref().is_ok_and(wrote) {
+            self.audit.record(method);
+        }
+        result
+    }
+}
+
+#[async_trait]
+impl<S: Store> TicketStore for AuditedStore<S> {
+    async fn save(&self, change: &TicketChange) -> Result<()> {
+        self.counted("save", self.inner.save(change).await)
+    }
+    async fn get_ticket(&self, tenant: TenantId, id: TicketId) -> Result<Ticket> {
+        self.inner.get_ticket(tenant, id).await
+    }
+    async fn get_tickets(&self, tenant: TenantId, ids: &[TicketId]) -> Result<Vec<Ticket>> {
+        self.inner.get_tickets(tenant, ids).await
+    }
+    async fn list_tickets(&self, tenant: TenantId, query: &TicketQuery) -> Result<Page<Ticket>> {
+        self.inner.list_tickets(tenant, query).await
+    }
+    async fn delete_ticket(
+        &self,
+        tenant: TenantId,
+        id: TicketId,
+        event: &TicketEvent,
+        outbox: &[OutboxEntry],
+    ) -> Result<()> {
+        let result = self.inner.delete_ticket(tenant, id, event, outbox).await;
+        self.counted("delete_ticket", result)
+    }
+    async fn list_comments(
+        &self,
+        tenant: TenantId,
+        ticket: TicketId,
+        include_internal: bool,
+    ) -> Result<Vec<Comment>> {
+        self.inner
+            .list_comments(tenant, ticket, include_internal)
+            .await
+    }
+    async fn ticket_events(&self, tenant: TenantId, ticket: TicketId) -> Result<Vec<TicketEvent>> {
+        self.inner.ticket_events(tenant, ticket).await
+    }
+    async fn stats(&self, tenant: TenantId, query: &StatsQuery) -> Result<Stats> {
+        self.inner.stats(tenant, query).await
+    }
+    async fn sla_due(&self, now: DateTime<Utc>, limit: u32) -> Result<Vec<(TenantId, TicketId)>> {
+        self.inner.sla_due(now, limit).await
+    }
+    async fn ping(&self) -> Result<()> {
+        self.inner.ping().await
+    }
+}
+
+#[async_trait]
+impl<S: Store> UserStore for AuditedStore<S> {
+    async fn create_user(&self, user: &User) -> Result<()> {
+        self.counted("create_user", self.inner.create_user(user).await)
+    }
+    async fn update_user(&self, user: &User, expected_version: u64) -> Result<()> {
+        let result = self.inner.update_user(user, expected_version).await;
+        self.counted("update_user", result)
+    }
+    async fn get_user(&self, tenant: TenantId, id: UserId) -> Result<User> {
+        self.inner.get_user(tenant, id).await
+    }
+    async fn find_user_by_login(&self, tenant: TenantId, login: &str) -> Result<Option<User>> {
+        self.inner.find_user_by_login(tenant, login).await
+    }
+    async fn list_users(&self, tenant: TenantId, query: &UserQuery) -> Result<Page<User>> {
+        self.inner.list_users(tenant, query).await
+    }
+    async fn agent_loads(&self, tenant: TenantId, team: Option<TeamId>) -> Result<Vec<AgentLoad>> {
+        self.inner.agent_loads(tenant, team).await
+    }
+}
+
+#[async_trait]
+impl<S: Store> TeamStore for AuditedStore<S> {
+    async fn create_team(&self, team: &Team) -> Result<()> {
+        self.counted("create_team", self.inner.create_team(team).await)
+    }
+    async fn update_team(&self, team: &Team, expected_version: u64) -> Result<()> {
+        let result = self.inner.update_team(team, expected_version).await;
+        self.counted("update_team", result)
+    }
+    async fn get_team(&self, tenant: TenantId, id: TeamId) -> Result<Team> {
+        self.inner.get_team(tenant, id).await
+    }
+    async fn list_teams(&self, tenant: TenantId) -> Result<Vec<Team>> {
+        self.inner.list_teams(tenant).await
+    }
+    async fn delete_team(&self, tenant: TenantId, id: TeamId) -> Result<()> {
+        self.counted("delete_team", self.inner.delete_team(tenant, id).await)
+    }
+}
+
+#[async_trait]
+impl<S: Store> ConfigStore for AuditedStore<S> {
+    async fn save_sla_policy(&self, policy: &SlaPolicy) -> Result<()> {
+        self.counted("save_sla_policy", self.inner.save_sla_policy(policy).await)
+    }
+    async fn get_sla_policy(&self, tenant: TenantId, id: SlaPolicyId) -> Result<SlaPolicy> {
+        self.inner.get_sla_policy(tenant, id).await
+    }
+    async fn list_sla_policies(&self, tenant: TenantId) -> Result<Vec<SlaPolicy>> {
+        self.inner.list_sla_policies(tenant).await
+    }
+    async fn delete_sla_policy(&self, tenant: TenantId, id: SlaPolicyId) -> Result<()> {
+        let result = self.inner.delete_sla_policy(tenant, id).await;
+        self.counted("delete_sla_policy", result)
+    }
+    async fn save_calendar(&self, calendar: &BusinessCalendar) -> Result<()> {
+        self.counted("save_calendar", self.inner.save_calendar(calendar).await)
+    }
+    async fn get_calendar(&self, tenant: TenantId, id: CalendarId) -> Result<BusinessCalendar> {
+        self.inner.get_calendar(tenant, id).await
+    }
+    async fn list_calendars(&self, tenant: TenantId) -> Result<Vec<BusinessCalendar>> {
+        self.inner.list_calendars(tenant).await
+    }
+    async fn delete_calendar(&self, tenant: TenantId, id: CalendarId) -> Result<()> {
+        let result = self.inner.delete_calendar(tenant, id).await;
+        self.counted("delete_calendar", result)
+    }
+    async fn save_rule(&self, rule: &Rule) -> Result<()> {
+        self.counted("save_rule", self.inner.save_rule(rule).await)
+    }
+    async fn get_rule(&self, tenant: TenantId, id: RuleId) -> Result<Rule> {
+        self.inner.get_rule(tenant, id).await
+    }
+    async fn list_rules(&self, tenant: TenantId) -> Result<Vec<Rule>> {
+        self.inner.list_rules(tenant).await
+    }
+    async fn delete_rule(&self, tenant: TenantId, id: RuleId) -> Result<()> {
+        self.counted("delete_rule", self.inner.delete_rule(tenant, id).await)
+    }
+}
+
+#[async_trait]
+impl<S: Store> FaqStore for AuditedStore<S> {
+    async fn save_faq(&self, faq: &Faq) -> Result<()> {
+        self.counted("save_faq", self.inner.save_faq(faq).await)
+    }
+    async fn get_faq(&self, tenant: TenantId, id: FaqId) -> Result<Faq> {
+        self.inner.get_faq(tenant, id).await
+    }
+    async fn list_faqs(&self, tenant: TenantId) -> Result<Vec<Faq>> {
+        self.inner.list_faqs(tenant).await
+    }
+    async fn delete_faq(&self, tenant: TenantId, id: FaqId) -> Result<()> {
+        self.counted("delete_faq", self.inner.delete_faq(tenant, id).await)
+    }
+}
+
+#[async_trait]
+impl<S: Store> TokenStore for AuditedStore<S> {
+    async fn create_token(&self, token: &OneTimeToken) -> Result<()> {
+        self.counted("create_token", self.inner.create_token(token).await)
+    }
+    async fn consume_token(
+        &self,
+        tenant: TenantId,
+        purpose: TokenPurpose,
+        hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<TokenUse> {
+        let result = self.inner.consume_token(tenant, purpose, hash, now).await;
+        self.counted_if("consume_token", result, |used| {
+            matches!(used, TokenUse::Consumed(_))
+        })
+    }
+    async fn revoke_family(
+        &self,
+        tenant: TenantId,
+        family: TokenId,
+        now: DateTime<Utc>,
+    ) -> Result<u64> {
+        let result = self.inner.revoke_family(tenant, family, now).await;
+        self.counted("revoke_family", result)
+    }
+    async fn revoke_user_tokens(
+        &self,
+        tenant: TenantId,
+        user: UserId,
+        purpose: Option<TokenPurpose>,
+        now: DateTime<Utc>,
+    ) -> Result<u64> {
+        let result = self
+            .inner
+            .revoke_user_tokens(tenant, user, purpose, now)
+            .await;
+        self.counted("revoke_user_tokens", result)
+    }
+}
+
+#[async_trait]
+impl<S: Store> NotificationStore for AuditedStore<S> {
+    async fn add_notifications(&self, notifications: &[Notification]) -> Result<()> {
+        let result = self.inner.add_notifications(notifications).await;
+        self.counted("add_notifications", result)
+    }
+    async fn list_notifications(
+        &self,
+        tenant: TenantId,
+        user: UserId,
+        unread_only: bool,
+        limit: u32,
+        cursor: Option<&str>,
+    ) -> Result<Page<Notification>> {
+        self.inner
+            .list_notifications(tenant, user, unread_only, limit, cursor)
+            .await
+    }
+    async fn mark_read(
+        &self,
+        tenant: TenantId,
+        user: UserId,
+        id: NotificationId,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let result = self.inner.mark_read(tenant, user, id, now).await;
+        self.counted("mark_read", result)
+    }
+    async fn mark_all_read(
+        &self,
+        tenant: TenantId,
+        user: UserId,
+        now: DateTime<Utc>,
+    ) -> Result<u64> {
+        let result = self.inner.mark_all_read(tenant, user, now).await;
+        self.counted("mark_all_read", result)
+    }
+    async fn unread_count(&self, tenant: TenantId, user: UserId) -> Result<u64> {
+        self.inner.unread_count(tenant, user).await
+    }
+}
+
+#[async_trait]
+impl<S: Store> Outbox for AuditedStore<S> {
+    async fn enqueue(&self, entries: &[OutboxEntry]) -> Result<()> {
+        self.counted("enqueue", self.inner.enqueue(entries).await)
+    }
+    async fn claim(
+        &self,
+        now: DateTime<Utc>,
+        lease: chrono::Duration,
+        limit: u32,
+    ) -> Result<Vec<OutboxEntry>> {
+        let result = self.inner.claim(now, lease, limit).await;
+        self.counted_if("claim", result, |claimed| !claimed.is_empty())
+    }
+    async fn complete(&self, id: DeliveryId, claim: Uuid, now: DateTime<Utc>) -> Result<bool> {
+        let result = self.inner.complete(id, claim, now).await;
+        self.counted_if("complete", result, |held| *held)
+    }
+    async fn fail(
+        &self,
+        id: DeliveryId,
+        claim: Uuid,
+        error: &str,
+        retry_at: Option<DateTime<Utc>>,
+    ) -> Result<bool> {
+        let result = self.inner.fail(id, claim, error, retry_at).await;
+        self.counted_if("fail", result, |held| *held)
+    }
+    async fn get_delivery(&self, tenant: TenantId, id: DeliveryId) -> Result<OutboxEntry> {
+        self.inner.get_delivery(tenant, id).await
+    }
+    async fn list_deliveries(
+        &self,
+        tenant: TenantId,
+        status: Option<DeliveryStatus>,
+        limit: u32,
+        cursor: Option<&str>,
+    ) -> Result<Page<OutboxEntry>> {
+        self.inner
+            .list_deliveries(tenant, status, limit, cursor)
+            .await
+    }
+    async fn retry_delivery(
+        &self,
+        tenant: TenantId,
+        id: DeliveryId,
+        now: DateTime<Utc>,
+    ) -> Result<OutboxEntry> {
+        let result = self.inner.retry_delivery(tenant, id, now).await;
+        self.counted("retry_delivery", result)
+    }
+}
+
+#[async_trait]
+impl<S: EventBus> EventBus for AuditedStore<S> {
+    async fn publish(&self, events: &[TicketEvent]) -> Result<()> {
+        self.counted("publish", self.inner.publish(events).await)
+    }
+    async fn subscribe(&self) -> Result<EventStream> {
+        self.inner.subscribe().await
+    }
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let audit = Arc::new(Audit::default());
+    let fresh = || AuditedStore::new(MemoryStore::new(), audit.clone());
+
+    let mut report = testkit::run_all(|| {
+        let store: Arc<dyn Store> = Arc::new(fresh());
+        async move { store }
+    })
+    .await;
+    let bus = testkit::run_all_event_bus(|| {
+        let bus: Arc<dyn EventBus> = Arc::new(fresh());
+        async move { bus }
+    })
+    .await;
+    report.cases.extend(bus.cases);
+
+    report.print();
+    let writes = audit.snapshot();
+    let total: u64 = writes.values().sum();
+    println!(
+        "the audit counted {total} successful writes over {} methods",
+        writes.len()
+    );
+    for (method, count) in &writes {
+        println!("  {method:<20} {count}");
+    }
+
+    if report.is_success() {
+        ExitCode::SUCCESS
+    } else {
+        eprintln!("{} behaviour(s) failed", report.failed());
+        ExitCode::FAILURE
+    }
+}

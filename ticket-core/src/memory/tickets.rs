@@ -1,0 +1,237 @@
+//! `TicketStore` for `MemoryStore`: tickets, comments, history, listing and stats.
+
+use super::{check_new_ids, get_in, page_of, page_size, MemoryStore, State};
+use crate::error::{Error, Result};
+use crate::event::TicketEvent;
+use crate::id::{TenantId, TicketId};
+use crate::notify::OutboxEntry;
+use crate::ports::{TicketChange, TicketStore};
+use crate::query::{Page, Stats, StatsQuery, TicketCursor, TicketQuery, TicketSort};
+use crate::ticket::{Comment, Ticket, Visibility};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use std::cmp::Reverse;
+use std::collections::HashSet;
+
+/// Checks that everything a change writes belongs to the ticket's tenant (and comments
+/// and events to the ticket itself): a change never writes into another tenant.
+fn check_change_scope(change: &TicketChange) -> Result<()> {
+    let t = &change.ticket;
+    let outside = |field: &str| Error::invalid(field, "belongs to another ticket or tenant");
+    if change
+        .comments
+        .iter()
+        .any(|c| c.tenant != t.tenant || c.ticket_id != t.id)
+    {
+        return Err(outside("comments"));
+    }
+    if change
+        .events
+        .iter()
+        .any(|e| e.tenant != t.tenant || e.ticket_id != t.id)
+    {
+        return Err(outside("events"));
+    }
+    if change.notifications.iter().any(|n| n.tenant != t.tenant) {
+        return Err(outside("notifications"));
+    }
+    if change.outbox.iter().any(|o| o.tenant != t.tenant) {
+        return Err(outside("outbox"));
+    }
+    Ok(())
+}
+
+impl State {
+    /// Every check `save` makes before it writes anything.
+    fn check_save(&self, change: &TicketChange) -> Result<()> {
+        let t = &change.ticket;
+        check_change_scope(change)?;
+        match change.expected_version {
+            None => {
+                if self.tickets.contains_key(&t.id) {
+                    return Err(Error::unique("id"));
+                }
+            }
+            Some(expected) => {
+                if expected.checked_add(1) != Some(t.version) {
+                    return Err(Error::invalid(
+                        "version",
+                        "must be the expected version + 1",
+                    ));
+                }
+                let stored = get_in(&self.tickets, t.tenant, &t.id)
+                    .ok_or_else(|| Error::not_found("ticket"))?;
+                if stored.version != expected {
+                    return Err(Error::version_conflict(expected));
+                }
+            }
+        }
+        check_new_ids(&self.comments, change.comments.iter().map(|c| c.id))?;
+        check_new_ids(&self.events, change.events.iter().map(|e| e.id))?;
+        check_new_ids(
+            &self.notifications,
+            change.notifications.iter().map(|n| n.id),
+        )?;
+        check_new_ids(&self.outbox, change.outbox.iter().map(|o| o.id))
+    }
+}
+
+/// The sort key of a ticket: ascending for [`TicketSort::CreatedAsc`], descending for the
+/// others; the same key [`TicketCursor::precedes`] compares.
+fn sort_key(t: &Ticket, sort: TicketSort) -> (u8, DateTime<Utc>, TicketId) {
+    let c = TicketCursor::after(t, sort);
+    (c.rank, c.at, c.id)
+}
+
+#[async_trait]
+impl TicketStore for MemoryStore {
+    async fn save(&self, change: &TicketChange) -> Result<()> {
+        let mut s = self.state();
+        s.check_save(change)?;
+        let t = &change.ticket;
+        s.tickets.insert(t.id, t.clone());
+        s.comments
+            .extend(change.comments.iter().map(|c| (c.id, c.clone())));
+        s.events
+            .extend(change.events.iter().map(|e| (e.id, e.clone())));
+        s.notifications
+            .extend(change.notifications.iter().map(|n| (n.id, n.clone())));
+        s.outbox
+            .extend(change.outbox.iter().map(|o| (o.id, o.clone())));
+        Ok(())
+    }
+
+    async fn get_ticket(&self, tenant: TenantId, id: TicketId) -> Result<Ticket> {
+        get_in(&self.state().tickets, tenant, &id)
+            .cloned()
+            .ok_or_else(|| Error::not_found("ticket"))
+    }
+
+    async fn get_tickets(&self, tenant: TenantId, ids: &[TicketId]) -> Result<Vec<Ticket>> {
+        let s = self.state();
+        let mut seen = HashSet::new();
+        Ok(ids
+            .iter()
+            .filter(|id| seen.insert(**id))
+            .filter_map(|id| get_in(&s.tickets, tenant, id).cloned())
+            .collect())
+    }
+
+    async fn list_tickets(&self, tenant: TenantId, query: &TicketQuery) -> Result<Page<Ticket>> {
+        let sort = query.sort;
+        let cursor = query
+            .cursor
+            .as_deref()
+            .map(|c| TicketCursor::decode(c, sort))
+            .transpose()?;
+        let s = self.state();
+        let mut found: Vec<&Ticket> = s
+            .tickets
+            .values()
+            .filter(|t| t.tenant == tenant && query.matches(t))
+            .filter(|t| cursor.is_none_or(|c| c.precedes(t)))
+            .collect();
+        match sort {
+            TicketSort::CreatedAsc => found.sort_by_key(|t| sort_key(t, sort)),
+            _ => found.sort_by_key(|t| Reverse(sort_key(t, sort))),
+        }
+        Ok(page_of(
+            found.into_iter().cloned(),
+            page_size(query.limit),
+            |t| TicketCursor::after(t, sort).encode(),
+        ))
+    }
+
+    async fn delete_ticket(
+        &self,
+        tenant: TenantId,
+        id: TicketId,
+        event: &TicketEvent,
+        outbox: &[OutboxEntry],
+    ) -> Result<()> {
+        let mut s = self.state();
+        if get_in(&s.tickets, tenant, &id).is_none() {
+            return Err(Error::not_found("ticket"));
+        }
+        if event.tenant != tenant || event.ticket_id != id {
+            return Err(Error::invalid(
+                "event",
+                "belongs to another ticket or tenant",
+            ));
+        }
+        if outbox.iter().any(|o| o.tenant != tenant) {
+            return Err(Error::invalid("outbox", "belongs to another tenant"));
+        }
+        check_new_ids(&s.events, [event.id])?;
+        check_new_ids(&s.outbox, outbox.iter().map(|o| o.id))?;
+        s.tickets.remove(&id);
+        s.comments.retain(|_, c| c.ticket_id != id);
+        s.events.insert(event.id, event.clone());
+        s.outbox.extend(outbox.iter().map(|o| (o.id, o.clone())));
+        Ok(())
+    }
+
+    async fn list_comments(
+        &self,
+        tenant: TenantId,
+        ticket: TicketId,
+        include_internal: bool,
+    ) -> Result<Vec<Comment>> {
+        let s = self.state();
+        let mut comments: Vec<Comment> = s
+            .comments
+            .values()
+            .filter(|c| c.tenant == tenant && c.ticket_id == ticket)
+            .filter(|c| include_internal || c.visibility == Visibility::Public)
+            .cloned()
+            .collect();
+        comments.sort_by_key(|c| (c.created_at, c.id));
+        Ok(comments)
+    }
+
+    async fn ticket_events(&self, tenant: TenantId, ticket: TicketId) -> Result<Vec<TicketEvent>> {
+        let s = self.state();
+        let mut events: Vec<TicketEvent> = s
+            .events
+            .values()
+            .filter(|e| e.tenant == tenant && e.ticket_id == ticket)
+            .cloned()
+            .collect();
+        events.sort_by_key(|e| (e.at, e.id));
+        Ok(events)
+    }
+
+    async fn stats(&self, tenant: TenantId, query: &StatsQuery) -> Result<Stats> {
+        let s = self.state();
+        let in_scope = s.tickets.values().filter(|t| {
+            t.tenant == tenant
+                && query.from.is_none_or(|from| t.created_at >= from)
+                && query.to.is_none_or(|to| t.created_at < to)
+                && query.team.is_none_or(|team| t.team == Some(team))
+        });
+        Ok(super::stats::compute(in_scope, query))
+    }
+
+    async fn sla_due(&self, now: DateTime<Utc>, limit: u32) -> Result<Vec<(TenantId, TicketId)>> {
+        let s = self.state();
+        let mut due: Vec<(DateTime<Utc>, TicketId, TenantId)> = s
+            .tickets
+            .values()
+            .filter_map(|t| {
+                let at = t.sla.as_ref()?.next_check?;
+                (at <= now).then_some((at, t.id, t.tenant))
+            })
+            .collect();
+        due.sort();
+        let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+        Ok(due
+            .into_iter()
+            .take(limit)
+            .map(|(_, id, tenant)| (tenant, id))
+            .collect())
+    }
+
+    async fn ping(&self) -> Result<()> {
+        Ok(())
+    }
+}
