@@ -629,7 +629,7 @@ impl HelpDesk {
         let now = self.now();
         let short = user.id.as_uuid().simple().to_string();
         user.email = Email::parse(format!("deleted-{short}@deleted.invalid"))?;
-        user.username = Username::parse(format!("deleted-{}", &short[..20.min(short.len())]))?;
+        user.username = Username::parse(format!("deleted-{short}"))?;
         user.name = DisplayName::parse("Deleted user")?;
         user.password_hash = None;
         user.agent = None;
