@@ -1,4 +1,5 @@
 //! HelpDesk behaviour: accounts, sessions, tokens and account deletion.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test set-up may unwrap
 
 mod common;
 

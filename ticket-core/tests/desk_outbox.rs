@@ -1,4 +1,5 @@
 //! HelpDesk behaviour: the outbox relay retries failures with backoff, then dead-letters.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test set-up may unwrap
 
 mod common;
 

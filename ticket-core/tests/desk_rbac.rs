@@ -1,5 +1,6 @@
 //! The RBAC matrix: every use case × every role, allowed or refused as the default policy
 //! says, and a custom policy is honoured.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test set-up may unwrap
 
 mod common;
 
@@ -289,11 +290,10 @@ async fn every_use_case_for_every_role() {
     for (case, allowed) in MATRIX {
         for (i, actor) in actors.iter().enumerate() {
             let result = run(case, &w, actor).await;
-            let ok = match (allowed[i], &result) {
-                (true, Ok(())) => true,
-                (false, Err(Error::Forbidden(_))) => true,
-                _ => false,
-            };
+            let ok = matches!(
+                (allowed[i], &result),
+                (true, Ok(())) | (false, Err(Error::Forbidden(_)))
+            );
             if !ok {
                 failures.push(format!(
                     "{case} as {:?}: expected allowed={} got {result:?}",

@@ -1,4 +1,5 @@
 //! HelpDesk behaviour: the ticket life cycle over MemoryStore.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test set-up may unwrap
 
 mod common;
 

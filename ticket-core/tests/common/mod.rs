@@ -1,6 +1,6 @@
 //! Shared set-up of the HelpDesk behaviour tests: a desk over `MemoryStore` with a manual
 //! clock and cheap password hashing, and one user of each role.
-#![allow(dead_code)]
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 use chrono::{DateTime, TimeZone, Utc};
 use std::sync::Arc;
