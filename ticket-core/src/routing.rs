@@ -131,11 +131,11 @@ impl<'a> Candidate<'a> {
         Some(Self { agent, shared })
     }
 
-    /// `agent` at best: as if every skill they have that could match did (an upper bound
-    /// known without reading the tags); exact for the strategies that ignore skills.
+    /// `agent` at best: an upper bound on the shared tags from the tag-set signatures,
+    /// known without reading the tags; exact for the strategies that ignore skills.
     fn at_best(strategy: AssignStrategy, ticket: &Ticket, agent: &'a AgentLoad) -> Self {
         let shared = match strategy {
-            AssignStrategy::SkillsMatch => ticket.tags.len().min(agent.skills.len()),
+            AssignStrategy::SkillsMatch => ticket.tags.overlap_bound(&agent.skills),
             AssignStrategy::RoundRobin | AssignStrategy::LeastLoaded => 0,
         };
         Self { agent, shared }
@@ -173,6 +173,9 @@ impl<'a> Candidate<'a> {
 /// sets hold at most [`Tags::MAX`] tags, and tag equality compares lengths before text.
 /// No allocation.
 fn shared_tags(ticket: &Tags, skills: &Tags, need: usize) -> Option<usize> {
+    if ticket.overlap_bound(skills) < need {
+        return None;
+    }
     let skills = skills.as_slice();
     let mut shared = 0;
     for (seen, tag) in ticket.iter().enumerate() {

@@ -293,10 +293,23 @@ impl Username {
 }
 
 /// The tags of a ticket or the skills of an agent: normalised, deduplicated, sorted, at
-/// most [`Tags::MAX`].
+/// most [`Tags::MAX`]. A 64-bit signature of the set is kept beside it so that two sets
+/// can be compared for overlap without reading the strings ([`Tags::overlap_bound`]).
 #[derive(Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(try_from = "Vec<String>", into = "Vec<String>")]
-pub struct Tags(Vec<Tag>);
+pub struct Tags {
+    tags: Vec<Tag>,
+    /// One bit per tag (FNV-1a of the text, modulo 64); derived from `tags`.
+    signature: u64,
+}
+
+/// The signature bit of one tag.
+fn signature_bit(tag: &Tag) -> u64 {
+    let hash = tag.0.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    });
+    1 << (hash % 64)
+}
 
 impl Tags {
     /// The most tags one ticket (or agent) may carry.
@@ -339,42 +352,64 @@ impl Tags {
                 format!("at most {} tags", Self::MAX),
             ));
         }
-        Ok(Self(v))
+        Ok(Self::sorted(v))
+    }
+
+    /// Wraps tags that are already sorted, distinct and few enough.
+    fn sorted(tags: Vec<Tag>) -> Self {
+        let signature = tags.iter().map(signature_bit).fold(0, |acc, bit| acc | bit);
+        Self { tags, signature }
     }
 
     /// No tags.
     #[must_use]
     pub fn empty() -> Self {
-        Self(Vec::new())
+        Self::default()
+    }
+
+    /// An upper bound on how many tags `self` and `other` share, from their signatures
+    /// alone (no string is read). When one of the sets has no two tags on the same
+    /// signature bit, each shared tag owns a distinct bit set in both signatures, so the
+    /// common bits bound the overlap; otherwise the smaller size does. Zero proves the
+    /// sets are disjoint.
+    #[must_use]
+    pub fn overlap_bound(&self, other: &Tags) -> usize {
+        let size = self.len().min(other.len());
+        let distinct_bits = |t: &Tags| t.signature.count_ones() as usize == t.len();
+        if distinct_bits(self) || distinct_bits(other) {
+            ((self.signature & other.signature).count_ones() as usize).min(size)
+        } else {
+            size
+        }
     }
 
     /// Whether `tag` is present.
     #[must_use]
     pub fn contains(&self, tag: &Tag) -> bool {
-        self.0.binary_search(tag).is_ok()
+        self.tags.binary_search(tag).is_ok()
     }
 
     /// The tags, sorted.
     #[must_use]
     pub fn as_slice(&self) -> &[Tag] {
-        &self.0
+        &self.tags
     }
 
     /// Iterates the tags in order.
     pub fn iter(&self) -> std::slice::Iter<'_, Tag> {
-        self.0.iter()
+        self.tags.iter()
     }
 
     /// Number of tags.
     #[must_use]
     pub fn len(&self) -> usize {
-        self.0.len()
+        self.tags.len()
     }
 
     /// Whether there are none.
     #[must_use]
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.tags.is_empty()
     }
 
     /// These tags plus `more`.
@@ -382,14 +417,14 @@ impl Tags {
     /// # Errors
     /// [`Error::Invalid`] when the union exceeds [`Tags::MAX`].
     pub fn with(&self, more: &[Tag]) -> Result<Self> {
-        Self::from_tags(self.0.iter().chain(more).cloned())
+        Self::from_tags(self.tags.iter().chain(more).cloned())
     }
 
     /// These tags less `remove`.
     #[must_use]
     pub fn without(&self, remove: &[Tag]) -> Self {
-        Self(
-            self.0
+        Self::sorted(
+            self.tags
                 .iter()
                 .filter(|t| !remove.contains(t))
                 .cloned()
@@ -407,13 +442,13 @@ impl TryFrom<Vec<String>> for Tags {
 
 impl From<Tags> for Vec<String> {
     fn from(t: Tags) -> Self {
-        t.0.into_iter().map(String::from).collect()
+        t.tags.into_iter().map(String::from).collect()
     }
 }
 
 impl fmt::Debug for Tags {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_list().entries(&self.0).finish()
+        f.debug_list().entries(&self.tags).finish()
     }
 }
 
@@ -421,7 +456,7 @@ impl<'a> IntoIterator for &'a Tags {
     type Item = &'a Tag;
     type IntoIter = std::slice::Iter<'a, Tag>;
     fn into_iter(self) -> Self::IntoIter {
-        self.0.iter()
+        self.tags.iter()
     }
 }
 
@@ -643,6 +678,27 @@ mod tests {
         assert!(Description::parse("two\nlines\tand tab").is_ok());
         assert!(Description::parse("bell\u{7}").is_err());
         assert!(Description::parse("x".repeat(20_001)).is_err());
+    }
+
+    #[test]
+    fn tag_signatures_bound_the_overlap() {
+        let a = Tags::parse(&["vpn", "billing", "refunds"]).unwrap();
+        let b = Tags::parse(&["vpn", "refunds", "linux"]).unwrap();
+        assert!(a.overlap_bound(&b) >= 2);
+        assert_eq!(a.overlap_bound(&Tags::empty()), 0);
+        assert_eq!(a.overlap_bound(&a), 3);
+        assert_eq!(
+            a.without(&[Tag::known("vpn")])
+                .overlap_bound(&Tags::parse(&["vpn"]).unwrap()),
+            0
+        );
+        // Whatever the collisions, the bound is never below the true overlap.
+        let many: Vec<String> = (0..20).map(|i| format!("skill{i}")).collect();
+        let all = Tags::parse(&many).unwrap();
+        for k in 0..20 {
+            let some = Tags::parse(&many[..k]).unwrap();
+            assert!(all.overlap_bound(&some) >= k && some.overlap_bound(&all) >= k);
+        }
     }
 
     #[test]
