@@ -55,34 +55,10 @@ pub fn clean_text(
     Ok(text.to_string())
 }
 
-macro_rules! text_type {
-    ($(#[$doc:meta])* $name:ident, $field:literal, $min:expr, $max:expr, $single:expr) => {
-        $(#[$doc])*
-        #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-        #[serde(try_from = "String", into = "String")]
-        pub struct $name(String);
-
-        impl $name {
-            /// Smallest length in characters.
-            pub const MIN: usize = $min;
-            /// Largest length in characters.
-            pub const MAX: usize = $max;
-
-            /// Validates and wraps `raw`.
-            ///
-            /// # Errors
-            #[doc = concat!("[`Error::Invalid`] on the `", $field, "` field when the text is out of bounds or holds control characters.")]
-            pub fn parse(raw: impl AsRef<str>) -> Result<Self> {
-                clean_text($field, raw.as_ref(), $min, $max, $single).map(Self)
-            }
-
-            /// The text.
-            #[must_use]
-            pub fn as_str(&self) -> &str {
-                &self.0
-            }
-        }
-
+/// The conversions every validated string newtype has: parsing from `String` (so serde
+/// validates), back into `String`, `AsRef<str>`, `Display`, and a `Debug` showing the text.
+macro_rules! string_newtype_impls {
+    ($name:ident) => {
         impl TryFrom<String> for $name {
             type Error = Error;
             fn try_from(s: String) -> Result<Self> {
@@ -113,6 +89,38 @@ macro_rules! text_type {
                 fmt::Debug::fmt(&self.0, f)
             }
         }
+    };
+}
+
+macro_rules! text_type {
+    ($(#[$doc:meta])* $name:ident, $field:literal, $min:expr, $max:expr, $single:expr) => {
+        $(#[$doc])*
+        #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[serde(try_from = "String", into = "String")]
+        pub struct $name(String);
+
+        impl $name {
+            /// Smallest length in characters.
+            pub const MIN: usize = $min;
+            /// Largest length in characters.
+            pub const MAX: usize = $max;
+
+            /// Validates and wraps `raw`.
+            ///
+            /// # Errors
+            #[doc = concat!("[`Error::Invalid`] on the `", $field, "` field when the text is out of bounds or holds control characters.")]
+            pub fn parse(raw: impl AsRef<str>) -> Result<Self> {
+                clean_text($field, raw.as_ref(), $min, $max, $single).map(Self)
+            }
+
+            /// The text.
+            #[must_use]
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        string_newtype_impls!($name);
     };
 }
 
@@ -177,36 +185,7 @@ macro_rules! slug_type {
             }
         }
 
-        impl TryFrom<String> for $name {
-            type Error = Error;
-            fn try_from(s: String) -> Result<Self> {
-                Self::parse(s)
-            }
-        }
-
-        impl From<$name> for String {
-            fn from(v: $name) -> String {
-                v.0
-            }
-        }
-
-        impl AsRef<str> for $name {
-            fn as_ref(&self) -> &str {
-                &self.0
-            }
-        }
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(&self.0)
-            }
-        }
-
-        impl fmt::Debug for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                fmt::Debug::fmt(&self.0, f)
-            }
-        }
+        string_newtype_impls!($name);
     };
 }
 
@@ -500,30 +479,7 @@ impl Email {
     }
 }
 
-impl TryFrom<String> for Email {
-    type Error = Error;
-    fn try_from(s: String) -> Result<Self> {
-        Self::parse(s)
-    }
-}
-
-impl From<Email> for String {
-    fn from(v: Email) -> String {
-        v.0
-    }
-}
-
-impl fmt::Display for Email {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl fmt::Debug for Email {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&self.0, f)
-    }
-}
+string_newtype_impls!(Email);
 
 /// A secret string (webhook secret, token, password): its `Debug` and `Display` never show
 /// the value, so it cannot leak into logs.
