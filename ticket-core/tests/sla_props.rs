@@ -115,13 +115,19 @@ fn horizon(start: DateTime<Utc>) -> DateTime<Utc> {
 }
 
 fn local_midnight(tz: Tz, date: NaiveDate) -> DateTime<Utc> {
+    midnight(tz, date, |l| l.earliest())
+}
+
+/// Where midnight falls in a gap, the day starts when the gap ends; where it is ambiguous
+/// (a fall-back across midnight), `pick` chooses which of the two instants.
+fn midnight(
+    tz: Tz,
+    date: NaiveDate,
+    pick: impl Fn(chrono::LocalResult<DateTime<Tz>>) -> Option<DateTime<Tz>>,
+) -> DateTime<Utc> {
     let local = date.and_time(NaiveTime::MIN);
-    // Where midnight falls in a gap, the day starts when the gap ends.
     (0..=24 * 60)
-        .find_map(|m| {
-            tz.from_local_datetime(&(local + Duration::minutes(m)))
-                .earliest()
-        })
+        .find_map(|m| pick(tz.from_local_datetime(&(local + Duration::minutes(m)))))
         .unwrap()
         .to_utc()
 }
@@ -206,7 +212,11 @@ proptest! {
     #[test]
     fn holidays_are_never_worked(tz in prop::sample::select(ZONES.to_vec()), date in a_date(), minute in 0i64..1440) {
         let cal = calendar(tz, WeekHours::every_day(&[WorkInterval::WHOLE_DAY]), [date].into()).unwrap();
-        let (from, to) = (local_midnight(tz, date), local_midnight(tz, date + Duration::days(1)));
+        // The holiday is the time whose local date is `date`: from the last instant the
+        // clock reads its midnight (a fall-back across midnight repeats the previous
+        // day's last hour, which belongs to that day) to the next day's first midnight.
+        let from = midnight(tz, date, |l| l.latest());
+        let to = local_midnight(tz, date + Duration::days(1));
         prop_assert_eq!(cal.between(from, to), Duration::zero());
         let at = from + Duration::minutes(minute);
         prop_assume!(at < to);
@@ -228,7 +238,11 @@ proptest! {
         let cal = every_day(tz, WorkInterval::WHOLE_DAY);
         let start = local_midnight(tz, date) + Duration::hours(hour);
         prop_assert_eq!(cal.add(start, d), start + d);
-        let (from, to) = (local_midnight(tz, date), local_midnight(tz, date + Duration::days(1)));
+        // The holiday is the time whose local date is `date`: from the last instant the
+        // clock reads its midnight (a fall-back across midnight repeats the previous
+        // day's last hour, which belongs to that day) to the next day's first midnight.
+        let from = midnight(tz, date, |l| l.latest());
+        let to = local_midnight(tz, date + Duration::days(1));
         let length = cal.between(from, to);
         prop_assert_eq!(length, to - from);
         prop_assert!([23, 24, 25].contains(&length.num_hours()) && length.num_minutes() % 60 == 0);
@@ -237,7 +251,11 @@ proptest! {
     #[test]
     fn nine_to_five_is_eight_hours_every_day_across_dst((tz, date) in dst_day()) {
         let cal = every_day(tz, WorkInterval::hours(9, 17));
-        let (from, to) = (local_midnight(tz, date), local_midnight(tz, date + Duration::days(1)));
+        // The holiday is the time whose local date is `date`: from the last instant the
+        // clock reads its midnight (a fall-back across midnight repeats the previous
+        // day's last hour, which belongs to that day) to the next day's first midnight.
+        let from = midnight(tz, date, |l| l.latest());
+        let to = local_midnight(tz, date + Duration::days(1));
         prop_assert_eq!(cal.between(from, to), Duration::hours(8));
         prop_assert_eq!(cal.add(local_time(tz, date, 9), Duration::hours(8)), local_time(tz, date, 17));
         prop_assert_eq!(cal.add(local_time(tz, date, 16), Duration::hours(2)), local_time(tz, date + Duration::days(1), 10));
