@@ -160,16 +160,31 @@ where
 /// Expands to one test per store behaviour, each with a fresh store from `factory` (a
 /// path to an `async fn() -> Arc<dyn Store>`). See the [`testkit`](crate::testkit) docs.
 ///
+/// With `when = guard` (a path to a `fn() -> bool`), each test first calls the guard and
+/// returns at once when it says `false`: for stores that need a server, the guard prints
+/// why the tests skipped (and panics where skipping is not allowed, e.g. under CI).
+///
 /// The tests live in a module `store_conformance` of the calling module (next to a
 /// private fn `__store_conformance_factory`), so invoke it once per module.
 #[macro_export]
 macro_rules! store_conformance {
     ($factory:path $(,)?) => {
+        $crate::store_conformance!($factory, when = $crate::testkit::always);
+    };
+    ($factory:path, when = $guard:path $(,)?) => {
         #[doc(hidden)]
         async fn __store_conformance_factory() -> ::std::sync::Arc<dyn $crate::ports::Store> {
             $factory().await
         }
-        $crate::__store_cases!(__case_tests(store_conformance, __store_conformance_factory));
+        #[doc(hidden)]
+        fn __store_conformance_guard() -> bool {
+            $guard()
+        }
+        $crate::__store_cases!(__case_tests(
+            store_conformance,
+            __store_conformance_factory,
+            __store_conformance_guard
+        ));
     };
 }
 
@@ -183,16 +198,30 @@ macro_rules! store_conformance {
 #[macro_export]
 macro_rules! event_bus_conformance {
     ($factory:path $(,)?) => {
+        $crate::event_bus_conformance!($factory, when = $crate::testkit::always);
+    };
+    ($factory:path, when = $guard:path $(,)?) => {
         #[doc(hidden)]
         async fn __event_bus_conformance_factory() -> ::std::sync::Arc<dyn $crate::ports::EventBus>
         {
             $factory().await
         }
+        #[doc(hidden)]
+        fn __event_bus_conformance_guard() -> bool {
+            $guard()
+        }
         $crate::__bus_cases!(__case_tests(
             event_bus_conformance,
-            __event_bus_conformance_factory
+            __event_bus_conformance_factory,
+            __event_bus_conformance_guard
         ));
     };
+}
+
+/// The default guard of the conformance macros: always run.
+#[must_use]
+pub fn always() -> bool {
+    true
 }
 
 /// Builds the `(name, case)` table from the case list.
@@ -213,13 +242,16 @@ macro_rules! __case_table {
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __case_tests {
-    (($module:ident, $factory:ident) $($group:ident { $($case:ident),* $(,)? })*) => {
+    (($module:ident, $factory:ident, $guard:ident) $($group:ident { $($case:ident),* $(,)? })*) => {
         mod $module {
             $(
                 mod $group {
                     $(
                         #[test]
                         fn $case() {
+                            if !super::super::$guard() {
+                                return;
+                            }
                             $crate::testkit::run_case(super::super::$factory, $crate::testkit::cases::$group::$case);
                         }
                     )*
