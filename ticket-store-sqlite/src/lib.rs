@@ -120,8 +120,8 @@ impl SqliteStore {
         &self.inner.pool
     }
 
-    /// Closes the pool: waits for the connections in use to come back, then closes every
-    /// connection (checkpointing the WAL when the last one closes).
+    /// Closes the pool: no connection is handed out any more, idle ones close now and
+    /// the ones in use when they come back (the last to close checkpoints the WAL).
     pub async fn close(&self) {
         self.inner.pool.close().await;
     }
