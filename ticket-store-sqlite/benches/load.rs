@@ -136,7 +136,7 @@ async fn seed(store: &Arc<SqliteStore>, tenant: TenantId, requesters: &[UserId],
     let words = Arc::new(vocabulary());
     let requesters = Arc::new(requesters.to_vec());
     let started = Instant::now();
-    let workers = 4u64;
+    let workers = 16u64;
     let tasks: Vec<_> = (0..workers)
         .map(|w| {
             let (store, words, requesters) = (store.clone(), words.clone(), requesters.clone());
@@ -173,7 +173,7 @@ async fn seed(store: &Arc<SqliteStore>, tenant: TenantId, requesters: &[UserId],
     }
     let secs = started.elapsed().as_secs_f64();
     println!(
-        "| seed {missing} tickets (direct saves, 4 tasks) | {:>8.0} tickets/s | {secs:.1} s |",
+        "| seed {missing} tickets (direct saves, 16 tasks) | {:>8.0} tickets/s | {secs:.1} s |",
         missing as f64 / secs
     );
 }

@@ -3,6 +3,8 @@
 --
 -- Every aggregate keeps its full JSON document (serde of the ticket-core type) in `doc`;
 -- real columns hold what is filtered, sorted, unique, aggregated or changed in place.
+-- Ticket documents live in a table of their own, so that the ticket rows that filters,
+-- sorts and statistics scan stay narrow.
 -- Ids are 16-byte UUID blobs (they sort like the ids themselves); instants are INTEGER
 -- microseconds since the Unix epoch. Every table is prefixed `ticket_` so the store can
 -- share a database with the host's own tables.
@@ -25,8 +27,7 @@ CREATE TABLE ticket_tickets (
     version         INTEGER NOT NULL,
     sla_next_check  INTEGER,
     sla_breached    INTEGER,
-    sla_at_risk     INTEGER,
-    doc             TEXT    NOT NULL
+    sla_at_risk     INTEGER
 );
 CREATE INDEX ticket_tickets_created  ON ticket_tickets (tenant, created_at, id);
 CREATE INDEX ticket_tickets_updated  ON ticket_tickets (tenant, updated_at, id);
@@ -39,6 +40,11 @@ CREATE INDEX ticket_tickets_assignee ON ticket_tickets (tenant, assignee, is_ope
 CREATE INDEX ticket_tickets_team     ON ticket_tickets (tenant, team, created_at);
 CREATE INDEX ticket_tickets_sla_due  ON ticket_tickets (sla_next_check, id)
     WHERE sla_next_check IS NOT NULL;
+
+CREATE TABLE ticket_ticket_docs (
+    seq INTEGER PRIMARY KEY REFERENCES ticket_tickets (seq) ON DELETE CASCADE,
+    doc TEXT    NOT NULL
+);
 
 -- One row per tag of a ticket: the all-of tag filter is one EXISTS probe per tag.
 CREATE TABLE ticket_ticket_tags (

@@ -49,6 +49,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod batch;
 mod bus;
 mod config;
 mod connect;
@@ -94,6 +95,8 @@ struct Inner {
     /// Held around every write transaction: writers of this store queue here rather than
     /// race for SQLite's single write lock.
     write: Mutex<()>,
+    /// Ticket saves waiting for the writer (group commit, see `batch.rs`).
+    queue: std::sync::Mutex<batch::Queue>,
     events: broadcast::Sender<TicketEvent>,
 }
 
@@ -109,6 +112,7 @@ impl SqliteStore {
             inner: Arc::new(Inner {
                 pool,
                 write: Mutex::new(()),
+                queue: std::sync::Mutex::default(),
                 events,
             }),
         }

@@ -1,9 +1,18 @@
 //! `TicketStore::list_tickets`: the filters of [`TicketQuery::matches`] in SQL, FTS5 for
 //! the text, and keyset pagination on the sort's columns with one look-ahead row.
+//!
+//! The page is chosen on the narrow ticket rows and only its documents are read. With a
+//! text, the store first asks FTS5 how many tickets match (counting no further than
+//! [`FEW_MATCHES`]): a rare text is searched from its matches (sorting at most that
+//! many), a common one by walking the sort's index and checking each ticket against the
+//! matches, which stops as soon as the page is full.
 
 use crate::cursor::{page_of, page_size};
 use crate::rows::{db, from_doc, micros, micros_ceil, status_category};
 use sqlx::{QueryBuilder, Sqlite, SqlitePool};
+
+/// Up to this many text matches (over all tenants), a search starts from the matches.
+const FEW_MATCHES: i64 = 2_000;
 use ticket_core::error::Result;
 use ticket_core::id::TenantId;
 use ticket_core::query::{
@@ -60,7 +69,26 @@ pub(crate) async fn list_tickets(
         .transpose()?;
     let size = page_size(query.limit);
 
-    let mut q = QueryBuilder::<Sqlite>::new("SELECT t.doc FROM ticket_tickets t WHERE t.tenant = ");
+    let text = query.text.as_deref().and_then(match_expression);
+    let from_matches = match &text {
+        Some(expr) => few_matches(pool, expr).await?,
+        None => false,
+    };
+
+    let mut q = QueryBuilder::<Sqlite>::new(
+        "SELECT d.doc FROM (SELECT t.seq, t.priority, t.created_at, t.updated_at, t.id FROM ",
+    );
+    if from_matches {
+        // The matches drive; CROSS JOIN keeps SQLite from reordering the loop.
+        q.push(
+            "ticket_ticket_fts CROSS JOIN ticket_tickets t ON t.seq = ticket_ticket_fts.rowid
+             WHERE ticket_ticket_fts MATCH ",
+        )
+        .push_bind(text.clone().unwrap_or_default())
+        .push(" AND t.tenant = ");
+    } else {
+        q.push("ticket_tickets t WHERE t.tenant = ");
+    }
     q.push_bind(tenant.as_uuid());
     push_in(
         &mut q,
@@ -112,7 +140,7 @@ pub(crate) async fn list_tickets(
         q.push(" AND t.created_at < ")
             .push_bind(micros_ceil(before));
     }
-    if let Some(expr) = query.text.as_deref().and_then(match_expression) {
+    if let (Some(expr), false) = (text, from_matches) {
         q.push(" AND t.seq IN (SELECT rowid FROM ticket_ticket_fts WHERE ticket_ticket_fts MATCH ")
             .push_bind(expr)
             .push(")");
@@ -152,13 +180,16 @@ pub(crate) async fn list_tickets(
             }
         }
     }
-    q.push(match sort {
-        TicketSort::CreatedDesc => " ORDER BY t.created_at DESC, t.id DESC",
-        TicketSort::CreatedAsc => " ORDER BY t.created_at ASC, t.id ASC",
-        TicketSort::UpdatedDesc => " ORDER BY t.updated_at DESC, t.id DESC",
-        TicketSort::PriorityDesc => " ORDER BY t.priority DESC, t.created_at DESC, t.id DESC",
-    });
+    let order = match sort {
+        TicketSort::CreatedDesc => " ORDER BY {}created_at DESC, {}id DESC",
+        TicketSort::CreatedAsc => " ORDER BY {}created_at ASC, {}id ASC",
+        TicketSort::UpdatedDesc => " ORDER BY {}updated_at DESC, {}id DESC",
+        TicketSort::PriorityDesc => " ORDER BY {}priority DESC, {}created_at DESC, {}id DESC",
+    };
+    q.push(order.replace("{}", "t."));
     q.push(" LIMIT ").push_bind(i64::from(size) + 1);
+    q.push(") AS p JOIN ticket_ticket_docs d ON d.seq = p.seq");
+    q.push(order.replace("{}", "p."));
 
     let rows = q.build().fetch_all(pool).await.map_err(db)?;
     let tickets = rows
@@ -168,6 +199,20 @@ pub(crate) async fn list_tickets(
     Ok(page_of(tickets, size, |t| {
         TicketCursor::after(t, sort).encode()
     }))
+}
+
+/// Whether the FTS5 query `expr` has at most [`FEW_MATCHES`] matches.
+async fn few_matches(pool: &SqlitePool, expr: &str) -> Result<bool> {
+    let n: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM (SELECT 1 FROM ticket_ticket_fts WHERE ticket_ticket_fts MATCH ?
+                               LIMIT ?)",
+    )
+    .bind(expr)
+    .bind(FEW_MATCHES + 1)
+    .fetch_one(pool)
+    .await
+    .map_err(db)?;
+    Ok(n <= FEW_MATCHES)
 }
 
 #[cfg(test)]

@@ -49,8 +49,9 @@ fn check_change_scope(change: &TicketChange) -> Result<()> {
     Ok(())
 }
 
-/// The columns of a ticket row besides its id and tenant, computed before the write turn.
-struct Columns {
+/// The columns of a ticket row besides its id and tenant, and its document, computed
+/// before the write turn.
+pub(crate) struct Columns {
     status: String,
     status_category: &'static str,
     is_open: bool,
@@ -70,7 +71,7 @@ struct Columns {
 }
 
 impl Columns {
-    fn of(t: &Ticket) -> Result<Self> {
+    pub(crate) fn of(t: &Ticket) -> Result<Self> {
         Ok(Self {
             status: t.status.as_str().to_string(),
             status_category: status_category(t.status_category),
@@ -111,12 +112,11 @@ impl Columns {
             .bind(self.sla_next_check)
             .bind(self.sla_breached)
             .bind(self.sla_at_risk)
-            .bind(&self.doc)
     }
 }
 
 /// The columns [`Columns::bind`] binds, in order.
-const COLUMN_NAMES: [&str; 16] = [
+const COLUMN_NAMES: [&str; 15] = [
     "status",
     "status_category",
     "is_open",
@@ -132,7 +132,6 @@ const COLUMN_NAMES: [&str; 16] = [
     "sla_next_check",
     "sla_breached",
     "sla_at_risk",
-    "doc",
 ];
 
 /// `INSERT` of a new ticket row: id, tenant, then [`COLUMN_NAMES`].
@@ -212,6 +211,12 @@ async fn create_ticket(conn: &mut SqliteConnection, t: &Ticket, cols: &Columns) 
         .map_err(insert_error)?
         .try_get("seq")
         .map_err(db)?;
+    sqlx::query("INSERT INTO ticket_ticket_docs (seq, doc) VALUES (?, ?)")
+        .bind(seq)
+        .bind(&cols.doc)
+        .execute(&mut *conn)
+        .await
+        .map_err(db)?;
     write_tags(conn, seq, t, true).await?;
     write_text(conn, seq, t, true).await
 }
@@ -231,10 +236,11 @@ async fn update_ticket(
         ));
     }
     let stored = sqlx::query(
-        "SELECT seq, version, json_extract(doc, '$.title') AS title,
-                json_extract(doc, '$.description') AS description,
-                json_extract(doc, '$.tags') AS tags
-         FROM ticket_tickets WHERE id = ? AND tenant = ?",
+        "SELECT t.seq, t.version, json_extract(d.doc, '$.title') AS title,
+                json_extract(d.doc, '$.description') AS description,
+                json_extract(d.doc, '$.tags') AS tags
+         FROM ticket_tickets t JOIN ticket_ticket_docs d ON d.seq = t.seq
+         WHERE t.id = ? AND t.tenant = ?",
     )
     .bind(t.id.as_uuid())
     .bind(t.tenant.as_uuid())
@@ -249,6 +255,12 @@ async fn update_ticket(
     let seq: i64 = stored.try_get("seq").map_err(db)?;
     let sql = update_sql();
     cols.bind(sqlx::query(&sql))
+        .bind(seq)
+        .execute(&mut *conn)
+        .await
+        .map_err(db)?;
+    sqlx::query("UPDATE ticket_ticket_docs SET doc = ? WHERE seq = ?")
+        .bind(&cols.doc)
         .bind(seq)
         .execute(&mut *conn)
         .await
@@ -309,7 +321,11 @@ async fn insert_event(conn: &mut SqliteConnection, e: &TicketEvent) -> Result<()
 }
 
 /// Everything `save` writes, inside its transaction.
-async fn save_in(conn: &mut SqliteConnection, change: &TicketChange, cols: &Columns) -> Result<()> {
+pub(crate) async fn save_in(
+    conn: &mut SqliteConnection,
+    change: &TicketChange,
+    cols: &Columns,
+) -> Result<()> {
     let t = &change.ticket;
     match change.expected_version {
         None => create_ticket(conn, t, cols).await?,
@@ -358,6 +374,7 @@ async fn delete_in(
         "DELETE FROM ticket_comments WHERE ticket_id = (SELECT id FROM ticket_tickets WHERE seq = ?)",
         "DELETE FROM ticket_ticket_tags WHERE ticket = ?",
         "DELETE FROM ticket_ticket_fts WHERE rowid = ?",
+        "DELETE FROM ticket_ticket_docs WHERE seq = ?",
         "DELETE FROM ticket_tickets WHERE seq = ?",
     ] {
         sqlx::query(sql)
@@ -378,28 +395,31 @@ impl TicketStore for SqliteStore {
     async fn save(&self, change: &TicketChange) -> Result<()> {
         check_change_scope(change)?;
         let cols = Columns::of(&change.ticket)?;
-        let mut w = self.write().await?;
-        let result = save_in(&mut w.tx, change, &cols).await;
-        w.finish(result).await
+        self.save_batched(change.clone(), cols).await
     }
 
     async fn get_ticket(&self, tenant: TenantId, id: TicketId) -> Result<Ticket> {
-        let row = sqlx::query("SELECT doc FROM ticket_tickets WHERE id = ? AND tenant = ?")
-            .bind(id.as_uuid())
-            .bind(tenant.as_uuid())
-            .fetch_optional(self.pool())
-            .await
-            .map_err(db)?
-            .ok_or_else(|| Error::not_found("ticket"))?;
+        let row = sqlx::query(
+            "SELECT d.doc FROM ticket_tickets t JOIN ticket_ticket_docs d ON d.seq = t.seq
+             WHERE t.id = ? AND t.tenant = ?",
+        )
+        .bind(id.as_uuid())
+        .bind(tenant.as_uuid())
+        .fetch_optional(self.pool())
+        .await
+        .map_err(db)?
+        .ok_or_else(|| Error::not_found("ticket"))?;
         from_doc(&row, "doc")
     }
 
     async fn get_tickets(&self, tenant: TenantId, ids: &[TicketId]) -> Result<Vec<Ticket>> {
         let mut found: HashMap<TicketId, Ticket> = HashMap::new();
         for chunk in ids.chunks(IN_CHUNK) {
-            let mut q =
-                sqlx::QueryBuilder::<Sqlite>::new("SELECT doc FROM ticket_tickets WHERE tenant = ");
-            q.push_bind(tenant.as_uuid()).push(" AND id IN (");
+            let mut q = sqlx::QueryBuilder::<Sqlite>::new(
+                "SELECT d.doc FROM ticket_tickets t JOIN ticket_ticket_docs d ON d.seq = t.seq
+                 WHERE t.tenant = ",
+            );
+            q.push_bind(tenant.as_uuid()).push(" AND t.id IN (");
             let mut list = q.separated(", ");
             for id in chunk {
                 list.push_bind(id.as_uuid());

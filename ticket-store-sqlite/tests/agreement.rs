@@ -280,3 +280,75 @@ async fn statistics_and_loads_agree_with_the_reference() {
         w.memory.sla_due(due_at, 25).await.unwrap()
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_common_word_walks_the_index_like_the_reference() {
+    // More matches than the store searches from the matches: the sort's index drives.
+    let dir = tempfile::tempdir().unwrap();
+    let sqlite = SqliteStore::connect(dir.path().join("desk.db").to_str().unwrap())
+        .await
+        .unwrap();
+    sqlite.migrate().await.unwrap();
+    let sqlite: Arc<dyn Store> = Arc::new(sqlite);
+    let memory: Arc<dyn Store> = Arc::new(MemoryStore::new());
+    let tenant = fixtures::tenant();
+    let requester = UserId::new();
+    let base = fixtures::now() - Duration::days(3);
+    let tickets: Vec<Ticket> = (0..2_100)
+        .map(|i: i64| Ticket {
+            title: fixtures::title(&format!("Printer {i} is on fire")),
+            description: fixtures::description(if i % 3 == 0 {
+                "rare sighting"
+            } else {
+                "common"
+            }),
+            priority: Priority::ALL[usize::try_from(i % 4).unwrap()],
+            ..fixtures::ticket_at(tenant, requester, base + Duration::seconds(i / 2))
+        })
+        .collect();
+    let writers: Vec<_> = tickets
+        .chunks(100)
+        .map(|chunk| {
+            let (sqlite, chunk) = (sqlite.clone(), chunk.to_vec());
+            tokio::spawn(async move {
+                for t in chunk {
+                    sqlite.save(&fixtures::create(t)).await.unwrap();
+                }
+            })
+        })
+        .collect();
+    for t in &tickets {
+        memory.save(&fixtures::create(t.clone())).await.unwrap();
+    }
+    for w in writers {
+        w.await.unwrap();
+    }
+    let w = World {
+        tenant,
+        requesters: vec![requester],
+        agents: Vec::new(),
+        teams: Vec::new(),
+        memory,
+        sqlite,
+        _dir: dir,
+    };
+    for (text, sort, limit) in [
+        ("printer", TicketSort::CreatedDesc, 100),
+        ("fire printer", TicketSort::PriorityDesc, 100),
+        ("printer rare", TicketSort::CreatedAsc, 100),
+        ("PRINTER", TicketSort::UpdatedDesc, 25),
+    ] {
+        let q = TicketQuery {
+            text: Some(text.to_string()),
+            sort,
+            limit,
+            priorities: if limit == 25 {
+                vec![Priority::High]
+            } else {
+                Vec::new()
+            },
+            ..TicketQuery::default()
+        };
+        same(&w, q, &format!("{text:?} {sort:?}")).await;
+    }
+}

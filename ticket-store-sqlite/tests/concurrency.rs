@@ -7,7 +7,7 @@ use std::sync::Arc;
 use ticket_core::account::{HashCost, Role};
 use ticket_core::desk::RegisterInput;
 use ticket_core::id::UserId;
-use ticket_core::ports::TicketStore;
+use ticket_core::ports::{Outbox, TicketStore};
 use ticket_core::query::TicketQuery;
 use ticket_core::testkit::fixtures;
 use ticket_core::ticket::{Ticket, TicketInput};
@@ -138,4 +138,82 @@ async fn writers_of_two_stores_on_one_file_all_succeed() {
     assert_eq!(written.len(), 640);
     let found = first.get_tickets(tenant, &written).await.unwrap();
     assert_eq!(found.len(), 640, "both stores see every ticket");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_failing_change_in_a_busy_queue_fails_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(open(&dir.path().join("desk.db")).await);
+    let tenant = fixtures::tenant();
+    let requester = UserId::new();
+    let taken = fixtures::ticket(tenant, requester);
+    store.save(&fixtures::create(taken.clone())).await.unwrap();
+
+    // Half the writers create new tickets, half try to create one with a taken id (with a
+    // comment and an outbox entry that must not be written).
+    let tasks: Vec<_> = (0..48)
+        .map(|i| {
+            let store = store.clone();
+            let duplicate = Ticket {
+                title: fixtures::title(&format!("Duplicate {i}")),
+                ..taken.clone()
+            };
+            tokio::spawn(async move {
+                let fresh = i % 2 == 0;
+                let t = if fresh {
+                    fixtures::ticket(tenant, requester)
+                } else {
+                    duplicate
+                };
+                let mut change = fixtures::create(t.clone());
+                change.comments.push(fixtures::comment(
+                    &t,
+                    ticket_core::ticket::Visibility::Public,
+                    &format!("comment {i}"),
+                    t.created_at,
+                ));
+                let entry = fixtures::outbox_entry(tenant, t.created_at);
+                change.outbox.push(entry.clone());
+                (fresh, t.id, entry.id, store.save(&change).await)
+            })
+        })
+        .collect();
+    for task in tasks {
+        let (fresh, id, entry, result) = task.await.unwrap();
+        if fresh {
+            result.expect("a fresh ticket is stored");
+            assert_eq!(
+                store.list_comments(tenant, id, true).await.unwrap().len(),
+                1
+            );
+            store
+                .get_delivery(tenant, entry)
+                .await
+                .expect("its outbox entry");
+        } else {
+            match result {
+                Err(ticket_core::Error::Conflict(ticket_core::error::Conflict::Unique {
+                    field,
+                })) => assert_eq!(field, "id"),
+                other => panic!("a duplicate id: {other:?}"),
+            }
+            assert!(matches!(
+                store.get_delivery(tenant, entry).await,
+                Err(ticket_core::Error::NotFound { .. })
+            ));
+        }
+    }
+    assert_eq!(store.get_ticket(tenant, taken.id).await.unwrap(), taken);
+    assert!(
+        store
+            .list_comments(tenant, taken.id, true)
+            .await
+            .unwrap()
+            .is_empty(),
+        "no duplicate's comment was written"
+    );
+    assert_eq!(
+        store.ticket_events(tenant, taken.id).await.unwrap().len(),
+        1
+    );
 }
