@@ -3,9 +3,10 @@
 //! the database seeded to 100,000 tickets, p50/p99 latencies of a first page, a filtered
 //! list, full-text searches, a deep cursor page and statistics. Prints a table.
 //!
-//! Environment: `TICKET_BENCH_SECS` (seconds per creation run, default 5),
+//! Environment: `TICKET_BENCH_SECS` (seconds per creation run, default 5; 0 skips them),
 //! `TICKET_BENCH_TICKETS` (seeded tickets, default 100000), `TICKET_BENCH_SAMPLES`
-//! (samples per latency, default 300).
+//! (samples per latency, default 300), `TICKET_BENCH_DB` (a database file to use and
+//! keep, so a second run skips the seeding; default a temporary one).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use chrono::Duration as Span;
@@ -14,9 +15,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use ticket_core::account::{HashCost, Role};
 use ticket_core::desk::RegisterInput;
-use ticket_core::id::{TenantId, UserId};
-use ticket_core::ports::{Store, TicketStore};
-use ticket_core::query::{StatsQuery, TicketQuery, TicketSort};
+use ticket_core::id::{TeamId, TenantId, UserId};
+use ticket_core::ports::{Store, TicketStore, UserStore};
+use ticket_core::query::{AssigneeFilter, StatsQuery, TicketQuery, TicketSort};
 use ticket_core::testkit::fixtures;
 use ticket_core::text::Status;
 use ticket_core::ticket::{Priority, Ticket, TicketInput};
@@ -126,7 +127,13 @@ async fn create_run(desk: &HelpDesk, customers: &[Actor], concurrency: usize, se
 }
 
 /// Seeds the tenant up to `target` tickets with direct saves from four tasks.
-async fn seed(store: &Arc<SqliteStore>, tenant: TenantId, requesters: &[UserId], target: u64) {
+async fn seed(
+    store: &Arc<SqliteStore>,
+    tenant: TenantId,
+    requesters: &[UserId],
+    agents: &[UserId],
+    target: u64,
+) {
     let have = store
         .stats(tenant, &StatsQuery::default())
         .await
@@ -135,11 +142,13 @@ async fn seed(store: &Arc<SqliteStore>, tenant: TenantId, requesters: &[UserId],
     let missing = target.saturating_sub(have);
     let words = Arc::new(vocabulary());
     let requesters = Arc::new(requesters.to_vec());
+    let agents = Arc::new(agents.to_vec());
     let started = Instant::now();
     let workers = 16u64;
     let tasks: Vec<_> = (0..workers)
         .map(|w| {
-            let (store, words, requesters) = (store.clone(), words.clone(), requesters.clone());
+            let (store, words) = (store.clone(), words.clone());
+            let (requesters, agents) = (requesters.clone(), agents.clone());
             tokio::spawn(async move {
                 let mut rng = Rng(0x9e37_79b9_7f4a_7c15 ^ (w + 1));
                 let base = fixtures::now() - Span::days(365);
@@ -154,7 +163,15 @@ async fn seed(store: &Arc<SqliteStore>, tenant: TenantId, requesters: &[UserId],
                         description.push_str(" kangaroo");
                     }
                     let at = base + Span::seconds(rng.next(365 * 86_400) as i64);
+                    // Teams are fixed ids derived from small numbers.
+                    let assignee = (rng.next(10) < 7).then(|| agents[rng.next(agents.len())]);
+                    let team = (rng.next(10) < 8).then(|| {
+                        TeamId::from_uuid(uuid::Uuid::from_u128(100 + rng.next(5) as u128))
+                    });
                     let t = Ticket {
+                        assignee,
+                        assigned_at: assignee.map(|_| at),
+                        team,
                         title: fixtures::title(&sentence(&mut rng, &words, 5)),
                         description: fixtures::description(&description),
                         status,
@@ -213,7 +230,8 @@ fn main() {
         .unwrap();
     runtime.block_on(async move {
         let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("bench.db");
+        let path = std::env::var_os("TICKET_BENCH_DB")
+            .map_or_else(|| dir.path().join("bench.db"), std::path::PathBuf::from);
         let store = Arc::new(SqliteStore::connect(path.to_str().unwrap()).await.unwrap());
         store.migrate().await.unwrap();
         let as_store: Arc<dyn Store> = store.clone();
@@ -225,26 +243,46 @@ fn main() {
             })
             .build()
             .unwrap();
-        let tenant = TenantId::new();
+        // One fixed tenant, so that a kept database is found again.
+        let tenant = TenantId::from_uuid(uuid::Uuid::from_u128(0xbe7c_4000));
         let account = |name: String| RegisterInput {
             email: format!("{name}@example.com"),
             username: name.clone(),
             name,
             password: "correct horse battery staple".into(),
         };
-        let root = desk
-            .ensure_super_admin(tenant, account("root".into()))
+        desk.ensure_super_admin(tenant, account("root".into()))
+            .await
+            .unwrap();
+        let root = store
+            .find_user_by_login(tenant, "root")
             .await
             .unwrap()
             .unwrap();
         let admin = Actor::user(tenant, root.id, Role::SuperAdmin);
         let mut customers = Vec::new();
         for i in 0..16 {
-            let u = desk
-                .create_user(&admin, account(format!("customer-{i}")), Role::Customer)
-                .await
-                .unwrap();
+            let name = format!("customer-{i}");
+            let u = match store.find_user_by_login(tenant, &name).await.unwrap() {
+                Some(u) => u,
+                None => desk
+                    .create_user(&admin, account(name), Role::Customer)
+                    .await
+                    .unwrap(),
+            };
             customers.push(Actor::user(tenant, u.id, Role::Customer));
+        }
+        let mut agents = Vec::new();
+        for i in 0..20 {
+            let name = format!("agent-{i}");
+            let u = match store.find_user_by_login(tenant, &name).await.unwrap() {
+                Some(u) => u,
+                None => desk
+                    .create_user(&admin, account(name), Role::Agent)
+                    .await
+                    .unwrap(),
+            };
+            agents.push(u.id);
         }
         println!(
             "SQLite store benchmark: {} worker threads, {secs} s per creation run, {target} \
@@ -253,11 +291,13 @@ fn main() {
             path.display()
         );
         println!();
-        for concurrency in [1, 16] {
-            create_run(&desk, &customers, concurrency, secs).await;
+        if secs > 0 {
+            for concurrency in [1, 16] {
+                create_run(&desk, &customers, concurrency, secs).await;
+            }
         }
         let requesters: Vec<UserId> = customers.iter().filter_map(|a| a.user_id()).collect();
-        seed(&store, tenant, &requesters, target).await;
+        seed(&store, tenant, &requesters, &agents, target).await;
         println!();
 
         let first = TicketQuery::default();
@@ -300,6 +340,28 @@ fn main() {
         };
         latency("search: two words (AND)", samples, || {
             list(&store, tenant, &two)
+        })
+        .await;
+        let agent = TicketQuery {
+            assignee: Some(AssigneeFilter::User(agents[7])),
+            status_categories: vec![
+                StatusCategory::New,
+                StatusCategory::Open,
+                StatusCategory::Pending,
+            ],
+            ..TicketQuery::default()
+        };
+        latency("filter: one agent's open work", samples, || {
+            list(&store, tenant, &agent)
+        })
+        .await;
+        let team = TicketQuery {
+            team: Some(TeamId::from_uuid(uuid::Uuid::from_u128(102))),
+            sort: TicketSort::UpdatedDesc,
+            ..TicketQuery::default()
+        };
+        latency("filter: one team, recently updated", samples, || {
+            list(&store, tenant, &team)
         })
         .await;
         let rare = TicketQuery {
@@ -359,6 +421,23 @@ fn main() {
                 let s = store.stats(tenant, &StatsQuery::default()).await.unwrap();
                 usize::try_from(s.total).unwrap()
             }
+        })
+        .await;
+        let month = StatsQuery {
+            from: Some(fixtures::now() - Span::days(30)),
+            ..StatsQuery::default()
+        };
+        latency("stats: last 30 days", samples.min(50), || {
+            let store = store.clone();
+            async move {
+                let s = store.stats(tenant, &month).await.unwrap();
+                usize::try_from(s.total).unwrap()
+            }
+        })
+        .await;
+        latency("agent_loads (20 agents)", samples, || {
+            let store = store.clone();
+            async move { store.agent_loads(tenant, None).await.unwrap().len() }
         })
         .await;
         store.close().await;

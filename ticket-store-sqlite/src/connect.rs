@@ -57,9 +57,11 @@ impl StdError for ConnectError {
 impl SqliteStore {
     /// The connection options this store recommends for `url_or_path` (`sqlite://path`,
     /// `sqlite:path`, or a plain file path): create the file when missing, WAL journal,
-    /// `busy_timeout` of [`BUSY_TIMEOUT`], foreign keys on and `synchronous = NORMAL`
-    /// (durable against a crash of the process; see the crate docs). Hosts that build
-    /// their own pool start from these.
+    /// `busy_timeout` of [`BUSY_TIMEOUT`], foreign keys on, `synchronous = NORMAL`
+    /// (durable against a crash of the process; see the crate docs) and temporary data
+    /// (sorts, the savepoint journals of group commits) in memory. Hosts that build their
+    /// own pool start from these (and may add pragmas, e.g. a larger `cache_size` or an
+    /// `mmap_size` for large databases).
     ///
     /// # Errors
     /// [`Error::Store`] (with a [`ConnectError`]) when the URL does not parse.
@@ -75,7 +77,8 @@ impl SqliteStore {
             .journal_mode(SqliteJournalMode::Wal)
             .busy_timeout(BUSY_TIMEOUT)
             .foreign_keys(true)
-            .synchronous(SqliteSynchronous::Normal))
+            .synchronous(SqliteSynchronous::Normal)
+            .pragma("temp_store", "memory"))
     }
 
     /// Opens (creating the file and its folder when missing) the database at

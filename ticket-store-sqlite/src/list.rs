@@ -75,9 +75,14 @@ pub(crate) async fn list_tickets(
         None => false,
     };
 
-    let mut q = QueryBuilder::<Sqlite>::new(
-        "SELECT d.doc FROM (SELECT t.seq, t.priority, t.created_at, t.updated_at, t.id FROM ",
-    );
+    // Only the sort's own columns, so that an index holding them all covers the page.
+    let keys = match sort {
+        TicketSort::CreatedDesc | TicketSort::CreatedAsc => "t.created_at, t.id",
+        TicketSort::UpdatedDesc => "t.updated_at, t.id",
+        TicketSort::PriorityDesc => "t.priority, t.created_at, t.id",
+    };
+    let mut q =
+        QueryBuilder::<Sqlite>::new(format!("SELECT d.doc FROM (SELECT t.seq, {keys} FROM "));
     if from_matches {
         // The matches drive; CROSS JOIN keeps SQLite from reordering the loop.
         q.push(

@@ -168,14 +168,14 @@ async fn write_tags(conn: &mut SqliteConnection, seq: i64, t: &Ticket, fresh: bo
             .await
             .map_err(db)?;
     }
-    for tag in t.tags.iter() {
-        sqlx::query("INSERT INTO ticket_ticket_tags (ticket, tag) VALUES (?, ?)")
-            .bind(seq)
-            .bind(tag.as_str())
-            .execute(&mut *conn)
-            .await
-            .map_err(db)?;
+    if t.tags.is_empty() {
+        return Ok(());
     }
+    let mut q = sqlx::QueryBuilder::<Sqlite>::new("INSERT INTO ticket_ticket_tags (ticket, tag) ");
+    q.push_values(t.tags.iter(), |mut row, tag| {
+        row.push_bind(seq).push_bind(tag.as_str());
+    });
+    q.build().execute(&mut *conn).await.map_err(db)?;
     Ok(())
 }
 

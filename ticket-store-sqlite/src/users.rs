@@ -230,7 +230,9 @@ impl UserStore for SqliteStore {
                     (SELECT count(*) FROM ticket_tickets t
                      WHERE t.tenant = u.tenant AND t.assignee = u.id AND t.is_open = 1) AS open,
                     (SELECT max(t.assigned_at) FROM ticket_tickets t
-                     WHERE t.tenant = u.tenant AND t.assignee = u.id) AS last_assigned
+                     WHERE t.tenant = u.tenant AND t.assignee = u.id AND t.is_open = 0) AS closed_at,
+                    (SELECT max(t.assigned_at) FROM ticket_tickets t
+                     WHERE t.tenant = u.tenant AND t.assignee = u.id AND t.is_open = 1) AS open_at
              FROM ticket_users u
              WHERE u.is_agent = 1 AND u.deleted = 0 AND u.tenant = ",
         );
@@ -247,6 +249,9 @@ impl UserStore for SqliteStore {
             let user: User = from_doc(row, "doc")?;
             let Some(agent) = user.agent else { continue };
             let open: i64 = row.try_get("open").map_err(db)?;
+            // The latest assignment among closed and among open tickets (`None` is least).
+            let closed_at: Option<i64> = row.try_get("closed_at").map_err(db)?;
+            let open_at: Option<i64> = row.try_get("open_at").map_err(db)?;
             loads.push(AgentLoad {
                 user_id: user.id,
                 availability: agent.availability,
@@ -254,7 +259,7 @@ impl UserStore for SqliteStore {
                 open_tickets: u32::try_from(count(open)).unwrap_or(u32::MAX),
                 skills: agent.skills,
                 teams: agent.teams,
-                last_assigned_at: opt_instant(row.try_get("last_assigned").map_err(db)?)?,
+                last_assigned_at: opt_instant(closed_at.max(open_at))?,
             });
         }
         Ok(loads)
