@@ -8,7 +8,7 @@
 //! concurrency this turns many small commits (each writing its pages to the WAL) into a
 //! few larger ones.
 
-use crate::tickets::{save_in, Columns};
+use crate::save::{save_in, Columns};
 use crate::SqliteStore;
 use sqlx::sqlite::SqliteConnection;
 use std::collections::VecDeque;

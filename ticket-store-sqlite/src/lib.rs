@@ -59,6 +59,7 @@ mod migrate;
 mod notify;
 mod outbox;
 mod rows;
+mod save;
 mod stats;
 mod teams;
 mod tickets;
@@ -66,7 +67,7 @@ mod tokens;
 mod users;
 mod write;
 
-pub use connect::ConnectError;
+pub use connect::{ConnectError, BUSY_TIMEOUT};
 pub use migrate::MigrateError;
 /// The driver, re-exported so hosts build pools with the version this crate uses.
 pub use sqlx;

@@ -3,7 +3,7 @@
 
 use crate::cursor::{decode_id, encode_id, page_of, page_size};
 use crate::rows::{count, db, from_doc, micros, opt_instant, to_doc};
-use crate::tickets::insert_error;
+use crate::save::insert_error;
 use crate::SqliteStore;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};

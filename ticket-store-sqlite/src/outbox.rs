@@ -7,7 +7,7 @@ use crate::cursor::{decode_id, encode_id, page_of, page_size};
 use crate::rows::{
     db, delivery_status, from_doc, instant, micros, opt_instant, parse_delivery_status, to_doc,
 };
-use crate::tickets::insert_error;
+use crate::save::insert_error;
 use crate::SqliteStore;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
