@@ -34,18 +34,31 @@
 //!   `BEGIN IMMEDIATE` transaction per write, retried while another process holds the
 //!   lock), so concurrent writers queue instead of failing with `SQLITE_BUSY`; readers run
 //!   concurrently under WAL. Each [`TicketStore::save`](ticket_core::ports::TicketStore::save)
-//!   is one transaction: ticket, tags, full-text row, comments, events, notifications and
-//!   outbox entries, all or nothing.
+//!   is atomic: ticket, tags, full-text row, comments, events, notifications and outbox
+//!   entries, all or nothing. Concurrent saves are group-committed: the saves queued
+//!   while one transaction runs go into the next one together, each in a savepoint of its
+//!   own, so one failing change (a stale version) fails alone, and every caller hears of
+//!   its save only once it is committed.
+//! - **Outbox claims** select and mark the due entries inside one write transaction: no
+//!   two workers, of this process or another, ever get the same entry.
 //! - **Durability**: [`SqliteStore::connect`] sets `synchronous = NORMAL` in WAL mode: a
 //!   committed write survives the process being killed at any point; after a power loss
 //!   or an OS crash the last transactions before the crash may be rolled back (never
 //!   corrupted). Hosts that need every commit on disk before it returns build their own
 //!   pool with `synchronous = FULL` (see [`SqliteStore::connect_options`]).
-//! - **Time** is kept to the microsecond (like PostgreSQL): sort and filter columns hold
-//!   microseconds since the epoch.
+//! - **Time**: columns that sort, filter or change in place hold microseconds since the
+//!   epoch (like PostgreSQL), so that is the precision of what is ordered, compared and
+//!   read back from them (outbox state, tokens, read times); documents keep instants as
+//!   given.
 //! - **Full text** uses FTS5's `unicode61` tokenizer (diacritics kept), whose tokens agree
-//!   with [`ticket_core::query::search_words`]: every word of the query must occur as a
-//!   whole word, case-insensitively; a query without any word does not filter.
+//!   with [`ticket_core::query::search_words`] (exactly on ASCII, and on the letters and
+//!   digits of other scripts; a word made only of combining marks matches nothing): every
+//!   word of the query must occur as a whole word, case-insensitively; a query without any
+//!   word does not filter. A rare text is searched from its matches, a common one along
+//!   the sort's index.
+//! - **Listing** is keyset pagination on covering indexes (one per filter, each in the
+//!   newest-first order); statistics are `GROUP BY`s over covering indexes of the narrow
+//!   ticket rows (documents live in a table of their own).
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
