@@ -34,7 +34,9 @@ CREATE TABLE ticket_tickets (
 -- filtered newest-first page and the statistics summary never touch the table.
 CREATE INDEX ticket_tickets_created ON ticket_tickets (tenant, created_at, id, status,
     status_category, is_open, priority, category, team, assignee, sla_breached, sla_at_risk);
-CREATE INDEX ticket_tickets_updated ON ticket_tickets (tenant, updated_at, id);
+-- Likewise for the most-recently-changed order.
+CREATE INDEX ticket_tickets_updated ON ticket_tickets (tenant, updated_at, id, status,
+    status_category, priority, category, team, assignee);
 -- One index per filter, each ending in the newest-first order (a filtered page reads it in
 -- order, and it serves the statistics breakdown of its column).
 CREATE INDEX ticket_tickets_priority ON ticket_tickets (tenant, priority, created_at, id);
