@@ -1,0 +1,2 @@
+//! Placeholder while the store is being written.
+fn main() {}
