@@ -47,6 +47,8 @@ CREATE INDEX tickets_category    ON {schema}.tickets (tenant, category, created_
 CREATE INDEX tickets_requester   ON {schema}.tickets (tenant, requester, created_at DESC, id DESC);
 CREATE INDEX tickets_assignee    ON {schema}.tickets (tenant, assignee, created_at DESC, id DESC);
 CREATE INDEX tickets_team        ON {schema}.tickets (tenant, team, created_at DESC, id DESC);
+-- The commonest queue view, status and priority together ("pending and urgent").
+CREATE INDEX tickets_queue       ON {schema}.tickets (tenant, status, priority, created_at DESC, id DESC);
 CREATE INDEX tickets_tags        ON {schema}.tickets USING gin (tags);
 CREATE INDEX tickets_search      ON {schema}.tickets USING gin (search);
 -- Agent loads (routing): open tickets and the latest assignment per assignee, from the

@@ -213,10 +213,15 @@ fn check_change_scope(change: &TicketChange) -> Result<()> {
 impl PostgresStore {
     /// The one statement of a save: the ticket write (`INSERT` for a new ticket, a
     /// version-checked `UPDATE` otherwise) as the CTE `ticket`, then the inserts of its
-    /// comments, events, notifications and outbox entries, each only when the ticket
-    /// was written; it returns how many tickets were written (0 or 1). Parameters:
-    /// `$1…$20` the ticket row, `$21` the expected version (updates), then the children.
-    fn save_sql(&self, update: bool) -> String {
+    /// comments, events, notifications and outbox entries, each only when the ticket was
+    /// written; it returns how many tickets were written (0 or 1).
+    ///
+    /// Parameters: `$1…$20` the ticket row, `$21` the expected version (updates), then
+    /// the children (`$22…$25` comments, `$26…$28` events, `$29…$33` notifications,
+    /// `$34…$43` outbox entries). Every parameter is always bound (typed by the driver),
+    /// but only the inserts of non-empty children are in the statement: a ticket
+    /// created with only its `Created` event does not open the indexes of four tables.
+    fn save_sql(&self, update: bool, change: &TicketChange) -> String {
         let t = self.tables();
         let ticket = if update {
             format!(
@@ -236,27 +241,43 @@ impl PostgresStore {
                 tickets = t.tickets
             )
         };
-        format!(
-            "WITH ticket AS ({ticket}),
-             comments_in AS (
-                 INSERT INTO {comments} (id, tenant, ticket_id, internal, created_at, doc)
-                 SELECT c.id, $2, $1, c.internal, c.created_at, c.doc
-                 FROM unnest($22::uuid[], $23::boolean[], $24::timestamptz[], $25::jsonb[])
-                     AS c(id, internal, created_at, doc)
-                 WHERE EXISTS (SELECT 1 FROM ticket)),
-             events_in AS (
-                 INSERT INTO {events} (id, tenant, ticket_id, at, doc)
-                 SELECT e.id, $2, $1, e.at, e.doc
-                 FROM unnest($26::uuid[], $27::timestamptz[], $28::jsonb[]) AS e(id, at, doc)
-                 WHERE EXISTS (SELECT 1 FROM ticket)),
-             notifications_in AS ({notifications}),
-             outbox_in AS ({outbox})
-             SELECT count(*) FROM ticket",
-            comments = t.comments,
-            events = t.events,
-            notifications = NotificationRows::insert_sql(t, 29, "EXISTS (SELECT 1 FROM ticket)"),
-            outbox = OutboxRows::insert_sql(t, 34, "EXISTS (SELECT 1 FROM ticket)"),
-        )
+        const WRITTEN: &str = "EXISTS (SELECT 1 FROM ticket)";
+        let mut sql = format!("WITH ticket AS ({ticket})");
+        if !change.comments.is_empty() {
+            sql.push_str(&format!(
+                ", comments_in AS (
+                    INSERT INTO {comments} (id, tenant, ticket_id, internal, created_at, doc)
+                    SELECT c.id, $2, $1, c.internal, c.created_at, c.doc
+                    FROM unnest($22::uuid[], $23::boolean[], $24::timestamptz[], $25::jsonb[])
+                        AS c(id, internal, created_at, doc)
+                    WHERE {WRITTEN})",
+                comments = t.comments,
+            ));
+        }
+        if !change.events.is_empty() {
+            sql.push_str(&format!(
+                ", events_in AS (
+                    INSERT INTO {events} (id, tenant, ticket_id, at, doc)
+                    SELECT e.id, $2, $1, e.at, e.doc
+                    FROM unnest($26::uuid[], $27::timestamptz[], $28::jsonb[]) AS e(id, at, doc)
+                    WHERE {WRITTEN})",
+                events = t.events,
+            ));
+        }
+        if !change.notifications.is_empty() {
+            sql.push_str(&format!(
+                ", notifications_in AS ({})",
+                NotificationRows::insert_sql(t, 29, WRITTEN)
+            ));
+        }
+        if !change.outbox.is_empty() {
+            sql.push_str(&format!(
+                ", outbox_in AS ({})",
+                OutboxRows::insert_sql(t, 34, WRITTEN)
+            ));
+        }
+        sql.push_str(" SELECT count(*) FROM ticket");
+        sql
     }
 
     /// The stored version of a ticket of the tenant, if it exists.
@@ -312,7 +333,7 @@ impl TicketStore for PostgresStore {
         let notifications = NotificationRows::new(&change.notifications)?;
         let outbox = OutboxRows::new(&change.outbox)?;
         let expected = change.expected_version.map(rows::version).transpose()?;
-        let sql = self.save_sql(expected.is_some());
+        let sql = self.save_sql(expected.is_some(), change);
         let q = row.bind(sqlx::query_scalar::<_, i64>(&sql)).bind(expected);
         let written = bind_children(q, comments, events, notifications, outbox)
             .fetch_one(self.pool())
@@ -401,12 +422,19 @@ impl TicketStore for PostgresStore {
             "WITH gone AS (DELETE FROM {tickets} WHERE tenant = $1 AND id = $2 RETURNING id),
              event_in AS (
                  INSERT INTO {events} (id, tenant, ticket_id, at, doc)
-                 SELECT $3, $1, $2, $4, $5 WHERE EXISTS (SELECT 1 FROM gone)),
-             outbox_in AS ({outbox})
+                 SELECT $3, $1, $2, $4, $5 WHERE EXISTS (SELECT 1 FROM gone))
+             {outbox}
              SELECT count(*) FROM gone",
             tickets = t.tickets,
             events = t.events,
-            outbox = OutboxRows::insert_sql(t, 6, "EXISTS (SELECT 1 FROM gone)"),
+            outbox = if outbox.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    ", outbox_in AS ({})",
+                    OutboxRows::insert_sql(t, 6, "EXISTS (SELECT 1 FROM gone)")
+                )
+            },
         );
         let q = sqlx::query_scalar::<_, i64>(&sql)
             .bind(tenant.as_uuid())

@@ -1,2 +1,0 @@
-//! Placeholder while the store is being written.
-fn main() {}
