@@ -6,6 +6,7 @@ use crate::errors::db;
 use crate::tables::Tables;
 use sqlx::postgres::{PgPool, PgPoolOptions};
 use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use ticket_core::{Error, Result};
 
@@ -26,6 +27,8 @@ struct Inner {
     schema: String,
     tables: Tables,
     bus: Bus,
+    /// See `list::COLLECT_MAX` (an `f64`, as bits).
+    text_collect_max: AtomicU64,
 }
 
 impl PostgresStore {
@@ -66,6 +69,7 @@ impl PostgresStore {
                 schema,
                 tables,
                 bus,
+                text_collect_max: AtomicU64::new(crate::list::COLLECT_MAX.to_bits()),
             }),
         }
     }
@@ -94,6 +98,20 @@ impl PostgresStore {
 
     pub(crate) fn bus(&self) -> &Bus {
         &self.inner.bus
+    }
+
+    /// Up to how many estimated matches a text search collects its matches through the
+    /// full-text index rather than walking the sort's index (both give the same page).
+    /// For tests and benchmarks only.
+    #[doc(hidden)]
+    pub fn set_text_collect_max(&self, matches: f64) {
+        self.inner
+            .text_collect_max
+            .store(matches.to_bits(), Ordering::Relaxed);
+    }
+
+    pub(crate) fn text_collect_max(&self) -> f64 {
+        f64::from_bits(self.inner.text_collect_max.load(Ordering::Relaxed))
     }
 }
 

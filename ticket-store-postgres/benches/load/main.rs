@@ -18,7 +18,8 @@
 //! (per concurrency level, default 10), `TICKET_BENCH_CLIENTS` (default `1,16,64`),
 //! `TICKET_BENCH_TICKETS` (default 1000000), `TICKET_BENCH_SAMPLES` (per read query,
 //! default 300), `TICKET_BENCH_DUE` (tickets due at the sweep, default 100),
-//! `TICKET_BENCH_KEEP=1` keeps the schema. Everything happens in a schema of its own
+//! `TICKET_BENCH_KEEP=1` keeps the schema, `TICKET_BENCH_PING=1` makes the pools check
+//! each connection they hand out (sqlx's default; off here, see `ping_on_acquire`). Everything happens in a schema of its own
 //! (`bench_…`), dropped at the end. The server needs `max_connections` above the largest
 //! client count plus 10.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
@@ -80,9 +81,17 @@ fn config() -> Option<Config> {
     })
 }
 
+/// Whether pools check a connection with a round trip each time they hand it out
+/// (`sqlx`'s default; `TICKET_BENCH_PING=1`). Off by default here: it doubles the round
+/// trips of every statement, and pgbench does not do it either.
+fn ping_on_acquire() -> bool {
+    std::env::var_os("TICKET_BENCH_PING").is_some()
+}
+
 async fn pool(url: &str, max: u32) -> PgPool {
     PgPoolOptions::new()
         .max_connections(max)
+        .test_before_acquire(ping_on_acquire())
         .acquire_timeout(Duration::from_secs(60))
         .connect(url)
         .await
@@ -364,7 +373,11 @@ async fn main() {
     .await
     .unwrap();
     let people = setup(&store).await;
-    println!("schema {schema}; {} s per level", cfg.secs);
+    println!(
+        "schema {schema}; {} s per level; pool test_before_acquire = {}",
+        cfg.secs,
+        ping_on_acquire()
+    );
 
     println!("\n1. create through HelpDesk, then pgbench at the same concurrency");
     let created = creates(&cfg, &schema, &people).await;
