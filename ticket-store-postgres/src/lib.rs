@@ -1,3 +1,86 @@
-//! `ticket-store-postgres`: the PostgreSQL store of the ticketing engine.
+//! # ticket-store-postgres
+//!
+//! The PostgreSQL store of the ticketing engine: [`PostgresStore`] implements every store
+//! trait of [`ticket_core::ports`] (one value is a whole [`Store`](ticket_core::ports::Store))
+//! and the [`EventBus`](ticket_core::ports::EventBus), on a [`sqlx`] pool (re-exported, so
+//! a host needs no `sqlx` dependency of its own, and always the version this crate uses).
+//!
+//! ```no_run
+//! use std::sync::Arc;
+//! use ticket_core::HelpDesk;
+//! use ticket_store_postgres::PostgresStore;
+//!
+//! # async fn run() -> ticket_core::Result<()> {
+//! // Either borrow the host's pool: `PostgresStore::new(pool)` (schema `ticket`) or
+//! // `PostgresStore::with_schema(pool, "helpdesk")?`; or let the store open one:
+//! let store = PostgresStore::connect("postgres://app@db.example.com/app").await?;
+//! store.migrate().await?; // only when asked, never inside a constructor
+//! let store = Arc::new(store);
+//! let desk = HelpDesk::builder(store.clone()).event_bus(store).build()?;
+//! # let _ = desk;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! ## What lives where
+//!
+//! Everything sits in one schema (default `ticket`, see [`PostgresStore::with_schema`]),
+//! and every query names its tables with that schema, so the store never depends on the
+//! pool's `search_path`. [`PostgresStore::migrate`] creates the schema and applies the
+//! SQL migrations embedded in this crate, recording them in
+//! `<schema>.ticket_schema_migrations` (never in the host's `_sqlx_migrations`), under an
+//! advisory lock so several instances may migrate at once.
+//!
+//! Each aggregate is stored whole as `jsonb` beside real columns for everything that is
+//! filtered, sorted, counted or unique: ticket lists are keyset-paginated index walks
+//! (one composite index per filter and sort, tags in a GIN-indexed `text[]`, full text in
+//! a GIN-indexed `tsvector`), statistics are `GROUP BY`/`FILTER` aggregates, the SLA sweep
+//! reads a partial index of the next due instant, and uniqueness is enforced by
+//! constraints (a violation is [`Conflict::Unique`](ticket_core::error::Conflict)).
+//!
+//! ## Behaviour
+//!
+//! - A ticket save (ticket, comments, events, notifications, outbox entries) is one SQL
+//!   statement, hence one transaction: all of it or nothing. Updates are checked against
+//!   the expected version (`UPDATE … WHERE version = $expected`).
+//! - Outbox claims take rows `FOR UPDATE SKIP LOCKED` and hold them by a lease: two
+//!   workers never get the same entry, and the entry of a worker that died is claimed
+//!   again once its lease lapses.
+//! - The event bus is `LISTEN/NOTIFY` on a channel named after the schema: events
+//!   published by any instance on the database reach the subscribers of every instance.
+//!   One listening connection per store serves all its subscribers; a slow subscriber
+//!   skips events rather than hold up the others. Events too large for a notification
+//!   travel by id and are read back from the history.
+//! - PostgreSQL cannot store the NUL character in `text` or `jsonb`: text or JSON
+//!   carrying one is refused with [`Error::Invalid`](ticket_core::Error::Invalid) before
+//!   any query runs (except a delivery's `last_error`, where it is replaced by U+FFFD).
+//! - Full-text search matches whole words, case-insensitively, exactly as
+//!   [`TicketQuery::matches`](ticket_core::query::TicketQuery::matches): the words are cut
+//!   by [`search_words`](ticket_core::query::search_words) before PostgreSQL sees them.
+//! - Instants are kept to the microsecond (what `timestamptz` holds): filters, sorts and
+//!   cursors compare at that precision.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
+
+mod bus;
+mod config;
+mod connect;
+mod errors;
+mod list;
+mod migrate;
+mod notify;
+mod outbox;
+mod rows;
+mod stats;
+mod tables;
+mod teams;
+mod tickets;
+mod tokens;
+mod users;
+
+#[doc(hidden)]
+pub mod bench;
+
+pub use connect::{PostgresStore, DEFAULT_SCHEMA};
+pub use migrate::MIGRATIONS_TABLE;
+pub use sqlx;

@@ -1,0 +1,513 @@
+//! Load benchmark of the PostgreSQL store, end to end through `HelpDesk`:
+//!
+//! 1. creates tickets at 1, 16 and 64 concurrent clients for a fixed time each, and runs
+//!    `pgbench` with a one-row `INSERT` of the same shape at the same concurrency as the
+//!    yardstick (our create rate as a ratio of its rate);
+//! 2. fills the table to 1,000,000 open tickets (bulk `INSERT … unnest`, rows built by the
+//!    store's own code), `VACUUM ANALYZE`;
+//! 3. times the first page of the list, a filtered list (status + priority + tag), full
+//!    text search and the next page by cursor (p50/p99), the raw `sla_due` query, and one
+//!    `HelpDesk::sweep_sla` over the million open tickets.
+//!
+//! ```sh
+//! TICKET_BENCH_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/test \
+//!     cargo bench -p ticket-store-postgres --bench load
+//! ```
+//!
+//! The URL falls back to `TICKET_TEST_POSTGRES_URL`. Knobs: `TICKET_BENCH_SECONDS`
+//! (per concurrency level, default 10), `TICKET_BENCH_CLIENTS` (default `1,16,64`),
+//! `TICKET_BENCH_TICKETS` (default 1000000), `TICKET_BENCH_SAMPLES` (per read query,
+//! default 300), `TICKET_BENCH_DUE` (tickets due at the sweep, default 100),
+//! `TICKET_BENCH_KEEP=1` keeps the schema, `TICKET_BENCH_PING=1` makes the pools check
+//! each connection they hand out (sqlx's default; off here, see `ping_on_acquire`). Everything happens in a schema of its own
+//! (`bench_…`), dropped at the end. The server needs `max_connections` above the largest
+//! client count plus 10.
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+mod data;
+mod measure;
+mod pgbench;
+
+use chrono::{DateTime, Utc};
+use data::{People, Rng};
+use measure::{timed, Samples};
+use sqlx::postgres::{PgPool, PgPoolOptions};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use ticket_core::account::HashCost;
+use ticket_core::id::{SlaPolicyId, TenantId};
+use ticket_core::ports::{ConfigStore, TeamStore, TicketStore, UserStore};
+use ticket_core::query::{TicketQuery, TicketSort};
+use ticket_core::sla::{SlaCondition, SlaPolicy, SlaTargets};
+use ticket_core::testkit::fixtures;
+use ticket_core::text::{Name, Status, Tag};
+use ticket_core::{Actor, HelpDesk, HelpDeskConfig, Role};
+use ticket_store_postgres::{sqlx, PostgresStore};
+
+struct Config {
+    url: String,
+    secs: u64,
+    clients: Vec<usize>,
+    tickets: u64,
+    samples: usize,
+    due: usize,
+    keep: bool,
+}
+
+fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(default)
+}
+
+fn config() -> Option<Config> {
+    let url = std::env::var("TICKET_BENCH_POSTGRES_URL")
+        .or_else(|_| std::env::var("TICKET_TEST_POSTGRES_URL"))
+        .ok()
+        .filter(|u| !u.trim().is_empty())?;
+    let clients = std::env::var("TICKET_BENCH_CLIENTS")
+        .ok()
+        .map(|v| v.split(',').filter_map(|c| c.trim().parse().ok()).collect())
+        .unwrap_or_else(|| vec![1, 16, 64]);
+    Some(Config {
+        url,
+        secs: env_or("TICKET_BENCH_SECONDS", 10),
+        clients,
+        tickets: env_or("TICKET_BENCH_TICKETS", 1_000_000),
+        samples: env_or("TICKET_BENCH_SAMPLES", 300),
+        due: env_or("TICKET_BENCH_DUE", 100),
+        keep: std::env::var_os("TICKET_BENCH_KEEP").is_some(),
+    })
+}
+
+/// Whether pools check a connection with a round trip each time they hand it out
+/// (`sqlx`'s default; `TICKET_BENCH_PING=1`). Off by default here: it doubles the round
+/// trips of every statement, and pgbench does not do it either.
+fn ping_on_acquire() -> bool {
+    std::env::var_os("TICKET_BENCH_PING").is_some()
+}
+
+async fn pool(url: &str, max: u32) -> PgPool {
+    PgPoolOptions::new()
+        .max_connections(max)
+        .test_before_acquire(ping_on_acquire())
+        .acquire_timeout(Duration::from_secs(60))
+        .connect(url)
+        .await
+        .expect("connect to the benchmark database")
+}
+
+fn desk_config() -> HelpDeskConfig {
+    HelpDeskConfig {
+        hash_cost: HashCost::TESTING,
+        ..HelpDeskConfig::default()
+    }
+}
+
+/// A desk over a store of its own pool (the event bus too, as a server composes it).
+fn desk(pool: PgPool, schema: &str) -> HelpDesk {
+    let store = Arc::new(PostgresStore::with_schema(pool, schema).unwrap());
+    HelpDesk::builder(store.clone())
+        .event_bus(store)
+        .config(desk_config())
+        .build()
+        .unwrap()
+}
+
+/// The tenant's people and its SLA policy (every ticket: first response in an hour,
+/// resolution in a day, warnings at 80 %).
+async fn setup(store: &PostgresStore) -> People {
+    let tenant = TenantId::new();
+    let mut teams = Vec::new();
+    for i in 0..10 {
+        let t = fixtures::team(tenant, &format!("Team {i}"));
+        store.create_team(&t).await.unwrap();
+        teams.push(t.id);
+    }
+    let mut agents = Vec::new();
+    for i in 0..50 {
+        let a = fixtures::agent(tenant, &format!("agent{i:03}"), &[teams[i % teams.len()]]);
+        store.create_user(&a).await.unwrap();
+        agents.push(a.id);
+    }
+    let mut requesters = Vec::new();
+    for i in 0..1_000 {
+        let u = fixtures::user(tenant, &format!("customer{i:04}"));
+        store.create_user(&u).await.unwrap();
+        requesters.push(u.id);
+    }
+    let policy = SlaPolicy {
+        id: SlaPolicyId::new(),
+        tenant,
+        name: Name::parse("Standard").unwrap(),
+        position: 1,
+        enabled: true,
+        condition: SlaCondition::default(),
+        targets: SlaTargets {
+            first_response_minutes: Some(60),
+            next_response_minutes: Some(240),
+            resolution_minutes: Some(1440),
+        },
+        calendar_id: None,
+        warn_at_percent: 80,
+        updated_at: Utc::now(),
+    };
+    store.save_sla_policy(&policy).await.unwrap();
+    People {
+        tenant,
+        requesters,
+        agents,
+        teams,
+        policy: policy.id,
+    }
+}
+
+/// `clients` tasks creating tickets through the desk until `until`.
+async fn create_for(
+    desk: &HelpDesk,
+    people: &People,
+    clients: usize,
+    until: Instant,
+    seed: u64,
+) -> (Samples, usize) {
+    let mut tasks = Vec::new();
+    for c in 0..clients {
+        let desk = desk.clone();
+        let requester = people.requesters[c % people.requesters.len()];
+        let actor = Actor::user(people.tenant, requester, Role::Customer);
+        tasks.push(tokio::spawn(async move {
+            let mut rng = Rng::new(seed ^ (c as u64).wrapping_mul(0x9E37));
+            let (mut samples, mut errors) = (Samples::default(), 0);
+            while Instant::now() < until {
+                let input = data::input(&mut rng);
+                let (r, d) = timed(desk.create_ticket(&actor, input)).await;
+                match r {
+                    Ok(_) => samples.push(d),
+                    Err(e) => {
+                        errors += 1;
+                        if errors == 1 {
+                            eprintln!("create failed: {e}");
+                        }
+                    }
+                }
+            }
+            (samples, errors)
+        }));
+    }
+    let mut all = (Samples::default(), 0);
+    for t in tasks {
+        let (s, e) = t.await.unwrap();
+        all.0.extend(s);
+        all.1 += e;
+    }
+    all
+}
+
+struct CreateRow {
+    clients: usize,
+    rate: f64,
+    p50: f64,
+    p99: f64,
+    errors: usize,
+    pgbench: Option<pgbench::Run>,
+}
+
+/// Step 1: creates at every concurrency level, each followed by pgbench at that level.
+async fn creates(cfg: &Config, schema: &str, people: &People) -> Vec<CreateRow> {
+    let scripts_dir = std::env::temp_dir().join(format!("{schema}_pgbench"));
+    std::fs::create_dir_all(&scripts_dir).unwrap();
+    let mut rng = Rng::new(7);
+    // One script: pgbench loses its prepared statements with several (`-M prepared`).
+    let samples: Vec<_> = (0..1)
+        .map(|_| {
+            let now = Utc::now();
+            data::seed_ticket(&mut rng, people, now, now, false).0
+        })
+        .collect();
+    let scripts = pgbench::write_scripts(&scripts_dir, schema, &samples);
+    let mut rows = Vec::new();
+    for &clients in &cfg.clients {
+        let pool = pool(&cfg.url, u32::try_from(clients).unwrap() + 2).await;
+        let desk = desk(pool.clone(), schema);
+        // Warm-up: connections opened, statements prepared.
+        let warm = Instant::now() + Duration::from_secs(1);
+        create_for(&desk, people, clients, warm, 1).await;
+        let start = Instant::now();
+        let until = start + Duration::from_secs(cfg.secs);
+        let (samples, errors) = create_for(&desk, people, clients, until, 2).await;
+        let rate = samples.len() as f64 / start.elapsed().as_secs_f64();
+        drop(desk);
+        pool.close().await;
+        let pgbench = pgbench::run(&cfg.url, &scripts, clients, cfg.secs);
+        println!(
+            "  create, {clients:>2} clients: {rate:>8.0} tickets/s (p50 {:.2} ms, p99 {:.2} ms); \
+             pgbench {}",
+            samples.percentile_ms(50.0),
+            samples.percentile_ms(99.0),
+            pgbench.as_ref().map_or("failed".to_string(), |r| format!(
+                "{:.0} tps (average {:.2} ms)",
+                r.tps, r.latency_ms
+            )),
+        );
+        rows.push(CreateRow {
+            clients,
+            rate,
+            p50: samples.percentile_ms(50.0),
+            p99: samples.percentile_ms(99.0),
+            errors,
+            pgbench,
+        });
+    }
+    let _ = std::fs::remove_dir_all(&scripts_dir);
+    rows
+}
+
+/// Step 2: tops the table up to `cfg.tickets` open tickets, `cfg.due` of them due at
+/// `now`.
+async fn seed(cfg: &Config, store: &PostgresStore, people: &People, now: DateTime<Utc>) {
+    let have: i64 = sqlx::query_scalar(&format!(
+        "SELECT count(*) FROM \"{}\".tickets",
+        store.schema()
+    ))
+    .fetch_one(store.pool())
+    .await
+    .unwrap();
+    let missing = cfg.tickets.saturating_sub(u64::try_from(have).unwrap_or(0));
+    let started = Instant::now();
+    let mut rng = Rng::new(42);
+    let mut done = 0u64;
+    const BATCH: u64 = 5_000;
+    // In creation order over the two years before the benchmark's creates (which are
+    // newer); the last `due` were created two hours before `now` and are due.
+    let due = (cfg.due as u64).min(missing);
+    let first = now - chrono::Duration::days(730);
+    let step_us = chrono::Duration::days(729).num_microseconds().unwrap_or(0)
+        / i64::try_from(missing.max(1)).unwrap_or(1);
+    while done < missing {
+        let n = BATCH.min(missing - done);
+        let (tickets, events): (Vec<_>, Vec<_>) = (done..done + n)
+            .map(|i| {
+                let is_due = i >= missing - due;
+                let created = if is_due {
+                    now - chrono::Duration::minutes(120)
+                } else {
+                    first + chrono::Duration::microseconds(step_us * i as i64)
+                };
+                data::seed_ticket(&mut rng, people, now, created, is_due)
+            })
+            .unzip();
+        store.bulk_insert(&tickets, &events).await.unwrap();
+        done += n;
+        if done % 100_000 < BATCH {
+            println!(
+                "  seeded {done:>9} tickets ({:.0}/s)",
+                done as f64 / started.elapsed().as_secs_f64()
+            );
+        }
+    }
+    let vacuum = Instant::now();
+    for table in ["tickets", "events"] {
+        sqlx::query(&format!("VACUUM (ANALYZE) \"{}\".{table}", store.schema()))
+            .execute(store.pool())
+            .await
+            .unwrap();
+    }
+    println!(
+        "  seeded {missing} tickets in {:.0} s, VACUUM ANALYZE in {:.0} s",
+        started.elapsed().as_secs_f64(),
+        vacuum.elapsed().as_secs_f64()
+    );
+}
+
+/// Samples of one read query: `make` builds the query of sample `i`.
+async fn reads(
+    desk: &HelpDesk,
+    actor: &Actor,
+    samples: usize,
+    mut make: impl FnMut(usize) -> TicketQuery,
+) -> (Samples, f64) {
+    let mut out = Samples::default();
+    let mut rows = 0usize;
+    for i in 0..samples + 20 {
+        let q = make(i);
+        let (page, d) = timed(desk.list_tickets(actor, q)).await;
+        let page = page.unwrap();
+        if i >= 20 {
+            out.push(d);
+            rows += page.items.len();
+        }
+    }
+    (out, rows as f64 / samples as f64)
+}
+
+fn tag(s: &str) -> Tag {
+    Tag::parse(s).unwrap()
+}
+
+/// A search term: content words (not the ten commonest function words), one or two.
+fn search_terms(rng: &mut Rng) -> String {
+    let content = &data::WORDS[10..];
+    let n = 1 + usize::from(rng.below(10) < 3);
+    (0..n)
+        .map(|_| content[rng.zipf(content.len())])
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[tokio::main]
+async fn main() {
+    let Some(cfg) = config() else {
+        println!("skipped: set TICKET_BENCH_POSTGRES_URL (or TICKET_TEST_POSTGRES_URL)");
+        return;
+    };
+    let schema = format!("bench_{}", uuid::Uuid::now_v7().simple());
+    let admin = pool(&cfg.url, 8).await;
+    let store = PostgresStore::with_schema(admin.clone(), &schema).unwrap();
+    store.migrate().await.unwrap();
+    sqlx::query(&format!(
+        "CREATE TABLE \"{schema}\".{} (LIKE \"{schema}\".tickets INCLUDING ALL)",
+        pgbench::TABLE
+    ))
+    .execute(&admin)
+    .await
+    .unwrap();
+    let people = setup(&store).await;
+    println!(
+        "schema {schema}; {} s per level; pool test_before_acquire = {}",
+        cfg.secs,
+        ping_on_acquire()
+    );
+
+    println!("\n1. create through HelpDesk, then pgbench at the same concurrency");
+    let created = creates(&cfg, &schema, &people).await;
+
+    println!("\n2. fill to {} open tickets", cfg.tickets);
+    let now = Utc::now();
+    seed(&cfg, &store, &people, now).await;
+
+    println!("\n3. reads and the SLA sweep");
+    let desk = desk(admin.clone(), &schema);
+    let agent = Actor::user(people.tenant, people.agents[0], Role::Agent);
+    let mut rng = Rng::new(99);
+    let (list, list_rows) = reads(&desk, &agent, cfg.samples, |_| TicketQuery::default()).await;
+    let (filtered, filtered_rows) = reads(&desk, &agent, cfg.samples, |_| {
+        let (status, _, _) = *rng.pick(data::OPEN_STATUSES);
+        TicketQuery {
+            statuses: vec![Status::parse(status).unwrap()],
+            priorities: vec![data::priority(&mut rng)],
+            tags: vec![tag(data::TAGS[rng.zipf(data::TAGS.len())])],
+            ..TicketQuery::default()
+        }
+    })
+    .await;
+    let mut rng = Rng::new(100);
+    let (search, search_rows) = reads(&desk, &agent, cfg.samples, |_| TicketQuery {
+        text: Some(search_terms(&mut rng)),
+        ..TicketQuery::default()
+    })
+    .await;
+    // A walk through the pages of the priority order, each page from the cursor of the
+    // one before (keyset: every page costs the same, however deep).
+    let mut next = Samples::default();
+    let mut next_rows = 0usize;
+    let mut q = TicketQuery {
+        sort: TicketSort::PriorityDesc,
+        ..TicketQuery::default()
+    };
+    for _ in 0..cfg.samples {
+        let (page, d) = timed(desk.list_tickets(&agent, q.clone())).await;
+        let page = page.unwrap();
+        if q.cursor.is_some() {
+            next.push(d);
+            next_rows += page.items.len();
+        }
+        q.cursor = page.next_cursor;
+    }
+    let next_rows = next_rows as f64 / next.len().max(1) as f64;
+
+    let mut due = Samples::default();
+    for _ in 0..50 {
+        let (r, d) = timed(store.sla_due(now, 200)).await;
+        r.unwrap();
+        due.push(d);
+    }
+    let (sweep, sweep_time) = timed(desk.sweep_sla(now)).await;
+    let sweep = sweep.unwrap();
+
+    println!("\n== results ({} tickets in the table) ==", cfg.tickets);
+    println!(
+        "{:<34} {:>9} {:>8} {:>8} {:>11} {:>7}",
+        "create via HelpDesk", "ticket/s", "p50 ms", "p99 ms", "pgbench tps", "ratio"
+    );
+    for r in &created {
+        let (tps, ratio) = r.pgbench.as_ref().map_or(("-".into(), "-".into()), |p| {
+            (
+                format!("{:.0}", p.tps),
+                format!("{:.0}%", 100.0 * r.rate / p.tps),
+            )
+        });
+        println!(
+            "{:<34} {:>9.0} {:>8.2} {:>8.2} {:>11} {:>7}{}",
+            format!("  {} clients", r.clients),
+            r.rate,
+            r.p50,
+            r.p99,
+            tps,
+            ratio,
+            if r.errors > 0 {
+                format!("  ({} errors)", r.errors)
+            } else {
+                String::new()
+            }
+        );
+    }
+    println!(
+        "\n{:<34} {:>9} {:>8} {:>8} {:>11}",
+        "read (sequential)", "rows/page", "p50 ms", "p99 ms", "target p99"
+    );
+    for (name, s, rows, target) in [
+        ("  list, first page", &list, list_rows, "-"),
+        (
+            "  filtered (status+priority+tag)",
+            &filtered,
+            filtered_rows,
+            "< 20 ms",
+        ),
+        ("  full-text search", &search, search_rows, "< 20 ms"),
+        ("  next page by cursor (priority)", &next, next_rows, "-"),
+    ] {
+        println!(
+            "{name:<34} {rows:>9.1} {:>8.2} {:>8.2} {target:>11}",
+            s.percentile_ms(50.0),
+            s.percentile_ms(99.0)
+        );
+    }
+    println!(
+        "{:<34} {:>9} {:>8.2} {:>8.2} {:>11}",
+        "  sla_due query (limit 200)",
+        "-",
+        due.percentile_ms(50.0),
+        due.percentile_ms(99.0),
+        "-"
+    );
+    println!(
+        "\nsweep_sla over {} open tickets: {:.0} ms ({} due checked, {} warnings, {} breaches, \
+         {} conflicts); target < 500 ms",
+        cfg.tickets,
+        sweep_time.as_secs_f64() * 1000.0,
+        sweep.checked,
+        sweep.warnings,
+        sweep.breaches,
+        sweep.conflicts
+    );
+
+    if cfg.keep {
+        println!("kept schema {schema}");
+    } else {
+        sqlx::query(&format!("DROP SCHEMA \"{schema}\" CASCADE"))
+            .execute(&admin)
+            .await
+            .unwrap();
+    }
+}

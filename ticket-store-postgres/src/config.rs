@@ -1,0 +1,243 @@
+//! `ConfigStore` and `FaqStore` for `PostgresStore`: upserts within a tenant (an id held
+//! by another tenant is a uniqueness conflict, never an overwrite), lists in the order
+//! the ports document.
+
+use crate::connect::PostgresStore;
+use crate::errors::{db, doc};
+use crate::rows;
+use async_trait::async_trait;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use ticket_core::id::{CalendarId, FaqId, RuleId, SlaPolicyId, TenantId};
+use ticket_core::ports::{ConfigStore, FaqStore};
+use ticket_core::rules::Rule;
+use ticket_core::sla::{BusinessCalendar, SlaPolicy};
+use ticket_core::team::Faq;
+use ticket_core::{Error, Result};
+use uuid::Uuid;
+
+/// One kind of configuration record: its table, its sort column and what it is called.
+#[derive(Clone, Copy)]
+enum Kind {
+    SlaPolicy,
+    Calendar,
+    Rule,
+    Faq,
+}
+
+impl Kind {
+    /// The entity name of `NotFound` and the field of `Invalid`.
+    fn entity(self) -> &'static str {
+        match self {
+            Self::SlaPolicy => "sla_policy",
+            Self::Calendar => "calendar",
+            Self::Rule => "rule",
+            Self::Faq => "faq",
+        }
+    }
+
+    /// The table, the extra sort column it stores, and the list order.
+    fn layout(self, store: &PostgresStore) -> (&str, Option<&'static str>, &'static str) {
+        let t = store.tables();
+        match self {
+            Self::SlaPolicy => (&t.sla_policies, Some("position"), "position, id"),
+            Self::Calendar => (&t.calendars, Some("name_key"), "name_key COLLATE \"C\", id"),
+            Self::Rule => (&t.rules, Some("position"), "position, id"),
+            Self::Faq => (&t.faqs, None, "id"),
+        }
+    }
+}
+
+/// The value of a record's sort column.
+enum SortKey {
+    Position(i32),
+    Name(String),
+    None,
+}
+
+impl PostgresStore {
+    async fn upsert<T: Serialize>(
+        &self,
+        kind: Kind,
+        id: Uuid,
+        tenant: TenantId,
+        key: SortKey,
+        record: &T,
+    ) -> Result<()> {
+        let d = doc(kind.entity(), record)?;
+        let (table, column, _) = kind.layout(self);
+        let (columns, values, set) = match column {
+            Some(c) => (
+                format!("id, tenant, {c}, doc"),
+                "$1, $2, $3, $4",
+                format!("{c} = EXCLUDED.{c}, doc = EXCLUDED.doc"),
+            ),
+            None => (
+                "id, tenant, doc".to_string(),
+                "$1, $2, $4",
+                "doc = EXCLUDED.doc".to_string(),
+            ),
+        };
+        // The update only happens within the tenant: a row of another tenant under the
+        // same id is left alone and reported as a conflict.
+        let sql = format!(
+            "INSERT INTO {table} AS r ({columns}) VALUES ({values}) \
+             ON CONFLICT (id) DO UPDATE SET {set} WHERE r.tenant = EXCLUDED.tenant"
+        );
+        let q = sqlx::query(&sql).bind(id).bind(tenant.as_uuid());
+        let q = match key {
+            SortKey::Position(p) => q.bind(p),
+            SortKey::Name(n) => q.bind(n),
+            SortKey::None => q.bind(None::<i32>),
+        };
+        let done = q.bind(d).execute(self.pool()).await.map_err(db)?;
+        if rows::affected(&done) == 1 {
+            Ok(())
+        } else {
+            Err(Error::unique("id"))
+        }
+    }
+
+    async fn get_record<T: DeserializeOwned>(
+        &self,
+        kind: Kind,
+        tenant: TenantId,
+        id: Uuid,
+    ) -> Result<T> {
+        let (table, _, _) = kind.layout(self);
+        let row = sqlx::query(&format!(
+            "SELECT doc FROM {table} WHERE tenant = $1 AND id = $2"
+        ))
+        .bind(tenant.as_uuid())
+        .bind(id)
+        .fetch_optional(self.pool())
+        .await
+        .map_err(db)?
+        .ok_or_else(|| Error::not_found(kind.entity()))?;
+        rows::doc(&row, "doc")
+    }
+
+    async fn list_records<T: DeserializeOwned>(
+        &self,
+        kind: Kind,
+        tenant: TenantId,
+    ) -> Result<Vec<T>> {
+        let (table, _, order) = kind.layout(self);
+        let found = sqlx::query(&format!(
+            "SELECT doc FROM {table} WHERE tenant = $1 ORDER BY {order}"
+        ))
+        .bind(tenant.as_uuid())
+        .fetch_all(self.pool())
+        .await
+        .map_err(db)?;
+        rows::docs(&found)
+    }
+
+    async fn delete_record(&self, kind: Kind, tenant: TenantId, id: Uuid) -> Result<()> {
+        let (table, _, _) = kind.layout(self);
+        let done = sqlx::query(&format!(
+            "DELETE FROM {table} WHERE tenant = $1 AND id = $2"
+        ))
+        .bind(tenant.as_uuid())
+        .bind(id)
+        .execute(self.pool())
+        .await
+        .map_err(db)?;
+        if rows::affected(&done) == 1 {
+            Ok(())
+        } else {
+            Err(Error::not_found(kind.entity()))
+        }
+    }
+}
+
+#[async_trait]
+impl ConfigStore for PostgresStore {
+    async fn save_sla_policy(&self, policy: &SlaPolicy) -> Result<()> {
+        let key = SortKey::Position(policy.position);
+        self.upsert(
+            Kind::SlaPolicy,
+            policy.id.as_uuid(),
+            policy.tenant,
+            key,
+            policy,
+        )
+        .await
+    }
+
+    async fn get_sla_policy(&self, tenant: TenantId, id: SlaPolicyId) -> Result<SlaPolicy> {
+        self.get_record(Kind::SlaPolicy, tenant, id.as_uuid()).await
+    }
+
+    async fn list_sla_policies(&self, tenant: TenantId) -> Result<Vec<SlaPolicy>> {
+        self.list_records(Kind::SlaPolicy, tenant).await
+    }
+
+    async fn delete_sla_policy(&self, tenant: TenantId, id: SlaPolicyId) -> Result<()> {
+        self.delete_record(Kind::SlaPolicy, tenant, id.as_uuid())
+            .await
+    }
+
+    async fn save_calendar(&self, calendar: &BusinessCalendar) -> Result<()> {
+        let key = SortKey::Name(calendar.name.as_str().to_lowercase());
+        self.upsert(
+            Kind::Calendar,
+            calendar.id.as_uuid(),
+            calendar.tenant,
+            key,
+            calendar,
+        )
+        .await
+    }
+
+    async fn get_calendar(&self, tenant: TenantId, id: CalendarId) -> Result<BusinessCalendar> {
+        self.get_record(Kind::Calendar, tenant, id.as_uuid()).await
+    }
+
+    async fn list_calendars(&self, tenant: TenantId) -> Result<Vec<BusinessCalendar>> {
+        self.list_records(Kind::Calendar, tenant).await
+    }
+
+    async fn delete_calendar(&self, tenant: TenantId, id: CalendarId) -> Result<()> {
+        self.delete_record(Kind::Calendar, tenant, id.as_uuid())
+            .await
+    }
+
+    async fn save_rule(&self, rule: &Rule) -> Result<()> {
+        let key = SortKey::Position(rule.position);
+        self.upsert(Kind::Rule, rule.id.as_uuid(), rule.tenant, key, rule)
+            .await
+    }
+
+    async fn get_rule(&self, tenant: TenantId, id: RuleId) -> Result<Rule> {
+        self.get_record(Kind::Rule, tenant, id.as_uuid()).await
+    }
+
+    async fn list_rules(&self, tenant: TenantId) -> Result<Vec<Rule>> {
+        self.list_records(Kind::Rule, tenant).await
+    }
+
+    async fn delete_rule(&self, tenant: TenantId, id: RuleId) -> Result<()> {
+        self.delete_record(Kind::Rule, tenant, id.as_uuid()).await
+    }
+}
+
+#[async_trait]
+impl FaqStore for PostgresStore {
+    async fn save_faq(&self, faq: &Faq) -> Result<()> {
+        self.upsert(Kind::Faq, faq.id.as_uuid(), faq.tenant, SortKey::None, faq)
+            .await
+    }
+
+    async fn get_faq(&self, tenant: TenantId, id: FaqId) -> Result<Faq> {
+        self.get_record(Kind::Faq, tenant, id.as_uuid()).await
+    }
+
+    async fn list_faqs(&self, tenant: TenantId) -> Result<Vec<Faq>> {
+        self.list_records(Kind::Faq, tenant).await
+    }
+
+    async fn delete_faq(&self, tenant: TenantId, id: FaqId) -> Result<()> {
+        self.delete_record(Kind::Faq, tenant, id.as_uuid()).await
+    }
+}

@@ -1,0 +1,101 @@
+//! From driver errors to `ticket_core::Error`, and the NUL checks that keep text
+//! PostgreSQL cannot store from ever reaching it.
+
+use serde::Serialize;
+use serde_json::Value;
+use ticket_core::{Error, Result};
+
+/// The field a unique constraint of the schema protects. Constraints are named in the
+/// migrations; a violation is recognised by its name, never by its message.
+fn unique_field(constraint: &str) -> Option<&'static str> {
+    match constraint {
+        "users_email_key" => Some("email"),
+        "users_username_key" => Some("username"),
+        "teams_name_key" => Some("name"),
+        "tokens_hash_key" => Some("hash"),
+        c if c.ends_with("_pkey") => Some("id"),
+        _ => None,
+    }
+}
+
+/// Maps a driver error: a unique violation of one of our constraints is
+/// `Conflict(Unique { field })`; everything else is `Error::Store` with the driver error
+/// as its source.
+pub(crate) fn db(e: sqlx::Error) -> Error {
+    if let sqlx::Error::Database(d) = &e {
+        if d.is_unique_violation() {
+            if let Some(field) = d.constraint().and_then(unique_field) {
+                return Error::unique(field);
+            }
+        }
+    }
+    Error::store(e)
+}
+
+/// A JSON (de)serialisation failure of a stored document: the store holds something the
+/// domain cannot read (or the domain wrote something JSON cannot hold).
+pub(crate) fn json(e: serde_json::Error) -> Error {
+    Error::store(e)
+}
+
+/// `Invalid` on `field` for text holding NUL.
+fn nul(field: &str) -> Error {
+    Error::invalid(
+        field,
+        "must not contain the NUL character (PostgreSQL cannot store it)",
+    )
+}
+
+/// Refuses text holding NUL, which PostgreSQL cannot store.
+pub(crate) fn check_text(field: &str, text: &str) -> Result<()> {
+    if text.contains('\0') {
+        Err(nul(field))
+    } else {
+        Ok(())
+    }
+}
+
+/// Whether a JSON value holds NUL in any string or key.
+fn json_has_nul(v: &Value) -> bool {
+    match v {
+        Value::String(s) => s.contains('\0'),
+        Value::Array(a) => a.iter().any(json_has_nul),
+        Value::Object(o) => o.iter().any(|(k, v)| k.contains('\0') || json_has_nul(v)),
+        Value::Null | Value::Bool(_) | Value::Number(_) => false,
+    }
+}
+
+/// Serialises a document for a `jsonb` column, refusing NUL anywhere in it (`jsonb`
+/// cannot hold `\u0000`) with `Invalid` on `field`.
+pub(crate) fn doc<T: Serialize>(field: &str, value: &T) -> Result<Value> {
+    let v = serde_json::to_value(value).map_err(json)?;
+    if json_has_nul(&v) {
+        return Err(nul(field));
+    }
+    Ok(v)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn constraint_names_map_to_fields() {
+        assert_eq!(unique_field("tickets_pkey"), Some("id"));
+        assert_eq!(unique_field("users_email_key"), Some("email"));
+        assert_eq!(unique_field("users_username_key"), Some("username"));
+        assert_eq!(unique_field("teams_name_key"), Some("name"));
+        assert_eq!(unique_field("tokens_hash_key"), Some("hash"));
+        assert_eq!(unique_field("someone_elses"), None);
+    }
+
+    #[test]
+    fn nul_is_found_anywhere_in_json() {
+        assert!(doc("p", &json!({"a": [1, {"b": "x\u{0}y"}]})).is_err());
+        assert!(doc("p", &json!({"k\u{0}": 1})).is_err());
+        assert!(doc("p", &json!({"a": "\\u0000 is only text"})).is_ok());
+        assert!(check_text("t", "a\0b").is_err());
+        assert!(check_text("t", "fine\n\t").is_ok());
+    }
+}

@@ -1,0 +1,89 @@
+//! The schema-qualified names of the store's tables and its notification channel, built
+//! once per store so no query depends on the pool's `search_path`.
+
+/// Quoted, schema-qualified table names (`"ticket"."tickets"`…).
+#[derive(Debug, Clone)]
+pub(crate) struct Tables {
+    /// The quoted schema (`"ticket"`).
+    pub schema: String,
+    pub tickets: String,
+    pub comments: String,
+    pub events: String,
+    pub users: String,
+    pub teams: String,
+    pub tokens: String,
+    pub sla_policies: String,
+    pub calendars: String,
+    pub rules: String,
+    pub faqs: String,
+    pub notifications: String,
+    pub outbox: String,
+    pub migrations: String,
+    /// The `LISTEN/NOTIFY` channel of the event bus.
+    pub channel: String,
+}
+
+/// The longest channel name PostgreSQL keeps (`NAMEDATALEN - 1`).
+const MAX_CHANNEL: usize = 63;
+
+impl Tables {
+    /// The names for `schema` (already checked to be a plain lower-case identifier).
+    pub fn new(schema: &str) -> Self {
+        let quoted = format!("\"{schema}\"");
+        let t = |name: &str| format!("{quoted}.\"{name}\"");
+        Self {
+            tickets: t("tickets"),
+            comments: t("comments"),
+            events: t("events"),
+            users: t("users"),
+            teams: t("teams"),
+            tokens: t("tokens"),
+            sla_policies: t("sla_policies"),
+            calendars: t("calendars"),
+            rules: t("rules"),
+            faqs: t("faqs"),
+            notifications: t("notifications"),
+            outbox: t("outbox"),
+            migrations: t(crate::migrate::MIGRATIONS_TABLE),
+            channel: channel_name(schema),
+            schema: quoted,
+        }
+    }
+}
+
+/// `ticket_events.<schema>`, or a stable hash of the schema when that is too long: two
+/// schemas never share a channel, and every process derives the same name.
+fn channel_name(schema: &str) -> String {
+    let name = format!("ticket_events.{schema}");
+    if name.len() <= MAX_CHANNEL {
+        return name;
+    }
+    // FNV-1a: stable across processes and Rust versions (unlike `DefaultHasher`).
+    let hash = schema.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    });
+    let head: String = schema.chars().take(24).collect();
+    format!("ticket_events.{head}.{hash:016x}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_quoted_and_qualified() {
+        let t = Tables::new("ticket");
+        assert_eq!(t.tickets, "\"ticket\".\"tickets\"");
+        assert_eq!(t.channel, "ticket_events.ticket");
+    }
+
+    #[test]
+    fn long_schemas_get_short_distinct_channels() {
+        let a = "a".repeat(63);
+        let b = format!("{}b", "a".repeat(62));
+        let (ca, cb) = (channel_name(&a), channel_name(&b));
+        assert!(ca.len() <= MAX_CHANNEL && cb.len() <= MAX_CHANNEL);
+        assert_ne!(ca, cb);
+        assert_eq!(ca, channel_name(&a));
+    }
+}

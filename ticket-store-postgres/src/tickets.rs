@@ -1,0 +1,515 @@
+//! `TicketStore` for `PostgresStore`: saving a change in one statement, reading,
+//! deleting, comments, history and the SLA sweep query. Listing is in `list`, statistics
+//! in `stats`.
+
+use crate::connect::PostgresStore;
+use crate::errors::{db, doc};
+use crate::notify::NotificationRows;
+use crate::outbox::OutboxRows;
+use crate::rows;
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+use sqlx::postgres::PgArguments;
+use sqlx::query::QueryScalar;
+use sqlx::Postgres;
+use std::collections::HashMap;
+use ticket_core::event::TicketEvent;
+use ticket_core::id::{TenantId, TicketId};
+use ticket_core::notify::OutboxEntry;
+use ticket_core::ports::{TicketChange, TicketStore};
+use ticket_core::query::{search_words, Page, Stats, StatsQuery, TicketQuery};
+use ticket_core::ticket::{Comment, Ticket, Visibility};
+use ticket_core::workflow::StatusCategory;
+use ticket_core::{Error, Result};
+use uuid::Uuid;
+
+/// The stored name of a status category (its serde name).
+pub(crate) fn category_name(c: StatusCategory) -> &'static str {
+    match c {
+        StatusCategory::New => "new",
+        StatusCategory::Open => "open",
+        StatusCategory::Pending => "pending",
+        StatusCategory::Solved => "solved",
+        StatusCategory::Closed => "closed",
+    }
+}
+
+/// The words full-text search matches, as `TicketQuery::matches` cuts them, space
+/// separated: what the `search` column is made from.
+pub(crate) fn search_text(t: &Ticket) -> String {
+    let mut words = search_words(t.title.as_str());
+    words.extend(search_words(t.description.as_str()));
+    words.join(" ")
+}
+
+/// The columns of one ticket row, in the order of [`TICKET_COLUMNS`].
+pub(crate) struct TicketRow {
+    pub id: Uuid,
+    pub tenant: Uuid,
+    pub status: String,
+    pub status_category: &'static str,
+    pub priority: i16,
+    pub category: String,
+    pub tags: Vec<String>,
+    pub requester: Uuid,
+    pub assignee: Option<Uuid>,
+    pub team: Option<Uuid>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub assigned_at: Option<DateTime<Utc>>,
+    pub has_sla: bool,
+    pub sla_next_check: Option<DateTime<Utc>>,
+    pub sla_at_risk: bool,
+    pub sla_breached: bool,
+    pub version: i64,
+    pub search: String,
+    pub doc: Value,
+}
+
+/// The ticket columns every write sets, `search` being built from its words.
+pub(crate) const TICKET_COLUMNS: &str = "id, tenant, status, status_category, priority, \
+    category, tags, requester, assignee, team, created_at, updated_at, assigned_at, has_sla, \
+    sla_next_check, sla_at_risk, sla_breached, version, search, doc";
+
+impl TicketRow {
+    /// The row of `t`.
+    ///
+    /// # Errors
+    /// `Invalid` on `ticket` when it holds NUL; `Invalid` on `version` past `i64::MAX`.
+    pub fn new(t: &Ticket) -> Result<Self> {
+        let sla = t.sla.as_ref();
+        Ok(Self {
+            id: t.id.as_uuid(),
+            tenant: t.tenant.as_uuid(),
+            status: t.status.as_str().to_string(),
+            status_category: category_name(t.status_category),
+            priority: i16::from(t.priority.rank()),
+            category: t.category.as_str().to_string(),
+            tags: t.tags.iter().map(|g| g.as_str().to_string()).collect(),
+            requester: t.requester.as_uuid(),
+            assignee: t.assignee.map(|u| u.as_uuid()),
+            team: t.team.map(|u| u.as_uuid()),
+            created_at: t.created_at,
+            updated_at: t.updated_at,
+            assigned_at: t.assigned_at,
+            has_sla: sla.is_some(),
+            sla_next_check: sla.and_then(|s| s.next_check),
+            sla_at_risk: sla.is_some_and(|s| s.at_risk),
+            sla_breached: sla.is_some_and(|s| s.breached),
+            version: rows::version(t.version)?,
+            search: search_text(t),
+            doc: doc("ticket", t)?,
+        })
+    }
+
+    /// Binds the row as `$1…$20` in the order of [`TICKET_COLUMNS`].
+    pub fn bind<'q, O>(
+        self,
+        q: sqlx::query::QueryScalar<'q, Postgres, O, PgArguments>,
+    ) -> sqlx::query::QueryScalar<'q, Postgres, O, PgArguments> {
+        q.bind(self.id)
+            .bind(self.tenant)
+            .bind(self.status)
+            .bind(self.status_category)
+            .bind(self.priority)
+            .bind(self.category)
+            .bind(self.tags)
+            .bind(self.requester)
+            .bind(self.assignee)
+            .bind(self.team)
+            .bind(self.created_at)
+            .bind(self.updated_at)
+            .bind(self.assigned_at)
+            .bind(self.has_sla)
+            .bind(self.sla_next_check)
+            .bind(self.sla_at_risk)
+            .bind(self.sla_breached)
+            .bind(self.version)
+            .bind(self.search)
+            .bind(self.doc)
+    }
+}
+
+/// The comments of a change as parallel arrays for `unnest`.
+struct CommentRows {
+    ids: Vec<Uuid>,
+    internal: Vec<bool>,
+    created_at: Vec<DateTime<Utc>>,
+    docs: Vec<Value>,
+}
+
+impl CommentRows {
+    fn new(comments: &[Comment]) -> Result<Self> {
+        Ok(Self {
+            ids: comments.iter().map(|c| c.id.as_uuid()).collect(),
+            internal: comments
+                .iter()
+                .map(|c| c.visibility == Visibility::Internal)
+                .collect(),
+            created_at: comments.iter().map(|c| c.created_at).collect(),
+            docs: comments
+                .iter()
+                .map(|c| doc("comments", c))
+                .collect::<Result<_>>()?,
+        })
+    }
+}
+
+/// The events of a change as parallel arrays for `unnest`.
+pub(crate) struct EventRows {
+    ids: Vec<Uuid>,
+    at: Vec<DateTime<Utc>>,
+    docs: Vec<Value>,
+}
+
+impl EventRows {
+    pub fn new(events: &[TicketEvent]) -> Result<Self> {
+        Ok(Self {
+            ids: events.iter().map(|e| e.id.as_uuid()).collect(),
+            at: events.iter().map(|e| e.at).collect(),
+            docs: events
+                .iter()
+                .map(|e| doc("events", e))
+                .collect::<Result<_>>()?,
+        })
+    }
+
+    /// The arrays: ids, instants, documents.
+    pub fn into_parts(self) -> (Vec<Uuid>, Vec<DateTime<Utc>>, Vec<Value>) {
+        (self.ids, self.at, self.docs)
+    }
+}
+
+/// Checks that everything a change writes belongs to the ticket's tenant (and comments
+/// and events to the ticket itself), as `MemoryStore` does: a change never writes into
+/// another tenant.
+fn check_change_scope(change: &TicketChange) -> Result<()> {
+    let t = &change.ticket;
+    let outside = |field: &str| Error::invalid(field, "belongs to another ticket or tenant");
+    if change
+        .comments
+        .iter()
+        .any(|c| c.tenant != t.tenant || c.ticket_id != t.id)
+    {
+        return Err(outside("comments"));
+    }
+    if change
+        .events
+        .iter()
+        .any(|e| e.tenant != t.tenant || e.ticket_id != t.id)
+    {
+        return Err(outside("events"));
+    }
+    if change.notifications.iter().any(|n| n.tenant != t.tenant) {
+        return Err(outside("notifications"));
+    }
+    if change.outbox.iter().any(|o| o.tenant != t.tenant) {
+        return Err(outside("outbox"));
+    }
+    Ok(())
+}
+
+impl PostgresStore {
+    /// The one statement of a save: the ticket write (`INSERT` for a new ticket, a
+    /// version-checked `UPDATE` otherwise) as the CTE `ticket`, then the inserts of its
+    /// comments, events, notifications and outbox entries, each only when the ticket was
+    /// written; it returns how many tickets were written (0 or 1).
+    ///
+    /// Parameters: `$1…$20` the ticket row, `$21` the expected version (updates), then
+    /// the children (`$22…$25` comments, `$26…$28` events, `$29…$33` notifications,
+    /// `$34…$43` outbox entries). Every parameter is always bound (typed by the driver),
+    /// but only the inserts of non-empty children are in the statement: a ticket
+    /// created with only its `Created` event does not open the indexes of four tables.
+    fn save_sql(&self, update: bool, change: &TicketChange) -> String {
+        let t = self.tables();
+        let ticket = if update {
+            format!(
+                "UPDATE {tickets} SET status = $3, status_category = $4, priority = $5, \
+                 category = $6, tags = $7, requester = $8, assignee = $9, team = $10, \
+                 created_at = $11, updated_at = $12, assigned_at = $13, has_sla = $14, \
+                 sla_next_check = $15, sla_at_risk = $16, sla_breached = $17, version = $18, \
+                 search = to_tsvector('simple', $19), doc = $20 \
+                 WHERE id = $1 AND tenant = $2 AND version = $21 RETURNING id",
+                tickets = t.tickets
+            )
+        } else {
+            format!(
+                "INSERT INTO {tickets} ({TICKET_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, \
+                 $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, \
+                 to_tsvector('simple', $19), $20) RETURNING id",
+                tickets = t.tickets
+            )
+        };
+        const WRITTEN: &str = "EXISTS (SELECT 1 FROM ticket)";
+        let mut sql = format!("WITH ticket AS ({ticket})");
+        if !change.comments.is_empty() {
+            sql.push_str(&format!(
+                ", comments_in AS (
+                    INSERT INTO {comments} (id, tenant, ticket_id, internal, created_at, doc)
+                    SELECT c.id, $2, $1, c.internal, c.created_at, c.doc
+                    FROM unnest($22::uuid[], $23::boolean[], $24::timestamptz[], $25::jsonb[])
+                        AS c(id, internal, created_at, doc)
+                    WHERE {WRITTEN})",
+                comments = t.comments,
+            ));
+        }
+        if !change.events.is_empty() {
+            sql.push_str(&format!(
+                ", events_in AS (
+                    INSERT INTO {events} (id, tenant, ticket_id, at, doc)
+                    SELECT e.id, $2, $1, e.at, e.doc
+                    FROM unnest($26::uuid[], $27::timestamptz[], $28::jsonb[]) AS e(id, at, doc)
+                    WHERE {WRITTEN})",
+                events = t.events,
+            ));
+        }
+        if !change.notifications.is_empty() {
+            sql.push_str(&format!(
+                ", notifications_in AS ({})",
+                NotificationRows::insert_sql(t, 29, WRITTEN)
+            ));
+        }
+        if !change.outbox.is_empty() {
+            sql.push_str(&format!(
+                ", outbox_in AS ({})",
+                OutboxRows::insert_sql(t, 34, WRITTEN)
+            ));
+        }
+        sql.push_str(" SELECT count(*) FROM ticket");
+        sql
+    }
+
+    /// The stored version of a ticket of the tenant, if it exists.
+    async fn stored_version(&self, tenant: TenantId, id: TicketId) -> Result<Option<i64>> {
+        sqlx::query_scalar(&format!(
+            "SELECT version FROM {} WHERE tenant = $1 AND id = $2",
+            self.tables().tickets
+        ))
+        .bind(tenant.as_uuid())
+        .bind(id.as_uuid())
+        .fetch_optional(self.pool())
+        .await
+        .map_err(db)
+    }
+}
+
+/// Binds a change's children from `$22` on (see [`PostgresStore::save_sql`]).
+fn bind_children<'q>(
+    q: QueryScalar<'q, Postgres, i64, PgArguments>,
+    comments: CommentRows,
+    events: EventRows,
+    notifications: NotificationRows,
+    outbox: OutboxRows,
+) -> QueryScalar<'q, Postgres, i64, PgArguments> {
+    let q = q
+        .bind(comments.ids)
+        .bind(comments.internal)
+        .bind(comments.created_at)
+        .bind(comments.docs)
+        .bind(events.ids)
+        .bind(events.at)
+        .bind(events.docs);
+    outbox.bind(notifications.bind(q))
+}
+
+#[async_trait]
+impl TicketStore for PostgresStore {
+    async fn save(&self, change: &TicketChange) -> Result<()> {
+        let t = &change.ticket;
+        check_change_scope(change)?;
+        if let Some(expected) = change.expected_version {
+            if expected.checked_add(1) != Some(t.version) {
+                return Err(Error::invalid(
+                    "version",
+                    "must be the expected version + 1",
+                ));
+            }
+        }
+        // Every document is built (and checked for NUL) before the statement runs.
+        let row = TicketRow::new(t)?;
+        let comments = CommentRows::new(&change.comments)?;
+        let events = EventRows::new(&change.events)?;
+        let notifications = NotificationRows::new(&change.notifications)?;
+        let outbox = OutboxRows::new(&change.outbox)?;
+        let expected = change.expected_version.map(rows::version).transpose()?;
+        let sql = self.save_sql(expected.is_some(), change);
+        let q = row.bind(sqlx::query_scalar::<_, i64>(&sql)).bind(expected);
+        let written = bind_children(q, comments, events, notifications, outbox)
+            .fetch_one(self.pool())
+            .await
+            .map_err(db)?;
+        match (written, change.expected_version) {
+            (1, _) => Ok(()),
+            (_, Some(expected)) => match self.stored_version(t.tenant, t.id).await? {
+                None => Err(Error::not_found("ticket")),
+                Some(_) => Err(Error::version_conflict(expected)),
+            },
+            // An INSERT either writes its row or fails.
+            (_, None) => Err(Error::unique("id")),
+        }
+    }
+
+    async fn get_ticket(&self, tenant: TenantId, id: TicketId) -> Result<Ticket> {
+        let row = sqlx::query(&format!(
+            "SELECT doc FROM {} WHERE tenant = $1 AND id = $2",
+            self.tables().tickets
+        ))
+        .bind(tenant.as_uuid())
+        .bind(id.as_uuid())
+        .fetch_optional(self.pool())
+        .await
+        .map_err(db)?
+        .ok_or_else(|| Error::not_found("ticket"))?;
+        rows::doc(&row, "doc")
+    }
+
+    async fn get_tickets(&self, tenant: TenantId, ids: &[TicketId]) -> Result<Vec<Ticket>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let wanted: Vec<Uuid> = ids.iter().map(TicketId::as_uuid).collect();
+        let found = sqlx::query(&format!(
+            "SELECT doc FROM {} WHERE tenant = $1 AND id = ANY($2)",
+            self.tables().tickets
+        ))
+        .bind(tenant.as_uuid())
+        .bind(&wanted)
+        .fetch_all(self.pool())
+        .await
+        .map_err(db)?;
+        let mut by_id: HashMap<TicketId, Ticket> = rows::docs::<Ticket>(&found)?
+            .into_iter()
+            .map(|t| (t.id, t))
+            .collect();
+        // In the order asked, each once (`remove` drops later duplicates).
+        Ok(ids.iter().filter_map(|id| by_id.remove(id)).collect())
+    }
+
+    async fn list_tickets(&self, tenant: TenantId, query: &TicketQuery) -> Result<Page<Ticket>> {
+        self.list(tenant, query).await
+    }
+
+    async fn delete_ticket(
+        &self,
+        tenant: TenantId,
+        id: TicketId,
+        event: &TicketEvent,
+        outbox: &[OutboxEntry],
+    ) -> Result<()> {
+        let scope = if event.tenant != tenant || event.ticket_id != id {
+            Some(Error::invalid(
+                "event",
+                "belongs to another ticket or tenant",
+            ))
+        } else if outbox.iter().any(|o| o.tenant != tenant) {
+            Some(Error::invalid("outbox", "belongs to another tenant"))
+        } else {
+            None
+        };
+        if let Some(invalid) = scope {
+            // `MemoryStore` reports a missing ticket before a misdirected event.
+            return match self.stored_version(tenant, id).await? {
+                None => Err(Error::not_found("ticket")),
+                Some(_) => Err(invalid),
+            };
+        }
+        let event_doc = doc("event", event)?;
+        let entries = OutboxRows::new(outbox)?;
+        let t = self.tables();
+        // Comments go with their ticket (ON DELETE CASCADE); the history stays.
+        let sql = format!(
+            "WITH gone AS (DELETE FROM {tickets} WHERE tenant = $1 AND id = $2 RETURNING id),
+             event_in AS (
+                 INSERT INTO {events} (id, tenant, ticket_id, at, doc)
+                 SELECT $3, $1, $2, $4, $5 WHERE EXISTS (SELECT 1 FROM gone))
+             {outbox}
+             SELECT count(*) FROM gone",
+            tickets = t.tickets,
+            events = t.events,
+            outbox = if outbox.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    ", outbox_in AS ({})",
+                    OutboxRows::insert_sql(t, 6, "EXISTS (SELECT 1 FROM gone)")
+                )
+            },
+        );
+        let q = sqlx::query_scalar::<_, i64>(&sql)
+            .bind(tenant.as_uuid())
+            .bind(id.as_uuid())
+            .bind(event.id.as_uuid())
+            .bind(event.at)
+            .bind(event_doc);
+        let deleted = entries.bind(q).fetch_one(self.pool()).await.map_err(db)?;
+        if deleted == 1 {
+            Ok(())
+        } else {
+            Err(Error::not_found("ticket"))
+        }
+    }
+
+    async fn list_comments(
+        &self,
+        tenant: TenantId,
+        ticket: TicketId,
+        include_internal: bool,
+    ) -> Result<Vec<Comment>> {
+        let found = sqlx::query(&format!(
+            "SELECT doc FROM {} WHERE ticket_id = $2 AND tenant = $1 AND ($3 OR NOT internal) \
+             ORDER BY created_at, id",
+            self.tables().comments
+        ))
+        .bind(tenant.as_uuid())
+        .bind(ticket.as_uuid())
+        .bind(include_internal)
+        .fetch_all(self.pool())
+        .await
+        .map_err(db)?;
+        rows::docs(&found)
+    }
+
+    async fn ticket_events(&self, tenant: TenantId, ticket: TicketId) -> Result<Vec<TicketEvent>> {
+        let found = sqlx::query(&format!(
+            "SELECT doc FROM {} WHERE ticket_id = $2 AND tenant = $1 ORDER BY at, id",
+            self.tables().events
+        ))
+        .bind(tenant.as_uuid())
+        .bind(ticket.as_uuid())
+        .fetch_all(self.pool())
+        .await
+        .map_err(db)?;
+        rows::docs(&found)
+    }
+
+    async fn stats(&self, tenant: TenantId, query: &StatsQuery) -> Result<Stats> {
+        self.compute_stats(tenant, query).await
+    }
+
+    async fn sla_due(&self, now: DateTime<Utc>, limit: u32) -> Result<Vec<(TenantId, TicketId)>> {
+        let found: Vec<(Uuid, Uuid)> = sqlx::query_as(&format!(
+            "SELECT tenant, id FROM {} \
+             WHERE sla_next_check IS NOT NULL AND sla_next_check <= $1 \
+             ORDER BY sla_next_check, id LIMIT $2",
+            self.tables().tickets
+        ))
+        .bind(now)
+        .bind(i64::from(limit))
+        .fetch_all(self.pool())
+        .await
+        .map_err(db)?;
+        Ok(found
+            .into_iter()
+            .map(|(tenant, id)| (TenantId::from_uuid(tenant), TicketId::from_uuid(id)))
+            .collect())
+    }
+
+    async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1")
+            .execute(self.pool())
+            .await
+            .map(drop)
+            .map_err(db)
+    }
+}

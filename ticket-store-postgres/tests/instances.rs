@@ -1,0 +1,245 @@
+//! Several instances on one database: migrations run twice (and at once) are harmless
+//! and leave a host's own sqlx migrations alone; events published through one store
+//! reach the subscribers of another; two relay workers on two pools never deliver the
+//! same entry.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use async_trait::async_trait;
+use futures::StreamExt as _;
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use ticket_core::account::HashCost;
+use ticket_core::event::{EventKind, TicketEvent};
+use ticket_core::id::{DeliveryId, TenantId, UserId};
+use ticket_core::notify::{DeliveryStatus, OutboxEntry};
+use ticket_core::ports::{EventBus, EventStream, Notifier, Outbox, TicketStore};
+use ticket_core::testkit::fixtures;
+use ticket_core::{Error, HelpDesk, HelpDeskConfig};
+use ticket_store_postgres::{sqlx, PostgresStore, MIGRATIONS_TABLE};
+
+/// How long a test waits for an event.
+const PATIENCE: Duration = Duration::from_secs(10);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn migrate_twice_is_harmless_and_leaves_the_hosts_migrations_alone() {
+    if !common::should_run() {
+        return;
+    }
+    let pool = common::pool().await;
+    let schema = common::schema_name();
+    // A host that keeps its own sqlx migrations in the same schema.
+    sqlx::raw_sql(&format!(
+        "CREATE SCHEMA \"{schema}\";
+         CREATE TABLE \"{schema}\"._sqlx_migrations (version bigint PRIMARY KEY,
+             description text NOT NULL, checksum bytea NOT NULL);
+         INSERT INTO \"{schema}\"._sqlx_migrations VALUES (20240101, 'host', '\\x00');"
+    ))
+    .execute(&pool)
+    .await
+    .unwrap();
+    let store = PostgresStore::with_schema(pool.clone(), &schema).unwrap();
+    assert_eq!(store.migrate().await.unwrap(), 1, "the first run applies");
+    assert_eq!(
+        store.migrate().await.unwrap(),
+        0,
+        "the second run has nothing to do"
+    );
+    let host: Vec<(i64, String)> = sqlx::query_as(&format!(
+        "SELECT version, description FROM \"{schema}\"._sqlx_migrations"
+    ))
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        host,
+        vec![(20240101, "host".to_string())],
+        "the host's table is untouched"
+    );
+    let ours: Vec<(i64, String)> = sqlx::query_as(&format!(
+        "SELECT version, name FROM \"{schema}\".{MIGRATIONS_TABLE}"
+    ))
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    assert_eq!(ours, vec![(1, "init".to_string())]);
+    let t = fixtures::ticket(fixtures::tenant(), UserId::new());
+    store.save(&fixtures::create(t.clone())).await.unwrap();
+    assert_eq!(store.get_ticket(t.tenant, t.id).await.unwrap(), t);
+
+    // An applied migration whose text changed is refused, and nothing is applied.
+    sqlx::query(&format!(
+        "UPDATE \"{schema}\".{MIGRATIONS_TABLE} SET checksum = 'edited'"
+    ))
+    .execute(&pool)
+    .await
+    .unwrap();
+    assert!(matches!(store.migrate().await, Err(Error::Store(_))));
+    assert_eq!(store.get_ticket(t.tenant, t.id).await.unwrap(), t);
+    common::drop_schema(&pool, &schema).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn instances_migrating_at_once_apply_each_migration_once() {
+    if !common::should_run() {
+        return;
+    }
+    let (p1, p2) = (common::pool().await, common::pool().await);
+    let schema = common::schema_name();
+    let a = PostgresStore::with_schema(p1.clone(), &schema).unwrap();
+    let b = PostgresStore::with_schema(p2, &schema).unwrap();
+    let (ra, rb) = tokio::join!(a.migrate(), b.migrate());
+    assert_eq!(
+        ra.unwrap() + rb.unwrap(),
+        1,
+        "one of them applied the migration"
+    );
+    a.ping().await.unwrap();
+    common::drop_schema(&p1, &schema).await;
+}
+
+/// The next event of `tenant` on `stream`, failing after [`PATIENCE`].
+async fn next_of(stream: &mut EventStream, tenant: TenantId) -> TicketEvent {
+    loop {
+        match tokio::time::timeout(PATIENCE, stream.next()).await {
+            Ok(Some(e)) if e.tenant == tenant => return e,
+            Ok(Some(_)) => {}
+            Ok(None) => panic!("the event stream ended"),
+            Err(_) => panic!("no event within {PATIENCE:?}"),
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_event_published_through_one_store_arrives_at_another() {
+    if !common::should_run() {
+        return;
+    }
+    // Two instances: two pools, one schema.
+    let (p1, p2) = (common::pool().await, common::pool().await);
+    let a = common::fresh_in(p1.clone()).await;
+    let b = PostgresStore::with_schema(p2, a.schema()).unwrap();
+    // A third store in another schema of the same database hears nothing of theirs.
+    let other = common::fresh_in(p1.clone()).await;
+    let mut on_b = b.subscribe().await.unwrap();
+    let mut on_other = other.subscribe().await.unwrap();
+
+    let t = fixtures::ticket(fixtures::tenant(), UserId::new());
+    let mut change = fixtures::create(t.clone());
+    // Too large for a notification payload: it travels by id and is read back.
+    let big = fixtures::event(
+        &t,
+        EventKind::Escalated {
+            rule_id: None,
+            reason: "late ".repeat(3_000),
+        },
+        t.created_at,
+    );
+    change.events.push(big);
+    a.save(&change).await.unwrap();
+    a.publish(&change.events).await.unwrap();
+    assert_eq!(next_of(&mut on_b, t.tenant).await, change.events[0]);
+    assert_eq!(next_of(&mut on_b, t.tenant).await, change.events[1]);
+
+    let marker = fixtures::created_event(&fixtures::ticket(fixtures::tenant(), UserId::new()));
+    other.publish(std::slice::from_ref(&marker)).await.unwrap();
+    let first = tokio::time::timeout(PATIENCE, on_other.next())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        first, marker,
+        "the other schema's subscriber got only its own event"
+    );
+
+    for schema in [a.schema(), other.schema()] {
+        common::drop_schema(&p1, schema).await;
+    }
+}
+
+/// Delivers by remembering what it was given (after a short pause, so that the two
+/// workers overlap).
+#[derive(Default)]
+struct Recorder {
+    delivered: Mutex<Vec<DeliveryId>>,
+}
+
+#[async_trait]
+impl Notifier for Recorder {
+    async fn deliver(&self, entry: &OutboxEntry) -> ticket_core::Result<()> {
+        tokio::time::sleep(Duration::from_millis(1)).await;
+        self.delivered.lock().unwrap().push(entry.id);
+        Ok(())
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_relay_workers_on_two_pools_never_deliver_the_same_entry() {
+    if !common::should_run() {
+        return;
+    }
+    let (p1, p2) = (common::pool().await, common::pool().await);
+    let a = common::fresh_in(p1.clone()).await;
+    let b = PostgresStore::with_schema(p2, a.schema()).unwrap();
+    let tenant = fixtures::tenant();
+    let now = fixtures::now();
+    let entries: Vec<OutboxEntry> = (0..300)
+        .map(|_| fixtures::outbox_entry(tenant, now))
+        .collect();
+    a.enqueue(&entries).await.unwrap();
+
+    let config = HelpDeskConfig {
+        hash_cost: HashCost::TESTING,
+        ..HelpDeskConfig::default()
+    };
+    let mut workers = Vec::new();
+    let mut recorders = Vec::new();
+    for store in [a.clone(), b] {
+        let recorder = Arc::new(Recorder::default());
+        let desk = HelpDesk::builder(Arc::new(store))
+            .notifier(recorder.clone())
+            .config(config.clone())
+            .build()
+            .unwrap();
+        recorders.push(recorder);
+        workers.push(tokio::spawn(async move {
+            while desk.relay_outbox(10).await.unwrap().claimed > 0 {}
+        }));
+    }
+    for w in workers {
+        w.await.unwrap();
+    }
+    let got: Vec<Vec<DeliveryId>> = recorders
+        .iter()
+        .map(|r| r.delivered.lock().unwrap().clone())
+        .collect();
+    let (first, second): (HashSet<_>, HashSet<_>) =
+        (got[0].iter().collect(), got[1].iter().collect());
+    assert_eq!(
+        first.len(),
+        got[0].len(),
+        "a worker never got an entry twice"
+    );
+    assert_eq!(
+        second.len(),
+        got[1].len(),
+        "a worker never got an entry twice"
+    );
+    assert!(first.is_disjoint(&second), "no entry went to both workers");
+    assert!(
+        !first.is_empty() && !second.is_empty(),
+        "both workers worked"
+    );
+    let all: HashSet<&DeliveryId> = entries.iter().map(|e| &e.id).collect();
+    assert_eq!(&first | &second, all, "together they delivered every entry");
+    for e in &entries {
+        let stored = a.get_delivery(tenant, e.id).await.unwrap();
+        assert_eq!(
+            (stored.status, stored.attempts),
+            (DeliveryStatus::Delivered, 1)
+        );
+    }
+    common::drop_schema(&p1, a.schema()).await;
+}
