@@ -27,7 +27,7 @@ struct Inner {
     schema: String,
     tables: Tables,
     bus: Bus,
-    /// See `list::COLLECT_MAX` (an `f64`, as bits).
+    /// See `search::COLLECT_MAX` (an `f64`, as bits).
     text_collect_max: AtomicU64,
 }
 
@@ -69,7 +69,7 @@ impl PostgresStore {
                 schema,
                 tables,
                 bus,
-                text_collect_max: AtomicU64::new(crate::list::COLLECT_MAX.to_bits()),
+                text_collect_max: AtomicU64::new(crate::search::COLLECT_MAX.to_bits()),
             }),
         }
     }

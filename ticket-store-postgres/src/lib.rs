@@ -71,6 +71,7 @@ mod migrate;
 mod notify;
 mod outbox;
 mod rows;
+mod search;
 mod stats;
 mod tables;
 mod teams;

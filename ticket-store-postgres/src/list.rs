@@ -16,9 +16,9 @@ use ticket_core::{Error, Result};
 use crate::tickets::category_name;
 
 /// A `WHERE` clause in the making, with its arguments.
-struct Filter {
-    clauses: Vec<String>,
-    args: PgArguments,
+pub(crate) struct Filter {
+    pub clauses: Vec<String>,
+    pub args: PgArguments,
     next: usize,
 }
 
@@ -32,7 +32,7 @@ impl Filter {
     }
 
     /// Binds `value` and returns its placeholder (`$n`).
-    fn bind<'q, T>(&mut self, value: T) -> Result<String>
+    pub fn bind<'q, T>(&mut self, value: T) -> Result<String>
     where
         T: Encode<'q, Postgres> + Type<Postgres> + Send + 'q,
     {
@@ -42,7 +42,7 @@ impl Filter {
         Ok(p)
     }
 
-    fn push(&mut self, clause: String) {
+    pub fn push(&mut self, clause: String) {
         self.clauses.push(clause);
     }
 
@@ -73,7 +73,7 @@ impl Filter {
 }
 
 /// `ORDER BY` of a sort, matching its index, on the columns of `table` (`""` or `"k."`).
-fn order_by(sort: TicketSort, table: &str) -> String {
+pub(crate) fn order_by(sort: TicketSort, table: &str) -> String {
     let t = table;
     match sort {
         TicketSort::CreatedDesc => format!("{t}created_at DESC, {t}id DESC"),
@@ -84,18 +84,6 @@ fn order_by(sort: TicketSort, table: &str) -> String {
         }
     }
 }
-
-/// A text search expecting at most this many matches (the planner's estimate) collects
-/// them through the full-text GIN index and sorts them; above it, it walks the sort's
-/// index and checks the text on the way, stopping at the page's end.
-///
-/// PostgreSQL chooses between the two itself, but with its default cost settings
-/// (`random_page_cost = 4`, made for disks that seek) it walks far too long for words
-/// that are neither common nor rare: two words found together in 0.2 % of a million
-/// tickets cost a walk over ~14,000 rows (40+ ms) where collecting their ~2,000 matches
-/// takes ~10 ms. The walk costs about `page / share` rows and the collection about
-/// `share × rows`; they meet near `sqrt(page × rows)`, a few thousand at a million.
-pub(crate) const COLLECT_MAX: f64 = 5_000.0;
 
 /// The keyset predicate: rows strictly after the cursor in the sort's order (what
 /// [`TicketCursor::precedes`] decides in memory).
@@ -191,7 +179,7 @@ fn has_words(q: &TicketQuery) -> bool {
 }
 
 /// The filters and the cursor of a list, as one `WHERE` clause with its arguments.
-fn where_clause(
+pub(crate) fn where_clause(
     tenant: TenantId,
     q: &TicketQuery,
     cursor: Option<&TicketCursor>,
@@ -205,24 +193,6 @@ fn where_clause(
 }
 
 impl PostgresStore {
-    /// The planner's estimate of the rows matching `f`.
-    async fn estimated_rows(&self, f: Filter) -> Result<f64> {
-        let sql = format!(
-            "EXPLAIN (FORMAT JSON) SELECT 1 FROM {} WHERE {}",
-            self.tables().tickets,
-            f.clauses.join(" AND ")
-        );
-        let plan: sqlx::types::Json<serde_json::Value> = sqlx::query_scalar_with(&sql, f.args)
-            .fetch_one(self.pool())
-            .await
-            .map_err(db)?;
-        Ok(plan
-            .0
-            .pointer("/0/Plan/Plan Rows")
-            .and_then(serde_json::Value::as_f64)
-            .unwrap_or(f64::MAX))
-    }
-
     /// `TicketStore::list_tickets`.
     pub(crate) async fn list(&self, tenant: TenantId, q: &TicketQuery) -> Result<Page<Ticket>> {
         let sort = q.sort;
@@ -232,41 +202,37 @@ impl PostgresStore {
             .map(|c| TicketCursor::decode(c, sort))
             .transpose()?;
         let size = page_size(q.limit);
-        let collect = has_words(q)
-            && self
-                .estimated_rows(where_clause(tenant, q, cursor.as_ref())?)
-                .await?
-                <= self.text_collect_max();
-        let mut f = where_clause(tenant, q, cursor.as_ref())?;
-        let limit = f.bind(look_ahead(size))?;
-        let tickets = &self.tables().tickets;
-        let sql = if collect {
-            // Every match (through the GIN index), sorted; then the page's documents.
-            format!(
-                "WITH m AS MATERIALIZED (
-                     SELECT id, created_at, updated_at, priority FROM {tickets} WHERE {w})
-                 SELECT t.doc
-                 FROM (SELECT * FROM m ORDER BY {order} LIMIT {limit}) k
-                 JOIN {tickets} t ON t.id = k.id
-                 ORDER BY {order_k}",
-                w = f.clauses.join(" AND "),
-                order = order_by(sort, ""),
-                order_k = order_by(sort, "k."),
-            )
+        let items = if has_words(q) {
+            self.search(tenant, q, cursor.as_ref(), size).await?
         } else {
-            format!(
-                "SELECT doc FROM {tickets} WHERE {} ORDER BY {} LIMIT {limit}",
-                f.clauses.join(" AND "),
-                order_by(sort, ""),
-            )
+            self.walk(tenant, q, cursor.as_ref(), size).await?
         };
+        Ok(page_of(items, size, |t| {
+            TicketCursor::after(t, sort).encode()
+        }))
+    }
+
+    /// Up to `size + 1` tickets after the cursor: the sort's index walked in order, every
+    /// filter checked on the way.
+    pub(crate) async fn walk(
+        &self,
+        tenant: TenantId,
+        q: &TicketQuery,
+        cursor: Option<&TicketCursor>,
+        size: usize,
+    ) -> Result<Vec<Ticket>> {
+        let mut f = where_clause(tenant, q, cursor)?;
+        let limit = f.bind(look_ahead(size))?;
+        let sql = format!(
+            "SELECT doc FROM {} WHERE {} ORDER BY {} LIMIT {limit}",
+            self.tables().tickets,
+            f.clauses.join(" AND "),
+            order_by(q.sort, ""),
+        );
         let found = sqlx::query_with(&sql, f.args)
             .fetch_all(self.pool())
             .await
             .map_err(db)?;
-        let items: Vec<Ticket> = rows::docs(&found)?;
-        Ok(page_of(items, size, |t| {
-            TicketCursor::after(t, sort).encode()
-        }))
+        rows::docs(&found)
     }
 }

@@ -370,3 +370,78 @@ async fn a_bad_schema_name_is_invalid() {
         .unwrap();
     expect_invalid(PostgresStore::with_schema(pool, "Robert'); DROP"), "schema");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn text_search_pages_alike_however_the_matches_are_found() {
+    if !common::should_run() {
+        return;
+    }
+    let pg = common::fresh().await;
+    let memory = MemoryStore::new();
+    let tenant = fixtures::tenant();
+    let requester = ticket_core::id::UserId::new();
+    let base = fixtures::now() - chrono::Duration::days(300);
+    for i in 0..240i64 {
+        // Created in pairs at the same instant (ties broken by id), unevenly in time.
+        let at = base + chrono::Duration::hours((i / 2) * (i / 2) % 97 + i * 20);
+        let mut words = vec!["common"];
+        if i % 10 == 0 {
+            words.push("tenth");
+        }
+        if i % 60 == 7 {
+            words.push("rare");
+        }
+        let t = Ticket {
+            title: fixtures::title(&format!("Ticket {i}")),
+            description: fixtures::description(&words.join(" ")),
+            priority: ticket_core::ticket::Priority::ALL[(i % 4) as usize],
+            ..fixtures::ticket_at(tenant, requester, at)
+        };
+        for store in [&pg as &dyn Store, &memory as &dyn Store] {
+            store.save(&fixtures::create(t.clone())).await.unwrap();
+        }
+    }
+    sqlx::query(&format!("ANALYZE \"{}\".tickets", pg.schema()))
+        .execute(pg.pool())
+        .await
+        .unwrap();
+    for (strategy, collect_max) in [("collect", f64::MAX), ("walk", -1.0), ("default", 5_000.0)] {
+        pg.set_text_collect_max(collect_max);
+        for q in [
+            "common",
+            "tenth",
+            "rare",
+            "common tenth",
+            "tenth rare",
+            "absent",
+        ] {
+            for sort in [
+                TicketSort::CreatedDesc,
+                TicketSort::CreatedAsc,
+                TicketSort::PriorityDesc,
+            ] {
+                // Small pages where the matches are few, so that walks stay short.
+                let limits: &[u32] = if q.starts_with("common") {
+                    &[7, 25]
+                } else {
+                    &[1, 3]
+                };
+                for &limit in limits {
+                    let query = TicketQuery {
+                        text: Some(q.to_string()),
+                        limit,
+                        sort,
+                        ..TicketQuery::default()
+                    };
+                    let from_pg = walk(&pg, tenant, query.clone()).await;
+                    let from_memory = walk(&memory, tenant, query).await;
+                    assert_eq!(
+                        from_pg, from_memory,
+                        "{strategy}: {q:?}, {sort:?}, limit {limit}"
+                    );
+                }
+            }
+        }
+    }
+    common::drop_schema(pg.pool(), pg.schema()).await;
+}

@@ -378,9 +378,29 @@ pub const OPEN_STATUSES: &[(&str, StatusCategory, usize)] = &[
     ("pending", StatusCategory::Pending, 15),
 ];
 
-/// `n` words drawn by the Zipf law.
-pub fn words(rng: &mut Rng, n: usize) -> Vec<&'static str> {
-    (0..n).map(|_| WORDS[rng.zipf(WORDS.len())]).collect()
+/// Prefixes of the identifiers tickets mention (order and invoice numbers, error codes,
+/// host names…): the long tail of a real desk's vocabulary.
+pub const ID_PREFIXES: &[&str] = &["order", "inv", "err", "host", "case", "ref", "sku"];
+
+/// How many identifiers of each prefix there are.
+pub const IDS_PER_PREFIX: usize = 20_000;
+
+/// One identifier from the long tail (`inv4821`), by the Zipf law within its prefix.
+pub fn identifier(rng: &mut Rng) -> String {
+    format!("{}{}", rng.pick(ID_PREFIXES), rng.zipf(IDS_PER_PREFIX))
+}
+
+/// `n` words: help-desk words by the Zipf law, and one in eight an identifier.
+pub fn words(rng: &mut Rng, n: usize) -> Vec<String> {
+    (0..n)
+        .map(|_| {
+            if rng.below(8) == 0 {
+                identifier(rng)
+            } else {
+                WORDS[rng.zipf(WORDS.len())].to_string()
+            }
+        })
+        .collect()
 }
 
 /// A sentence of `min..max` words with a capital letter and a full stop.

@@ -18,7 +18,8 @@
 //! (per concurrency level, default 10), `TICKET_BENCH_CLIENTS` (default `1,16,64`),
 //! `TICKET_BENCH_TICKETS` (default 1000000), `TICKET_BENCH_SAMPLES` (per read query,
 //! default 300), `TICKET_BENCH_DUE` (tickets due at the sweep, default 100),
-//! `TICKET_BENCH_KEEP=1` keeps the schema, `TICKET_BENCH_PING=1` makes the pools check
+//! `TICKET_BENCH_KEEP=1` keeps the schema (`TICKET_BENCH_SCHEMA=<it>` then runs the
+//! reads again on it, without creates, seeding or sweep), `TICKET_BENCH_PING=1` makes the pools check
 //! each connection they hand out (sqlx's default; off here, see `ping_on_acquire`). Everything happens in a schema of its own
 //! (`bench_…`), dropped at the end. The server needs `max_connections` above the largest
 //! client count plus 10.
@@ -35,7 +36,7 @@ use sqlx::postgres::{PgPool, PgPoolOptions};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use ticket_core::account::HashCost;
-use ticket_core::id::{SlaPolicyId, TenantId};
+use ticket_core::id::{SlaPolicyId, TeamId, TenantId, UserId};
 use ticket_core::ports::{ConfigStore, TeamStore, TicketStore, UserStore};
 use ticket_core::query::{TicketQuery, TicketSort};
 use ticket_core::sla::{SlaCondition, SlaPolicy, SlaTargets};
@@ -160,6 +161,42 @@ async fn setup(store: &PostgresStore) -> People {
         agents,
         teams,
         policy: policy.id,
+    }
+}
+
+/// The people of a kept benchmark schema.
+async fn existing_people(pool: &PgPool, schema: &str) -> People {
+    let uuids = |sql: String| async move {
+        sqlx::query_scalar::<_, uuid::Uuid>(&sql)
+            .fetch_all(pool)
+            .await
+            .unwrap()
+    };
+    let tenant = uuids(format!("SELECT tenant FROM \"{schema}\".users LIMIT 1")).await[0];
+    People {
+        tenant: TenantId::from_uuid(tenant),
+        requesters: uuids(format!(
+            "SELECT id FROM \"{schema}\".users WHERE NOT is_agent"
+        ))
+        .await
+        .into_iter()
+        .map(UserId::from_uuid)
+        .collect(),
+        agents: uuids(format!(
+            "SELECT id FROM \"{schema}\".users WHERE is_agent ORDER BY id"
+        ))
+        .await
+        .into_iter()
+        .map(UserId::from_uuid)
+        .collect(),
+        teams: uuids(format!("SELECT id FROM \"{schema}\".teams"))
+            .await
+            .into_iter()
+            .map(TeamId::from_uuid)
+            .collect(),
+        policy: SlaPolicyId::from_uuid(
+            uuids(format!("SELECT id FROM \"{schema}\".sla_policies")).await[0],
+        ),
     }
 }
 
@@ -329,14 +366,29 @@ async fn reads(
 ) -> (Samples, f64) {
     let mut out = Samples::default();
     let mut rows = 0usize;
+    let mut slowest: Vec<(Duration, String)> = Vec::new();
     for i in 0..samples + 20 {
         let q = make(i);
+        let what = format!(
+            "{:?} {:?} {:?} {:?}",
+            q.text.as_deref().unwrap_or(""),
+            q.statuses,
+            q.priorities,
+            q.tags
+        );
         let (page, d) = timed(desk.list_tickets(actor, q)).await;
         let page = page.unwrap();
         if i >= 20 {
             out.push(d);
             rows += page.items.len();
+            slowest.push((d, what));
         }
+    }
+    // `TICKET_BENCH_SLOWEST=n` prints the n slowest queries of each kind.
+    let show: usize = env_or("TICKET_BENCH_SLOWEST", 0);
+    slowest.sort_by_key(|s| std::cmp::Reverse(s.0));
+    for (d, what) in slowest.iter().take(show) {
+        println!("    {:>7.2} ms  {what}", d.as_secs_f64() * 1000.0);
     }
     (out, rows as f64 / samples as f64)
 }
@@ -345,14 +397,35 @@ fn tag(s: &str) -> Tag {
     Tag::parse(s).unwrap()
 }
 
-/// A search term: content words (not the ten commonest function words), one or two.
-fn search_terms(rng: &mut Rng) -> String {
+/// What people search for.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Search {
+    /// One help-desk word (not one of the ten commonest function words).
+    Word,
+    /// Two of them.
+    TwoWords,
+    /// An identifier (order number, error code…).
+    Identifier,
+}
+
+/// The search mix: 40 % one word, 25 % two words, 35 % an identifier.
+fn search_kind(rng: &mut Rng) -> Search {
+    match rng.below(20) {
+        0..=7 => Search::Word,
+        8..=12 => Search::TwoWords,
+        _ => Search::Identifier,
+    }
+}
+
+/// A search of `kind`.
+fn search_terms(rng: &mut Rng, kind: Search) -> String {
     let content = &data::WORDS[10..];
-    let n = 1 + usize::from(rng.below(10) < 3);
-    (0..n)
-        .map(|_| content[rng.zipf(content.len())])
-        .collect::<Vec<_>>()
-        .join(" ")
+    let word = |rng: &mut Rng| content[rng.zipf(content.len())].to_string();
+    match kind {
+        Search::Word => word(rng),
+        Search::TwoWords => format!("{} {}", word(rng), word(rng)),
+        Search::Identifier => data::identifier(rng),
+    }
 }
 
 #[tokio::main]
@@ -361,30 +434,43 @@ async fn main() {
         println!("skipped: set TICKET_BENCH_POSTGRES_URL (or TICKET_TEST_POSTGRES_URL)");
         return;
     };
-    let schema = format!("bench_{}", uuid::Uuid::now_v7().simple());
     let admin = pool(&cfg.url, 8).await;
+    let reuse = std::env::var("TICKET_BENCH_SCHEMA").ok();
+    let (schema, people, created, now) = match reuse {
+        // Reads only, on a table kept by an earlier run (`TICKET_BENCH_KEEP=1`).
+        Some(schema) => {
+            let people = existing_people(&admin, &schema).await;
+            println!("schema {schema} (kept): reads only");
+            (schema, people, Vec::new(), None)
+        }
+        None => {
+            let schema = format!("bench_{}", uuid::Uuid::now_v7().simple());
+            let store = PostgresStore::with_schema(admin.clone(), &schema).unwrap();
+            store.migrate().await.unwrap();
+            sqlx::query(&format!(
+                "CREATE TABLE \"{schema}\".{} (LIKE \"{schema}\".tickets INCLUDING ALL)",
+                pgbench::TABLE
+            ))
+            .execute(&admin)
+            .await
+            .unwrap();
+            let people = setup(&store).await;
+            println!(
+                "schema {schema}; {} s per level; pool test_before_acquire = {}",
+                cfg.secs,
+                ping_on_acquire()
+            );
+
+            println!("\n1. create through HelpDesk, then pgbench at the same concurrency");
+            let created = creates(&cfg, &schema, &people).await;
+
+            println!("\n2. fill to {} open tickets", cfg.tickets);
+            let now = Utc::now();
+            seed(&cfg, &store, &people, now).await;
+            (schema, people, created, Some(now))
+        }
+    };
     let store = PostgresStore::with_schema(admin.clone(), &schema).unwrap();
-    store.migrate().await.unwrap();
-    sqlx::query(&format!(
-        "CREATE TABLE \"{schema}\".{} (LIKE \"{schema}\".tickets INCLUDING ALL)",
-        pgbench::TABLE
-    ))
-    .execute(&admin)
-    .await
-    .unwrap();
-    let people = setup(&store).await;
-    println!(
-        "schema {schema}; {} s per level; pool test_before_acquire = {}",
-        cfg.secs,
-        ping_on_acquire()
-    );
-
-    println!("\n1. create through HelpDesk, then pgbench at the same concurrency");
-    let created = creates(&cfg, &schema, &people).await;
-
-    println!("\n2. fill to {} open tickets", cfg.tickets);
-    let now = Utc::now();
-    seed(&cfg, &store, &people, now).await;
 
     println!("\n3. reads and the SLA sweep");
     let desk = desk(admin.clone(), &schema);
@@ -402,11 +488,32 @@ async fn main() {
     })
     .await;
     let mut rng = Rng::new(100);
-    let (search, search_rows) = reads(&desk, &agent, cfg.samples, |_| TicketQuery {
-        text: Some(search_terms(&mut rng)),
+    let kinds: Vec<Search> = (0..cfg.samples + 20)
+        .map(|_| search_kind(&mut rng))
+        .collect();
+    let terms: Vec<String> = kinds.iter().map(|k| search_terms(&mut rng, *k)).collect();
+    let (search, search_rows) = reads(&desk, &agent, cfg.samples, |i| TicketQuery {
+        text: Some(terms[i].clone()),
         ..TicketQuery::default()
     })
     .await;
+    // The same searches by kind, for the report.
+    let mut by_kind = Vec::new();
+    for kind in [Search::Word, Search::TwoWords, Search::Identifier] {
+        let of_kind: Vec<&String> = terms
+            .iter()
+            .zip(&kinds)
+            .filter(|(_, k)| **k == kind)
+            .map(|(t, _)| t)
+            .collect();
+        let n = of_kind.len().saturating_sub(20).max(1);
+        let (s, rows) = reads(&desk, &agent, n, |i| TicketQuery {
+            text: Some(of_kind[i % of_kind.len()].clone()),
+            ..TicketQuery::default()
+        })
+        .await;
+        by_kind.push((kind, s, rows));
+    }
     // A walk through the pages of the priority order, each page from the cursor of the
     // one before (keyset: every page costs the same, however deep).
     let mut next = Samples::default();
@@ -428,12 +535,19 @@ async fn main() {
 
     let mut due = Samples::default();
     for _ in 0..50 {
-        let (r, d) = timed(store.sla_due(now, 200)).await;
+        let (r, d) = timed(store.sla_due(now.unwrap_or_else(Utc::now), 200)).await;
         r.unwrap();
         due.push(d);
     }
-    let (sweep, sweep_time) = timed(desk.sweep_sla(now)).await;
-    let sweep = sweep.unwrap();
+    // The sweep at the instant the seed was made for (`cfg.due` tickets due then); not
+    // on a kept table, whose tickets have fallen due since.
+    let sweep = match now {
+        Some(now) => {
+            let (sweep, time) = timed(desk.sweep_sla(now)).await;
+            Some((sweep.unwrap(), time))
+        }
+        None => None,
+    };
 
     println!("\n== results ({} tickets in the table) ==", cfg.tickets);
     println!(
@@ -474,13 +588,31 @@ async fn main() {
             filtered_rows,
             "< 20 ms",
         ),
-        ("  full-text search", &search, search_rows, "< 20 ms"),
+        (
+            "  full-text search (the mix)",
+            &search,
+            search_rows,
+            "< 20 ms",
+        ),
         ("  next page by cursor (priority)", &next, next_rows, "-"),
     ] {
         println!(
             "{name:<34} {rows:>9.1} {:>8.2} {:>8.2} {target:>11}",
             s.percentile_ms(50.0),
             s.percentile_ms(99.0)
+        );
+    }
+    for (kind, s, rows) in &by_kind {
+        println!(
+            "{:<34} {rows:>9.1} {:>8.2} {:>8.2} {:>11}",
+            match kind {
+                Search::Word => "    of which one word (40 %)",
+                Search::TwoWords => "    of which two words (25 %)",
+                Search::Identifier => "    of which an identifier (35 %)",
+            },
+            s.percentile_ms(50.0),
+            s.percentile_ms(99.0),
+            "-"
         );
     }
     println!(
@@ -491,18 +623,20 @@ async fn main() {
         due.percentile_ms(99.0),
         "-"
     );
-    println!(
-        "\nsweep_sla over {} open tickets: {:.0} ms ({} due checked, {} warnings, {} breaches, \
-         {} conflicts); target < 500 ms",
-        cfg.tickets,
-        sweep_time.as_secs_f64() * 1000.0,
-        sweep.checked,
-        sweep.warnings,
-        sweep.breaches,
-        sweep.conflicts
-    );
+    if let Some((sweep, time)) = sweep {
+        println!(
+            "\nsweep_sla over {} open tickets: {:.0} ms ({} due checked, {} warnings, \
+             {} breaches, {} conflicts); target < 500 ms",
+            cfg.tickets,
+            time.as_secs_f64() * 1000.0,
+            sweep.checked,
+            sweep.warnings,
+            sweep.breaches,
+            sweep.conflicts
+        );
+    }
 
-    if cfg.keep {
+    if cfg.keep || std::env::var_os("TICKET_BENCH_SCHEMA").is_some() {
         println!("kept schema {schema}");
     } else {
         sqlx::query(&format!("DROP SCHEMA \"{schema}\" CASCADE"))
