@@ -38,19 +38,27 @@ pub mod auth;
 pub mod background;
 pub mod comments;
 pub mod config;
+pub mod deliveries;
 mod docs;
 pub mod dto;
 pub mod error;
 pub mod extract;
+pub mod faqs;
 pub mod jwt;
 pub mod me;
 pub mod middleware;
+pub mod notifications;
 mod openapi;
 pub mod ops;
 pub mod page;
 pub mod problem;
+pub mod rules;
+pub mod sla;
 pub mod state;
+pub mod stats;
+pub mod teams;
 pub mod tickets;
+pub mod users;
 
 pub use config::{AuthConfig, CorsConfig, HttpConfig, Limits, RateLimit, RealtimeConfig};
 pub use error::Error;
@@ -79,7 +87,15 @@ fn collect(state: Option<&AppState>) -> OpenApiRouter<AppState> {
         .merge(auth)
         .merge(me::routes())
         .merge(tickets::routes())
-        .merge(comments::routes());
+        .merge(comments::routes())
+        .merge(users::routes())
+        .merge(teams::routes())
+        .merge(stats::routes())
+        .merge(sla::routes())
+        .merge(rules::routes())
+        .merge(faqs::routes())
+        .merge(notifications::routes())
+        .merge(deliveries::routes());
     OpenApiRouter::with_openapi(openapi::Base::openapi())
         .nest("/api/v1", v1)
         .merge(ops::routes())

@@ -33,7 +33,6 @@ pub(crate) fn to_dto<A: Serialize, B: DeserializeOwned>(a: &A) -> Result<B, Prob
 
 /// Converts a request body to its core input type: values the core types refuse while
 /// deserialising (a bad tag, an unknown time zone…) are 422 `invalid_input`.
-#[allow(dead_code)] // used by the configuration routes
 pub(crate) fn to_core<A: Serialize, B: DeserializeOwned>(a: &A) -> Result<B, Problem> {
     let value = serde_json::to_value(a).map_err(|_| Problem::internal())?;
     serde_json::from_value(value).map_err(|e| Problem::invalid("body", e.to_string()))

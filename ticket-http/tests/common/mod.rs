@@ -8,7 +8,7 @@ use ticket_core::account::{HashCost, Role};
 use ticket_core::desk::RegisterInput;
 use ticket_core::memory::MemoryStore;
 use ticket_core::notify::Channel;
-use ticket_core::ports::Outbox;
+use ticket_core::ports::{Notifier, Outbox};
 use ticket_core::text::Secret;
 use ticket_core::{Actor, HelpDesk, HelpDeskConfig, TenantId};
 use ticket_http::{AppState, AuthConfig, HttpConfig};
@@ -44,16 +44,30 @@ pub async fn start() -> TestServer {
     start_with(http_config()).await
 }
 
+pub fn desk_config() -> HelpDeskConfig {
+    HelpDeskConfig {
+        hash_cost: HashCost::TESTING,
+        ..HelpDeskConfig::default()
+    }
+}
+
 pub async fn start_with(config: HttpConfig) -> TestServer {
+    start_custom(config, desk_config(), None).await
+}
+
+pub async fn start_custom(
+    config: HttpConfig,
+    desk_config: HelpDeskConfig,
+    notifier: Option<Arc<dyn Notifier>>,
+) -> TestServer {
     let store = MemoryStore::new();
-    let desk = HelpDesk::builder(Arc::new(store.clone()))
+    let mut builder = HelpDesk::builder(Arc::new(store.clone()))
         .event_bus(Arc::new(store.clone()))
-        .config(HelpDeskConfig {
-            hash_cost: HashCost::TESTING,
-            ..HelpDeskConfig::default()
-        })
-        .build()
-        .unwrap();
+        .config(desk_config);
+    if let Some(n) = notifier {
+        builder = builder.notifier(n);
+    }
+    let desk = builder.build().unwrap();
     let state = AppState::new(desk.clone(), config).unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
