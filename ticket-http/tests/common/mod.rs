@@ -1,6 +1,8 @@
 //! A real server on a loopback port over `MemoryStore`, and a small JSON client.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+pub mod spec;
+
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use std::sync::Arc;
@@ -127,7 +129,7 @@ impl TestServer {
         token: Option<&str>,
         body: Option<Value>,
     ) -> Res {
-        let mut r = self.http.request(method, self.url(path));
+        let mut r = self.http.request(method.clone(), self.url(path));
         if let Some(t) = token {
             r = r.bearer_auth(t);
         }
@@ -139,6 +141,8 @@ impl TestServer {
         let headers = res.headers().clone();
         let text = res.text().await.unwrap();
         let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+        let ct = headers.get("content-type").map(|v| v.to_str().unwrap());
+        spec::check_response(method.as_str(), path, status.as_u16(), ct, &text);
         Res {
             status,
             headers,
