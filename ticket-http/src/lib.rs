@@ -52,6 +52,7 @@ mod openapi;
 pub mod ops;
 pub mod page;
 pub mod problem;
+pub mod realtime;
 pub mod rules;
 pub mod sla;
 pub mod state;
@@ -95,7 +96,8 @@ fn collect(state: Option<&AppState>) -> OpenApiRouter<AppState> {
         .merge(rules::routes())
         .merge(faqs::routes())
         .merge(notifications::routes())
-        .merge(deliveries::routes());
+        .merge(deliveries::routes())
+        .merge(realtime::routes());
     OpenApiRouter::with_openapi(openapi::Base::openapi())
         .nest("/api/v1", v1)
         .merge(ops::routes())
@@ -123,7 +125,6 @@ pub fn router(state: AppState) -> Router {
 
 /// Tells the realtime feeds that [`serve`] is shutting down.
 #[derive(Debug, Clone)]
-#[allow(dead_code)] // read by the realtime feeds
 pub(crate) struct ServerClosing(pub(crate) watch::Receiver<bool>);
 
 /// Serves `router` on `listener` until `shutdown` completes, then stops accepting

@@ -136,7 +136,6 @@ impl AppState {
     }
 
     /// A receiver that turns `true` when [`AppState::close_realtime`] is called.
-    #[allow(dead_code)] // read by the realtime feeds
     pub(crate) fn closing(&self) -> watch::Receiver<bool> {
         self.inner.closing.subscribe()
     }
