@@ -151,6 +151,40 @@ impl TestServer {
         }
     }
 
+    /// A request with a raw body and content type (for malformed input).
+    pub async fn raw(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        content_type: Option<&str>,
+        body: Option<&str>,
+    ) -> Res {
+        let mut r = self.http.request(method.clone(), self.url(path));
+        if let Some(t) = token {
+            r = r.bearer_auth(t);
+        }
+        if let Some(ct) = content_type {
+            r = r.header("content-type", ct);
+        }
+        if let Some(b) = body {
+            r = r.body(b.to_string());
+        }
+        let res = r.send().await.unwrap();
+        let status = res.status();
+        let headers = res.headers().clone();
+        let text = res.text().await.unwrap();
+        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+        let ct = headers.get("content-type").map(|v| v.to_str().unwrap());
+        spec::check_response(method.as_str(), path, status.as_u16(), ct, &text);
+        Res {
+            status,
+            headers,
+            body,
+            text,
+        }
+    }
+
     pub async fn get(&self, path: &str, token: &str) -> Res {
         self.req(Method::GET, path, Some(token), None).await
     }
