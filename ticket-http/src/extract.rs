@@ -10,7 +10,10 @@ use serde::de::DeserializeOwned;
 use ticket_core::id::UserId;
 use ticket_core::Actor;
 
-/// A JSON body; malformed JSON is a 400 problem, a missing `Content-Type` a 415.
+/// A JSON body; malformed JSON is a 400 problem, a body that is not
+/// `application/json` a 415, a body over the limit a 413. Strings holding the NUL
+/// character are refused (422) before any handler sees them: no store has to cope with
+/// them (PostgreSQL cannot store them at all).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ApiJson<T>(pub T);
 
@@ -22,9 +25,51 @@ where
     type Rejection = Problem;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let axum::Json(v) = axum::Json::<T>::from_request(req, state).await?;
+        if !is_json(req.headers()) {
+            return Err(Problem::from_status(
+                axum::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ));
+        }
+        let bytes = axum::body::Bytes::from_request(req, state)
+            .await
+            .map_err(|r| Problem::from_status(r.status()))?;
+        if has_nul_escape(&bytes) {
+            return Err(Problem::invalid(
+                "body",
+                "must not contain the NUL character",
+            ));
+        }
+        let axum::Json(v) = axum::Json::<T>::from_bytes(&bytes)?;
         Ok(Self(v))
     }
+}
+
+/// Whether the content type is JSON (`application/json`, `application/*+json`).
+fn is_json(headers: &axum::http::HeaderMap) -> bool {
+    let Some(ct) = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return false;
+    };
+    let mime = ct
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json"))
+}
+
+/// Whether raw JSON text holds a `\u0000` escape (a real one: preceded by an odd
+/// number of backslashes). A raw NUL byte is not valid JSON and fails parsing anyway.
+fn has_nul_escape(raw: &[u8]) -> bool {
+    raw.windows(6).enumerate().any(|(i, w)| {
+        w[0] == b'\\'
+            && w[1] == b'u'
+            && w[2..].iter().all(|b| *b == b'0')
+            && raw[..i].iter().rev().take_while(|b| **b == b'\\').count() % 2 == 0
+    })
 }
 
 /// A query string; a malformed one is a 400 problem.
@@ -118,5 +163,16 @@ impl FromRequestParts<AppState> for Auth {
             Problem::unauthenticated("send an access token: Authorization: Bearer <token>")
         })?;
         Self::from_token(state, token).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn nul_escapes_are_found_and_escaped_backslashes_are_not() {
+        assert!(super::has_nul_escape(br#"{"a": "x\u0000y"}"#));
+        assert!(super::has_nul_escape(br#"{"a": "\\\u0000"}"#));
+        assert!(!super::has_nul_escape(br#"{"a": "\\u0000"}"#));
+        assert!(!super::has_nul_escape(br#"{"a": "u0000 \u0001"}"#));
     }
 }

@@ -21,6 +21,7 @@ use ticket_core::notify::Recipient;
 use ticket_core::query::{AssigneeFilter, TicketQuery, TicketSort};
 use ticket_core::text::{Category, Email, Status, Tag};
 use ticket_core::ticket::{Priority, TicketInput, TicketPatch};
+use ticket_core::workflow::StatusCategory;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -164,6 +165,9 @@ pub enum TicketSortParam {
 pub struct TicketFilters {
     /// Statuses, comma-separated (`open,pending`).
     pub status: Option<String>,
+    /// Status categories, comma-separated (`new,open,pending` for all open work;
+    /// `solved`, `closed`).
+    pub status_category: Option<String>,
     /// Priorities, comma-separated (`high,critical`).
     pub priority: Option<String>,
     /// Categories, comma-separated.
@@ -219,6 +223,20 @@ impl TicketFilters {
         for s in split(self.status.as_deref().unwrap_or_default()) {
             if let Some(s) = v.check(Status::parse(s)) {
                 query.statuses.push(s);
+            }
+        }
+        for c in split(self.status_category.as_deref().unwrap_or_default()) {
+            match StatusCategory::ALL.iter().find(|k| {
+                serde_json::to_value(k)
+                    .ok()
+                    .and_then(|v| v.as_str().map(|s| s == c))
+                    == Some(true)
+            }) {
+                Some(k) => query.status_categories.push(*k),
+                None => v.push(
+                    "status_category",
+                    "must be new, open, pending, solved or closed",
+                ),
             }
         }
         for p in split(self.priority.as_deref().unwrap_or_default()) {
