@@ -102,6 +102,7 @@ async fn starts_with_nothing_and_stops_gracefully_on_sigterm() {
         .to_string();
     let sse = http
         .get(format!("{base}/api/v1/events/sse?access_token={token}"))
+        .header("accept", "text/event-stream")
         .send()
         .await
         .unwrap();

@@ -161,6 +161,10 @@ impl Problem {
                 "unsupported_media_type",
                 "send the body as application/json",
             ),
+            StatusCode::NOT_ACCEPTABLE => (
+                "not_acceptable",
+                "this route answers text/event-stream: send Accept: text/event-stream",
+            ),
             StatusCode::UNAUTHORIZED => ("unauthenticated", "authentication is required"),
             StatusCode::FORBIDDEN => ("forbidden", "not allowed"),
             StatusCode::TOO_MANY_REQUESTS => ("rate_limited", "too many requests"),

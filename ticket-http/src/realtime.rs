@@ -282,12 +282,25 @@ async fn serve_socket(
 /// A server-sent-events feed of the ticket events the caller may see: `event:` is the
 /// event type, `id:` its id, `data:` the same JSON document as a
 /// `/tickets/{id}/history` item. The token may also be sent as `?access_token=`. The
-/// stream ends when the token expires and when the server shuts down.
+/// request must accept `text/event-stream` (as `EventSource` does; 406 otherwise, so
+/// a client that reads whole bodies never waits on an endless stream). The stream ends
+/// when the token expires and when the server shuts down.
 #[utoipa::path(get, path = "/events/sse", tag = "realtime", security(("bearer" = [])),
     params(FeedParams),
-    responses((status = 200, description = "An endless text/event-stream of ticket events",
-        body = String, content_type = "text/event-stream")))]
-async fn sse(feed: Feed) -> Response {
+    responses(
+        (status = 200, description = "An endless text/event-stream of ticket events",
+            body = String, content_type = "text/event-stream"),
+        (status = 406, description = "The request does not accept `text/event-stream` (`not_acceptable`)",
+            body = crate::problem::ProblemBody, content_type = "application/problem+json")))]
+async fn sse(feed: Feed, headers: axum::http::HeaderMap) -> Response {
+    let accepts = headers
+        .get_all(axum::http::header::ACCEPT)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(|v| v.to_ascii_lowercase().contains("text/event-stream"));
+    if !accepts {
+        return Problem::from_status(StatusCode::NOT_ACCEPTABLE).into_response();
+    }
     let heartbeat = feed.state.config().realtime.heartbeat;
     let items = feed.spawn();
     let stream = futures::stream::unfold(items, |mut items| async move {

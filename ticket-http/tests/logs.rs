@@ -138,6 +138,7 @@ async fn secrets_never_reach_the_logs() {
     let sse = s
         .http
         .get(s.url(&format!("/api/v1/events/sse?access_token={admin}")))
+        .header("accept", "text/event-stream")
         .send()
         .await
         .unwrap();

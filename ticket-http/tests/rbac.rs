@@ -729,7 +729,10 @@ async fn every_route_times_every_role() {
             let method = Method::from_bytes(case.method.as_bytes()).unwrap();
             let status = if path.ends_with("/events/sse") {
                 // Only the head: the stream never ends by itself.
-                let mut r = s.http.get(s.url(&path));
+                let mut r = s
+                    .http
+                    .get(s.url(&path))
+                    .header("accept", "text/event-stream");
                 if let Some(t) = w.token(role) {
                     r = r.bearer_auth(t);
                 }

@@ -178,6 +178,7 @@ async fn server_sent_events() {
     let res = s
         .http
         .get(s.url(&format!("/api/v1/events/sse?access_token={agent}")))
+        .header("accept", "text/event-stream")
         .send()
         .await
         .unwrap();
@@ -207,6 +208,11 @@ async fn server_sent_events() {
         .req(reqwest::Method::GET, "/api/v1/events/sse", None, None)
         .await;
     assert_eq!(r.status, 401);
+    // Without `Accept: text/event-stream` the answer is a 406 problem, not an endless body.
+    let r = s.get("/api/v1/events/sse", &agent).await;
+    assert_eq!(r.status, 406);
+    assert!(r.is_problem());
+    assert_eq!(r.code(), "not_acceptable");
     s.stop().await;
 }
 
@@ -241,6 +247,7 @@ async fn shutdown_closes_feeds_and_finishes() {
     let sse = s
         .http
         .get(s.url(&format!("/api/v1/events/sse?access_token={t}")))
+        .header("accept", "text/event-stream")
         .send()
         .await
         .unwrap();
