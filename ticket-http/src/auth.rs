@@ -29,6 +29,7 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
 
 /// A new customer account.
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct RegisterBody {
     /// E-mail address.
     pub email: String,
@@ -44,6 +45,7 @@ pub struct RegisterBody {
 
 /// Credentials.
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct LoginBody {
     /// E-mail address or username.
     pub login: String,
@@ -54,6 +56,7 @@ pub struct LoginBody {
 
 /// A refresh token.
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct RefreshBody {
     /// The refresh token of the session (single use: each refresh returns a new one).
     #[schema(value_type = String)]
@@ -62,6 +65,7 @@ pub struct RefreshBody {
 
 /// A one-time token sent by e-mail.
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct TokenBody {
     /// The token.
     #[schema(value_type = String)]
@@ -70,6 +74,7 @@ pub struct TokenBody {
 
 /// An e-mail address.
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct ForgotPasswordBody {
     /// The account's e-mail address.
     pub email: String,
@@ -77,6 +82,7 @@ pub struct ForgotPasswordBody {
 
 /// A password reset.
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct ResetPasswordBody {
     /// The reset token sent by e-mail.
     #[schema(value_type = String)]

@@ -51,7 +51,7 @@ async fn list_deliveries(
             &auth.actor,
             f.status.map(Into::into),
             f.limit,
-            f.cursor.as_deref(),
+            f.cursor.as_deref().filter(|c| !c.is_empty()),
         )
         .await?;
     let items = page

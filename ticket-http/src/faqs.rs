@@ -25,6 +25,7 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
 
 /// A FAQ entry as a client sends it.
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct FaqBody {
     /// The question (1–1,000 characters).
     pub question: String,

@@ -23,6 +23,7 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
 
 /// Changes to one's own account; absent fields stay as they are.
 #[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 #[serde(default)]
 pub struct MePatch {
     /// Display name.
@@ -33,6 +34,7 @@ pub struct MePatch {
 
 /// A password change.
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct PasswordChange {
     /// The password now.
     #[schema(value_type = String, format = Password)]

@@ -52,7 +52,7 @@ async fn list_notifications(
             &auth.actor,
             f.unread.unwrap_or(false),
             f.limit,
-            f.cursor.as_deref(),
+            f.cursor.as_deref().filter(|c| !c.is_empty()),
         )
         .await?;
     let items = page

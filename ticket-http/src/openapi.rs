@@ -8,7 +8,7 @@ use utoipa::openapi::path::Operation;
 use utoipa::openapi::response::{Response, ResponseBuilder};
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::openapi::{Content, OpenApi, RefOr};
-use utoipa::{Modify, PartialSchema, ToSchema};
+use utoipa::{Modify, ToSchema};
 
 /// The document's fixed parts: info, tags, the bearer security scheme.
 #[derive(utoipa::OpenApi)]
@@ -105,8 +105,63 @@ fn add_problems(op: &mut Operation) {
     }
 }
 
-/// Completes a collected document: problem responses on every operation.
-pub(crate) fn finish(mut doc: OpenApi) -> OpenApi {
+/// Every spelling of a UUID the server accepts (the `uuid` crate's parser: simple,
+/// hyphenated, braced, URN), so schema-driven clients generate only accepted values.
+const UUID_PATTERN: &str = concat!(
+    "^([0-9a-fA-F]{32}",
+    "|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}",
+    "|\\{[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\\}",
+    "|[uU][rR][nN]:[uU][uU][iI][dD]:[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$"
+);
+
+/// Adds [`UUID_PATTERN`] to every string schema of format `uuid`.
+fn add_uuid_patterns(v: &mut serde_json::Value) {
+    match v {
+        serde_json::Value::Object(m) => {
+            if m.get("format").and_then(|f| f.as_str()) == Some("uuid")
+                && !m.contains_key("pattern")
+            {
+                m.insert("pattern".into(), UUID_PATTERN.into());
+            }
+            m.values_mut().for_each(add_uuid_patterns);
+        }
+        serde_json::Value::Array(a) => a.iter_mut().for_each(add_uuid_patterns),
+        _ => {}
+    }
+}
+
+/// Request enums whose variants refuse unknown fields (`deny_unknown_fields`); utoipa
+/// marks structs, not enum variants.
+const CLOSED_ENUMS: [&str; 3] = ["Condition", "Action", "Recipient"];
+
+fn close_enum_variants(v: &mut serde_json::Value) {
+    for name in CLOSED_ENUMS {
+        let variants = v
+            .pointer_mut(&format!("/components/schemas/{name}/oneOf"))
+            .and_then(serde_json::Value::as_array_mut);
+        for variant in variants.into_iter().flatten() {
+            if let Some(m) = variant.as_object_mut() {
+                m.insert("additionalProperties".into(), false.into());
+            }
+        }
+    }
+}
+
+/// Completes a collected document: problem responses on every operation, UUID
+/// patterns, closed request enums.
+pub(crate) fn finish(doc: OpenApi) -> OpenApi {
+    let mut doc = with_problems(doc);
+    if let Ok(mut v) = serde_json::to_value(&doc) {
+        add_uuid_patterns(&mut v);
+        close_enum_variants(&mut v);
+        if let Ok(patched) = serde_json::from_value(v) {
+            doc = patched;
+        }
+    }
+    doc
+}
+
+fn with_problems(mut doc: OpenApi) -> OpenApi {
     for item in doc.paths.paths.values_mut() {
         for op in [
             &mut item.get,
@@ -124,7 +179,6 @@ pub(crate) fn finish(mut doc: OpenApi) -> OpenApi {
             add_problems(op);
         }
     }
-    let _ = ProblemBody::schema();
     doc
 }
 

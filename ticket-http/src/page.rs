@@ -61,7 +61,7 @@ pub fn paginate<T, U>(
     f: impl FnMut(T) -> U,
 ) -> Result<Page<U>, Problem> {
     let limit = check_limit(params.limit)? as usize;
-    let start = match params.cursor.as_deref() {
+    let start = match params.cursor.as_deref().filter(|c| !c.is_empty()) {
         None => 0,
         Some(c) => {
             let bad = || Problem::invalid("cursor", "is not a cursor of this list");

@@ -41,13 +41,14 @@ pub struct TeamPath {
 
 /// A new team.
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct TeamCreate {
     /// Name (1–100 characters, unique case-insensitively).
     pub name: String,
     /// What the team does (at most 2,000 characters).
     #[serde(default)]
     pub description: String,
-    /// The team's own system (http or https URL).
+    /// The team's own system (http or https URL; empty: none).
     #[serde(default)]
     pub webhook_url: Option<String>,
     /// Signs the webhook calls (HMAC-SHA256); write-only.
@@ -62,13 +63,14 @@ pub struct TeamCreate {
 /// Changes to a team: an absent field stays as it is, `null` clears the webhook URL or
 /// secret.
 #[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 #[serde(default)]
 pub struct TeamPatchBody {
     /// Name.
     pub name: Option<String>,
     /// Description.
     pub description: Option<String>,
-    /// Webhook URL (`null` removes it).
+    /// Webhook URL (`null` or empty removes it).
     #[serde(deserialize_with = "double_option")]
     #[schema(value_type = Option<String>)]
     pub webhook_url: Option<Option<String>>,
@@ -189,8 +191,8 @@ async fn create_team(
     let input = TeamInput {
         name: body.name,
         description: body.description,
-        webhook_url: body.webhook_url,
-        webhook_secret: body.webhook_secret,
+        webhook_url: body.webhook_url.filter(|u| !u.trim().is_empty()),
+        webhook_secret: body.webhook_secret.filter(|s| !s.expose().is_empty()),
     };
     if !body.member_ids.is_empty() {
         // Permission first, so a customer learns nothing about user ids.
@@ -238,8 +240,10 @@ async fn update_team(
     let patch = TeamPatch {
         name: body.name,
         description: body.description,
-        webhook_url: body.webhook_url,
-        webhook_secret: body.webhook_secret,
+        webhook_url: body.webhook_url.map(|u| u.filter(|u| !u.trim().is_empty())),
+        webhook_secret: body
+            .webhook_secret
+            .map(|s| s.filter(|s| !s.expose().is_empty())),
     };
     let team = state.desk().update_team(&auth.actor, id, patch).await?;
     if let Some(ids) = &body.member_ids {

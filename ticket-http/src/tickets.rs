@@ -44,6 +44,7 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
 
 /// A new ticket.
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct TicketCreate {
     /// Title: 1–200 characters, one line.
     pub title: String,
@@ -66,6 +67,7 @@ pub struct TicketCreate {
 
 /// Changes to a ticket's fields; absent fields stay as they are.
 #[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 #[serde(default)]
 pub struct TicketPatchBody {
     /// Title.
@@ -82,21 +84,24 @@ pub struct TicketPatchBody {
     #[schema(value_type = Option<Object>)]
     pub custom_fields: Option<BTreeMap<String, serde_json::Value>>,
     /// The version the change was made against: a stale one is 409 `version_conflict`.
+    #[serde(deserialize_with = "crate::dto::lenient::opt_int")]
     pub version: Option<u64>,
 }
 
 /// A status change.
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct TransitionBody {
     /// The new status (`open`, `in_progress`, `pending`, `resolved`, `closed`…).
     pub status: String,
-    /// A public comment to add with it.
+    /// A public comment to add with it (empty: none).
     #[serde(default)]
     pub comment: Option<String>,
 }
 
 /// An assignment: an absent field stays as it is, `null` clears it.
 #[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct AssignBody {
     /// The agent.
     #[serde(default, deserialize_with = "double_option")]
@@ -110,8 +115,10 @@ pub struct AssignBody {
 
 /// Tickets to hand to a team.
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct DistributeBody {
     /// The tickets (1–100).
+    #[schema(min_items = 1, max_items = 100)]
     pub ticket_ids: Vec<Uuid>,
     /// The team.
     pub team_id: Uuid,
@@ -119,6 +126,7 @@ pub struct DistributeBody {
 
 /// A message about a ticket to exactly one recipient.
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct NotifyBody {
     /// A team (its members in-app, and its webhook).
     #[serde(default)]
@@ -126,10 +134,10 @@ pub struct NotifyBody {
     /// A user, in-app.
     #[serde(default)]
     pub user_id: Option<Uuid>,
-    /// A third party's http(s) endpoint.
+    /// A third party's http(s) endpoint (empty: not given).
     #[serde(default)]
     pub webhook_url: Option<String>,
-    /// An e-mail address.
+    /// An e-mail address (empty: not given).
     #[serde(default)]
     pub email: Option<String>,
     /// The message (1–5,000 characters).
@@ -279,7 +287,7 @@ impl TicketFilters {
             TicketSortParam::PriorityDesc => TicketSort::PriorityDesc,
         };
         query.limit = ticket_core::query::check_limit(self.limit)?;
-        query.cursor = self.cursor;
+        query.cursor = self.cursor.filter(|c| !c.is_empty());
         Ok(query)
     }
 }
@@ -410,7 +418,7 @@ async fn transition(
             &auth.actor,
             TicketId::from_uuid(p.id),
             &body.status,
-            body.comment,
+            body.comment.filter(|c| !c.trim().is_empty()),
         )
         .await?;
     Ok(Json(t.into()))
@@ -527,6 +535,8 @@ async fn notify(
     ApiPath(p): ApiPath<TicketPath>,
     ApiJson(body): ApiJson<NotifyBody>,
 ) -> Result<StatusCode, Problem> {
+    let given = |s: Option<String>| s.filter(|s| !s.trim().is_empty());
+    let (webhook_url, email) = (given(body.webhook_url), given(body.email));
     let mut recipients = Vec::new();
     if let Some(team_id) = body.team_id {
         recipients.push(Recipient::Team {
@@ -538,10 +548,10 @@ async fn notify(
             user_id: UserId::from_uuid(user_id),
         });
     }
-    if let Some(url) = body.webhook_url {
+    if let Some(url) = webhook_url {
         recipients.push(Recipient::Webhook { url });
     }
-    if let Some(email) = body.email {
+    if let Some(email) = email {
         let address = Email::parse(&email)
             .map_err(|_| Problem::invalid("email", "is not an e-mail address"))?;
         recipients.push(Recipient::Email { address });

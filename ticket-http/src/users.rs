@@ -59,6 +59,7 @@ pub struct UserPath {
 
 /// A new account of any role.
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct UserCreate {
     /// E-mail address.
     pub email: String,
@@ -75,6 +76,7 @@ pub struct UserCreate {
 
 /// An admin's changes to a user; absent fields stay as they are.
 #[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 #[serde(default)]
 pub struct UserPatchBody {
     /// Display name.
@@ -86,6 +88,7 @@ pub struct UserPatchBody {
     /// Agent skills (staff only).
     pub skills: Option<Vec<String>>,
     /// Agent capacity: most open tickets (staff only, at most 10,000).
+    #[serde(deserialize_with = "crate::dto::lenient::opt_int")]
     #[schema(maximum = 10000)]
     pub capacity: Option<u32>,
     /// Teams (staff only).
@@ -94,6 +97,7 @@ pub struct UserPatchBody {
 
 /// An availability change.
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct AvailabilityBody {
     /// Whether the agent takes new work.
     pub availability: AvailabilityDto,
@@ -118,7 +122,7 @@ async fn list_users(
             .filter(|q| !q.is_empty()),
         include_deleted: f.include_deleted.unwrap_or(false),
         limit,
-        cursor: f.cursor,
+        cursor: f.cursor.filter(|c| !c.is_empty()),
     };
     let page = state.desk().list_users(&auth.actor, query).await?;
     Ok(Json(Page::from_core(page, UserDto::from)))

@@ -141,6 +141,18 @@ async fn every_route_answers_malformed_input_with_a_problem() {
                 }
                 checked += 1;
             }
+            // An unknown field.
+            let r = send(
+                &s,
+                method,
+                &url,
+                &root,
+                Some("application/json"),
+                Some(r#"{"surely_unknown_field": 1}"#),
+            )
+            .await;
+            assert_eq!(r.status, 400, "{here}: {}", r.text);
+            assert_4xx(&r, &here);
             // Each property with a value of the wrong type.
             for (prop, prop_schema) in schema["properties"].as_object().into_iter().flatten() {
                 let b = json!({ prop.as_str(): wrong(&doc, prop_schema) });

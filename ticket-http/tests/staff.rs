@@ -209,7 +209,7 @@ async fn staff_journey() {
 
     // Rules: create, read, replace, preview, delete.
     let rule = json!({"name": "VPN to network", "triggers": ["ticket_created"],
-        "condition": {"type": "all", "all": [{"type": "has_tag", "tag": "vpn"}, {"type": "not", "not": {"type": "unassigned"}}]},
+        "condition": {"type": "all", "all": [{"type": "has_tag", "tag": "vpn"}, {"type": "not", "not": {"type": "unassigned"}}, {"type": "custom_field_equals", "key": "office", "value": "Berlin"}]},
         "actions": [{"type": "set_team", "team_id": team}, {"type": "add_tags", "tags": ["routed"]}]});
     let r = s.post("/api/v1/rules", &admin, rule.clone()).await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);

@@ -9,6 +9,7 @@ use uuid::Uuid;
 /// Which tickets a policy covers: every non-empty list must match one of its values; an
 /// empty condition covers every ticket.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 #[serde(default)]
 #[schema(as = SlaCondition)]
 pub struct SlaConditionDto {
@@ -25,14 +26,21 @@ pub struct SlaConditionDto {
 /// Targets in business minutes (1–525,600); `null` means no target of that kind. At
 /// least one is required.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 #[serde(default)]
 #[schema(as = SlaTargets)]
 pub struct SlaTargetsDto {
     /// First public staff reply.
+    #[serde(deserialize_with = "crate::dto::lenient::opt_int")]
+    #[schema(minimum = 1, maximum = 525600)]
     pub first_response_minutes: Option<u32>,
     /// Staff reply after each public requester reply.
+    #[serde(deserialize_with = "crate::dto::lenient::opt_int")]
+    #[schema(minimum = 1, maximum = 525600)]
     pub next_response_minutes: Option<u32>,
     /// Reaching a solved status.
+    #[serde(deserialize_with = "crate::dto::lenient::opt_int")]
+    #[schema(minimum = 1, maximum = 525600)]
     pub resolution_minutes: Option<u32>,
 }
 
@@ -46,11 +54,12 @@ fn eighty() -> u8 {
 
 /// An SLA policy as a client sends it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct SlaPolicyBody {
     /// Name (1–100 characters).
     pub name: String,
     /// Policies are tried by ascending position; the first match applies.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::dto::lenient::int")]
     pub position: i32,
     /// Whether it applies (default true).
     #[serde(default = "yes")]
@@ -64,7 +73,7 @@ pub struct SlaPolicyBody {
     #[serde(default)]
     pub calendar_id: Option<Uuid>,
     /// Warning threshold, percent of each target (1–99, default 80).
-    #[serde(default = "eighty")]
+    #[serde(default = "eighty", deserialize_with = "crate::dto::lenient::int")]
     #[schema(minimum = 1, maximum = 99)]
     pub warn_at_percent: u8,
 }
@@ -96,18 +105,22 @@ pub struct SlaPolicyDto {
 /// One working interval of a day, in local minutes after midnight: `[start, end)` with
 /// `0 <= start < end <= 1440`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 #[schema(as = WorkInterval)]
 pub struct WorkIntervalDto {
     /// Start.
+    #[serde(deserialize_with = "crate::dto::lenient::int")]
     #[schema(maximum = 1440)]
     pub start_minute: u16,
     /// End (exclusive).
+    #[serde(deserialize_with = "crate::dto::lenient::int")]
     #[schema(maximum = 1440)]
     pub end_minute: u16,
 }
 
 /// Working intervals per weekday.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 #[serde(default)]
 #[schema(as = WeekHours)]
 pub struct WeekHoursDto {
@@ -129,6 +142,7 @@ pub struct WeekHoursDto {
 
 /// A business calendar as a client sends it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct CalendarBody {
     /// Name (1–100 characters).
     pub name: String,

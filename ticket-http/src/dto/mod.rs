@@ -48,6 +48,75 @@ where
     Option::<T>::deserialize(d).map(Some)
 }
 
+/// Integer fields that also take integral floats (`276.0`): JSON Schema counts those as
+/// integers, so a client (or a schema-driven tester) may send them.
+/// `#[serde(deserialize_with = "crate::dto::lenient::int")]` (or `opt_int`).
+pub(crate) mod lenient {
+    use serde::de::Error as _;
+    use serde::{Deserialize, Deserializer};
+
+    fn whole(n: &serde_json::Number) -> Option<i128> {
+        if let Some(i) = n.as_i64() {
+            return Some(i.into());
+        }
+        if let Some(u) = n.as_u64() {
+            return Some(u.into());
+        }
+        let f = n.as_f64()?;
+        (f.fract() == 0.0 && f.abs() < 1e19).then_some(f as i128)
+    }
+
+    fn convert<T: TryFrom<i128>, E: serde::de::Error>(n: &serde_json::Number) -> Result<T, E> {
+        whole(n)
+            .and_then(|i| T::try_from(i).ok())
+            .ok_or_else(|| E::custom(format!("{n} is not a whole number in range")))
+    }
+
+    /// A whole number of type `T`.
+    pub(crate) fn int<'de, D, T>(d: D) -> Result<T, D::Error>
+    where
+        D: Deserializer<'de>,
+        T: TryFrom<i128>,
+    {
+        convert(&serde_json::Number::deserialize(d)?)
+    }
+
+    /// An optional whole number of type `T`.
+    pub(crate) fn opt_int<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+    where
+        D: Deserializer<'de>,
+        T: TryFrom<i128>,
+    {
+        Option::<serde_json::Number>::deserialize(d)?
+            .map(|n| convert::<T, D::Error>(&n))
+            .transpose()
+            .map_err(D::Error::custom)
+    }
+
+    #[cfg(test)]
+    mod tests {
+        #[derive(serde::Deserialize)]
+        struct S {
+            #[serde(deserialize_with = "super::int")]
+            a: u16,
+            #[serde(default, deserialize_with = "super::opt_int")]
+            b: Option<i32>,
+        }
+
+        #[test]
+        fn integral_floats_are_integers() {
+            let s: S = serde_json::from_str(r#"{"a": 276.0, "b": -3}"#).unwrap();
+            assert_eq!((s.a, s.b), (276, Some(-3)));
+            let s: S = serde_json::from_str(r#"{"a": 1}"#).unwrap();
+            assert_eq!(s.b, None);
+            assert!(serde_json::from_str::<S>(r#"{"a": 1.5}"#).is_err());
+            assert!(serde_json::from_str::<S>(r#"{"a": 70000}"#).is_err());
+            assert!(serde_json::from_str::<S>(r#"{"a": -1}"#).is_err());
+            assert!(serde_json::from_str::<S>(r#"{"a": "1"}"#).is_err());
+        }
+    }
+}
+
 /// How urgent a ticket is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]

@@ -39,6 +39,7 @@ pub enum AssignStrategyDto {
 
 /// Who a notification goes to (`type` names the variant).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 #[serde(tag = "type", rename_all = "snake_case")]
 #[schema(as = Recipient)]
 pub enum RecipientDto {
@@ -66,11 +67,12 @@ pub enum RecipientDto {
 
 /// A condition over a ticket (`type` names the variant).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 #[serde(tag = "type", rename_all = "snake_case")]
 #[schema(as = Condition)]
 pub enum ConditionDto {
     /// Always true.
-    Always,
+    Always {},
     /// Every condition holds.
     All {
         /// The conditions.
@@ -135,7 +137,7 @@ pub enum ConditionDto {
         team: Option<Uuid>,
     },
     /// Nobody is assigned.
-    Unassigned,
+    Unassigned {},
     /// The assignee is this user.
     AssigneeIs {
         /// User.
@@ -160,8 +162,7 @@ pub enum ConditionDto {
     CustomFieldEquals {
         /// Key.
         key: String,
-        /// Value.
-        #[schema(value_type = Object)]
+        /// Value (any JSON value).
         value: serde_json::Value,
     },
     /// The SLA event that triggered the rule is about this target.
@@ -173,6 +174,7 @@ pub enum ConditionDto {
 
 /// What a rule does (`type` names the variant).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 #[serde(tag = "type", rename_all = "snake_case")]
 #[schema(as = Action)]
 pub enum ActionDto {
@@ -243,20 +245,23 @@ fn yes() -> bool {
 
 /// A rule as a client sends it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct RuleBody {
     /// Name (1–100 characters).
     pub name: String,
     /// Rules run by ascending position.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::dto::lenient::int")]
     pub position: i32,
     /// Whether it fires (default true).
     #[serde(default = "yes")]
     pub enabled: bool,
     /// When it is considered (at least one).
+    #[schema(min_items = 1)]
     pub triggers: Vec<TriggerDto>,
     /// When it fires.
     pub condition: ConditionDto,
     /// What it does, in order (1–50).
+    #[schema(min_items = 1, max_items = 50)]
     pub actions: Vec<ActionDto>,
 }
 
@@ -340,6 +345,7 @@ pub struct RulePreviewDto {
 
 /// The body of `POST /rules/{id}/preview`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct PreviewBody {
     /// The ticket to dry-run the rule against.
     pub ticket_id: Uuid,
@@ -351,6 +357,20 @@ mod tests {
     use crate::dto::to_dto;
     use ticket_core::rules::{default_rules, Rule};
     use ticket_core::TenantId;
+
+    #[test]
+    fn request_bodies_refuse_unknown_fields_at_every_level() {
+        let ok: Result<ConditionDto, _> =
+            serde_json::from_str(r#"{"type": "has_tag", "tag": "x"}"#);
+        assert!(ok.is_ok());
+        for bad in [
+            r#"{"type": "has_tag", "tag": "x", "extra": 1}"#,
+            r#"{"type": "always", "extra": 1}"#,
+            r#"{"type": "not", "not": {"type": "always", "extra": 1}}"#,
+        ] {
+            assert!(serde_json::from_str::<ConditionDto>(bad).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn default_rules_round_trip_through_the_mirror() {
