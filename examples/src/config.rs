@@ -1,0 +1,384 @@
+//! The configuration of `ticket-server`: defaults, then an optional TOML file
+//! (`$TICKET_CONFIG`, or `./ticket.toml` when it exists), then `TICKET_*` environment
+//! variables. Every key of the file is a field of [`ServerConfig`]; its variable is
+//! `TICKET_` followed by the key in upper case (`bind` → `TICKET_BIND`). Lists in
+//! variables are comma-separated. `Debug` never shows the JWT secret or the admin
+//! password.
+
+use serde::Deserialize;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+use ticket_core::account::HashCost;
+use ticket_core::text::Secret;
+
+/// Why the configuration could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("cannot read the configuration file {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The file or a variable holds a bad value or an unknown key.
+    #[error("invalid configuration: {0}")]
+    Invalid(String),
+}
+
+/// The argon2id cost of password hashing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum HashCostSetting {
+    /// OWASP's recommendation (19 MiB, 2 iterations): production.
+    #[default]
+    Recommended,
+    /// Cheap: tests and load tests only.
+    Testing,
+}
+
+impl From<HashCostSetting> for HashCost {
+    fn from(s: HashCostSetting) -> Self {
+        match s {
+            HashCostSetting::Recommended => HashCost::RECOMMENDED,
+            HashCostSetting::Testing => HashCost::TESTING,
+        }
+    }
+}
+
+/// Everything `ticket-server` can be told.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServerConfig {
+    /// Where to listen (`TICKET_BIND`, default `127.0.0.1:8080`).
+    pub bind: SocketAddr,
+    /// Where the embedded database and the generated JWT secret live
+    /// (`TICKET_DATA_DIR`, default `./ticket-data`).
+    pub data_dir: PathBuf,
+    /// `sqlite://…`, `postgres://…` or `memory:` (`TICKET_DATABASE_URL`, default
+    /// `sqlite://<data_dir>/ticket.db`).
+    pub database_url: Option<String>,
+    /// The HMAC key of access tokens, at least 32 bytes (`TICKET_JWT_SECRET`; default:
+    /// generated once and kept in `<data_dir>/jwt-secret`).
+    pub jwt_secret: Option<Secret>,
+    /// The `iss` of access tokens.
+    pub jwt_issuer: String,
+    /// Access-token lifetime in seconds (default 900).
+    pub access_ttl_secs: u64,
+    /// The first super-admin's e-mail (`TICKET_ADMIN_EMAIL`), created with username
+    /// `admin` when the desk has no super-admin yet.
+    pub admin_email: Option<String>,
+    /// The first super-admin's password (`TICKET_ADMIN_PASSWORD`).
+    pub admin_password: Option<Secret>,
+    /// Origins allowed to call the API from browsers (`*` for any).
+    pub cors_origins: Vec<String>,
+    /// Largest request body in bytes (default 1 MiB).
+    pub body_limit_bytes: usize,
+    /// Time limit of a request in seconds (default 30).
+    pub request_timeout_secs: u64,
+    /// Login attempts per client IP at once on `/auth/*` (0 disables the limit).
+    pub auth_rate_burst: u32,
+    /// Refill of that budget per minute.
+    pub auth_rate_per_minute: u32,
+    /// Seconds between SLA sweeps (0 disables the timer).
+    pub sweep_interval_secs: u64,
+    /// Milliseconds between outbox relays (0 disables the timer).
+    pub relay_interval_ms: u64,
+    /// Deliveries claimed per relay round.
+    pub relay_batch: u32,
+    /// Password hashing cost.
+    pub hash_cost: HashCostSetting,
+    /// Whether anyone may register as a customer.
+    pub open_registration: bool,
+    /// Whether the default rules are installed when the desk has none.
+    pub install_default_rules: bool,
+    /// How long in-flight requests may take to finish at shutdown, in seconds.
+    pub shutdown_grace_secs: u64,
+    /// The log filter (`info`, `ticket_http=debug,info`…); `RUST_LOG` wins when set.
+    pub log: String,
+    /// `TICKET_*` variables that name no key (reported as warnings at start).
+    #[serde(skip)]
+    pub ignored_variables: Vec<String>,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self {
+            bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            data_dir: PathBuf::from("ticket-data"),
+            database_url: None,
+            jwt_secret: None,
+            jwt_issuer: "ticket-engine".into(),
+            access_ttl_secs: 900,
+            admin_email: None,
+            admin_password: None,
+            cors_origins: Vec::new(),
+            body_limit_bytes: 1024 * 1024,
+            request_timeout_secs: 30,
+            auth_rate_burst: 20,
+            auth_rate_per_minute: 30,
+            sweep_interval_secs: 30,
+            relay_interval_ms: 1000,
+            relay_batch: 100,
+            hash_cost: HashCostSetting::Recommended,
+            open_registration: true,
+            install_default_rules: true,
+            shutdown_grace_secs: 30,
+            log: "info".into(),
+            ignored_variables: Vec::new(),
+        }
+    }
+}
+
+/// How a variable's text becomes a TOML value.
+#[derive(Clone, Copy)]
+enum Kind {
+    Text,
+    Number,
+    Flag,
+    List,
+}
+
+/// Every key that may come from the environment.
+const KEYS: &[(&str, Kind)] = &[
+    ("bind", Kind::Text),
+    ("data_dir", Kind::Text),
+    ("database_url", Kind::Text),
+    ("jwt_secret", Kind::Text),
+    ("jwt_issuer", Kind::Text),
+    ("access_ttl_secs", Kind::Number),
+    ("admin_email", Kind::Text),
+    ("admin_password", Kind::Text),
+    ("cors_origins", Kind::List),
+    ("body_limit_bytes", Kind::Number),
+    ("request_timeout_secs", Kind::Number),
+    ("auth_rate_burst", Kind::Number),
+    ("auth_rate_per_minute", Kind::Number),
+    ("sweep_interval_secs", Kind::Number),
+    ("relay_interval_ms", Kind::Number),
+    ("relay_batch", Kind::Number),
+    ("hash_cost", Kind::Text),
+    ("open_registration", Kind::Flag),
+    ("install_default_rules", Kind::Flag),
+    ("shutdown_grace_secs", Kind::Number),
+    ("log", Kind::Text),
+];
+
+/// Variables that are not keys but are read by the server or by tests.
+const OTHER_VARIABLES: &[&str] = &["TICKET_CONFIG"];
+
+impl ServerConfig {
+    /// Loads the configuration from the process: `$TICKET_CONFIG` (which must exist when
+    /// set) or `./ticket.toml` (when it exists), then the `TICKET_*` variables.
+    ///
+    /// # Errors
+    /// [`ConfigError`] for an unreadable file, unknown keys or bad values.
+    pub fn load() -> Result<Self, ConfigError> {
+        let (path, required) = match std::env::var_os("TICKET_CONFIG") {
+            Some(p) => (PathBuf::from(p), true),
+            None => (PathBuf::from("ticket.toml"), false),
+        };
+        let file = match std::fs::read_to_string(&path) {
+            Ok(text) => Some(text),
+            Err(e) if !required && e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(source) => return Err(ConfigError::Read { path, source }),
+        };
+        Self::from_sources(file.as_deref(), std::env::vars())
+    }
+
+    /// Layers a TOML document (if any) and `TICKET_*` variables over the defaults.
+    ///
+    /// # Errors
+    /// [`ConfigError::Invalid`] for unknown keys of the file or bad values. Unknown
+    /// `TICKET_*` variables are not errors (tests and other tools use the prefix too):
+    /// they are listed in `ignored_variables`.
+    pub fn from_sources(
+        file: Option<&str>,
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Self, ConfigError> {
+        let mut ignored = Vec::new();
+        let mut table: toml::Table = match file {
+            Some(text) => text
+                .parse()
+                .map_err(|e: toml::de::Error| ConfigError::Invalid(e.to_string()))?,
+            None => toml::Table::new(),
+        };
+        for (name, raw) in env {
+            let Some(key) = name.strip_prefix("TICKET_") else {
+                continue;
+            };
+            if OTHER_VARIABLES.contains(&name.as_str()) || name.starts_with("TICKET_TEST_") {
+                continue;
+            }
+            let key = key.to_ascii_lowercase();
+            let Some((_, kind)) = KEYS.iter().find(|(k, _)| *k == key) else {
+                ignored.push(name);
+                continue;
+            };
+            table.insert(key, env_value(&name, &raw, *kind)?);
+        }
+        let mut config: Self = toml::Value::Table(table)
+            .try_into()
+            .map_err(|e: toml::de::Error| ConfigError::Invalid(e.to_string()))?;
+        config.check()?;
+        config.ignored_variables = ignored;
+        Ok(config)
+    }
+
+    fn check(&self) -> Result<(), ConfigError> {
+        let bad = |m: &str| Err(ConfigError::Invalid(m.to_string()));
+        if self.admin_email.is_some() != self.admin_password.is_some() {
+            return bad("set both admin_email and admin_password, or neither");
+        }
+        if self.access_ttl_secs == 0 || self.request_timeout_secs == 0 {
+            return bad("access_ttl_secs and request_timeout_secs must be above zero");
+        }
+        if self.body_limit_bytes < 1024 {
+            return bad("body_limit_bytes must be at least 1024");
+        }
+        if self.relay_batch == 0 {
+            return bad("relay_batch must be above zero");
+        }
+        Ok(())
+    }
+
+    /// The database URL: the configured one, or SQLite in the data directory.
+    #[must_use]
+    pub fn database_url(&self) -> String {
+        self.database_url
+            .clone()
+            .unwrap_or_else(|| format!("sqlite://{}", self.data_dir.join("ticket.db").display()))
+    }
+
+    /// The file holding the generated JWT secret.
+    #[must_use]
+    pub fn jwt_secret_file(&self) -> PathBuf {
+        self.data_dir.join("jwt-secret")
+    }
+
+    /// A duration from whole seconds.
+    #[must_use]
+    pub fn secs(n: u64) -> Duration {
+        Duration::from_secs(n)
+    }
+
+    /// The data directory.
+    #[must_use]
+    pub fn data_dir(&self) -> &Path {
+        &self.data_dir
+    }
+}
+
+fn env_value(name: &str, raw: &str, kind: Kind) -> Result<toml::Value, ConfigError> {
+    let raw = raw.trim();
+    Ok(match kind {
+        Kind::Text => toml::Value::String(raw.to_string()),
+        Kind::Number => toml::Value::Integer(raw.parse().map_err(|_| {
+            ConfigError::Invalid(format!("{name} must be a whole number, not {raw:?}"))
+        })?),
+        Kind::Flag => toml::Value::Boolean(match raw.to_ascii_lowercase().as_str() {
+            "1" | "true" | "yes" | "on" => true,
+            "0" | "false" | "no" | "off" => false,
+            _ => {
+                return Err(ConfigError::Invalid(format!(
+                    "{name} must be true or false"
+                )))
+            }
+        }),
+        Kind::List => toml::Value::Array(
+            raw.split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(|s| toml::Value::String(s.to_string()))
+                .collect(),
+        ),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_string(), (*v).to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn defaults_then_file_then_environment() {
+        let c = ServerConfig::from_sources(None, env(&[])).unwrap();
+        assert_eq!(c.bind.to_string(), "127.0.0.1:8080");
+        assert_eq!(c.database_url(), "sqlite://ticket-data/ticket.db");
+        let file = "bind = \"0.0.0.0:9000\"\naccess_ttl_secs = 60\ncors_origins = [\"https://a.example\"]\n";
+        let c = ServerConfig::from_sources(Some(file), env(&[])).unwrap();
+        assert_eq!(c.bind.port(), 9000);
+        assert_eq!(c.access_ttl_secs, 60);
+        let c = ServerConfig::from_sources(
+            Some(file),
+            env(&[
+                ("TICKET_BIND", "127.0.0.1:7000"),
+                (
+                    "TICKET_CORS_ORIGINS",
+                    "https://b.example, https://c.example",
+                ),
+                ("TICKET_OPEN_REGISTRATION", "false"),
+                ("TICKET_HASH_COST", "testing"),
+                ("TICKET_DATABASE_URL", "postgres://db/desk"),
+                ("TICKET_CONFIG", "ignored"),
+                ("PATH", "/bin"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(c.bind.port(), 7000);
+        assert_eq!(c.access_ttl_secs, 60, "the file still applies");
+        assert_eq!(c.cors_origins, ["https://b.example", "https://c.example"]);
+        assert!(!c.open_registration);
+        assert_eq!(c.hash_cost, HashCostSetting::Testing);
+        assert_eq!(c.database_url(), "postgres://db/desk");
+        let c = ServerConfig::from_sources(
+            None,
+            env(&[("TICKET_BNID", "x"), ("TICKET_TEST_POSTGRES_URL", "y")]),
+        )
+        .unwrap();
+        assert_eq!(c.ignored_variables, ["TICKET_BNID"]);
+    }
+
+    #[test]
+    fn secrets_are_redacted_in_debug() {
+        let c = ServerConfig::from_sources(
+            None,
+            env(&[
+                ("TICKET_JWT_SECRET", "a-very-secret-jwt-key-of-some-length"),
+                ("TICKET_ADMIN_EMAIL", "root@example.com"),
+                ("TICKET_ADMIN_PASSWORD", "admin password 123"),
+            ]),
+        )
+        .unwrap();
+        let debug = format!("{c:?}");
+        assert!(!debug.contains("a-very-secret-jwt-key"));
+        assert!(!debug.contains("admin password 123"));
+        assert!(debug.contains("root@example.com"));
+    }
+
+    #[test]
+    fn mistakes_are_reported() {
+        for (file, vars) in [
+            (Some("bnid = \"x\""), env(&[])),
+            (None, env(&[("TICKET_ACCESS_TTL_SECS", "soon")])),
+            (None, env(&[("TICKET_BIND", "not an address")])),
+            (None, env(&[("TICKET_ADMIN_EMAIL", "a@example.com")])),
+            (None, env(&[("TICKET_HASH_COST", "cheap")])),
+            (None, env(&[("TICKET_OPEN_REGISTRATION", "perhaps")])),
+        ] {
+            assert!(
+                ServerConfig::from_sources(file, vars.clone()).is_err(),
+                "{file:?} {vars:?}"
+            );
+        }
+    }
+}

@@ -1,0 +1,156 @@
+//! Opening the store the database URL names: `sqlite:` (or a file path) →
+//! `ticket-store-sqlite`, `postgres://` / `postgresql://` → `ticket-store-postgres`,
+//! `memory:` → the in-memory reference store. Migrations run here, at start.
+
+use std::sync::Arc;
+use ticket_core::memory::MemoryStore;
+use ticket_core::ports::{EventBus, Store};
+use ticket_store_sqlite::SqliteStore;
+
+/// An open store and the event bus that goes with it.
+#[derive(Clone)]
+pub struct OpenStore {
+    /// Every store trait.
+    pub store: Arc<dyn Store>,
+    /// Realtime events (across instances where the store supports it).
+    pub bus: Arc<dyn EventBus>,
+    /// `sqlite`, `postgres` or `memory`.
+    pub kind: &'static str,
+    handle: Handle,
+}
+
+#[derive(Clone)]
+enum Handle {
+    Sqlite(SqliteStore),
+    Memory,
+    #[allow(dead_code)] // built by `postgres::open` once ticket-store-postgres lands
+    Other,
+}
+
+impl std::fmt::Debug for OpenStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OpenStore")
+            .field("kind", &self.kind)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Why the store could not be opened.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The URL names no store this build knows.
+    #[error("unsupported database URL (use sqlite://…, postgres://… or memory:): {0}")]
+    Unsupported(String),
+    /// Connecting or migrating failed.
+    #[error("cannot open the {kind} store")]
+    Open {
+        /// Which store.
+        kind: &'static str,
+        /// Why.
+        #[source]
+        source: ticket_core::Error,
+    },
+}
+
+/// Which store a URL names.
+#[must_use]
+pub fn kind_of(url: &str) -> Option<&'static str> {
+    let lower = url.trim().to_ascii_lowercase();
+    if lower.starts_with("postgres://") || lower.starts_with("postgresql://") {
+        Some("postgres")
+    } else if lower.starts_with("memory:") {
+        Some("memory")
+    } else if lower.starts_with("sqlite:") || !lower.contains("://") {
+        Some("sqlite")
+    } else {
+        None
+    }
+}
+
+/// Opens and migrates the store `url` names.
+///
+/// # Errors
+/// [`StoreError`] for an unknown scheme or a store that cannot be opened or migrated.
+pub async fn open(url: &str) -> Result<OpenStore, StoreError> {
+    match kind_of(url) {
+        Some("sqlite") => {
+            let fail = |source| StoreError::Open {
+                kind: "sqlite",
+                source,
+            };
+            let store = SqliteStore::connect(url).await.map_err(fail)?;
+            store.migrate().await.map_err(fail)?;
+            Ok(OpenStore {
+                store: Arc::new(store.clone()),
+                bus: Arc::new(store.clone()),
+                kind: "sqlite",
+                handle: Handle::Sqlite(store),
+            })
+        }
+        Some("postgres") => crate::postgres::open(url).await,
+        Some("memory") => {
+            let store = MemoryStore::new();
+            Ok(OpenStore {
+                store: Arc::new(store.clone()),
+                bus: Arc::new(store),
+                kind: "memory",
+                handle: Handle::Memory,
+            })
+        }
+        _ => Err(StoreError::Unsupported(redact(url))),
+    }
+}
+
+impl OpenStore {
+    /// Wraps a store opened elsewhere (the PostgreSQL module).
+    #[allow(dead_code)] // used by `postgres::open` once ticket-store-postgres lands
+    pub(crate) fn other(store: Arc<dyn Store>, bus: Arc<dyn EventBus>, kind: &'static str) -> Self {
+        Self {
+            store,
+            bus,
+            kind,
+            handle: Handle::Other,
+        }
+    }
+
+    /// Closes connections (SQLite checkpoints its WAL when the last one closes).
+    pub async fn close(&self) {
+        match &self.handle {
+            Handle::Sqlite(s) => s.close().await,
+            Handle::Memory | Handle::Other => {}
+        }
+    }
+}
+
+/// A URL without its password, for messages.
+#[must_use]
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let userinfo = &url[scheme + 3..at];
+            let user = userinfo.split(':').next().unwrap_or_default();
+            format!("{}://{user}:***@{}", &url[..scheme], &url[at + 1..])
+        }
+        _ => url.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scheme_picks_the_store() {
+        assert_eq!(kind_of("sqlite://ticket-data/ticket.db"), Some("sqlite"));
+        assert_eq!(kind_of("data/desk.db"), Some("sqlite"));
+        assert_eq!(kind_of("postgres://u:p@h/db"), Some("postgres"));
+        assert_eq!(kind_of("PostgreSQL://h/db"), Some("postgres"));
+        assert_eq!(kind_of("memory:"), Some("memory"));
+        assert_eq!(kind_of("mysql://h/db"), None);
+        assert_eq!(
+            redact("postgres://u:secret@h:5432/db"),
+            "postgres://u:***@h:5432/db"
+        );
+        assert_eq!(redact("sqlite://a.db"), "sqlite://a.db");
+    }
+}

@@ -1,0 +1,139 @@
+//! The timers of a server: the SLA sweep ([`HelpDesk::sweep_sla`]) and the outbox relay
+//! ([`HelpDesk::relay_outbox`]). Both are safe with several instances on one database
+//! (the core claims work through the store), so every instance may run them.
+
+use crate::middleware::metrics::Metrics;
+use std::time::Duration;
+use ticket_core::HelpDesk;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+use tokio::time::MissedTickBehavior;
+
+/// How often the jobs run.
+#[derive(Debug, Clone, Copy)]
+pub struct BackgroundConfig {
+    /// Between SLA sweeps.
+    pub sweep_every: Duration,
+    /// Between outbox relays.
+    pub relay_every: Duration,
+    /// Deliveries claimed per relay round.
+    pub relay_batch: u32,
+}
+
+impl Default for BackgroundConfig {
+    fn default() -> Self {
+        Self {
+            sweep_every: Duration::from_secs(30),
+            relay_every: Duration::from_secs(1),
+            relay_batch: 100,
+        }
+    }
+}
+
+/// Relay rounds run back to back while each claims a full batch.
+const MAX_DRAIN_ROUNDS: u32 = 10;
+
+/// The running jobs; [`Background::shutdown`] stops them after their current round.
+#[derive(Debug)]
+pub struct Background {
+    stop: watch::Sender<bool>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl Background {
+    /// Starts the SLA sweep and the outbox relay on the current Tokio runtime.
+    #[must_use]
+    pub fn spawn(desk: HelpDesk, config: BackgroundConfig, metrics: Metrics) -> Self {
+        let (stop, rx) = watch::channel(false);
+        let sweep = {
+            let (desk, metrics) = (desk.clone(), metrics.clone());
+            every(config.sweep_every, rx.clone(), move || {
+                let (desk, metrics) = (desk.clone(), metrics.clone());
+                async move { sweep(&desk, &metrics).await }
+            })
+        };
+        let relay = every(config.relay_every, rx, move || {
+            let (desk, metrics) = (desk.clone(), metrics.clone());
+            async move { relay(&desk, &metrics, config.relay_batch).await }
+        });
+        Self {
+            stop,
+            tasks: vec![tokio::spawn(sweep), tokio::spawn(relay)],
+        }
+    }
+
+    /// Stops the jobs and waits for their current round to finish.
+    pub async fn shutdown(self) {
+        self.stop.send_replace(true);
+        for task in self.tasks {
+            let _ = task.await;
+        }
+    }
+}
+
+async fn every<F, Fut>(period: Duration, mut stop: watch::Receiver<bool>, mut job: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    let mut tick = tokio::time::interval(period.max(Duration::from_millis(10)));
+    tick.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = tick.tick() => job().await,
+            _ = stop.changed() => return,
+        }
+        if *stop.borrow() {
+            return;
+        }
+    }
+}
+
+async fn sweep(desk: &HelpDesk, metrics: &Metrics) {
+    match desk.sweep_sla(desk.now()).await {
+        Ok(r) => {
+            metrics.add("ticket_sla_sweeps_total", 1);
+            metrics.add("ticket_sla_warnings_total", r.warnings);
+            metrics.add("ticket_sla_breaches_total", r.breaches);
+            if r.warnings + r.breaches > 0 {
+                tracing::info!(
+                    checked = r.checked,
+                    warnings = r.warnings,
+                    breaches = r.breaches,
+                    "SLA sweep"
+                );
+            }
+        }
+        Err(e) => {
+            metrics.add("ticket_background_errors_total", 1);
+            tracing::warn!(error = %e, "SLA sweep failed");
+        }
+    }
+}
+
+async fn relay(desk: &HelpDesk, metrics: &Metrics, batch: u32) {
+    for _ in 0..MAX_DRAIN_ROUNDS {
+        match desk.relay_outbox(batch).await {
+            Ok(r) => {
+                metrics.add("ticket_outbox_delivered_total", r.delivered);
+                metrics.add("ticket_outbox_retried_total", r.retried);
+                metrics.add("ticket_outbox_dead_total", r.dead);
+                if r.retried + r.dead > 0 {
+                    tracing::warn!(
+                        retried = r.retried,
+                        dead = r.dead,
+                        "outbox deliveries failed"
+                    );
+                }
+                if r.claimed < u64::from(batch) {
+                    return;
+                }
+            }
+            Err(e) => {
+                metrics.add("ticket_background_errors_total", 1);
+                tracing::warn!(error = %e, "outbox relay failed");
+                return;
+            }
+        }
+    }
+}

@@ -1,0 +1,81 @@
+//! `/deliveries`: the outbox of webhook calls and e-mails (admins): see them, retry the
+//! dead ones.
+
+use crate::dto::misc::{DeliveryDto, DeliveryStatusDto};
+use crate::extract::{ApiPath, ApiQuery, Auth};
+use crate::page::Page;
+use crate::problem::Problem;
+use crate::sla::IdPath;
+use crate::state::AppState;
+use axum::extract::State;
+use axum::Json;
+use serde::Deserialize;
+use ticket_core::id::DeliveryId;
+use utoipa::IntoParams;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+/// The delivery routes.
+pub(crate) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_deliveries))
+        .routes(routes!(retry_delivery))
+}
+
+/// Filters of `GET /deliveries`.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DeliveryFilters {
+    /// Only deliveries in this state (`dead` for the dead letters).
+    #[param(inline)]
+    pub status: Option<DeliveryStatusDto>,
+    /// Page size, 1–100 (default 25).
+    #[param(minimum = 1, maximum = 100)]
+    pub limit: Option<u32>,
+    /// The `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+/// Outbound deliveries, newest first.
+#[utoipa::path(get, path = "/deliveries", tag = "deliveries", security(("bearer" = [])),
+    params(DeliveryFilters),
+    responses((status = 200, description = "A page of deliveries", body = Page<DeliveryDto>)))]
+async fn list_deliveries(
+    State(state): State<AppState>,
+    auth: Auth,
+    ApiQuery(f): ApiQuery<DeliveryFilters>,
+) -> Result<Json<Page<DeliveryDto>>, Problem> {
+    let page = state
+        .desk()
+        .list_deliveries(
+            &auth.actor,
+            f.status.map(Into::into),
+            f.limit,
+            f.cursor.as_deref().filter(|c| !c.is_empty()),
+        )
+        .await?;
+    let items = page
+        .items
+        .into_iter()
+        .map(DeliveryDto::from_core)
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Json(Page {
+        items,
+        next_cursor: page.next_cursor,
+    }))
+}
+
+/// Puts a dead delivery back in the queue with fresh attempts (409 when it is not dead).
+#[utoipa::path(post, path = "/deliveries/{id}/retry", tag = "deliveries", security(("bearer" = [])),
+    params(IdPath), responses((status = 200, description = "Queued again", body = DeliveryDto)))]
+async fn retry_delivery(
+    State(state): State<AppState>,
+    auth: Auth,
+    ApiPath(p): ApiPath<IdPath>,
+) -> Result<Json<DeliveryDto>, Problem> {
+    let entry = state
+        .desk()
+        .retry_delivery(&auth.actor, DeliveryId::from_uuid(p.id))
+        .await?;
+    Ok(Json(DeliveryDto::from_core(entry)?))
+}
