@@ -3,7 +3,7 @@
 //!
 //! `publish` sends one notification per event (its JSON, or `id:<event id>` when the JSON
 //! would not fit PostgreSQL's 8,000-byte payload; the listener then reads the event back
-//! from the history). `subscribe` shares one listening connection per store: a task
+//! from the history), concurrent publishes sharing one statement (`publish`). `subscribe` shares one listening connection per store: a task
 //! reads it and fans every event out to the subscribers through a bounded broadcast
 //! channel, so that a slow subscriber skips events instead of holding up the connection
 //! (and, through it, every publisher of the database).
@@ -143,14 +143,7 @@ impl EventBus for PostgresStore {
             return Ok(());
         }
         let payloads = events.iter().map(payload).collect::<Result<Vec<_>>>()?;
-        // One statement: the notifications are sent in array order when it commits.
-        sqlx::query("SELECT count(pg_notify($1, p)) FROM unnest($2::text[]) AS p")
-            .bind(self.channel())
-            .bind(payloads)
-            .execute(self.pool())
-            .await
-            .map(drop)
-            .map_err(db)
+        self.publish_payloads(payloads).await
     }
 
     async fn subscribe(&self) -> Result<EventStream> {

@@ -3,6 +3,7 @@
 
 use crate::bus::Bus;
 use crate::errors::db;
+use crate::publish::Publisher;
 use crate::tables::Tables;
 use sqlx::postgres::{PgPool, PgPoolOptions};
 use std::fmt;
@@ -27,6 +28,7 @@ struct Inner {
     schema: String,
     tables: Tables,
     bus: Bus,
+    publisher: Publisher,
     /// See `search::COLLECT_MAX` (an `f64`, as bits).
     text_collect_max: AtomicU64,
 }
@@ -69,6 +71,7 @@ impl PostgresStore {
                 schema,
                 tables,
                 bus,
+                publisher: Publisher::default(),
                 text_collect_max: AtomicU64::new(crate::search::COLLECT_MAX.to_bits()),
             }),
         }
@@ -98,6 +101,10 @@ impl PostgresStore {
 
     pub(crate) fn bus(&self) -> &Bus {
         &self.inner.bus
+    }
+
+    pub(crate) fn publisher(&self) -> &Publisher {
+        &self.inner.publisher
     }
 
     /// Up to how many estimated matches a text search collects its matches through the

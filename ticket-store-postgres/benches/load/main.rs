@@ -109,11 +109,14 @@ fn desk_config() -> HelpDeskConfig {
 /// A desk over a store of its own pool (the event bus too, as a server composes it).
 fn desk(pool: PgPool, schema: &str) -> HelpDesk {
     let store = Arc::new(PostgresStore::with_schema(pool, schema).unwrap());
-    HelpDesk::builder(store.clone())
-        .event_bus(store)
-        .config(desk_config())
-        .build()
-        .unwrap()
+    let builder = HelpDesk::builder(store.clone()).config(desk_config());
+    // `TICKET_BENCH_NO_BUS=1`: no event bus (what publishing costs).
+    let builder = if std::env::var_os("TICKET_BENCH_NO_BUS").is_some() {
+        builder
+    } else {
+        builder.event_bus(store)
+    };
+    builder.build().unwrap()
 }
 
 /// The tenant's people and its SLA policy (every ticket: first response in an hour,
