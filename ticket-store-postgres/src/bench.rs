@@ -4,9 +4,9 @@
 //! (documents, columns and search words); only the statement differs: many tickets and
 //! their events per `INSERT … SELECT FROM unnest(…)` instead of one change per statement.
 
+use crate::change::{EventRows, TicketRow, TICKET_COLUMNS};
 use crate::connect::PostgresStore;
 use crate::errors::db;
-use crate::tickets::{EventRows, TicketRow, TICKET_COLUMNS};
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 use ticket_core::event::TicketEvent;

@@ -1,7 +1,9 @@
 //! `ConfigStore` and `FaqStore` for `PostgresStore`: upserts within a tenant (an id held
 //! by another tenant is a uniqueness conflict, never an overwrite), lists in the order
-//! the ports document.
+//! the ports document. Rules, SLA policies and calendars are read through the
+//! configuration cache (`cache`); their writes notify the other instances as they commit.
 
+use crate::cache::Cached;
 use crate::connect::PostgresStore;
 use crate::errors::{db, doc};
 use crate::rows;
@@ -26,6 +28,11 @@ enum Kind {
 }
 
 impl Kind {
+    /// Whether the configuration cache holds this kind (read on every ticket change).
+    fn cached(self) -> bool {
+        !matches!(self, Self::Faq)
+    }
+
     /// The entity name of `NotFound` and the field of `Invalid`.
     fn entity(self) -> &'static str {
         match self {
@@ -45,6 +52,22 @@ impl Kind {
             Self::Rule => (&t.rules, Some("position"), "position, id"),
             Self::Faq => (&t.faqs, None, "id"),
         }
+    }
+}
+
+/// `write` (a data-modifying statement returning one row per record written, with
+/// parameters below `$first`) as a statement returning how many it wrote, which for a
+/// cached kind also notifies the other instances (`$first` the channel, `$first + 1` the
+/// tenant) when it commits.
+fn notifying(kind: Kind, write: &str, first: usize) -> String {
+    if kind.cached() {
+        let (channel, tenant) = (first, first + 1);
+        format!(
+            "WITH w AS ({write}), n AS (SELECT pg_notify(${channel}, ${tenant})) \
+             SELECT (SELECT count(*) FROM w) FROM n"
+        )
+    } else {
+        format!("WITH w AS ({write}) SELECT count(*) FROM w")
     }
 }
 
@@ -80,22 +103,47 @@ impl PostgresStore {
         };
         // The update only happens within the tenant: a row of another tenant under the
         // same id is left alone and reported as a conflict.
-        let sql = format!(
+        let write = format!(
             "INSERT INTO {table} AS r ({columns}) VALUES ({values}) \
-             ON CONFLICT (id) DO UPDATE SET {set} WHERE r.tenant = EXCLUDED.tenant"
+             ON CONFLICT (id) DO UPDATE SET {set} WHERE r.tenant = EXCLUDED.tenant \
+             RETURNING 1"
         );
-        let q = sqlx::query(&sql).bind(id).bind(tenant.as_uuid());
+        let sql = notifying(kind, &write, 5);
+        let q = sqlx::query_scalar::<_, i64>(&sql)
+            .bind(id)
+            .bind(tenant.as_uuid());
         let q = match key {
             SortKey::Position(p) => q.bind(p),
             SortKey::Name(n) => q.bind(n),
             SortKey::None => q.bind(None::<i32>),
         };
-        let done = q.bind(d).execute(self.pool()).await.map_err(db)?;
-        if rows::affected(&done) == 1 {
+        let written = self.with_notice(kind, tenant, q.bind(d)).await?;
+        if written == 1 {
             Ok(())
         } else {
             Err(Error::unique("id"))
         }
+    }
+
+    /// Runs a [`notifying`] statement (binding its notice), then forgets the tenant's cached
+    /// records of this store (the others forget them when the notice arrives).
+    async fn with_notice<'q>(
+        &self,
+        kind: Kind,
+        tenant: TenantId,
+        q: sqlx::query::QueryScalar<'q, sqlx::Postgres, i64, sqlx::postgres::PgArguments>,
+    ) -> Result<i64> {
+        let q = if kind.cached() {
+            q.bind(self.tables().config_channel.clone())
+                .bind(tenant.to_string())
+        } else {
+            q
+        };
+        let written = q.fetch_one(self.pool()).await.map_err(db)?;
+        if kind.cached() {
+            self.cache().invalidate(tenant);
+        }
+        Ok(written)
     }
 
     async fn get_record<T: DeserializeOwned>(
@@ -135,19 +183,35 @@ impl PostgresStore {
 
     async fn delete_record(&self, kind: Kind, tenant: TenantId, id: Uuid) -> Result<()> {
         let (table, _, _) = kind.layout(self);
-        let done = sqlx::query(&format!(
-            "DELETE FROM {table} WHERE tenant = $1 AND id = $2"
-        ))
-        .bind(tenant.as_uuid())
-        .bind(id)
-        .execute(self.pool())
-        .await
-        .map_err(db)?;
-        if rows::affected(&done) == 1 {
+        let write = format!("DELETE FROM {table} WHERE tenant = $1 AND id = $2 RETURNING 1");
+        let sql = notifying(kind, &write, 3);
+        let q = sqlx::query_scalar::<_, i64>(&sql)
+            .bind(tenant.as_uuid())
+            .bind(id);
+        if self.with_notice(kind, tenant, q).await? == 1 {
             Ok(())
         } else {
             Err(Error::not_found(kind.entity()))
         }
+    }
+
+    /// The tenant's records of a cached kind: from the cache when it may be used and
+    /// holds them, else read (and cached unless a change came in meanwhile).
+    async fn list_cached<T: DeserializeOwned + Cached>(
+        &self,
+        kind: Kind,
+        tenant: TenantId,
+    ) -> Result<Vec<T>> {
+        if !self.cache_usable().await {
+            return self.list_records(kind, tenant).await;
+        }
+        if let Some(items) = self.cache().get::<T>(tenant) {
+            return Ok(items);
+        }
+        let generation = self.cache().generation();
+        let items: Vec<T> = self.list_records(kind, tenant).await?;
+        self.cache().put(tenant, generation, items.clone());
+        Ok(items)
     }
 }
 
@@ -170,7 +234,7 @@ impl ConfigStore for PostgresStore {
     }
 
     async fn list_sla_policies(&self, tenant: TenantId) -> Result<Vec<SlaPolicy>> {
-        self.list_records(Kind::SlaPolicy, tenant).await
+        self.list_cached(Kind::SlaPolicy, tenant).await
     }
 
     async fn delete_sla_policy(&self, tenant: TenantId, id: SlaPolicyId) -> Result<()> {
@@ -191,11 +255,17 @@ impl ConfigStore for PostgresStore {
     }
 
     async fn get_calendar(&self, tenant: TenantId, id: CalendarId) -> Result<BusinessCalendar> {
-        self.get_record(Kind::Calendar, tenant, id.as_uuid()).await
+        // Read for the SLA of every ticket change whose policy has a calendar: served from
+        // the tenant's cached calendars.
+        self.list_cached::<BusinessCalendar>(Kind::Calendar, tenant)
+            .await?
+            .into_iter()
+            .find(|c| c.id == id)
+            .ok_or_else(|| Error::not_found(Kind::Calendar.entity()))
     }
 
     async fn list_calendars(&self, tenant: TenantId) -> Result<Vec<BusinessCalendar>> {
-        self.list_records(Kind::Calendar, tenant).await
+        self.list_cached(Kind::Calendar, tenant).await
     }
 
     async fn delete_calendar(&self, tenant: TenantId, id: CalendarId) -> Result<()> {
@@ -214,7 +284,7 @@ impl ConfigStore for PostgresStore {
     }
 
     async fn list_rules(&self, tenant: TenantId) -> Result<Vec<Rule>> {
-        self.list_records(Kind::Rule, tenant).await
+        self.list_cached(Kind::Rule, tenant).await
     }
 
     async fn delete_rule(&self, tenant: TenantId, id: RuleId) -> Result<()> {

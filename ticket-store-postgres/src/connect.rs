@@ -1,8 +1,10 @@
 //! [`PostgresStore`]: construction over a pool, the schema it lives in, and the checks
 //! every store method shares.
 
-use crate::bus::Bus;
+use crate::cache::ConfigCache;
 use crate::errors::db;
+use crate::listen::Listener;
+use crate::publish::Publisher;
 use crate::tables::Tables;
 use sqlx::postgres::{PgPool, PgPoolOptions};
 use std::fmt;
@@ -26,7 +28,9 @@ struct Inner {
     pool: PgPool,
     schema: String,
     tables: Tables,
-    bus: Bus,
+    listener: Listener,
+    cache: Arc<ConfigCache>,
+    publisher: Publisher,
     /// See `search::COLLECT_MAX` (an `f64`, as bits).
     text_collect_max: AtomicU64,
 }
@@ -62,13 +66,14 @@ impl PostgresStore {
 
     fn build(pool: PgPool, schema: String) -> Self {
         let tables = Tables::new(&schema);
-        let bus = Bus::new(tables.channel.clone());
         Self {
             inner: Arc::new(Inner {
                 pool,
                 schema,
                 tables,
-                bus,
+                listener: Listener::default(),
+                cache: Arc::new(ConfigCache::new()),
+                publisher: Publisher::default(),
                 text_collect_max: AtomicU64::new(crate::search::COLLECT_MAX.to_bits()),
             }),
         }
@@ -96,8 +101,27 @@ impl PostgresStore {
         &self.inner.tables
     }
 
-    pub(crate) fn bus(&self) -> &Bus {
-        &self.inner.bus
+    pub(crate) fn listener(&self) -> &Listener {
+        &self.inner.listener
+    }
+
+    pub(crate) fn cache(&self) -> &Arc<ConfigCache> {
+        &self.inner.cache
+    }
+
+    /// Turns off the cache of rules, SLA policies and business calendars (see the crate
+    /// docs): every read goes to the database. The cache is on by default; it is kept
+    /// consistent across instances by `LISTEN/NOTIFY`, so turn it off only where
+    /// notifications cannot travel (e.g. through a pooler in transaction mode) and the
+    /// two-second bound on staleness matters.
+    #[must_use]
+    pub fn without_config_cache(self) -> Self {
+        self.inner.cache.disable();
+        self
+    }
+
+    pub(crate) fn publisher(&self) -> &Publisher {
+        &self.inner.publisher
     }
 
     /// Up to how many estimated matches a text search collects its matches through the

@@ -48,9 +48,18 @@
 //!   again once its lease lapses.
 //! - The event bus is `LISTEN/NOTIFY` on a channel named after the schema: events
 //!   published by any instance on the database reach the subscribers of every instance.
-//!   One listening connection per store serves all its subscribers; a slow subscriber
+//!   One listening connection per store serves all its subscribers (and the
+//!   configuration cache below); a slow subscriber
 //!   skips events rather than hold up the others. Events too large for a notification
 //!   travel by id and are read back from the history.
+//! - Rules, SLA policies and business calendars, which the desk reads on every ticket
+//!   change, are cached per tenant. A write through any store on the schema reaches the
+//!   other instances' caches by `NOTIFY` as it commits (the writer's own at once), so
+//!   they read it within milliseconds; the cache is emptied and bypassed whenever the
+//!   listening connection is down, and an entry lives two seconds at most, bounding
+//!   staleness should notices stop without anyone noticing (a change written around the
+//!   stores, a pooler that drops `LISTEN`). [`PostgresStore::without_config_cache`]
+//!   reads the database every time instead.
 //! - PostgreSQL cannot store the NUL character in `text` or `jsonb`: text or JSON
 //!   carrying one is refused with [`Error::Invalid`](ticket_core::Error::Invalid) before
 //!   any query runs (except a delivery's `last_error`, where it is replaced by U+FFFD).
@@ -59,17 +68,40 @@
 //!   by [`search_words`](ticket_core::query::search_words) before PostgreSQL sees them.
 //! - Instants are kept to the microsecond (what `timestamptz` holds): filters, sorts and
 //!   cursors compare at that precision.
+//!
+//! ## Performance notes
+//!
+//! - Every call is one statement, hence one round trip, except a text search (a planner
+//!   estimate first, see below) and the rare error paths that tell `NotFound` from a
+//!   conflict; cached configuration reads make none, and concurrent publishes share
+//!   one. `sqlx` pools check each connection they hand out with a round trip of
+//!   their own (`PgPoolOptions::test_before_acquire`, on by default), which doubles the
+//!   round trips of every call; a host that wants throughput more than the early
+//!   detection of dead connections can turn it off.
+//! - Full-text search reads whichever is cheaper: the sort's index checking the words on
+//!   the way (common words), or the matches the GIN index finds (rare words), within a
+//!   window of creation time for the created-at orders. The store decides from the
+//!   planner's estimate of the matches rather than leaving it to PostgreSQL's cost
+//!   settings, whose defaults (`random_page_cost = 4`) walk far too long for words of
+//!   middling frequency. On SSDs `random_page_cost = 1.1` also helps the planner
+//!   everywhere else.
+//! - The SLA sweep's query reads a partial index of the next due instant: its cost does
+//!   not grow with the open tickets that are not due.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 mod bus;
+mod cache;
+mod change;
 mod config;
 mod connect;
 mod errors;
 mod list;
+mod listen;
 mod migrate;
 mod notify;
 mod outbox;
+mod publish;
 mod rows;
 mod search;
 mod stats;

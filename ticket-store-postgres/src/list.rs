@@ -13,7 +13,7 @@ use ticket_core::query::{
 use ticket_core::ticket::Ticket;
 use ticket_core::{Error, Result};
 
-use crate::tickets::category_name;
+use crate::change::category_name;
 
 /// A `WHERE` clause in the making, with its arguments.
 pub(crate) struct Filter {

@@ -21,6 +21,8 @@ pub(crate) struct Tables {
     pub migrations: String,
     /// The `LISTEN/NOTIFY` channel of the event bus.
     pub channel: String,
+    /// The `LISTEN/NOTIFY` channel of configuration changes (cache invalidations).
+    pub config_channel: String,
 }
 
 /// The longest channel name PostgreSQL keeps (`NAMEDATALEN - 1`).
@@ -45,16 +47,17 @@ impl Tables {
             notifications: t("notifications"),
             outbox: t("outbox"),
             migrations: t(crate::migrate::MIGRATIONS_TABLE),
-            channel: channel_name(schema),
+            channel: channel_name("ticket_events", schema),
+            config_channel: channel_name("ticket_config", schema),
             schema: quoted,
         }
     }
 }
 
-/// `ticket_events.<schema>`, or a stable hash of the schema when that is too long: two
+/// `<prefix>.<schema>`, or a stable hash of the schema when that is too long: two
 /// schemas never share a channel, and every process derives the same name.
-fn channel_name(schema: &str) -> String {
-    let name = format!("ticket_events.{schema}");
+fn channel_name(prefix: &str, schema: &str) -> String {
+    let name = format!("{prefix}.{schema}");
     if name.len() <= MAX_CHANNEL {
         return name;
     }
@@ -63,7 +66,7 @@ fn channel_name(schema: &str) -> String {
         (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
     });
     let head: String = schema.chars().take(24).collect();
-    format!("ticket_events.{head}.{hash:016x}")
+    format!("{prefix}.{head}.{hash:016x}")
 }
 
 #[cfg(test)]
@@ -75,15 +78,19 @@ mod tests {
         let t = Tables::new("ticket");
         assert_eq!(t.tickets, "\"ticket\".\"tickets\"");
         assert_eq!(t.channel, "ticket_events.ticket");
+        assert_eq!(t.config_channel, "ticket_config.ticket");
     }
 
     #[test]
     fn long_schemas_get_short_distinct_channels() {
         let a = "a".repeat(63);
         let b = format!("{}b", "a".repeat(62));
-        let (ca, cb) = (channel_name(&a), channel_name(&b));
+        let (ca, cb) = (
+            channel_name("ticket_events", &a),
+            channel_name("ticket_events", &b),
+        );
         assert!(ca.len() <= MAX_CHANNEL && cb.len() <= MAX_CHANNEL);
         assert_ne!(ca, cb);
-        assert_eq!(ca, channel_name(&a));
+        assert_eq!(ca, channel_name("ticket_events", &a));
     }
 }

@@ -1,7 +1,7 @@
 //! Several instances on one database: migrations run twice (and at once) are harmless
 //! and leave a host's own sqlx migrations alone; events published through one store
 //! reach the subscribers of another; two relay workers on two pools never deliver the
-//! same entry.
+//! same entry; configuration written through one store reaches the cache of another.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
@@ -15,7 +15,7 @@ use ticket_core::account::HashCost;
 use ticket_core::event::{EventKind, TicketEvent};
 use ticket_core::id::{DeliveryId, TenantId, UserId};
 use ticket_core::notify::{DeliveryStatus, OutboxEntry};
-use ticket_core::ports::{EventBus, EventStream, Notifier, Outbox, TicketStore};
+use ticket_core::ports::{ConfigStore, EventBus, EventStream, Notifier, Outbox, TicketStore};
 use ticket_core::testkit::fixtures;
 use ticket_core::{Error, HelpDesk, HelpDeskConfig};
 use ticket_store_postgres::{sqlx, PostgresStore, MIGRATIONS_TABLE};
@@ -241,5 +241,109 @@ async fn two_relay_workers_on_two_pools_never_deliver_the_same_entry() {
             (DeliveryStatus::Delivered, 1)
         );
     }
+    common::drop_schema(&p1, a.schema()).await;
+}
+
+/// Polls `read` until it gives `want`, failing after `within`.
+async fn eventually<T, F, Fut>(within: Duration, want: T, mut read: F)
+where
+    T: PartialEq + std::fmt::Debug,
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = T>,
+{
+    let start = std::time::Instant::now();
+    loop {
+        let got = read().await;
+        if got == want {
+            return;
+        }
+        assert!(
+            start.elapsed() < within,
+            "still {got:?} after {within:?}, expected {want:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn configuration_written_through_one_store_reaches_the_cache_of_another() {
+    if !common::should_run() {
+        return;
+    }
+    let (p1, p2) = (common::pool().await, common::pool().await);
+    let a = common::fresh_in(p1.clone()).await;
+    let b = PostgresStore::with_schema(p2, a.schema()).unwrap();
+    let tenant = fixtures::tenant();
+    // B reads (and caches) the tenant's empty configuration.
+    assert!(b.list_rules(tenant).await.unwrap().is_empty());
+    assert!(b.list_sla_policies(tenant).await.unwrap().is_empty());
+    let calendar = fixtures::calendar(tenant, "Office");
+    assert!(matches!(
+        b.get_calendar(tenant, calendar.id).await,
+        Err(Error::NotFound { .. })
+    ));
+
+    // A writes: B sees each change once the notice arrives, long before the cache's
+    // time to live (2 s) would have refreshed it.
+    let soon = Duration::from_millis(1_500);
+    let rule = fixtures::rule(tenant, "Note", 1);
+    a.save_rule(&rule).await.unwrap();
+    eventually(soon, vec![rule.clone()], || async {
+        b.list_rules(tenant).await.unwrap()
+    })
+    .await;
+    let policy = fixtures::sla_policy(tenant, "Gold", 1);
+    a.save_sla_policy(&policy).await.unwrap();
+    assert_eq!(
+        a.list_sla_policies(tenant).await.unwrap(),
+        vec![policy.clone()],
+        "the writer reads its own write at once"
+    );
+    eventually(soon, vec![policy.clone()], || async {
+        b.list_sla_policies(tenant).await.unwrap()
+    })
+    .await;
+    a.save_calendar(&calendar).await.unwrap();
+    eventually(soon, Some(calendar.clone()), || async {
+        b.get_calendar(tenant, calendar.id).await.ok()
+    })
+    .await;
+    a.delete_rule(tenant, rule.id).await.unwrap();
+    eventually(soon, Vec::new(), || async {
+        b.list_rules(tenant).await.unwrap()
+    })
+    .await;
+
+    // A change that bypasses the stores (and so sends no notice) is served stale from
+    // the cache, for at most its time to live; a store without the cache sees it at once.
+    // (Let the notices of A's writes arrive first, then fill B's cache.)
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert!(b.list_rules(tenant).await.unwrap().is_empty());
+    let sneaked = fixtures::rule(tenant, "Sneaked in", 2);
+    sqlx::query(&format!(
+        "INSERT INTO \"{}\".rules (id, tenant, position, doc) VALUES ($1, $2, 2, $3)",
+        a.schema()
+    ))
+    .bind(sneaked.id.as_uuid())
+    .bind(tenant.as_uuid())
+    .bind(sqlx::types::Json(&sneaked))
+    .execute(&p1)
+    .await
+    .unwrap();
+    assert!(
+        b.list_rules(tenant).await.unwrap().is_empty(),
+        "served from the cache"
+    );
+    let uncached = PostgresStore::with_schema(p1.clone(), a.schema())
+        .unwrap()
+        .without_config_cache();
+    assert_eq!(
+        uncached.list_rules(tenant).await.unwrap(),
+        vec![sneaked.clone()]
+    );
+    eventually(Duration::from_secs(4), vec![sneaked], || async {
+        b.list_rules(tenant).await.unwrap()
+    })
+    .await;
     common::drop_schema(&p1, a.schema()).await;
 }

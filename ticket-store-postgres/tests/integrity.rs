@@ -1,7 +1,6 @@
 //! What the store guarantees beyond the conformance kit: text holding NUL is refused
 //! before it reaches PostgreSQL, a save that fails half-way leaves nothing behind, the
-//! pool's `search_path` does not matter, and full-text search cuts words exactly as
-//! `MemoryStore` does (e-mail addresses, URLs, decimals, `or`, Unicode case).
+//! pool's `search_path` does not matter, and schema names are checked.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
@@ -9,13 +8,11 @@ mod common;
 use std::sync::Arc;
 use ticket_core::account::{HashCost, TokenPurpose, TokenUse};
 use ticket_core::error::Conflict;
-use ticket_core::id::{TenantId, TicketId};
-use ticket_core::memory::MemoryStore;
 use ticket_core::notify::OutboxEntry;
 use ticket_core::ports::{
-    FaqStore, NotificationStore, Outbox, Store, TeamStore, TicketStore, TokenStore, UserStore,
+    FaqStore, NotificationStore, Outbox, TeamStore, TicketStore, TokenStore, UserStore,
 };
-use ticket_core::query::{TicketQuery, TicketSort};
+use ticket_core::query::TicketQuery;
 use ticket_core::testkit::fixtures;
 use ticket_core::ticket::{Classification, Ticket, TicketInput, Visibility};
 use ticket_core::{Error, HelpDesk, HelpDeskConfig};
@@ -245,123 +242,6 @@ async fn the_pools_search_path_does_not_matter() {
     common::drop_schema(&pool, store.schema()).await;
 }
 
-/// Every page of `query`, as ids.
-async fn walk(store: &dyn Store, tenant: TenantId, mut query: TicketQuery) -> Vec<TicketId> {
-    let mut out = Vec::new();
-    loop {
-        let page = store.list_tickets(tenant, &query).await.unwrap();
-        out.extend(page.items.iter().map(|t| t.id));
-        match page.next_cursor {
-            Some(c) => query.cursor = Some(c),
-            None => return out,
-        }
-    }
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn full_text_search_cuts_words_as_memory_store_does() {
-    if !common::should_run() {
-        return;
-    }
-    let pg = common::fresh().await;
-    let memory = MemoryStore::new();
-    let tenant = fixtures::tenant();
-    let requester = ticket_core::id::UserId::new();
-    let texts = [
-        (
-            "Mail bounces",
-            "Write to ann@example.com or support@help.example.org",
-        ),
-        (
-            "Portal down",
-            "See https://status.example.com/incidents/42?x=1 for news",
-        ),
-        (
-            "Version 3.14 crashes",
-            "Since v2.0.1 the app-server stops; re-install fails",
-        ),
-        ("ÉCOLE Straße", "Ünïcödé naïve café – ΣΊΣΥΦΟΣ"),
-        ("Cats or dogs", "Either is fine"),
-        (
-            "snake_case and kebab-case",
-            "foo_bar baz-qux 10-20 user/path C:\\dir",
-        ),
-    ];
-    for (title, description) in texts {
-        let t = Ticket {
-            title: fixtures::title(title),
-            description: fixtures::description(description),
-            ..fixtures::ticket(tenant, requester)
-        };
-        for store in [&pg as &dyn Store, &memory as &dyn Store] {
-            store.save(&fixtures::create(t.clone())).await.unwrap();
-        }
-    }
-    let queries = [
-        "example",
-        "example.com",
-        "ann@example.com",
-        "ann",
-        "org",
-        "https",
-        "status",
-        "42",
-        "incidents/42",
-        "3.14",
-        "3",
-        "14",
-        "v2",
-        "2.0.1",
-        "app-server",
-        "server",
-        "re",
-        "école",
-        "ecole",
-        "STRASSE",
-        "straße",
-        "STRAßE",
-        "ünïcödé",
-        "naïve",
-        "CAFÉ",
-        "σίσυφος",
-        "or",
-        "cats or",
-        "dogs OR cats",
-        "either -fine",
-        "\"fine either\"",
-        "foo_bar",
-        "bar",
-        "qux",
-        "10",
-        "20",
-        "dir",
-        "c",
-        "!!!",
-        "",
-        "kebab case",
-    ];
-    // Both ways of answering a text search: collecting the matches through the GIN
-    // index (what small tables get), and walking the sort's index (what common words
-    // get in large ones); page by page, in every order.
-    for (strategy, collect_max) in [("collect", f64::MAX), ("walk", -1.0)] {
-        pg.set_text_collect_max(collect_max);
-        for q in queries {
-            for sort in [TicketSort::CreatedDesc, TicketSort::PriorityDesc] {
-                let query = TicketQuery {
-                    text: Some(q.to_string()),
-                    limit: 2,
-                    sort,
-                    ..TicketQuery::default()
-                };
-                let from_pg = walk(&pg, tenant, query.clone()).await;
-                let from_memory = walk(&memory, tenant, query).await;
-                assert_eq!(from_pg, from_memory, "{strategy}: query {q:?}, {sort:?}");
-            }
-        }
-    }
-    common::drop_schema(pg.pool(), pg.schema()).await;
-}
-
 /// A schema name that is not a plain identifier is refused (no SQL is ever built with it).
 #[tokio::test]
 async fn a_bad_schema_name_is_invalid() {
@@ -369,79 +249,4 @@ async fn a_bad_schema_name_is_invalid() {
         .connect_lazy("postgres://nobody@127.0.0.1:1/none")
         .unwrap();
     expect_invalid(PostgresStore::with_schema(pool, "Robert'); DROP"), "schema");
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn text_search_pages_alike_however_the_matches_are_found() {
-    if !common::should_run() {
-        return;
-    }
-    let pg = common::fresh().await;
-    let memory = MemoryStore::new();
-    let tenant = fixtures::tenant();
-    let requester = ticket_core::id::UserId::new();
-    let base = fixtures::now() - chrono::Duration::days(300);
-    for i in 0..240i64 {
-        // Created in pairs at the same instant (ties broken by id), unevenly in time.
-        let at = base + chrono::Duration::hours((i / 2) * (i / 2) % 97 + i * 20);
-        let mut words = vec!["common"];
-        if i % 10 == 0 {
-            words.push("tenth");
-        }
-        if i % 60 == 7 {
-            words.push("rare");
-        }
-        let t = Ticket {
-            title: fixtures::title(&format!("Ticket {i}")),
-            description: fixtures::description(&words.join(" ")),
-            priority: ticket_core::ticket::Priority::ALL[(i % 4) as usize],
-            ..fixtures::ticket_at(tenant, requester, at)
-        };
-        for store in [&pg as &dyn Store, &memory as &dyn Store] {
-            store.save(&fixtures::create(t.clone())).await.unwrap();
-        }
-    }
-    sqlx::query(&format!("ANALYZE \"{}\".tickets", pg.schema()))
-        .execute(pg.pool())
-        .await
-        .unwrap();
-    for (strategy, collect_max) in [("collect", f64::MAX), ("walk", -1.0), ("default", 5_000.0)] {
-        pg.set_text_collect_max(collect_max);
-        for q in [
-            "common",
-            "tenth",
-            "rare",
-            "common tenth",
-            "tenth rare",
-            "absent",
-        ] {
-            for sort in [
-                TicketSort::CreatedDesc,
-                TicketSort::CreatedAsc,
-                TicketSort::PriorityDesc,
-            ] {
-                // Small pages where the matches are few, so that walks stay short.
-                let limits: &[u32] = if q.starts_with("common") {
-                    &[7, 25]
-                } else {
-                    &[1, 3]
-                };
-                for &limit in limits {
-                    let query = TicketQuery {
-                        text: Some(q.to_string()),
-                        limit,
-                        sort,
-                        ..TicketQuery::default()
-                    };
-                    let from_pg = walk(&pg, tenant, query.clone()).await;
-                    let from_memory = walk(&memory, tenant, query).await;
-                    assert_eq!(
-                        from_pg, from_memory,
-                        "{strategy}: {q:?}, {sort:?}, limit {limit}"
-                    );
-                }
-            }
-        }
-    }
-    common::drop_schema(pg.pool(), pg.schema()).await;
 }

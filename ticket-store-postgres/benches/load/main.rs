@@ -25,37 +25,36 @@
 //! client count plus 10.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
+mod creates;
 mod data;
 mod measure;
 mod pgbench;
+mod population;
 
-use chrono::{DateTime, Utc};
-use data::{People, Rng};
+use chrono::Utc;
+use data::Rng;
 use measure::{timed, Samples};
 use sqlx::postgres::{PgPool, PgPoolOptions};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use ticket_core::account::HashCost;
-use ticket_core::id::{SlaPolicyId, TeamId, TenantId, UserId};
-use ticket_core::ports::{ConfigStore, TeamStore, TicketStore, UserStore};
+use ticket_core::ports::TicketStore;
 use ticket_core::query::{TicketQuery, TicketSort};
-use ticket_core::sla::{SlaCondition, SlaPolicy, SlaTargets};
-use ticket_core::testkit::fixtures;
-use ticket_core::text::{Name, Status, Tag};
+use ticket_core::text::{Status, Tag};
 use ticket_core::{Actor, HelpDesk, HelpDeskConfig, Role};
 use ticket_store_postgres::{sqlx, PostgresStore};
 
-struct Config {
-    url: String,
-    secs: u64,
-    clients: Vec<usize>,
-    tickets: u64,
-    samples: usize,
-    due: usize,
-    keep: bool,
+pub struct Config {
+    pub url: String,
+    pub secs: u64,
+    pub clients: Vec<usize>,
+    pub tickets: u64,
+    pub samples: usize,
+    pub due: usize,
+    pub keep: bool,
 }
 
-fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
+pub fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
     std::env::var(name)
         .ok()
         .and_then(|v| v.trim().parse().ok())
@@ -89,7 +88,7 @@ fn ping_on_acquire() -> bool {
     std::env::var_os("TICKET_BENCH_PING").is_some()
 }
 
-async fn pool(url: &str, max: u32) -> PgPool {
+pub async fn pool(url: &str, max: u32) -> PgPool {
     PgPoolOptions::new()
         .max_connections(max)
         .test_before_acquire(ping_on_acquire())
@@ -107,254 +106,16 @@ fn desk_config() -> HelpDeskConfig {
 }
 
 /// A desk over a store of its own pool (the event bus too, as a server composes it).
-fn desk(pool: PgPool, schema: &str) -> HelpDesk {
+pub fn desk(pool: PgPool, schema: &str) -> HelpDesk {
     let store = Arc::new(PostgresStore::with_schema(pool, schema).unwrap());
-    HelpDesk::builder(store.clone())
-        .event_bus(store)
-        .config(desk_config())
-        .build()
-        .unwrap()
-}
-
-/// The tenant's people and its SLA policy (every ticket: first response in an hour,
-/// resolution in a day, warnings at 80 %).
-async fn setup(store: &PostgresStore) -> People {
-    let tenant = TenantId::new();
-    let mut teams = Vec::new();
-    for i in 0..10 {
-        let t = fixtures::team(tenant, &format!("Team {i}"));
-        store.create_team(&t).await.unwrap();
-        teams.push(t.id);
-    }
-    let mut agents = Vec::new();
-    for i in 0..50 {
-        let a = fixtures::agent(tenant, &format!("agent{i:03}"), &[teams[i % teams.len()]]);
-        store.create_user(&a).await.unwrap();
-        agents.push(a.id);
-    }
-    let mut requesters = Vec::new();
-    for i in 0..1_000 {
-        let u = fixtures::user(tenant, &format!("customer{i:04}"));
-        store.create_user(&u).await.unwrap();
-        requesters.push(u.id);
-    }
-    let policy = SlaPolicy {
-        id: SlaPolicyId::new(),
-        tenant,
-        name: Name::parse("Standard").unwrap(),
-        position: 1,
-        enabled: true,
-        condition: SlaCondition::default(),
-        targets: SlaTargets {
-            first_response_minutes: Some(60),
-            next_response_minutes: Some(240),
-            resolution_minutes: Some(1440),
-        },
-        calendar_id: None,
-        warn_at_percent: 80,
-        updated_at: Utc::now(),
+    let builder = HelpDesk::builder(store.clone()).config(desk_config());
+    // `TICKET_BENCH_NO_BUS=1`: no event bus (what publishing costs).
+    let builder = if std::env::var_os("TICKET_BENCH_NO_BUS").is_some() {
+        builder
+    } else {
+        builder.event_bus(store)
     };
-    store.save_sla_policy(&policy).await.unwrap();
-    People {
-        tenant,
-        requesters,
-        agents,
-        teams,
-        policy: policy.id,
-    }
-}
-
-/// The people of a kept benchmark schema.
-async fn existing_people(pool: &PgPool, schema: &str) -> People {
-    let uuids = |sql: String| async move {
-        sqlx::query_scalar::<_, uuid::Uuid>(&sql)
-            .fetch_all(pool)
-            .await
-            .unwrap()
-    };
-    let tenant = uuids(format!("SELECT tenant FROM \"{schema}\".users LIMIT 1")).await[0];
-    People {
-        tenant: TenantId::from_uuid(tenant),
-        requesters: uuids(format!(
-            "SELECT id FROM \"{schema}\".users WHERE NOT is_agent"
-        ))
-        .await
-        .into_iter()
-        .map(UserId::from_uuid)
-        .collect(),
-        agents: uuids(format!(
-            "SELECT id FROM \"{schema}\".users WHERE is_agent ORDER BY id"
-        ))
-        .await
-        .into_iter()
-        .map(UserId::from_uuid)
-        .collect(),
-        teams: uuids(format!("SELECT id FROM \"{schema}\".teams"))
-            .await
-            .into_iter()
-            .map(TeamId::from_uuid)
-            .collect(),
-        policy: SlaPolicyId::from_uuid(
-            uuids(format!("SELECT id FROM \"{schema}\".sla_policies")).await[0],
-        ),
-    }
-}
-
-/// `clients` tasks creating tickets through the desk until `until`.
-async fn create_for(
-    desk: &HelpDesk,
-    people: &People,
-    clients: usize,
-    until: Instant,
-    seed: u64,
-) -> (Samples, usize) {
-    let mut tasks = Vec::new();
-    for c in 0..clients {
-        let desk = desk.clone();
-        let requester = people.requesters[c % people.requesters.len()];
-        let actor = Actor::user(people.tenant, requester, Role::Customer);
-        tasks.push(tokio::spawn(async move {
-            let mut rng = Rng::new(seed ^ (c as u64).wrapping_mul(0x9E37));
-            let (mut samples, mut errors) = (Samples::default(), 0);
-            while Instant::now() < until {
-                let input = data::input(&mut rng);
-                let (r, d) = timed(desk.create_ticket(&actor, input)).await;
-                match r {
-                    Ok(_) => samples.push(d),
-                    Err(e) => {
-                        errors += 1;
-                        if errors == 1 {
-                            eprintln!("create failed: {e}");
-                        }
-                    }
-                }
-            }
-            (samples, errors)
-        }));
-    }
-    let mut all = (Samples::default(), 0);
-    for t in tasks {
-        let (s, e) = t.await.unwrap();
-        all.0.extend(s);
-        all.1 += e;
-    }
-    all
-}
-
-struct CreateRow {
-    clients: usize,
-    rate: f64,
-    p50: f64,
-    p99: f64,
-    errors: usize,
-    pgbench: Option<pgbench::Run>,
-}
-
-/// Step 1: creates at every concurrency level, each followed by pgbench at that level.
-async fn creates(cfg: &Config, schema: &str, people: &People) -> Vec<CreateRow> {
-    let scripts_dir = std::env::temp_dir().join(format!("{schema}_pgbench"));
-    std::fs::create_dir_all(&scripts_dir).unwrap();
-    let mut rng = Rng::new(7);
-    // One script: pgbench loses its prepared statements with several (`-M prepared`).
-    let samples: Vec<_> = (0..1)
-        .map(|_| {
-            let now = Utc::now();
-            data::seed_ticket(&mut rng, people, now, now, false).0
-        })
-        .collect();
-    let scripts = pgbench::write_scripts(&scripts_dir, schema, &samples);
-    let mut rows = Vec::new();
-    for &clients in &cfg.clients {
-        let pool = pool(&cfg.url, u32::try_from(clients).unwrap() + 2).await;
-        let desk = desk(pool.clone(), schema);
-        // Warm-up: connections opened, statements prepared.
-        let warm = Instant::now() + Duration::from_secs(1);
-        create_for(&desk, people, clients, warm, 1).await;
-        let start = Instant::now();
-        let until = start + Duration::from_secs(cfg.secs);
-        let (samples, errors) = create_for(&desk, people, clients, until, 2).await;
-        let rate = samples.len() as f64 / start.elapsed().as_secs_f64();
-        drop(desk);
-        pool.close().await;
-        let pgbench = pgbench::run(&cfg.url, &scripts, clients, cfg.secs);
-        println!(
-            "  create, {clients:>2} clients: {rate:>8.0} tickets/s (p50 {:.2} ms, p99 {:.2} ms); \
-             pgbench {}",
-            samples.percentile_ms(50.0),
-            samples.percentile_ms(99.0),
-            pgbench.as_ref().map_or("failed".to_string(), |r| format!(
-                "{:.0} tps (average {:.2} ms)",
-                r.tps, r.latency_ms
-            )),
-        );
-        rows.push(CreateRow {
-            clients,
-            rate,
-            p50: samples.percentile_ms(50.0),
-            p99: samples.percentile_ms(99.0),
-            errors,
-            pgbench,
-        });
-    }
-    let _ = std::fs::remove_dir_all(&scripts_dir);
-    rows
-}
-
-/// Step 2: tops the table up to `cfg.tickets` open tickets, `cfg.due` of them due at
-/// `now`.
-async fn seed(cfg: &Config, store: &PostgresStore, people: &People, now: DateTime<Utc>) {
-    let have: i64 = sqlx::query_scalar(&format!(
-        "SELECT count(*) FROM \"{}\".tickets",
-        store.schema()
-    ))
-    .fetch_one(store.pool())
-    .await
-    .unwrap();
-    let missing = cfg.tickets.saturating_sub(u64::try_from(have).unwrap_or(0));
-    let started = Instant::now();
-    let mut rng = Rng::new(42);
-    let mut done = 0u64;
-    const BATCH: u64 = 5_000;
-    // In creation order over the two years before the benchmark's creates (which are
-    // newer); the last `due` were created two hours before `now` and are due.
-    let due = (cfg.due as u64).min(missing);
-    let first = now - chrono::Duration::days(730);
-    let step_us = chrono::Duration::days(729).num_microseconds().unwrap_or(0)
-        / i64::try_from(missing.max(1)).unwrap_or(1);
-    while done < missing {
-        let n = BATCH.min(missing - done);
-        let (tickets, events): (Vec<_>, Vec<_>) = (done..done + n)
-            .map(|i| {
-                let is_due = i >= missing - due;
-                let created = if is_due {
-                    now - chrono::Duration::minutes(120)
-                } else {
-                    first + chrono::Duration::microseconds(step_us * i as i64)
-                };
-                data::seed_ticket(&mut rng, people, now, created, is_due)
-            })
-            .unzip();
-        store.bulk_insert(&tickets, &events).await.unwrap();
-        done += n;
-        if done % 100_000 < BATCH {
-            println!(
-                "  seeded {done:>9} tickets ({:.0}/s)",
-                done as f64 / started.elapsed().as_secs_f64()
-            );
-        }
-    }
-    let vacuum = Instant::now();
-    for table in ["tickets", "events"] {
-        sqlx::query(&format!("VACUUM (ANALYZE) \"{}\".{table}", store.schema()))
-            .execute(store.pool())
-            .await
-            .unwrap();
-    }
-    println!(
-        "  seeded {missing} tickets in {:.0} s, VACUUM ANALYZE in {:.0} s",
-        started.elapsed().as_secs_f64(),
-        vacuum.elapsed().as_secs_f64()
-    );
+    builder.build().unwrap()
 }
 
 /// Samples of one read query: `make` builds the query of sample `i`.
@@ -439,7 +200,7 @@ async fn main() {
     let (schema, people, created, now) = match reuse {
         // Reads only, on a table kept by an earlier run (`TICKET_BENCH_KEEP=1`).
         Some(schema) => {
-            let people = existing_people(&admin, &schema).await;
+            let people = population::existing_people(&admin, &schema).await;
             println!("schema {schema} (kept): reads only");
             (schema, people, Vec::new(), None)
         }
@@ -454,7 +215,7 @@ async fn main() {
             .execute(&admin)
             .await
             .unwrap();
-            let people = setup(&store).await;
+            let people = population::setup(&store).await;
             println!(
                 "schema {schema}; {} s per level; pool test_before_acquire = {}",
                 cfg.secs,
@@ -462,11 +223,11 @@ async fn main() {
             );
 
             println!("\n1. create through HelpDesk, then pgbench at the same concurrency");
-            let created = creates(&cfg, &schema, &people).await;
+            let created = creates::creates(&cfg, &schema, &people).await;
 
             println!("\n2. fill to {} open tickets", cfg.tickets);
             let now = Utc::now();
-            seed(&cfg, &store, &people, now).await;
+            population::seed(&cfg, &store, &people, now).await;
             (schema, people, created, Some(now))
         }
     };
@@ -601,19 +362,21 @@ async fn main() {
             s.percentile_ms(50.0),
             s.percentile_ms(99.0)
         );
-    }
-    for (kind, s, rows) in &by_kind {
-        println!(
-            "{:<34} {rows:>9.1} {:>8.2} {:>8.2} {:>11}",
-            match kind {
-                Search::Word => "    of which one word (40 %)",
-                Search::TwoWords => "    of which two words (25 %)",
-                Search::Identifier => "    of which an identifier (35 %)",
-            },
-            s.percentile_ms(50.0),
-            s.percentile_ms(99.0),
-            "-"
-        );
+        if std::ptr::eq(s, &search) {
+            for (kind, s, rows) in &by_kind {
+                println!(
+                    "{:<34} {rows:>9.1} {:>8.2} {:>8.2} {:>11}",
+                    match kind {
+                        Search::Word => "    of which one word (40 %)",
+                        Search::TwoWords => "    of which two words (25 %)",
+                        Search::Identifier => "    of which an identifier (35 %)",
+                    },
+                    s.percentile_ms(50.0),
+                    s.percentile_ms(99.0),
+                    "-"
+                );
+            }
+        }
     }
     println!(
         "{:<34} {:>9} {:>8.2} {:>8.2} {:>11}",
