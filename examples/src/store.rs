@@ -67,11 +67,12 @@ pub fn kind_of(url: &str) -> Option<&'static str> {
     }
 }
 
-/// Opens and migrates the store `url` names.
+/// Opens and migrates the store `url` names (`schema`: the PostgreSQL schema, ignored by
+/// the other stores).
 ///
 /// # Errors
 /// [`StoreError`] for an unknown scheme or a store that cannot be opened or migrated.
-pub async fn open(url: &str) -> Result<OpenStore, StoreError> {
+pub async fn open(url: &str, schema: Option<&str>) -> Result<OpenStore, StoreError> {
     match kind_of(url) {
         Some("sqlite") => {
             let fail = |source| StoreError::Open {
@@ -87,7 +88,7 @@ pub async fn open(url: &str) -> Result<OpenStore, StoreError> {
                 handle: Handle::Sqlite(store),
             })
         }
-        Some("postgres") => crate::postgres::open(url).await,
+        Some("postgres") => crate::postgres::open(url, schema).await,
         Some("memory") => {
             let store = MemoryStore::new();
             Ok(OpenStore {

@@ -27,10 +27,10 @@ async fn journey_on_postgres() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let url = ticket_examples::postgres::fresh_database_url(&url)
-        .await
-        .unwrap();
-    let s = start(&config(dir.path(), Some(url))).await;
+    // A schema of its own, so runs never see each other's data.
+    let mut cfg = config(dir.path(), Some(url));
+    cfg.database_schema = Some(format!("e2e_{}", uuid::Uuid::now_v7().simple()));
+    let s = start(&cfg).await;
     journey(&s).await;
     s.stop().await;
 }
