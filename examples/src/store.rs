@@ -22,9 +22,8 @@ pub struct OpenStore {
 #[derive(Clone)]
 enum Handle {
     Sqlite(SqliteStore),
+    Postgres(ticket_store_postgres::PostgresStore),
     Memory,
-    #[allow(dead_code)] // built by `postgres::open` once ticket-store-postgres lands
-    Other,
 }
 
 impl std::fmt::Debug for OpenStore {
@@ -103,14 +102,13 @@ pub async fn open(url: &str, schema: Option<&str>) -> Result<OpenStore, StoreErr
 }
 
 impl OpenStore {
-    /// Wraps a store opened elsewhere (the PostgreSQL module).
-    #[allow(dead_code)] // used by `postgres::open` once ticket-store-postgres lands
-    pub(crate) fn other(store: Arc<dyn Store>, bus: Arc<dyn EventBus>, kind: &'static str) -> Self {
+    /// An opened PostgreSQL store (its event bus is `LISTEN/NOTIFY`).
+    pub(crate) fn from_postgres(store: ticket_store_postgres::PostgresStore) -> Self {
         Self {
-            store,
-            bus,
-            kind,
-            handle: Handle::Other,
+            store: Arc::new(store.clone()),
+            bus: Arc::new(store.clone()),
+            kind: "postgres",
+            handle: Handle::Postgres(store),
         }
     }
 
@@ -118,7 +116,8 @@ impl OpenStore {
     pub async fn close(&self) {
         match &self.handle {
             Handle::Sqlite(s) => s.close().await,
-            Handle::Memory | Handle::Other => {}
+            Handle::Postgres(s) => s.pool().close().await,
+            Handle::Memory => {}
         }
     }
 }
