@@ -61,6 +61,9 @@ pub struct ServerConfig {
     /// `sqlite://…`, `postgres://…` or `memory:` (`TICKET_DATABASE_URL`, default
     /// `sqlite://<data_dir>/ticket.db`).
     pub database_url: Option<String>,
+    /// The PostgreSQL schema the store lives in (`TICKET_DATABASE_SCHEMA`, default
+    /// `ticket`); several desks may share one database in several schemas.
+    pub database_schema: Option<String>,
     /// The HMAC key of access tokens, at least 32 bytes (`TICKET_JWT_SECRET`; default:
     /// generated once and kept in `<data_dir>/jwt-secret`).
     pub jwt_secret: Option<Secret>,
@@ -110,6 +113,7 @@ impl Default for ServerConfig {
             bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
             data_dir: PathBuf::from("ticket-data"),
             database_url: None,
+            database_schema: None,
             jwt_secret: None,
             jwt_issuer: "ticket-engine".into(),
             access_ttl_secs: 900,
@@ -147,6 +151,7 @@ const KEYS: &[(&str, Kind)] = &[
     ("bind", Kind::Text),
     ("data_dir", Kind::Text),
     ("database_url", Kind::Text),
+    ("database_schema", Kind::Text),
     ("jwt_secret", Kind::Text),
     ("jwt_issuer", Kind::Text),
     ("access_ttl_secs", Kind::Number),

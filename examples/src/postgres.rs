@@ -1,28 +1,34 @@
-//! PostgreSQL wiring. `ticket-store-postgres` (`PostgresStore::connect(url)`,
-//! `.migrate()`, an `EventBus` over `LISTEN/NOTIFY`) is being finished on its own
-//! branch; until it lands in this tree the server refuses `postgres://` URLs with a
-//! clear error, and [`AVAILABLE`] is `false`.
+//! PostgreSQL wiring: `ticket-store-postgres` over a pool of the URL, in the configured
+//! schema (default `ticket`), migrated at start (safe from several instances at once),
+//! with its `LISTEN/NOTIFY` event bus so realtime feeds cross instances.
 
-use crate::store::{redact, OpenStore, StoreError};
+use crate::store::{OpenStore, StoreError};
+use ticket_store_postgres::sqlx::postgres::PgPoolOptions;
+use ticket_store_postgres::PostgresStore;
 
 /// Whether this build can open PostgreSQL stores.
-pub const AVAILABLE: bool = false;
+pub const AVAILABLE: bool = true;
 
-/// Opens and migrates a PostgreSQL store.
+/// Opens and migrates a PostgreSQL store in `schema` (default: `ticket`).
 ///
 /// # Errors
-/// [`StoreError::Unsupported`] until `ticket-store-postgres` is part of this build.
-pub async fn open(url: &str) -> Result<OpenStore, StoreError> {
-    Err(StoreError::Unsupported(format!(
-        "{} (PostgreSQL support arrives with ticket-store-postgres)",
-        redact(url)
-    )))
-}
-
-/// A URL for a fresh, empty database or schema next to `url`, for tests.
-///
-/// # Errors
-/// [`StoreError::Unsupported`] until `ticket-store-postgres` is part of this build.
-pub async fn fresh_database_url(url: &str) -> Result<String, StoreError> {
-    open(url).await.map(|_| url.to_string())
+/// [`StoreError::Open`] when the database cannot be reached, the schema name is refused
+/// or the migrations fail.
+pub async fn open(url: &str, schema: Option<&str>) -> Result<OpenStore, StoreError> {
+    let fail = |source| StoreError::Open {
+        kind: "postgres",
+        source,
+    };
+    let store = match schema {
+        None => PostgresStore::connect(url).await.map_err(fail)?,
+        Some(schema) => {
+            let pool = PgPoolOptions::new()
+                .connect(url)
+                .await
+                .map_err(|e| fail(ticket_core::Error::store(e)))?;
+            PostgresStore::with_schema(pool, schema).map_err(fail)?
+        }
+    };
+    store.migrate().await.map_err(fail)?;
+    Ok(OpenStore::from_postgres(store))
 }

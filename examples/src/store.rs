@@ -22,9 +22,8 @@ pub struct OpenStore {
 #[derive(Clone)]
 enum Handle {
     Sqlite(SqliteStore),
+    Postgres(ticket_store_postgres::PostgresStore),
     Memory,
-    #[allow(dead_code)] // built by `postgres::open` once ticket-store-postgres lands
-    Other,
 }
 
 impl std::fmt::Debug for OpenStore {
@@ -67,11 +66,12 @@ pub fn kind_of(url: &str) -> Option<&'static str> {
     }
 }
 
-/// Opens and migrates the store `url` names.
+/// Opens and migrates the store `url` names (`schema`: the PostgreSQL schema, ignored by
+/// the other stores).
 ///
 /// # Errors
 /// [`StoreError`] for an unknown scheme or a store that cannot be opened or migrated.
-pub async fn open(url: &str) -> Result<OpenStore, StoreError> {
+pub async fn open(url: &str, schema: Option<&str>) -> Result<OpenStore, StoreError> {
     match kind_of(url) {
         Some("sqlite") => {
             let fail = |source| StoreError::Open {
@@ -87,7 +87,7 @@ pub async fn open(url: &str) -> Result<OpenStore, StoreError> {
                 handle: Handle::Sqlite(store),
             })
         }
-        Some("postgres") => crate::postgres::open(url).await,
+        Some("postgres") => crate::postgres::open(url, schema).await,
         Some("memory") => {
             let store = MemoryStore::new();
             Ok(OpenStore {
@@ -102,14 +102,13 @@ pub async fn open(url: &str) -> Result<OpenStore, StoreError> {
 }
 
 impl OpenStore {
-    /// Wraps a store opened elsewhere (the PostgreSQL module).
-    #[allow(dead_code)] // used by `postgres::open` once ticket-store-postgres lands
-    pub(crate) fn other(store: Arc<dyn Store>, bus: Arc<dyn EventBus>, kind: &'static str) -> Self {
+    /// An opened PostgreSQL store (its event bus is `LISTEN/NOTIFY`).
+    pub(crate) fn from_postgres(store: ticket_store_postgres::PostgresStore) -> Self {
         Self {
-            store,
-            bus,
-            kind,
-            handle: Handle::Other,
+            store: Arc::new(store.clone()),
+            bus: Arc::new(store.clone()),
+            kind: "postgres",
+            handle: Handle::Postgres(store),
         }
     }
 
@@ -117,7 +116,8 @@ impl OpenStore {
     pub async fn close(&self) {
         match &self.handle {
             Handle::Sqlite(s) => s.close().await,
-            Handle::Memory | Handle::Other => {}
+            Handle::Postgres(s) => s.pool().close().await,
+            Handle::Memory => {}
         }
     }
 }

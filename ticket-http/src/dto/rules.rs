@@ -259,10 +259,67 @@ pub struct RuleBody {
     #[schema(min_items = 1)]
     pub triggers: Vec<TriggerDto>,
     /// When it fires.
+    #[serde(deserialize_with = "strict::condition")]
     pub condition: ConditionDto,
     /// What it does, in order (1–50).
     #[schema(min_items = 1, max_items = 50)]
+    #[serde(deserialize_with = "strict::actions")]
     pub actions: Vec<ActionDto>,
+}
+
+/// Tagged enums in request bodies: serde accepts a variant's index (`"type": 0`) for an
+/// internally tagged enum; the API only takes the names it documents.
+mod strict {
+    use super::{ActionDto, ConditionDto};
+    use serde::de::Error as _;
+    use serde::{Deserialize, Deserializer};
+    use serde_json::Value;
+
+    fn named(v: &Value) -> Option<&str> {
+        v.get("type").and_then(Value::as_str)
+    }
+
+    fn condition_ok(v: &Value) -> bool {
+        match named(v) {
+            Some("all") => v["all"]
+                .as_array()
+                .is_none_or(|a| a.iter().all(condition_ok)),
+            Some("any") => v["any"]
+                .as_array()
+                .is_none_or(|a| a.iter().all(condition_ok)),
+            Some("not") => v.get("not").is_none_or(condition_ok),
+            Some(_) => true,
+            None => !v.is_object() || v.get("type").is_none(),
+        }
+    }
+
+    fn action_ok(v: &Value) -> bool {
+        match named(v) {
+            Some("notify") => v
+                .get("recipient")
+                .is_none_or(|r| named(r).is_some() || r.get("type").is_none()),
+            Some(_) => true,
+            None => !v.is_object() || v.get("type").is_none(),
+        }
+    }
+
+    pub(super) fn condition<'de, D: Deserializer<'de>>(d: D) -> Result<ConditionDto, D::Error> {
+        let v = Value::deserialize(d)?;
+        if !condition_ok(&v) {
+            return Err(D::Error::custom(
+                "condition: `type` must be a condition name",
+            ));
+        }
+        serde_json::from_value(v).map_err(D::Error::custom)
+    }
+
+    pub(super) fn actions<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<ActionDto>, D::Error> {
+        let v = Value::deserialize(d)?;
+        if !v.as_array().is_none_or(|a| a.iter().all(action_ok)) {
+            return Err(D::Error::custom("actions: `type` must be an action name"));
+        }
+        serde_json::from_value(v).map_err(D::Error::custom)
+    }
 }
 
 /// An automation rule.
@@ -369,6 +426,36 @@ mod tests {
             r#"{"type": "not", "not": {"type": "always", "extra": 1}}"#,
         ] {
             assert!(serde_json::from_str::<ConditionDto>(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn variant_indices_are_not_names() {
+        let body = |condition: &str, action: &str| {
+            format!(
+                r#"{{"name": "r", "triggers": ["ticket_created"], "condition": {condition}, "actions": [{action}]}}"#
+            )
+        };
+        let ok = r#"{"type": "add_tags", "tags": ["x"]}"#;
+        assert!(serde_json::from_str::<RuleBody>(&body(
+            r#"{"type": "not", "not": {"type": "always"}}"#,
+            ok
+        ))
+        .is_ok());
+        for (c, a) in [
+            (r#"{"type": "not", "not": {"type": 0}}"#, ok),
+            (r#"{"type": 1, "all": []}"#, ok),
+            (r#"{"type": "any", "any": [{"type": 0}]}"#, ok),
+            (r#"{"type": "always"}"#, r#"{"type": 4, "tags": ["x"]}"#),
+            (
+                r#"{"type": "always"}"#,
+                r#"{"type": "notify", "message": "m", "recipient": {"type": 0, "user_id": "01a1fbf9-7468-772e-8177-9984763b2662"}}"#,
+            ),
+        ] {
+            assert!(
+                serde_json::from_str::<RuleBody>(&body(c, a)).is_err(),
+                "{c} {a}"
+            );
         }
     }
 
