@@ -63,6 +63,22 @@ pub fn check_webhook_url(field: &str, url: &str) -> crate::Result<String> {
     Ok(url)
 }
 
+/// Checks a webhook signing secret: 1–500 characters on one line, no control characters,
+/// no white space at either end (kept exactly as given: it is a key, not text).
+///
+/// # Errors
+/// [`crate::Error::Invalid`] on `field`.
+pub fn check_webhook_secret(field: &str, secret: Secret) -> crate::Result<Secret> {
+    let clean = crate::text::clean_text(field, secret.expose(), 1, 500, true)?;
+    if clean != secret.expose() {
+        return Err(crate::Error::invalid(
+            field,
+            "must not start or end with white space",
+        ));
+    }
+    Ok(secret)
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -76,6 +92,20 @@ mod tests {
             "http://user@host/",
         ] {
             assert!(super::check_webhook_url("u", bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn webhook_secrets() {
+        use crate::text::Secret;
+        let ok = super::check_webhook_secret("s", Secret::new("k3y with spaces")).unwrap();
+        assert_eq!(ok.expose(), "k3y with spaces");
+        let long = "x".repeat(501);
+        for bad in ["", " padded", "two\nlines", "nul\0", long.as_str()] {
+            assert!(
+                super::check_webhook_secret("s", Secret::new(bad)).is_err(),
+                "{bad:?}"
+            );
         }
     }
 }

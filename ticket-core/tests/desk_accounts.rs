@@ -74,6 +74,16 @@ async fn register_verify_and_login_by_email_or_username() {
         w.desk.authenticate(w.tenant, "nobody", PASSWORD).await,
         Err(Error::Unauthenticated)
     ));
+    // Logins no account can have are refused the same way, before any store sees them.
+    for odd in ["", "dora\0", "do\u{7}ra", &"d".repeat(255)] {
+        assert!(
+            matches!(
+                w.desk.authenticate(w.tenant, odd, PASSWORD).await,
+                Err(Error::Unauthenticated)
+            ),
+            "{odd:?}"
+        );
+    }
     // Another tenant knows nothing of dora.
     assert!(matches!(
         w.desk
@@ -337,4 +347,19 @@ async fn deleting_an_account_pseudonymises_the_person_and_keeps_the_tickets() {
         .await
         .unwrap();
     assert!(users.items.iter().all(|u| !u.is_deleted()));
+    // Search text is cleaned like any input: blank means no filter, NUL is refused.
+    let blank = UserQuery {
+        text: Some("   ".into()),
+        ..UserQuery::default()
+    };
+    let all = w.desk.list_users(&w.admin, blank).await.unwrap();
+    assert_eq!(all.items.len(), users.items.len());
+    let nul = UserQuery {
+        text: Some("a\0b".into()),
+        ..UserQuery::default()
+    };
+    assert!(matches!(
+        w.desk.list_users(&w.admin, nul).await,
+        Err(Error::Invalid(_))
+    ));
 }

@@ -115,11 +115,8 @@ async fn list_users(
     let query = UserQuery {
         role: f.role.map(Role::from),
         team: f.team.map(TeamId::from_uuid),
-        text: f
-            .q
-            .map(|q| ticket_core::text::clean_text("q", &q, 0, 200, true))
-            .transpose()?
-            .filter(|q| !q.is_empty()),
+        // Cleaned (and a blank one dropped) by the desk.
+        text: f.q,
         include_deleted: f.include_deleted.unwrap_or(false),
         limit,
         cursor: f.cursor.filter(|c| !c.is_empty()),

@@ -18,7 +18,7 @@ use crate::id::{TeamId, TenantId, TokenId, UserId};
 use crate::notify::{Channel, NotificationKind, OutboxEntry};
 use crate::query::{AssigneeFilter, Page, TicketQuery, UserQuery};
 use crate::rbac::Permission;
-use crate::text::{DisplayName, Email, Tags, Username};
+use crate::text::{clean_text, DisplayName, Email, Tags, Username};
 use serde::{Deserialize, Serialize};
 
 /// A new account as a client sends it.
@@ -64,6 +64,9 @@ pub struct Session {
 
 /// The largest capacity an agent profile accepts.
 const MAX_CAPACITY: u32 = 10_000;
+
+/// The longest login (e-mail or username) an account can have: an e-mail's 254.
+const MAX_LOGIN_CHARS: usize = 254;
 
 impl HelpDesk {
     /// The actor for an authenticated user id, with the role as stored now.
@@ -199,12 +202,17 @@ impl HelpDesk {
         login: &str,
         password: &str,
     ) -> Result<User> {
-        let user = self
-            .inner
-            .store
-            .find_user_by_login(tenant, login)
-            .await?
-            .filter(|u| !u.is_deleted());
+        // A login no account can have (empty, control characters, longer than any e-mail)
+        // never reaches the store, but costs the same password check as an unknown one.
+        let plausible = !login.is_empty()
+            && login.chars().count() <= MAX_LOGIN_CHARS
+            && !login.chars().any(char::is_control);
+        let user = if plausible {
+            self.inner.store.find_user_by_login(tenant, login).await?
+        } else {
+            None
+        }
+        .filter(|u| !u.is_deleted());
         let hash = user.as_ref().and_then(|u| u.password_hash.as_ref());
         if self.inner.hasher.verify(password, hash) {
             user.ok_or(Error::Unauthenticated)
@@ -541,6 +549,11 @@ impl HelpDesk {
     pub async fn list_users(&self, actor: &Actor, mut query: UserQuery) -> Result<Page<User>> {
         self.require(actor, Permission::UsersRead)?;
         query.limit = crate::query::check_limit(Some(query.limit).filter(|l| *l != 0))?;
+        query.text = query
+            .text
+            .map(|t| clean_text("q", &t, 0, 200, true))
+            .transpose()?
+            .filter(|t| !t.is_empty());
         self.inner.store.list_users(actor.tenant(), &query).await
     }
 

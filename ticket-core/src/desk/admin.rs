@@ -7,7 +7,7 @@ use crate::id::{DeliveryId, FaqId, NotificationId, TeamId};
 use crate::notify::{DeliveryStatus, Notification, OutboxEntry};
 use crate::query::{check_limit, Page};
 use crate::rbac::Permission;
-use crate::team::{check_webhook_url, Faq, Team};
+use crate::team::{check_webhook_secret, check_webhook_url, Faq, Team};
 use crate::text::{clean_text, Name, Secret, Tags};
 use serde::{Deserialize, Serialize};
 
@@ -70,7 +70,10 @@ impl HelpDesk {
                 .webhook_url
                 .map(|u| check_webhook_url("webhook_url", &u))
                 .transpose()?,
-            webhook_secret: input.webhook_secret,
+            webhook_secret: input
+                .webhook_secret
+                .map(|s| check_webhook_secret("webhook_secret", s))
+                .transpose()?,
             created_at: now,
             updated_at: now,
             version: 1,
@@ -99,7 +102,9 @@ impl HelpDesk {
                 .transpose()?;
         }
         if let Some(s) = patch.webhook_secret {
-            team.webhook_secret = s;
+            team.webhook_secret = s
+                .map(|s| check_webhook_secret("webhook_secret", s))
+                .transpose()?;
         }
         let expected = team.version;
         team.version += 1;
