@@ -9,6 +9,7 @@ use crate::event::EventKind;
 use crate::id::{TenantId, TicketId};
 use crate::rules::Trigger;
 use chrono::{DateTime, Utc};
+use futures::stream::{self, StreamExt as _};
 use rand::Rng as _;
 use std::collections::HashSet;
 
@@ -58,18 +59,30 @@ impl HelpDesk {
                 .filter(|(_, id)| seen.insert(*id))
                 .copied()
                 .collect();
-            for (tenant, id) in &fresh {
+            let concurrency = self.inner.config.sweep_concurrency.max(1);
+            let mut failure = None;
+            let done = fresh.is_empty();
+            let mut outcomes = stream::iter(fresh)
+                .map(|(tenant, id)| self.sweep_one(tenant, id, now))
+                .buffer_unordered(concurrency);
+            while let Some(outcome) = outcomes.next().await {
                 report.checked += 1;
-                match self.sweep_one(*tenant, *id, now).await {
+                match outcome {
                     Ok((w, b)) => {
                         report.warnings += w;
                         report.breaches += b;
                     }
                     Err(Error::Conflict(_) | Error::NotFound { .. }) => report.conflicts += 1,
-                    Err(e) => return Err(e),
+                    // The others run to their end (a save is never cut off half-way).
+                    Err(e) => {
+                        failure.get_or_insert(e);
+                    }
                 }
             }
-            if fresh.is_empty() || due.len() < batch as usize {
+            if let Some(e) = failure {
+                return Err(e);
+            }
+            if done || due.len() < batch as usize {
                 return Ok(report);
             }
         }

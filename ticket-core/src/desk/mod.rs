@@ -13,7 +13,7 @@ pub use accounts::{RegisterInput, Session, UserPatch};
 pub use admin::{FaqInput, TeamInput, TeamPatch};
 pub use background::{RelayReport, SweepReport};
 pub use config_admin::{CalendarInput, RuleInput, SlaPolicyInput};
-pub use tickets::AssignInput;
+pub use tickets::{AssignInput, TicketPreview};
 
 use crate::account::{Actor, HashCost, PasswordHasher};
 use crate::clock::{Clock, SystemClock};
@@ -70,6 +70,9 @@ pub struct HelpDeskConfig {
     pub open_registration: bool,
     /// Tickets the SLA sweep handles per store round trip.
     pub sweep_batch: u32,
+    /// Tickets of one batch the SLA sweep works on at once (each is its own versioned
+    /// save, so they are independent); 1 sweeps one after another.
+    pub sweep_concurrency: usize,
 }
 
 impl Default for HelpDeskConfig {
@@ -85,6 +88,7 @@ impl Default for HelpDeskConfig {
             faq_auto_resolve: false,
             open_registration: true,
             sweep_batch: 200,
+            sweep_concurrency: 8,
         }
     }
 }
