@@ -21,6 +21,7 @@ use ticket_core::{Actor, Error, HelpDeskConfig};
 /// (use case, allowed for [customer, agent, admin, super-admin]).
 const MATRIX: &[(&str, [bool; 4])] = &[
     ("create_ticket", [true, true, true, true]),
+    ("preview_ticket", [true, true, true, true]),
     ("list_tickets", [true, true, true, true]),
     ("get_own_ticket", [true, true, true, true]),
     ("public_comment", [true, true, true, true]),
@@ -86,6 +87,16 @@ async fn run(case: &str, w: &World, a: &Actor) -> ticket_core::Result<()> {
     match case {
         "create_ticket" => d
             .create_ticket(
+                a,
+                TicketInput {
+                    title: "t".into(),
+                    ..TicketInput::default()
+                },
+            )
+            .await
+            .map(drop),
+        "preview_ticket" => d
+            .preview_ticket(
                 a,
                 TicketInput {
                     title: "t".into(),

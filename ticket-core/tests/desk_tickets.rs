@@ -6,14 +6,15 @@ mod common;
 use chrono::Duration;
 use common::{world, world_with};
 use std::sync::Arc;
-use ticket_core::desk::{AssignInput, RuleInput, SlaPolicyInput, TeamInput};
+use ticket_core::desk::{AssignInput, FaqInput, RuleInput, SlaPolicyInput, TeamInput};
 use ticket_core::error::Conflict;
 use ticket_core::event::EventKind;
-use ticket_core::ports::{Classifier, TicketStore};
+use ticket_core::ports::{Classifier, FaqMatch, FaqMatcher, TicketStore};
 use ticket_core::query::{StatsQuery, TicketQuery};
 use ticket_core::routing::AssignStrategy;
 use ticket_core::rules::{Action, Condition, Trigger};
 use ticket_core::sla::{SlaCondition, SlaTargets};
+use ticket_core::team::Faq;
 use ticket_core::text::{Category, Tag};
 use ticket_core::ticket::{Classification, NewTicket, Priority, Scored, TicketInput, TicketPatch};
 use ticket_core::Error;
@@ -72,6 +73,93 @@ async fn classification_sets_category_priority_and_tags() {
     assert_eq!(t.priority, Priority::High);
     assert!(t.tags.contains(&Tag::parse("refund").unwrap()));
     assert_eq!(t.classification.unwrap().model, "mock");
+}
+
+/// Answers with the entry whose question shares a word with the title.
+struct WordMatcher;
+
+#[async_trait::async_trait]
+impl FaqMatcher for WordMatcher {
+    async fn best_match(
+        &self,
+        draft: &NewTicket,
+        faqs: &[Faq],
+    ) -> ticket_core::Result<Option<FaqMatch>> {
+        let title = draft.title.as_str().to_lowercase();
+        Ok(faqs
+            .iter()
+            .find(|f| {
+                f.question
+                    .to_lowercase()
+                    .split_whitespace()
+                    .any(|w| title.contains(w))
+            })
+            .map(|f| FaqMatch {
+                faq: f.clone(),
+                score: 0.9,
+            }))
+    }
+}
+
+#[tokio::test]
+async fn preview_tells_what_raising_would_decide_and_writes_nothing() {
+    let mut mock = MockClassify::new();
+    mock.expect_classify().times(1).returning(|_| {
+        Ok(Classification {
+            category: Some(Scored {
+                value: Category::known(Category::BILLING),
+                confidence: 0.9,
+            }),
+            tags: vec![Tag::parse("refund").unwrap()],
+            model: "mock".into(),
+            ..Classification::default()
+        })
+    });
+    let w = world_with(|b| {
+        b.classifier(Arc::new(mock))
+            .faq_matcher(Arc::new(WordMatcher))
+    })
+    .await;
+    let faq = w
+        .desk
+        .create_faq(
+            &w.admin,
+            FaqInput {
+                question: "Invoice copies".into(),
+                answer: "Billing > Invoices > Download.".into(),
+                tags: Vec::new(),
+            },
+        )
+        .await
+        .unwrap();
+    let p = w
+        .desk
+        .preview_ticket(
+            &w.customer,
+            TicketInput {
+                priority: Some(Priority::Critical),
+                tags: vec!["Urgent".into()],
+                ..input("Where is my invoice?")
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(p.category.as_str(), "billing");
+    assert_eq!(p.priority, Priority::Critical);
+    let tags: Vec<_> = p.tags.iter().map(|t| t.as_str().to_string()).collect();
+    assert_eq!(tags, ["refund", "urgent"]);
+    assert_eq!(p.classification.unwrap().model, "mock");
+    assert_eq!(p.faq.unwrap().faq.id, faq.id);
+    let all = w
+        .desk
+        .list_tickets(&w.admin, TicketQuery::default())
+        .await
+        .unwrap();
+    assert!(all.items.is_empty(), "a preview raises nothing");
+    assert!(matches!(
+        w.desk.preview_ticket(&w.customer, input("")).await,
+        Err(Error::Invalid(_))
+    ));
 }
 
 #[tokio::test]

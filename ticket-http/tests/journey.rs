@@ -56,6 +56,21 @@ async fn customer_and_agent_journey() {
 
     let (agent_id, agent) = s.user("bob", Role::Agent).await;
 
+    // A dry run first: what raising would decide, nothing written.
+    let r = s
+        .post(
+            "/api/v1/tickets/classify",
+            &ann,
+            json!({"title": "VPN drops", "description": "", "tags": ["VPN"]}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(
+        r.body,
+        json!({"category": "general", "priority": "medium", "tags": ["vpn"],
+               "classification": null, "faq": null})
+    );
+
     // Raise tickets.
     let r = s
         .post(

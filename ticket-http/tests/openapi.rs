@@ -37,6 +37,7 @@ const OPERATIONS: &[(&str, &str, bool)] = &[
     ("post", "/api/v1/tickets", false),
     ("get", "/api/v1/tickets", false),
     ("get", "/api/v1/tickets/batch", false),
+    ("post", "/api/v1/tickets/classify", false),
     ("get", "/api/v1/tickets/{id}", false),
     ("patch", "/api/v1/tickets/{id}", false),
     ("delete", "/api/v1/tickets/{id}", false),

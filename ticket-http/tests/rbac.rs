@@ -432,6 +432,12 @@ fn cases() -> Vec<Case> {
             |_| Some(json!({"title": "t", "description": ""})),
             "1AAAA"
         ),
+        case!(
+            "POST",
+            |_, _| "/api/v1/tickets/classify".into(),
+            |_| Some(json!({"title": "t", "description": ""})),
+            "1AAAA"
+        ),
         case!("GET", |_, _| "/api/v1/tickets".into(), none, "1AAAA"),
         case!(
             "GET",

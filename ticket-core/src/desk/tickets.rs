@@ -18,7 +18,7 @@ use crate::text::{
     clean_text, Category, CommentBody, CustomFields, Description, Status, Tags, Title,
 };
 use crate::ticket::{
-    Classification, Comment, NewTicket, Ticket, TicketInput, TicketPatch, Visibility,
+    Classification, Comment, NewTicket, Priority, Ticket, TicketInput, TicketPatch, Visibility,
 };
 use crate::workflow::StatusCategory;
 
@@ -29,6 +29,22 @@ pub struct AssignInput {
     pub assignee: Option<Option<UserId>>,
     /// The team.
     pub team: Option<Option<TeamId>>,
+}
+
+/// What raising a ticket would decide ([`HelpDesk::preview_ticket`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TicketPreview {
+    /// The category: the requester's, else the classifier's, else the default.
+    pub category: Category,
+    /// The priority: the requester's, else the classifier's, else the default.
+    pub priority: Priority,
+    /// The requester's tags and the suggested ones that fit.
+    pub tags: Tags,
+    /// What the classifier made of it (none without a classifier, or on its error or
+    /// timeout).
+    pub classification: Option<Classification>,
+    /// The FAQ answer it would get, if one scores high enough.
+    pub faq: Option<FaqMatch>,
 }
 
 /// The most ids one batch read or distribution takes.
@@ -183,6 +199,30 @@ impl HelpDesk {
         }
         self.finalize(d, actor, &[(Trigger::TicketCreated, None)])
             .await
+    }
+
+    /// What raising `input` would decide — category, priority and tags after
+    /// classification, and the FAQ answer it would get — without raising it or writing
+    /// anything (a dry run for forms that suggest before submitting).
+    ///
+    /// # Errors
+    /// [`Error::Forbidden`] without `TicketCreate`; [`Error::Invalid`] listing every bad
+    /// field, as [`HelpDesk::create_ticket`].
+    pub async fn preview_ticket(&self, actor: &Actor, input: TicketInput) -> Result<TicketPreview> {
+        self.require(actor, Permission::TicketCreate)?;
+        let requester = actor
+            .user_id()
+            .ok_or_else(|| forbidden("the system cannot raise tickets"))?;
+        let draft = NewTicket::parse(input)?;
+        let classification = self.classify(&draft).await;
+        let ticket = self.new_ticket(actor, requester, &draft, classification, self.now());
+        Ok(TicketPreview {
+            category: ticket.category,
+            priority: ticket.priority,
+            tags: ticket.tags,
+            classification: ticket.classification,
+            faq: self.match_faq(actor, &draft).await,
+        })
     }
 
     /// Classifies with the configured timeout; `None` on error, timeout or no classifier.

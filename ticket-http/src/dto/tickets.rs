@@ -1,9 +1,11 @@
 //! Tickets, comments and SLA states on the wire.
 
+use super::misc::FaqDto;
 use super::{PriorityDto, SlaTargetDto, StatusCategoryDto};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use ticket_core::desk::TicketPreview;
 use ticket_core::ticket::{Classification, Comment, Ticket, TicketSla, Visibility};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -53,6 +55,47 @@ impl From<&Classification> for ClassificationDto {
             }),
             tags: c.tags.iter().map(ToString::to_string).collect(),
             model: c.model.clone(),
+        }
+    }
+}
+
+/// A FAQ entry proposed for a ticket, with its match score.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct FaqSuggestionDto {
+    /// The entry.
+    pub faq: FaqDto,
+    /// Match score, 0.0–1.0.
+    pub score: f32,
+}
+
+/// What raising a ticket would decide, without raising it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[schema(as = TicketPreview)]
+pub struct TicketPreviewDto {
+    /// The category: the requester's, else the classifier's, else `general`.
+    pub category: String,
+    /// The priority: the requester's, else the classifier's, else `medium`.
+    pub priority: PriorityDto,
+    /// The requester's tags and the suggested ones that fit (normalised, sorted).
+    pub tags: Vec<String>,
+    /// What the classifier made of it (null when the desk has no classifier, or it
+    /// failed or timed out).
+    pub classification: Option<ClassificationDto>,
+    /// The FAQ answer the ticket would get, if one scores high enough.
+    pub faq: Option<FaqSuggestionDto>,
+}
+
+impl From<TicketPreview> for TicketPreviewDto {
+    fn from(p: TicketPreview) -> Self {
+        Self {
+            category: p.category.to_string(),
+            priority: p.priority.into(),
+            tags: p.tags.iter().map(ToString::to_string).collect(),
+            classification: p.classification.as_ref().map(ClassificationDto::from),
+            faq: p.faq.map(|m| FaqSuggestionDto {
+                faq: m.faq.into(),
+                score: m.score,
+            }),
         }
     }
 }

@@ -2,7 +2,7 @@
 //! distribute, notify and delete tickets; their history and SLA state.
 
 use crate::dto::events::EventDto;
-use crate::dto::tickets::{SlaStatusDto, TicketDto, TicketSlaResponse};
+use crate::dto::tickets::{SlaStatusDto, TicketDto, TicketPreviewDto, TicketSlaResponse};
 use crate::dto::to_dto;
 use crate::extract::{ApiJson, ApiPath, ApiQuery, Auth};
 use crate::page::{paginate, Page, PageParams};
@@ -15,7 +15,7 @@ use ticket_core::desk::AssignInput;
 use ticket_core::id::{TeamId, TicketId, UserId};
 use ticket_core::notify::Recipient;
 use ticket_core::text::Email;
-use ticket_core::ticket::{Priority, TicketInput, TicketPatch};
+use ticket_core::ticket::{Priority, TicketPatch};
 mod params;
 
 pub use params::*;
@@ -28,6 +28,7 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(create_ticket, list_tickets))
         .routes(routes!(get_batch))
+        .routes(routes!(classify))
         .routes(routes!(distribute))
         .routes(routes!(get_ticket, update_ticket, delete_ticket))
         .routes(routes!(transition))
@@ -46,16 +47,25 @@ async fn create_ticket(
     auth: Auth,
     ApiJson(body): ApiJson<TicketCreate>,
 ) -> Result<(StatusCode, Json<TicketDto>), Problem> {
-    let input = TicketInput {
-        title: body.title,
-        description: body.description,
-        category: body.category,
-        priority: body.priority.map(Priority::from),
-        tags: body.tags,
-        custom_fields: body.custom_fields,
-    };
-    let t = state.desk().create_ticket(&auth.actor, input).await?;
+    let t = state.desk().create_ticket(&auth.actor, body.into()).await?;
     Ok((StatusCode::CREATED, Json(t.into())))
+}
+
+/// What raising this ticket would decide — category, priority and tags after
+/// classification, and the FAQ answer it would get — without raising it.
+#[utoipa::path(post, path = "/tickets/classify", tag = "tickets", security(("bearer" = [])),
+    request_body = TicketCreate,
+    responses((status = 200, description = "The decisions", body = TicketPreviewDto)))]
+async fn classify(
+    State(state): State<AppState>,
+    auth: Auth,
+    ApiJson(body): ApiJson<TicketCreate>,
+) -> Result<Json<TicketPreviewDto>, Problem> {
+    let preview = state
+        .desk()
+        .preview_ticket(&auth.actor, body.into())
+        .await?;
+    Ok(Json(preview.into()))
 }
 
 /// Searches tickets (customers see only their own).

@@ -10,7 +10,7 @@ use ticket_core::error::Validator;
 use ticket_core::id::{TeamId, UserId};
 use ticket_core::query::{AssigneeFilter, TicketQuery, TicketSort};
 use ticket_core::text::{Category, Status, Tag};
-use ticket_core::ticket::Priority;
+use ticket_core::ticket::{Priority, TicketInput};
 use ticket_core::workflow::StatusCategory;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -38,6 +38,19 @@ pub struct TicketCreate {
     #[serde(default)]
     #[schema(value_type = Object)]
     pub custom_fields: BTreeMap<String, serde_json::Value>,
+}
+
+impl From<TicketCreate> for TicketInput {
+    fn from(body: TicketCreate) -> Self {
+        Self {
+            title: body.title,
+            description: body.description,
+            category: body.category,
+            priority: body.priority.map(Priority::from),
+            tags: body.tags,
+            custom_fields: body.custom_fields,
+        }
+    }
 }
 
 /// Changes to a ticket's fields; absent fields stay as they are.
