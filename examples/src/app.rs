@@ -158,7 +158,11 @@ pub fn http_config(config: &ServerConfig, jwt_secret: Secret) -> HttpConfig {
 /// [`AppError`] for any of those steps.
 pub async fn build_app(config: &ServerConfig) -> Result<App, AppError> {
     let url = config.database_url();
-    let store = store::open(&url, config.database_schema.as_deref()).await?;
+    let options = store::DatabaseOptions {
+        schema: config.database_schema.as_deref(),
+        max_connections: config.database_max_connections,
+    };
+    let store = store::open(&url, options).await?;
     tracing::info!(store = store.kind, url = %store::redact(&url), "store ready");
     let desk = HelpDesk::builder(store.store.clone())
         .event_bus(store.bus.clone())

@@ -64,6 +64,9 @@ pub struct ServerConfig {
     /// The PostgreSQL schema the store lives in (`TICKET_DATABASE_SCHEMA`, default
     /// `ticket`); several desks may share one database in several schemas.
     pub database_schema: Option<String>,
+    /// The most PostgreSQL connections of this instance's pool
+    /// (`TICKET_DATABASE_MAX_CONNECTIONS`, default 32).
+    pub database_max_connections: u32,
     /// The HMAC key of access tokens, at least 32 bytes (`TICKET_JWT_SECRET`; default:
     /// generated once and kept in `<data_dir>/jwt-secret`).
     pub jwt_secret: Option<Secret>,
@@ -114,6 +117,7 @@ impl Default for ServerConfig {
             data_dir: PathBuf::from("ticket-data"),
             database_url: None,
             database_schema: None,
+            database_max_connections: 32,
             jwt_secret: None,
             jwt_issuer: "ticket-engine".into(),
             access_ttl_secs: 900,
@@ -152,6 +156,7 @@ const KEYS: &[(&str, Kind)] = &[
     ("data_dir", Kind::Text),
     ("database_url", Kind::Text),
     ("database_schema", Kind::Text),
+    ("database_max_connections", Kind::Number),
     ("jwt_secret", Kind::Text),
     ("jwt_issuer", Kind::Text),
     ("access_ttl_secs", Kind::Number),

@@ -66,12 +66,29 @@ pub fn kind_of(url: &str) -> Option<&'static str> {
     }
 }
 
-/// Opens and migrates the store `url` names (`schema`: the PostgreSQL schema, ignored by
-/// the other stores).
+/// How a client-server database is opened (the embedded stores ignore it).
+#[derive(Debug, Clone, Copy)]
+pub struct DatabaseOptions<'a> {
+    /// The PostgreSQL schema (default `ticket`).
+    pub schema: Option<&'a str>,
+    /// The most connections of the pool.
+    pub max_connections: u32,
+}
+
+impl Default for DatabaseOptions<'_> {
+    fn default() -> Self {
+        Self {
+            schema: None,
+            max_connections: 32,
+        }
+    }
+}
+
+/// Opens and migrates the store `url` names.
 ///
 /// # Errors
 /// [`StoreError`] for an unknown scheme or a store that cannot be opened or migrated.
-pub async fn open(url: &str, schema: Option<&str>) -> Result<OpenStore, StoreError> {
+pub async fn open(url: &str, options: DatabaseOptions<'_>) -> Result<OpenStore, StoreError> {
     match kind_of(url) {
         Some("sqlite") => {
             let fail = |source| StoreError::Open {
@@ -87,7 +104,7 @@ pub async fn open(url: &str, schema: Option<&str>) -> Result<OpenStore, StoreErr
                 handle: Handle::Sqlite(store),
             })
         }
-        Some("postgres") => crate::postgres::open(url, schema).await,
+        Some("postgres") => crate::postgres::open(url, options).await,
         Some("memory") => {
             let store = MemoryStore::new();
             Ok(OpenStore {
