@@ -363,3 +363,46 @@ async fn deleting_an_account_pseudonymises_the_person_and_keeps_the_tickets() {
         Err(Error::Invalid(_))
     ));
 }
+
+#[tokio::test]
+async fn who_a_user_acts_as_follows_role_changes_and_deletion() {
+    use ticket_core::ports::UserStore as _;
+    let w = world().await;
+    let agent = w.agent.user_id().unwrap();
+    assert_eq!(
+        w.desk.actor(w.tenant, agent).await.unwrap().role(),
+        Some(Role::Agent)
+    );
+    // A change made through the desk applies to the very next request.
+    let patch = UserPatch {
+        role: Some(Role::Customer),
+        ..UserPatch::default()
+    };
+    w.desk.update_user(&w.admin, agent, patch).await.unwrap();
+    assert_eq!(
+        w.desk.actor(w.tenant, agent).await.unwrap().role(),
+        Some(Role::Customer)
+    );
+    // A change made behind this desk's back (another instance) shows within the TTL.
+    let mut user = w.store.get_user(w.tenant, agent).await.unwrap();
+    let expected = user.version;
+    user.version += 1;
+    user.role = Role::Admin;
+    w.store.update_user(&user, expected).await.unwrap();
+    assert_eq!(
+        w.desk.actor(w.tenant, agent).await.unwrap().role(),
+        Some(Role::Customer),
+        "remembered for the TTL"
+    );
+    w.clock.advance(w.desk.config().actor_ttl);
+    assert_eq!(
+        w.desk.actor(w.tenant, agent).await.unwrap().role(),
+        Some(Role::Admin)
+    );
+    // Deleted: no longer anybody, at once.
+    w.desk.delete_account(&w.superadmin, agent).await.unwrap();
+    assert!(matches!(
+        w.desk.actor(w.tenant, agent).await,
+        Err(Error::Unauthenticated)
+    ));
+}

@@ -69,13 +69,23 @@ const MAX_CAPACITY: u32 = 10_000;
 const MAX_LOGIN_CHARS: usize = 254;
 
 impl HelpDesk {
-    /// The actor for an authenticated user id, with the role as stored now.
+    /// The actor for an authenticated user id, with the role as stored (remembered for
+    /// [`HelpDeskConfig::actor_ttl`](super::HelpDeskConfig::actor_ttl); this desk's own
+    /// changes to the user apply at once).
     ///
     /// # Errors
     /// [`Error::Unauthenticated`] when the user does not exist or was deleted.
     pub async fn actor(&self, tenant: TenantId, user: UserId) -> Result<Actor> {
+        let now = self.now();
+        if let Some(actor) = self.inner.actors.get(tenant, user, now) {
+            return Ok(actor);
+        }
         match self.inner.store.get_user(tenant, user).await {
-            Ok(u) if !u.is_deleted() => Ok(Actor::user(tenant, u.id, u.role)),
+            Ok(u) if !u.is_deleted() => {
+                let actor = Actor::user(tenant, u.id, u.role);
+                self.inner.actors.put(actor, now);
+                Ok(actor)
+            }
             Ok(_) | Err(Error::NotFound { .. }) => Err(Error::Unauthenticated),
             Err(e) => Err(e),
         }
@@ -506,12 +516,16 @@ impl HelpDesk {
         Ok(())
     }
 
-    /// Stores a changed user, advancing its version.
-    async fn save_user(&self, user: &mut User) -> Result<()> {
+    /// Stores a changed user, advancing its version (and forgetting who it acted as).
+    pub(super) async fn save_user(&self, user: &mut User) -> Result<()> {
         let expected = user.version;
         user.version += 1;
         user.updated_at = self.now();
-        self.inner.store.update_user(user, expected).await
+        let saved = self.inner.store.update_user(user, expected).await;
+        // A request that read the old row just before the write may remember it again,
+        // for the TTL at most.
+        self.inner.actors.forget(user.tenant, user.id);
+        saved
     }
 
     async fn me(&self, actor: &Actor) -> Result<User> {

@@ -151,10 +151,7 @@ impl HelpDesk {
                 .await?;
             if let Some(p) = user.agent.as_mut() {
                 p.teams.retain(|t| *t != id);
-                let expected = user.version;
-                user.version += 1;
-                user.updated_at = self.now();
-                self.inner.store.update_user(&user, expected).await?;
+                self.save_user(&mut user).await?;
             }
         }
         self.inner.store.delete_team(actor.tenant(), id).await

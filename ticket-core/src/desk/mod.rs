@@ -3,6 +3,7 @@
 //! belong together go to the store in one atomic [`TicketChange`].
 
 mod accounts;
+mod actors;
 mod admin;
 mod background;
 mod change;
@@ -73,6 +74,11 @@ pub struct HelpDeskConfig {
     /// Tickets of one batch the SLA sweep works on at once (each is its own versioned
     /// save, so they are independent); 1 sweeps one after another.
     pub sweep_concurrency: usize,
+    /// How long the desk remembers who an authenticated user id acts as (role, deleted
+    /// or not) before asking the store again. Changes made through this desk apply at
+    /// once; changes made by another instance on the same store within this time.
+    /// Zero asks the store every time.
+    pub actor_ttl: Duration,
 }
 
 impl Default for HelpDeskConfig {
@@ -89,6 +95,7 @@ impl Default for HelpDeskConfig {
             open_registration: true,
             sweep_batch: 200,
             sweep_concurrency: 8,
+            actor_ttl: Duration::seconds(2),
         }
     }
 }
@@ -109,6 +116,7 @@ struct Inner {
     notifier: Option<Arc<dyn Notifier>>,
     clock: Arc<dyn Clock>,
     hasher: PasswordHasher,
+    actors: actors::ActorCache,
     config: HelpDeskConfig,
 }
 
@@ -189,6 +197,7 @@ impl HelpDeskBuilder {
                 notifier: self.notifier,
                 clock: self.clock,
                 hasher,
+                actors: actors::ActorCache::new(self.config.actor_ttl),
                 config: self.config,
             }),
         })
