@@ -736,3 +736,32 @@ async fn notify_a_webhook_and_an_email_through_the_outbox() {
         Err(Error::Forbidden(_))
     ));
 }
+
+#[tokio::test]
+async fn rules_on_the_requester_email_domain_see_the_requester() {
+    let w = world().await;
+    for (name, domain) in [("Ours", "example.com"), ("Theirs", "example.org")] {
+        w.desk
+            .create_rule(
+                &w.admin,
+                RuleInput {
+                    name: name.into(),
+                    position: 0,
+                    enabled: true,
+                    triggers: vec![Trigger::TicketCreated],
+                    condition: Condition::RequesterEmailDomain {
+                        domain: domain.into(),
+                    },
+                    actions: vec![Action::AddTags {
+                        tags: vec![Tag::parse(name).unwrap()],
+                    }],
+                },
+            )
+            .await
+            .unwrap();
+    }
+    // Every account of the test world is @example.com.
+    let t = w.ticket(&w.customer, "Hello").await;
+    let tags: Vec<_> = t.tags.iter().map(|t| t.as_str().to_string()).collect();
+    assert_eq!(tags, ["ours"]);
+}

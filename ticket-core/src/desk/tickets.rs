@@ -685,12 +685,16 @@ impl HelpDesk {
         if rules.is_empty() {
             return Ok(());
         }
-        let requester = self
-            .inner
-            .store
-            .get_user(tenant, d.ticket.requester)
-            .await
-            .ok();
+        // The requester is read only when some rule looks at their e-mail.
+        let requester = if rules.iter().any(|r| r.condition.needs_requester_email()) {
+            self.inner
+                .store
+                .get_user(tenant, d.ticket.requester)
+                .await
+                .ok()
+        } else {
+            None
+        };
         let ctx = RuleContext {
             trigger,
             workflow: &self.inner.config.workflow,

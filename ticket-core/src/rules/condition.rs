@@ -15,6 +15,20 @@ impl Condition {
         self.holds(ticket, ctx, &LoweredText::default())
     }
 
+    /// Whether evaluating the condition may read the requester's e-mail (so a caller
+    /// without a rule that does can skip looking the requester up).
+    #[must_use]
+    pub fn needs_requester_email(&self) -> bool {
+        match self {
+            Self::RequesterEmailDomain { .. } => true,
+            Self::All { all: cs } | Self::Any { any: cs } => {
+                cs.iter().any(Self::needs_requester_email)
+            }
+            Self::Not { not } => not.needs_requester_email(),
+            _ => false,
+        }
+    }
+
     /// [`Condition::matches`] with the lower-cased text of `ticket` shared between
     /// evaluations (the engine evaluates many conditions against one ticket).
     pub(crate) fn holds(&self, ticket: &Ticket, ctx: &RuleContext<'_>, text: &LoweredText) -> bool {
@@ -321,6 +335,29 @@ mod tests {
 
         assert!(holds(&Condition::RequesterIs { user: t.requester }, &t));
         assert!(!holds(&Condition::RequesterIs { user: agent }, &t));
+    }
+
+    #[test]
+    fn only_domain_conditions_need_the_requester_email() {
+        let domain = Condition::RequesterEmailDomain {
+            domain: "example.com".into(),
+        };
+        assert!(domain.needs_requester_email());
+        let nested = Condition::All {
+            all: vec![
+                Condition::Unassigned,
+                Condition::Not {
+                    not: Box::new(Condition::Any {
+                        any: vec![Condition::Always, domain],
+                    }),
+                },
+            ],
+        };
+        assert!(nested.needs_requester_email());
+        let plain = Condition::All {
+            all: vec![Condition::Unassigned, Condition::Always],
+        };
+        assert!(!plain.needs_requester_email());
     }
 
     #[test]
