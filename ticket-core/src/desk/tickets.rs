@@ -185,14 +185,8 @@ impl HelpDesk {
     /// # Errors
     /// [`Error::Forbidden`]; [`Error::Invalid`] listing every bad field.
     pub async fn create_ticket(&self, actor: &Actor, input: TicketInput) -> Result<Ticket> {
-        self.require(actor, Permission::TicketCreate)?;
-        let requester = actor
-            .user_id()
-            .ok_or_else(|| forbidden("the system cannot raise tickets"))?;
-        let draft = NewTicket::parse(input)?;
-        let classification = self.classify(&draft).await;
         let now = self.now();
-        let ticket = self.new_ticket(actor, requester, &draft, classification, now);
+        let (draft, ticket) = self.draft_ticket(actor, input, now).await?;
         let mut d = Draft::create(ticket, actor.user_id(), now);
         if let Some(m) = self.match_faq(actor, &draft).await {
             self.answer_from_faq(&mut d, &m);
@@ -209,13 +203,7 @@ impl HelpDesk {
     /// [`Error::Forbidden`] without `TicketCreate`; [`Error::Invalid`] listing every bad
     /// field, as [`HelpDesk::create_ticket`].
     pub async fn preview_ticket(&self, actor: &Actor, input: TicketInput) -> Result<TicketPreview> {
-        self.require(actor, Permission::TicketCreate)?;
-        let requester = actor
-            .user_id()
-            .ok_or_else(|| forbidden("the system cannot raise tickets"))?;
-        let draft = NewTicket::parse(input)?;
-        let classification = self.classify(&draft).await;
-        let ticket = self.new_ticket(actor, requester, &draft, classification, self.now());
+        let (draft, ticket) = self.draft_ticket(actor, input, self.now()).await?;
         Ok(TicketPreview {
             category: ticket.category,
             priority: ticket.priority,
@@ -223,6 +211,24 @@ impl HelpDesk {
             classification: ticket.classification,
             faq: self.match_faq(actor, &draft).await,
         })
+    }
+
+    /// The start of raising and of previewing: checks `actor` may raise tickets,
+    /// validates `input`, classifies it, and builds the ticket it becomes at `now`.
+    async fn draft_ticket(
+        &self,
+        actor: &Actor,
+        input: TicketInput,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<(NewTicket, Ticket)> {
+        self.require(actor, Permission::TicketCreate)?;
+        let requester = actor
+            .user_id()
+            .ok_or_else(|| forbidden("the system cannot raise tickets"))?;
+        let draft = NewTicket::parse(input)?;
+        let classification = self.classify(&draft).await;
+        let ticket = self.new_ticket(actor, requester, &draft, classification, now);
+        Ok((draft, ticket))
     }
 
     /// Classifies with the configured timeout; `None` on error, timeout or no classifier.
