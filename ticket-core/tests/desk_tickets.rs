@@ -740,8 +740,10 @@ async fn notify_a_webhook_and_an_email_through_the_outbox() {
 #[tokio::test]
 async fn rules_on_the_requester_email_domain_see_the_requester() {
     let w = world().await;
+    let mut rules = Vec::new();
     for (name, domain) in [("Ours", "example.com"), ("Theirs", "example.org")] {
-        w.desk
+        let rule = w
+            .desk
             .create_rule(
                 &w.admin,
                 RuleInput {
@@ -759,9 +761,21 @@ async fn rules_on_the_requester_email_domain_see_the_requester() {
             )
             .await
             .unwrap();
+        rules.push(rule);
     }
     // Every account of the test world is @example.com.
     let t = w.ticket(&w.customer, "Hello").await;
     let tags: Vec<_> = t.tags.iter().map(|t| t.as_str().to_string()).collect();
     assert_eq!(tags, ["ours"]);
+    // The dry run of a rule sees the requester too.
+    let matched: Vec<bool> = futures::future::join_all(
+        rules
+            .iter()
+            .map(|r| w.desk.preview_rule(&w.admin, r.id, t.id)),
+    )
+    .await
+    .into_iter()
+    .map(|p| p.unwrap().matched)
+    .collect();
+    assert_eq!(matched, [true, false]);
 }

@@ -371,11 +371,8 @@ impl HelpDesk {
         let rule = self.inner.store.get_rule(actor.tenant(), rule_id).await?;
         let ticket = self.get_ticket(actor, ticket_id).await?;
         let requester = self
-            .inner
-            .store
-            .get_user(actor.tenant(), ticket.requester)
-            .await
-            .ok();
+            .rule_requester(&ticket, rule.condition.needs_requester_email())
+            .await;
         let trigger = rule
             .triggers
             .first()

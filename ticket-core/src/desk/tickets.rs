@@ -3,7 +3,7 @@
 
 use super::change::Draft;
 use super::{forbidden, HelpDesk};
-use crate::account::Actor;
+use crate::account::{Actor, User};
 use crate::error::{Conflict, Error, Result, Validator};
 use crate::event::{visible_to_requester, AuthorKind, EventKind, SlaTarget, TicketEvent};
 use crate::id::{TeamId, TicketId, UserId};
@@ -691,16 +691,8 @@ impl HelpDesk {
         if rules.is_empty() {
             return Ok(());
         }
-        // The requester is read only when some rule looks at their e-mail.
-        let requester = if rules.iter().any(|r| r.condition.needs_requester_email()) {
-            self.inner
-                .store
-                .get_user(tenant, d.ticket.requester)
-                .await
-                .ok()
-        } else {
-            None
-        };
+        let needed = rules.iter().any(|r| r.condition.needs_requester_email());
+        let requester = self.rule_requester(&d.ticket, needed).await;
         let ctx = RuleContext {
             trigger,
             workflow: &self.inner.config.workflow,
@@ -722,6 +714,19 @@ impl HelpDesk {
             self.apply_effect(d, &system, effect).await?;
         }
         Ok(())
+    }
+
+    /// The requester of `ticket` for rule conditions, read only when `needed` (some
+    /// condition looks at their e-mail); unknown when the read fails.
+    pub(super) async fn rule_requester(&self, ticket: &Ticket, needed: bool) -> Option<User> {
+        if !needed {
+            return None;
+        }
+        self.inner
+            .store
+            .get_user(ticket.tenant, ticket.requester)
+            .await
+            .ok()
     }
 
     async fn apply_effect(&self, d: &mut Draft, system: &Actor, effect: Effect) -> Result<()> {
