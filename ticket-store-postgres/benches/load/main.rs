@@ -4,7 +4,7 @@
 //!    `pgbench` with a one-row `INSERT` of the same shape at the same concurrency as the
 //!    yardstick (our create rate as a ratio of its rate);
 //! 2. fills the table to 1,000,000 open tickets (bulk `INSERT … unnest`, rows built by the
-//!    store's own code), `VACUUM ANALYZE`;
+//!    store's own code), `VACUUM ANALYZE`, `CHECKPOINT`;
 //! 3. times the first page of the list, a filtered list (status + priority + tag), full
 //!    text search and the next page by cursor (p50/p99), the raw `sla_due` query, and one
 //!    `HelpDesk::sweep_sla` over the million open tickets.
