@@ -169,6 +169,7 @@ pub async fn build_app(config: &ServerConfig) -> Result<App, AppError> {
         .config(HelpDeskConfig {
             hash_cost: config.hash_cost.into(),
             open_registration: config.open_registration,
+            actor_ttl: chrono::Duration::seconds(i64::from(config.actor_cache_secs)),
             ..HelpDeskConfig::default()
         })
         .build()

@@ -74,6 +74,10 @@ pub struct ServerConfig {
     pub jwt_issuer: String,
     /// Access-token lifetime in seconds (default 900).
     pub access_ttl_secs: u64,
+    /// How long an instance remembers a user's role before reading it again, in seconds
+    /// (`TICKET_ACTOR_CACHE_SECS`, default 2; 0 reads it on every request). Changes made
+    /// through this instance apply at once, those made through another within this time.
+    pub actor_cache_secs: u32,
     /// The first super-admin's e-mail (`TICKET_ADMIN_EMAIL`), created with username
     /// `admin` when the desk has no super-admin yet.
     pub admin_email: Option<String>,
@@ -121,6 +125,7 @@ impl Default for ServerConfig {
             jwt_secret: None,
             jwt_issuer: "ticket-engine".into(),
             access_ttl_secs: 900,
+            actor_cache_secs: 2,
             admin_email: None,
             admin_password: None,
             cors_origins: Vec::new(),
@@ -160,6 +165,7 @@ const KEYS: &[(&str, Kind)] = &[
     ("jwt_secret", Kind::Text),
     ("jwt_issuer", Kind::Text),
     ("access_ttl_secs", Kind::Number),
+    ("actor_cache_secs", Kind::Number),
     ("admin_email", Kind::Text),
     ("admin_password", Kind::Text),
     ("cors_origins", Kind::List),
@@ -339,6 +345,8 @@ mod tests {
                 ("TICKET_OPEN_REGISTRATION", "false"),
                 ("TICKET_HASH_COST", "testing"),
                 ("TICKET_DATABASE_URL", "postgres://db/desk"),
+                ("TICKET_DATABASE_MAX_CONNECTIONS", "64"),
+                ("TICKET_ACTOR_CACHE_SECS", "0"),
                 ("TICKET_CONFIG", "ignored"),
                 ("PATH", "/bin"),
             ]),
@@ -350,6 +358,8 @@ mod tests {
         assert!(!c.open_registration);
         assert_eq!(c.hash_cost, HashCostSetting::Testing);
         assert_eq!(c.database_url(), "postgres://db/desk");
+        assert_eq!(c.database_max_connections, 64);
+        assert_eq!(c.actor_cache_secs, 0);
         let c = ServerConfig::from_sources(
             None,
             env(&[("TICKET_BNID", "x"), ("TICKET_TEST_POSTGRES_URL", "y")]),
