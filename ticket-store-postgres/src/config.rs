@@ -153,16 +153,7 @@ impl PostgresStore {
         id: Uuid,
     ) -> Result<T> {
         let (table, _, _) = kind.layout(self);
-        let row = sqlx::query(&format!(
-            "SELECT doc FROM {table} WHERE tenant = $1 AND id = $2"
-        ))
-        .bind(tenant.as_uuid())
-        .bind(id)
-        .fetch_optional(self.pool())
-        .await
-        .map_err(db)?
-        .ok_or_else(|| Error::not_found(kind.entity()))?;
-        rows::doc(&row, "doc")
+        self.doc_by_id(table, kind.entity(), tenant, id).await
     }
 
     async fn list_records<T: DeserializeOwned>(

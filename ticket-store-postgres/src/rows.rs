@@ -1,11 +1,14 @@
-//! Reading rows back: documents, counters, id cursors and pages.
+//! Reading rows back: documents (one by id, or whether it exists), counters, id cursors
+//! and pages.
 
+use crate::connect::PostgresStore;
 use crate::errors::db;
 use base64::Engine as _;
 use serde::de::DeserializeOwned;
 use sqlx::postgres::PgRow;
 use sqlx::types::Json;
 use sqlx::Row as _;
+use ticket_core::id::TenantId;
 use ticket_core::query::{Page, DEFAULT_LIMIT, MAX_LIMIT};
 use ticket_core::{Error, Result};
 use uuid::Uuid;
@@ -36,6 +39,42 @@ pub(crate) fn version(v: u64) -> Result<i64> {
 /// A count as returned (`bigint`, never negative).
 pub(crate) fn count(n: i64) -> u64 {
     u64::try_from(n).unwrap_or(0)
+}
+
+impl PostgresStore {
+    /// The document of record `id` of the tenant in `table`; `NotFound` naming `entity`
+    /// when there is none.
+    pub(crate) async fn doc_by_id<T: DeserializeOwned>(
+        &self,
+        table: &str,
+        entity: &'static str,
+        tenant: TenantId,
+        id: Uuid,
+    ) -> Result<T> {
+        let row = sqlx::query(&format!(
+            "SELECT doc FROM {table} WHERE tenant = $1 AND id = $2"
+        ))
+        .bind(tenant.as_uuid())
+        .bind(id)
+        .fetch_optional(self.pool())
+        .await
+        .map_err(db)?
+        .ok_or_else(|| Error::not_found(entity))?;
+        doc(&row, "doc")
+    }
+
+    /// Whether record `id` of the tenant is in `table` (telling a stale version from a
+    /// missing record after an update wrote nothing).
+    pub(crate) async fn exists(&self, table: &str, tenant: TenantId, id: Uuid) -> Result<bool> {
+        sqlx::query_scalar(&format!(
+            "SELECT EXISTS (SELECT 1 FROM {table} WHERE tenant = $1 AND id = $2)"
+        ))
+        .bind(tenant.as_uuid())
+        .bind(id)
+        .fetch_one(self.pool())
+        .await
+        .map_err(db)
+    }
 }
 
 /// Rows affected, as the ports count them.

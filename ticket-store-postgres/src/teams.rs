@@ -15,21 +15,6 @@ fn name_key(team: &Team) -> String {
     team.name.as_str().to_lowercase()
 }
 
-impl PostgresStore {
-    /// Whether team `id` exists in the tenant.
-    async fn team_exists(&self, tenant: TenantId, id: TeamId) -> Result<bool> {
-        sqlx::query_scalar(&format!(
-            "SELECT EXISTS (SELECT 1 FROM {} WHERE tenant = $1 AND id = $2)",
-            self.tables().teams
-        ))
-        .bind(tenant.as_uuid())
-        .bind(id.as_uuid())
-        .fetch_one(self.pool())
-        .await
-        .map_err(db)
-    }
-}
-
 #[async_trait]
 impl TeamStore for PostgresStore {
     async fn create_team(&self, team: &Team) -> Result<()> {
@@ -51,11 +36,16 @@ impl TeamStore for PostgresStore {
 
     async fn update_team(&self, team: &Team, expected_version: u64) -> Result<()> {
         if expected_version.checked_add(1) != Some(team.version) {
-            return Err(if self.team_exists(team.tenant, team.id).await? {
-                Error::invalid("version", "must be the expected version + 1")
-            } else {
-                Error::not_found("team")
-            });
+            return Err(
+                if self
+                    .exists(&self.tables().teams, team.tenant, team.id.as_uuid())
+                    .await?
+                {
+                    Error::invalid("version", "must be the expected version + 1")
+                } else {
+                    Error::not_found("team")
+                },
+            );
         }
         let d = doc("team", team)?;
         let done = sqlx::query(&format!(
@@ -74,7 +64,10 @@ impl TeamStore for PostgresStore {
         .map_err(db)?;
         if rows::affected(&done) == 1 {
             Ok(())
-        } else if self.team_exists(team.tenant, team.id).await? {
+        } else if self
+            .exists(&self.tables().teams, team.tenant, team.id.as_uuid())
+            .await?
+        {
             Err(Error::version_conflict(expected_version))
         } else {
             Err(Error::not_found("team"))
@@ -82,17 +75,8 @@ impl TeamStore for PostgresStore {
     }
 
     async fn get_team(&self, tenant: TenantId, id: TeamId) -> Result<Team> {
-        let row = sqlx::query(&format!(
-            "SELECT doc FROM {} WHERE tenant = $1 AND id = $2",
-            self.tables().teams
-        ))
-        .bind(tenant.as_uuid())
-        .bind(id.as_uuid())
-        .fetch_optional(self.pool())
-        .await
-        .map_err(db)?
-        .ok_or_else(|| Error::not_found("team"))?;
-        rows::doc(&row, "doc")
+        self.doc_by_id(&self.tables().teams, "team", tenant, id.as_uuid())
+            .await
     }
 
     async fn list_teams(&self, tenant: TenantId) -> Result<Vec<Team>> {

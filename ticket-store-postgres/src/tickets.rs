@@ -164,17 +164,8 @@ impl TicketStore for PostgresStore {
     }
 
     async fn get_ticket(&self, tenant: TenantId, id: TicketId) -> Result<Ticket> {
-        let row = sqlx::query(&format!(
-            "SELECT doc FROM {} WHERE tenant = $1 AND id = $2",
-            self.tables().tickets
-        ))
-        .bind(tenant.as_uuid())
-        .bind(id.as_uuid())
-        .fetch_optional(self.pool())
-        .await
-        .map_err(db)?
-        .ok_or_else(|| Error::not_found("ticket"))?;
-        rows::doc(&row, "doc")
+        self.doc_by_id(&self.tables().tickets, "ticket", tenant, id.as_uuid())
+            .await
     }
 
     async fn get_tickets(&self, tenant: TenantId, ids: &[TicketId]) -> Result<Vec<Ticket>> {

@@ -58,21 +58,6 @@ impl UserRow {
     }
 }
 
-impl PostgresStore {
-    /// Whether user `id` exists in the tenant.
-    async fn user_exists(&self, tenant: TenantId, id: UserId) -> Result<bool> {
-        sqlx::query_scalar(&format!(
-            "SELECT EXISTS (SELECT 1 FROM {} WHERE tenant = $1 AND id = $2)",
-            self.tables().users
-        ))
-        .bind(tenant.as_uuid())
-        .bind(id.as_uuid())
-        .fetch_one(self.pool())
-        .await
-        .map_err(db)
-    }
-}
-
 #[async_trait]
 impl UserStore for PostgresStore {
     async fn create_user(&self, user: &User) -> Result<()> {
@@ -102,11 +87,16 @@ impl UserStore for PostgresStore {
     async fn update_user(&self, user: &User, expected_version: u64) -> Result<()> {
         if expected_version.checked_add(1) != Some(user.version) {
             // `MemoryStore` reports a missing user first.
-            return Err(if self.user_exists(user.tenant, user.id).await? {
-                Error::invalid("version", "must be the expected version + 1")
-            } else {
-                Error::not_found("user")
-            });
+            return Err(
+                if self
+                    .exists(&self.tables().users, user.tenant, user.id.as_uuid())
+                    .await?
+                {
+                    Error::invalid("version", "must be the expected version + 1")
+                } else {
+                    Error::not_found("user")
+                },
+            );
         }
         let r = UserRow::new(user)?;
         let done = sqlx::query(&format!(
@@ -132,7 +122,10 @@ impl UserStore for PostgresStore {
         .map_err(db)?;
         if rows::affected(&done) == 1 {
             Ok(())
-        } else if self.user_exists(user.tenant, user.id).await? {
+        } else if self
+            .exists(&self.tables().users, user.tenant, user.id.as_uuid())
+            .await?
+        {
             Err(Error::version_conflict(expected_version))
         } else {
             Err(Error::not_found("user"))
@@ -140,17 +133,8 @@ impl UserStore for PostgresStore {
     }
 
     async fn get_user(&self, tenant: TenantId, id: UserId) -> Result<User> {
-        let row = sqlx::query(&format!(
-            "SELECT doc FROM {} WHERE tenant = $1 AND id = $2",
-            self.tables().users
-        ))
-        .bind(tenant.as_uuid())
-        .bind(id.as_uuid())
-        .fetch_optional(self.pool())
-        .await
-        .map_err(db)?
-        .ok_or_else(|| Error::not_found("user"))?;
-        rows::doc(&row, "doc")
+        self.doc_by_id(&self.tables().users, "user", tenant, id.as_uuid())
+            .await
     }
 
     async fn find_user_by_login(&self, tenant: TenantId, login: &str) -> Result<Option<User>> {
