@@ -36,16 +36,14 @@ impl TeamStore for PostgresStore {
 
     async fn update_team(&self, team: &Team, expected_version: u64) -> Result<()> {
         if expected_version.checked_add(1) != Some(team.version) {
-            return Err(
-                if self
-                    .exists(&self.tables().teams, team.tenant, team.id.as_uuid())
-                    .await?
-                {
-                    Error::invalid("version", "must be the expected version + 1")
-                } else {
-                    Error::not_found("team")
-                },
-            );
+            let known = self
+                .exists(&self.tables().teams, team.tenant, team.id.as_uuid())
+                .await?;
+            return Err(if known {
+                Error::invalid("version", "must be the expected version + 1")
+            } else {
+                Error::not_found("team")
+            });
         }
         let d = doc("team", team)?;
         let done = sqlx::query(&format!(

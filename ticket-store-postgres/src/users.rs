@@ -87,16 +87,14 @@ impl UserStore for PostgresStore {
     async fn update_user(&self, user: &User, expected_version: u64) -> Result<()> {
         if expected_version.checked_add(1) != Some(user.version) {
             // `MemoryStore` reports a missing user first.
-            return Err(
-                if self
-                    .exists(&self.tables().users, user.tenant, user.id.as_uuid())
-                    .await?
-                {
-                    Error::invalid("version", "must be the expected version + 1")
-                } else {
-                    Error::not_found("user")
-                },
-            );
+            let known = self
+                .exists(&self.tables().users, user.tenant, user.id.as_uuid())
+                .await?;
+            return Err(if known {
+                Error::invalid("version", "must be the expected version + 1")
+            } else {
+                Error::not_found("user")
+            });
         }
         let r = UserRow::new(user)?;
         let done = sqlx::query(&format!(
