@@ -134,15 +134,7 @@ impl SqliteStore {
         tenant: TenantId,
         id: Uuid,
     ) -> Result<T> {
-        let sql = format!("SELECT doc FROM {} WHERE id = ? AND tenant = ?", table.name);
-        let row = sqlx::query(&sql)
-            .bind(id)
-            .bind(tenant.as_uuid())
-            .fetch_optional(self.pool())
-            .await
-            .map_err(db)?
-            .ok_or_else(|| Error::not_found(table.entity))?;
-        from_doc(&row, "doc")
+        self.doc_by_id(table.name, table.entity, tenant, id).await
     }
 
     async fn list_docs<T: DeserializeOwned>(

@@ -1,5 +1,5 @@
 //! Conversions between domain values and columns: instants, documents, versions, enum
-//! names, and driver errors.
+//! names, and driver errors; and the read of one record's document by id.
 
 use chrono::{DateTime, Utc};
 use serde::de::DeserializeOwned;
@@ -8,8 +8,32 @@ use sqlx::sqlite::SqliteRow;
 use sqlx::Row as _;
 use std::fmt;
 use ticket_core::error::{Error, Result};
+use ticket_core::id::TenantId;
 use ticket_core::notify::DeliveryStatus;
 use ticket_core::workflow::StatusCategory;
+use uuid::Uuid;
+
+impl crate::SqliteStore {
+    /// The document of record `id` of the tenant in `table`; `NotFound` naming `entity`
+    /// when there is none.
+    pub(crate) async fn doc_by_id<T: DeserializeOwned>(
+        &self,
+        table: &str,
+        entity: &'static str,
+        tenant: TenantId,
+        id: Uuid,
+    ) -> Result<T> {
+        let sql = format!("SELECT doc FROM {table} WHERE id = ? AND tenant = ?");
+        let row = sqlx::query(&sql)
+            .bind(id)
+            .bind(tenant.as_uuid())
+            .fetch_optional(self.pool())
+            .await
+            .map_err(db)?
+            .ok_or_else(|| Error::not_found(entity))?;
+        from_doc(&row, "doc")
+    }
+}
 
 /// A driver failure, with its source.
 pub(crate) fn db(e: sqlx::Error) -> Error {

@@ -92,14 +92,8 @@ impl TeamStore for SqliteStore {
     }
 
     async fn get_team(&self, tenant: TenantId, id: TeamId) -> Result<Team> {
-        let row = sqlx::query("SELECT doc FROM ticket_teams WHERE id = ? AND tenant = ?")
-            .bind(id.as_uuid())
-            .bind(tenant.as_uuid())
-            .fetch_optional(self.pool())
+        self.doc_by_id("ticket_teams", "team", tenant, id.as_uuid())
             .await
-            .map_err(db)?
-            .ok_or_else(|| Error::not_found("team"))?;
-        from_doc(&row, "doc")
     }
 
     async fn list_teams(&self, tenant: TenantId) -> Result<Vec<Team>> {

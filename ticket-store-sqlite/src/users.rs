@@ -152,14 +152,8 @@ impl UserStore for SqliteStore {
     }
 
     async fn get_user(&self, tenant: TenantId, id: UserId) -> Result<User> {
-        let row = sqlx::query("SELECT doc FROM ticket_users WHERE id = ? AND tenant = ?")
-            .bind(id.as_uuid())
-            .bind(tenant.as_uuid())
-            .fetch_optional(self.pool())
+        self.doc_by_id("ticket_users", "user", tenant, id.as_uuid())
             .await
-            .map_err(db)?
-            .ok_or_else(|| Error::not_found("user"))?;
-        from_doc(&row, "doc")
     }
 
     async fn find_user_by_login(&self, tenant: TenantId, login: &str) -> Result<Option<User>> {
