@@ -5,16 +5,23 @@
 mod accounts;
 mod actors;
 mod admin;
+mod assignment;
 mod background;
 mod change;
+mod comments;
 mod config_admin;
-mod tickets;
+mod create;
+mod distribution;
+mod finalize;
+mod queries;
+mod update;
 
 pub use accounts::{RegisterInput, Session, UserPatch};
 pub use admin::{FaqInput, TeamInput, TeamPatch};
+pub use assignment::AssignInput;
 pub use background::{RelayReport, SweepReport};
 pub use config_admin::{CalendarInput, RuleInput, SlaPolicyInput};
-pub use tickets::{AssignInput, TicketPreview};
+pub use create::TicketPreview;
 
 use crate::account::{Actor, HashCost, PasswordHasher};
 use crate::clock::{Clock, SystemClock};

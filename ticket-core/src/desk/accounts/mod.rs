@@ -1,0 +1,13 @@
+//! Account use cases: registration, staff accounts, authentication and login sessions,
+//! passwords, e-mail verification, profiles, availability, and account deletion.
+
+mod deletion;
+mod password;
+mod profiles;
+mod registration;
+mod sessions;
+mod verification;
+
+pub use profiles::UserPatch;
+pub use registration::RegisterInput;
+pub use sessions::Session;

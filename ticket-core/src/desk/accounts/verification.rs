@@ -1,0 +1,98 @@
+//! One-time e-mail tokens and e-mail verification.
+
+use super::super::HelpDesk;
+use crate::account::Actor;
+use crate::account::{OneTimeToken, TokenPurpose, TokenSecret, TokenUse, User};
+use crate::error::{Error, Result};
+use crate::id::TenantId;
+use crate::notify::{Channel, NotificationKind, OutboxEntry};
+
+impl HelpDesk {
+    pub(in crate::desk) async fn email_token(
+        &self,
+        user: &User,
+        purpose: TokenPurpose,
+        kind: NotificationKind,
+        subject: &str,
+        text: &str,
+    ) -> Result<()> {
+        let secret = self.issue_token(user, purpose, None).await?;
+        let body = format!("Hello {},\n\n{text}\n\n{}\n", user.name, secret.expose());
+        let channel = Channel::Email {
+            to: user.email.clone(),
+            subject: subject.to_string(),
+            body,
+        };
+        let payload = serde_json::json!({ "user_id": user.id, "kind": kind });
+        let entry = OutboxEntry::new(
+            user.tenant,
+            None,
+            kind,
+            channel,
+            payload,
+            self.inner.config.retry.max_attempts,
+            self.now(),
+        );
+        self.inner.store.enqueue(&[entry]).await
+    }
+
+    pub(in crate::desk) async fn send_verification(&self, user: &User) -> Result<()> {
+        self.email_token(
+            user,
+            TokenPurpose::VerifyEmail,
+            NotificationKind::VerifyEmail,
+            "Verify your e-mail address",
+            "Your e-mail verification code:",
+        )
+        .await
+    }
+
+    /// Sends the acting user a new e-mail verification token.
+    ///
+    /// # Errors
+    /// [`Error::Unauthenticated`] for the system; [`Error::Conflict`] when already
+    /// verified.
+    pub async fn request_email_verification(&self, actor: &Actor) -> Result<()> {
+        let user = self.me(actor).await?;
+        if user.email_verified_at.is_some() {
+            return Err(Error::Conflict(crate::error::Conflict::State {
+                reason: "the e-mail address is already verified".into(),
+            }));
+        }
+        self.send_verification(&user).await
+    }
+
+    /// Verifies an e-mail address with the token sent to it (single use, expiring).
+    ///
+    /// # Errors
+    /// [`Error::Invalid`] on `token` when it is unknown, spent or expired.
+    pub async fn verify_email(&self, tenant: TenantId, token: &str) -> Result<User> {
+        let t = self
+            .consume(tenant, TokenPurpose::VerifyEmail, token)
+            .await?;
+        let mut user = self.inner.store.get_user(tenant, t.user_id).await?;
+        if user.email_verified_at.is_none() {
+            user.email_verified_at = Some(self.now());
+            self.save_user(&mut user).await?;
+        }
+        Ok(user)
+    }
+
+    pub(in crate::desk) async fn consume(
+        &self,
+        tenant: TenantId,
+        purpose: TokenPurpose,
+        token: &str,
+    ) -> Result<OneTimeToken> {
+        let hash = TokenSecret::from_client(token).hash();
+        match self
+            .inner
+            .store
+            .consume_token(tenant, purpose, &hash, self.now())
+            .await?
+        {
+            TokenUse::Consumed(t) => Ok(t),
+            _ => Err(Error::invalid("token", "is invalid, used or expired")),
+        }
+    }
+}
