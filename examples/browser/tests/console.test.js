@@ -232,6 +232,38 @@ test("on a phone the queue and the ticket page fit the screen", async () => {
   await screenshot(phone, "phone-ticket");
 });
 
+test("bulk actions change the selected rows and a saved view comes back after a reload", async () => {
+  const agent = pages.agent;
+  await agent.goto("/queue");
+  await agent.locator("#queue tbody tr[data-ticket]").nth(1).waitFor();
+  await agent.getByLabel("Select every ticket on this page").check();
+  await agent.getByLabel("Bulk action", { exact: true }).selectOption("priority");
+  await agent.getByLabel("Value", { exact: true }).selectOption("high");
+  await agent.getByRole("button", { name: "Apply" }).click();
+  await agent.getByText("2 tickets changed.").waitFor();
+  await agent.getByLabel("Priority", { exact: true }).selectOption("high,critical");
+  await agent.waitForURL(/priority=high%2Ccritical/);
+  await agent.locator("#queue tbody tr[data-ticket]").nth(1).waitFor();
+  await agent.getByLabel("Name of the view to save").fill("Urgent");
+  await agent.getByRole("button", { name: "Save view" }).click();
+  await agent.goto("/queue");
+  await agent.getByLabel("Saved views").selectOption({ label: "Urgent" });
+  await agent.waitForURL(/priority=high%2Ccritical/);
+  assert.equal(await agent.getByLabel("Priority", { exact: true }).inputValue(), "high,critical");
+});
+
+test("the dark theme follows the system", async () => {
+  const dark = (pages.dark = await newPage(browser, server.base, { colorScheme: "dark" }));
+  await signIn(dark, AGENT.username, AGENT.password);
+  await dark.locator("#queue tbody tr").first().waitFor();
+  const bg = await dark.evaluate(() => getComputedStyle(document.body).backgroundColor);
+  assert.equal(bg, "rgb(20, 24, 28)");
+  await accessible(dark, "dark-queue");
+  await dark.goto(ticketPath);
+  await dark.locator("#thread li.internal").waitFor();
+  await accessible(dark, "dark-ticket");
+});
+
 test("signing out revokes the session", async () => {
   const customer = pages.customer;
   await customer.goto("/my");

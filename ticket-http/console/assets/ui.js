@@ -10,7 +10,10 @@ export function h(tag, attrs, ...children) {
   for (const [k, v] of Object.entries(attrs || {})) {
     if (v === undefined || v === null || v === false) continue;
     if (k.startsWith("on") && typeof v === "function") node.addEventListener(k.slice(2), v);
-    else if (k === "value" && !svg) node.value = v;
+    else if (k === "value" && !svg) {
+      if (node.tagName !== "SELECT") node.defaultValue = v; // what form.reset() returns to
+      node.value = v;
+    }
     else if (k === "checked") node.checked = !!v;
     else node.setAttribute(k, v === true ? "" : String(v));
   }
