@@ -113,8 +113,9 @@ async fn index() -> Response {
 async fn asset(Path(name): Path<String>) -> Response {
     match ASSETS.iter().find(|(n, _, _)| *n == name) {
         Some((_, body, media)) => headers(body.into_response(), media),
-        None => crate::Problem::new(StatusCode::NOT_FOUND, "not_found", "no such asset")
-            .into_response(),
+        None => {
+            crate::Problem::new(StatusCode::NOT_FOUND, "not_found", "no such asset").into_response()
+        }
     }
 }
 

@@ -129,11 +129,7 @@ async fn announce(
 ) -> Result<Json<PresenceList>, Problem> {
     let items = state
         .desk()
-        .announce_presence(
-            &auth.actor,
-            TicketId::from_uuid(p.id),
-            body.activity.into(),
-        )
+        .announce_presence(&auth.actor, TicketId::from_uuid(p.id), body.activity.into())
         .await?;
     Ok(list(items))
 }

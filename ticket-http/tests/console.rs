@@ -23,7 +23,10 @@ async fn pages_serve_the_app_assets_have_their_types_and_unknown_paths_stay_prob
         let h = r.headers().clone();
         assert_eq!(h["content-type"], "text/html; charset=utf-8");
         let csp = h["content-security-policy"].to_str().unwrap();
-        assert!(csp.contains("script-src 'self'") && !csp.contains("unsafe"), "{csp}");
+        assert!(
+            csp.contains("script-src 'self'") && !csp.contains("unsafe"),
+            "{csp}"
+        );
         assert_eq!(h["x-frame-options"], "DENY");
         assert!(r.text().await.unwrap().contains("/assets/app.js"));
     }
@@ -32,11 +35,21 @@ async fn pages_serve_the_app_assets_have_their_types_and_unknown_paths_stay_prob
         ("app.css", "text/css; charset=utf-8"),
         ("favicon.svg", "image/svg+xml"),
     ] {
-        let r = s.http.get(s.url(&format!("/assets/{asset}"))).send().await.unwrap();
+        let r = s
+            .http
+            .get(s.url(&format!("/assets/{asset}")))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), StatusCode::OK, "{asset}");
         assert_eq!(r.headers()["content-type"], media);
     }
-    for missing in ["/assets/nope.js", "/api/v1/nope", "/nope", "/my/tickets/1/2"] {
+    for missing in [
+        "/assets/nope.js",
+        "/api/v1/nope",
+        "/nope",
+        "/my/tickets/1/2",
+    ] {
         let r = s.http.get(s.url(missing)).send().await.unwrap();
         assert_eq!(r.status(), StatusCode::NOT_FOUND, "{missing}");
         assert!(r.headers()["content-type"]
@@ -60,15 +73,28 @@ async fn staff_see_who_else_is_on_a_ticket_customers_cannot() {
         )
         .await;
     assert_eq!(t.status, StatusCode::CREATED, "{}", t.text);
-    let path = format!("/api/v1/tickets/{}/presence", t.body["id"].as_str().unwrap());
+    let path = format!(
+        "/api/v1/tickets/{}/presence",
+        t.body["id"].as_str().unwrap()
+    );
 
     let r = s
-        .req(Method::PUT, &path, Some(&ann), Some(json!({"activity": "viewing"})))
+        .req(
+            Method::PUT,
+            &path,
+            Some(&ann),
+            Some(json!({"activity": "viewing"})),
+        )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert_eq!(r.body["items"].as_array().unwrap().len(), 1);
     let r = s
-        .req(Method::PUT, &path, Some(&bob), Some(json!({"activity": "replying"})))
+        .req(
+            Method::PUT,
+            &path,
+            Some(&bob),
+            Some(json!({"activity": "replying"})),
+        )
         .await;
     let items = r.body["items"].as_array().unwrap();
     assert_eq!(items.len(), 2);
@@ -82,7 +108,12 @@ async fn staff_see_who_else_is_on_a_ticket_customers_cannot() {
     assert!(r.is_problem());
     // bad input and unknown tickets are problems
     let r = s
-        .req(Method::PUT, &path, Some(&ann), Some(json!({"activity": "dancing"})))
+        .req(
+            Method::PUT,
+            &path,
+            Some(&ann),
+            Some(json!({"activity": "dancing"})),
+        )
         .await;
     assert!(r.status.is_client_error() && r.is_problem(), "{}", r.text);
     let r = s

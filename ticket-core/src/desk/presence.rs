@@ -60,7 +60,12 @@ impl PresenceBoard {
     }
 
     /// Records `p` on the ticket and returns everyone on it at `now`.
-    fn announce(&self, key: (TenantId, TicketId), p: Presence, now: DateTime<Utc>) -> Vec<Presence> {
+    fn announce(
+        &self,
+        key: (TenantId, TicketId),
+        p: Presence,
+        now: DateTime<Utc>,
+    ) -> Vec<Presence> {
         let mut board = self.lock();
         if !board.contains_key(&key) && board.len() >= MAX_TICKETS {
             board.retain(|_, list| {
@@ -201,7 +206,14 @@ mod tests {
         assert_eq!(again[0].activity, Activity::Replying);
         // b lapses 30 s after its announcement
         let t3 = t1 + PRESENCE_TTL;
-        assert_eq!(board.list(key, t3).iter().map(|e| e.user).collect::<Vec<_>>(), [a]);
+        assert_eq!(
+            board
+                .list(key, t3)
+                .iter()
+                .map(|e| e.user)
+                .collect::<Vec<_>>(),
+            [a]
+        );
         board.leave(key, a);
         assert!(board.list(key, t3).is_empty());
         // per ticket bound
@@ -219,7 +231,11 @@ mod tests {
         let user = UserId::new();
         for i in 0..(MAX_TICKETS + 3) {
             let now = t0 + Duration::milliseconds(i as i64);
-            board.announce((TenantId::DEFAULT, TicketId::new()), p(user, Activity::Viewing, now), now);
+            board.announce(
+                (TenantId::DEFAULT, TicketId::new()),
+                p(user, Activity::Viewing, now),
+                now,
+            );
         }
         assert_eq!(board.lock().len(), MAX_TICKETS);
     }
