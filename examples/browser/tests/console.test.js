@@ -264,6 +264,17 @@ test("the dark theme follows the system", async () => {
   await accessible(dark, "dark-ticket");
 });
 
+test("a wrong current password is shown under its field and the form keeps its input", async () => {
+  const customer = pages.customer;
+  await customer.goto("/profile");
+  await customer.getByLabel("Current password").fill("not my password at all");
+  await customer.getByLabel("New password").fill("another long passphrase");
+  await customer.getByRole("button", { name: "Change password" }).click();
+  await customer.locator('[data-error-for="current_password"]', { hasText: "not the current password" }).waitFor();
+  assert.equal(await customer.getByLabel("New password").inputValue(), "another long passphrase");
+  await screenshot(customer, "profile-error");
+});
+
 test("signing out revokes the session", async () => {
   const customer = pages.customer;
   await customer.goto("/my");

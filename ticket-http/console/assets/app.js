@@ -155,7 +155,8 @@ async function signOut() {
   } catch {
     /* the local session is gone either way */
   }
-  navigate("/login");
+  sessionStorage.removeItem("ticket.after-login"); // the next person starts at their home
+  navigate("/login", true);
 }
 
 async function notifications(root) {
@@ -241,8 +242,17 @@ window.addEventListener("popstate", render);
 
 feed.subscribe(() => refreshUnread());
 onSession((user) => {
-  if (user) feed.start();
-  else feed.stop();
+  if (user) {
+    feed.start();
+    return;
+  }
+  feed.stop();
+  // The session ended under us (refresh refused, password changed elsewhere): sign in again.
+  const route = match(location.pathname);
+  if (route && !["anon", "open"].includes(route.who)) {
+    sessionStorage.setItem("ticket.after-login", location.pathname + location.search);
+    navigate("/login", true);
+  }
 });
 
 /** Where to go after signing in: the page that asked for it, else the role's home. */
