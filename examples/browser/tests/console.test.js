@@ -275,6 +275,57 @@ test("a wrong current password is shown under its field and the form keeps its i
   await screenshot(customer, "profile-error");
 });
 
+test("the customer resolves and reopens their ticket", async () => {
+  const customer = pages.customer;
+  await customer.goto(`/my${ticketPath}`);
+  await customer.getByRole("button", { name: "Mark as resolved" }).click();
+  await customer.locator("#ticket-status", { hasText: "resolved" }).waitFor();
+  await customer.getByRole("button", { name: "Reopen" }).click();
+  await customer.locator("#ticket-status", { hasText: "open" }).waitFor();
+});
+
+test("forgot and reset password: a neutral answer, and a bad link's error shown without the token in the address", async () => {
+  const page = await newPage(browser, server.base);
+  await page.goto("/forgot-password");
+  await page.getByLabel("E-mail").fill(CUSTOMER.email);
+  await page.getByRole("button", { name: "Send me a reset link" }).click();
+  await page.getByText("If an account has this address").waitFor();
+  await accessible(page, "forgot-password");
+  await page.goto("/reset-password?token=not-a-real-token");
+  assert.equal(new URL(page.url()).search, "", "the token leaves the address bar");
+  await page.getByLabel("New password").fill("a brand new passphrase");
+  await page.getByRole("button", { name: "Set password" }).click();
+  await page.locator(".form-error").filter({ hasText: /\S/ }).first().waitFor();
+  await accessible(page, "reset-password");
+  assert.deepEqual(page.errors, []);
+  await page.context().close();
+});
+
+test("a customer deletes their account and can no longer sign in", async () => {
+  const page = await newPage(browser, server.base);
+  const who = { name: "Dora Leaving", email: "dora@example.com", username: "dora", password: "a long farewell passphrase" };
+  await page.goto("/signup");
+  await page.getByLabel("Name", { exact: true }).fill(who.name);
+  await page.getByLabel("E-mail", { exact: true }).fill(who.email);
+  await page.getByLabel("Username", { exact: true }).fill(who.username);
+  await page.getByLabel("Password", { exact: true }).fill(who.password);
+  await page.getByRole("button", { name: "Create account" }).click();
+  await page.waitForURL("**/my?welcome=1");
+  await page.goto("/profile");
+  await page.getByRole("button", { name: "Delete my account" }).click();
+  await page.locator('[data-error-for="confirm"]', { hasText: /\S/ }).waitFor();
+  await page.getByLabel("I understand this cannot be undone").check();
+  await page.getByRole("button", { name: "Delete my account" }).click();
+  await page.waitForURL("**/login");
+  await page.getByLabel("E-mail or username").fill(who.username);
+  await page.getByLabel("Password", { exact: true }).fill(who.password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.locator(".form-error").filter({ hasText: /\S/ }).first().waitFor();
+  assert.match(new URL(page.url()).pathname, /^\/login/);
+  assert.deepEqual(page.errors, []);
+  await page.context().close();
+});
+
 test("signing out revokes the session", async () => {
   const customer = pages.customer;
   await customer.goto("/my");

@@ -86,13 +86,21 @@ export function resetPassword(root) {
   const done = h("p", { role: "status" });
   const form = h("form", { class: "card narrow", novalidate: true },
     field("New password", "password", { type: "password", autocomplete: "new-password", required: true }),
-    h("span", { "data-error-for": "token", class: "field-error" }),
+    h("p", { "data-error-for": "token", class: "field-error" }),
     h("div", { class: "actions" }, h("button", { type: "submit" }, "Set password")));
   onSubmit(form, async (v) => {
-    await anonymous("POST", "/auth/reset-password", { token: token || "", password: v.password });
+    try {
+      await anonymous("POST", "/auth/reset-password", { token: token || "", password: v.password });
+    } catch (e) {
+      // Say which thing is wrong: the link, not a field the person can see.
+      for (const fe of e.errors || []) {
+        if (fe.field === "token") fe.message = `This reset link ${fe.message}: ask for a new one with “Forgot your password?”.`;
+      }
+      throw e;
+    }
     sessionStorage.removeItem("ticket.reset-token");
     form.remove();
     fill(done, "Your password is changed and every session was signed out. ", h("a", { href: "/login" }, "Sign in"));
   });
-  fill(root, h("h1", {}, "Choose a new password"), token ? form : h("p", {}, "This link has no token: ask for a new one."), done);
+  fill(root, h("h1", {}, "Choose a new password"), token ? form : h("p", {}, "This link has no token: ask for a new one with ", h("a", { href: "/forgot-password" }, "Forgot your password?"), "."), done);
 }
