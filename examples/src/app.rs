@@ -49,7 +49,7 @@ pub enum AppError {
 
 /// A built server: its router and what it runs on.
 pub struct App {
-    /// The whole API.
+    /// The whole API and the web console.
     pub router: Router,
     /// The router's state (metrics, realtime shutdown).
     pub state: AppState,
@@ -213,7 +213,8 @@ pub async fn build_app(config: &ServerConfig) -> Result<App, AppError> {
         None => jwt_secret_from_file(&config.jwt_secret_file())?,
     };
     let state = AppState::new(desk.clone(), http_config(config, secret))?;
-    let router = ticket_http::router(state.clone());
+    // The API, and the web console at `/` beside it.
+    let router = ticket_http::router(state.clone()).merge(ticket_http::console::routes());
     let background = (config.sweep_interval_secs > 0 || config.relay_interval_ms > 0).then(|| {
         let never = Duration::from_secs(365 * 24 * 3600);
         let b = BackgroundConfig {

@@ -5,7 +5,8 @@
 //! rotating refresh tokens, `application/problem+json` errors with stable codes, cursor
 //! pages, realtime feeds of ticket events (WebSocket and SSE), an OpenAPI document
 //! generated from the code at `/api/openapi.json`, offline docs at `/api/docs`,
-//! `/healthz`, `/readyz` and `/metrics`.
+//! `/healthz`, `/readyz` and `/metrics`; and the web [`console`] (customer portal, agent
+//! workspace, admin, dashboard) that a host mounts beside the API.
 //!
 //! It is a library first: [`router`] returns a plain [`axum::Router`] a host can nest or
 //! serve with [`serve`] (graceful shutdown). Every use case is a `HelpDesk` method that
@@ -38,6 +39,7 @@ pub mod auth;
 pub mod background;
 pub mod comments;
 pub mod config;
+pub mod console;
 pub mod deliveries;
 mod docs;
 pub mod dto;
@@ -51,6 +53,7 @@ pub mod notifications;
 mod openapi;
 pub mod ops;
 pub mod page;
+pub mod presence;
 pub mod problem;
 pub mod realtime;
 pub mod rules;
@@ -89,6 +92,7 @@ fn collect(state: Option<&AppState>) -> OpenApiRouter<AppState> {
         .merge(me::routes())
         .merge(tickets::routes())
         .merge(comments::routes())
+        .merge(presence::routes())
         .merge(users::routes())
         .merge(teams::routes())
         .merge(stats::routes())

@@ -525,6 +525,24 @@ fn cases() -> Vec<Case> {
         ),
         case!(
             "GET",
+            |w, _| format!("/api/v1/tickets/{}/presence", w.ticket),
+            none,
+            "13AAA"
+        ),
+        case!(
+            "PUT",
+            |w, _| format!("/api/v1/tickets/{}/presence", w.ticket),
+            |_| Some(json!({"activity": "replying"})),
+            "13AAA"
+        ),
+        case!(
+            "DELETE",
+            |w, _| format!("/api/v1/tickets/{}/presence", w.ticket),
+            none,
+            "13AAA"
+        ),
+        case!(
+            "GET",
             |w, _| format!("/api/v1/tickets/{}/history", w.ticket),
             none,
             "1AAAA"

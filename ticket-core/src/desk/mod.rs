@@ -13,6 +13,7 @@ mod config_admin;
 mod create;
 mod distribution;
 mod finalize;
+mod presence;
 mod queries;
 mod update;
 
@@ -22,6 +23,7 @@ pub use assignment::AssignInput;
 pub use background::{RelayReport, SweepReport};
 pub use config_admin::{CalendarInput, RuleInput, SlaPolicyInput};
 pub use create::TicketPreview;
+pub use presence::{Activity, Presence, MAX_PER_TICKET, MAX_TICKETS, PRESENCE_TTL};
 
 use crate::account::{Actor, HashCost, PasswordHasher};
 use crate::clock::{Clock, SystemClock};
@@ -124,6 +126,7 @@ struct Inner {
     clock: Arc<dyn Clock>,
     hasher: PasswordHasher,
     actors: actors::ActorCache,
+    presence: presence::PresenceBoard,
     config: HelpDeskConfig,
 }
 
@@ -205,6 +208,7 @@ impl HelpDeskBuilder {
                 clock: self.clock,
                 hasher,
                 actors: actors::ActorCache::new(self.config.actor_ttl),
+                presence: presence::PresenceBoard::default(),
                 config: self.config,
             }),
         })

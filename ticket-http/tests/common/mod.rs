@@ -74,7 +74,8 @@ pub async fn start_custom(
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let (stop, rx) = oneshot::channel::<()>();
-    let router = ticket_http::router(state.clone());
+    // As ticket-server mounts it: the API and the web console beside it.
+    let router = ticket_http::router(state.clone()).merge(ticket_http::console::routes());
     let task = tokio::spawn(ticket_http::serve(listener, router, async {
         let _ = rx.await;
     }));
