@@ -69,6 +69,10 @@ pub struct HelpDeskConfig {
     pub token_ttl: TokenTtl,
     /// argon2id cost.
     pub hash_cost: HashCost,
+    /// How many password hashes or verifications run at once, each on a thread of its
+    /// own off the async workers (at least 1; default: the machine's parallelism).
+    /// Further logins wait for a slot without holding a worker.
+    pub hash_concurrency: usize,
     /// A FAQ answer is posted when its score reaches this (0.0–1.0).
     pub faq_min_score: f32,
     /// Whether a ticket answered by a FAQ entry is resolved at once (the requester can
@@ -97,6 +101,7 @@ impl Default for HelpDeskConfig {
             retry: RetryPolicy::default(),
             token_ttl: TokenTtl::default(),
             hash_cost: HashCost::default(),
+            hash_concurrency: std::thread::available_parallelism().map_or(1, usize::from),
             faq_min_score: 0.6,
             faq_auto_resolve: false,
             open_registration: true,
@@ -122,7 +127,7 @@ struct Inner {
     faq: Option<Arc<dyn FaqMatcher>>,
     notifier: Option<Arc<dyn Notifier>>,
     clock: Arc<dyn Clock>,
-    hasher: PasswordHasher,
+    hasher: accounts::HashWorkers,
     actors: actors::ActorCache,
     config: HelpDeskConfig,
 }
@@ -203,7 +208,7 @@ impl HelpDeskBuilder {
                 faq: self.faq,
                 notifier: self.notifier,
                 clock: self.clock,
-                hasher,
+                hasher: accounts::HashWorkers::new(hasher, self.config.hash_concurrency),
                 actors: actors::ActorCache::new(self.config.actor_ttl),
                 config: self.config,
             }),
