@@ -281,6 +281,10 @@ impl<S: Store> TokenStore for AuditedStore<S> {
             .await;
         self.counted("revoke_user_tokens", result)
     }
+    async fn purge_expired_tokens(&self, now: DateTime<Utc>, limit: u32) -> Result<u64> {
+        let result = self.inner.purge_expired_tokens(now, limit).await;
+        self.counted("purge_expired_tokens", result)
+    }
 }
 
 #[async_trait]

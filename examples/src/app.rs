@@ -228,6 +228,7 @@ pub async fn build_app(config: &ServerConfig) -> Result<App, AppError> {
                 never
             },
             relay_batch: config.relay_batch,
+            ..BackgroundConfig::default()
         };
         Background::spawn(desk.clone(), b, state.metrics().clone())
     });

@@ -354,6 +354,16 @@ pub trait TokenStore: Send + Sync {
         purpose: Option<TokenPurpose>,
         now: DateTime<Utc>,
     ) -> Result<u64>;
+
+    /// Deletes up to `limit` tokens of any tenant that expired at or before `now`, used
+    /// or not (an expired token is refused anyway, so nothing it proves is lost); returns
+    /// how many. Tokens not yet expired stay, spent ones included: a spent refresh token
+    /// must still be recognised as a replay until it expires. Hosts call it on a timer
+    /// until it returns less than `limit`.
+    ///
+    /// # Errors
+    /// [`Error::Store`].
+    async fn purge_expired_tokens(&self, now: DateTime<Utc>, limit: u32) -> Result<u64>;
 }
 
 /// In-app notifications.

@@ -141,6 +141,7 @@ macro_rules! __store_cases {
                 revoke_family,
                 revoke_user_tokens,
                 duplicate_hash_conflicts,
+                purge_expired_tokens,
             }
             notifications {
                 newest_first,
