@@ -80,6 +80,10 @@ pub struct HelpDeskConfig {
     pub faq_auto_resolve: bool,
     /// Whether anyone may register as a customer.
     pub open_registration: bool,
+    /// Whether an account must have verified its e-mail address before it raises a
+    /// ticket; rules on the requester's e-mail domain then match verified addresses only
+    /// (an unverified address proves nothing about who holds it).
+    pub require_verified_email: bool,
     /// Tickets the SLA sweep handles per store round trip.
     pub sweep_batch: u32,
     /// Tickets of one batch the SLA sweep works on at once (each is its own versioned
@@ -105,6 +109,7 @@ impl Default for HelpDeskConfig {
             faq_min_score: 0.6,
             faq_auto_resolve: false,
             open_registration: true,
+            require_verified_email: false,
             sweep_batch: 200,
             sweep_concurrency: 8,
             actor_ttl: Duration::seconds(2),
