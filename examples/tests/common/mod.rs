@@ -27,6 +27,7 @@ pub fn config(data_dir: &std::path::Path, database_url: Option<String>) -> Serve
         ("TICKET_ADMIN_EMAIL".into(), "root@example.com".into()),
         ("TICKET_ADMIN_PASSWORD".into(), ADMIN_PASSWORD.into()),
         ("TICKET_AUTH_RATE_BURST".into(), "0".into()),
+        ("TICKET_ACCOUNT_RATE_BURST".into(), "0".into()),
         ("TICKET_BIND".into(), "127.0.0.1:0".into()),
     ];
     if let Some(url) = database_url {
