@@ -187,8 +187,7 @@ async fn a_save_failing_half_way_leaves_nothing_behind() {
         .await
         .unwrap()
         .is_empty());
-    assert!(store
-        .list_comments(tenant, second.id, true)
+    assert!(ticket_core::testkit::fixtures::all_comments(&store, tenant, second.id, true)
         .await
         .unwrap()
         .is_empty());
@@ -198,7 +197,7 @@ async fn a_save_failing_half_way_leaves_nothing_behind() {
         Err(Error::NotFound { .. })
     ));
     assert_eq!(
-        store.list_comments(tenant, first.id, true).await.unwrap(),
+        ticket_core::testkit::fixtures::all_comments(&store, tenant, first.id, true).await.unwrap(),
         vec![taken],
         "the first ticket keeps its comment"
     );
