@@ -490,7 +490,10 @@ mod tests {
             (None, env(&[("TICKET_ADMIN_EMAIL", "a@example.com")])),
             (None, env(&[("TICKET_HASH_COST", "cheap")])),
             (None, env(&[("TICKET_OPEN_REGISTRATION", "perhaps")])),
-            (None, env(&[("TICKET_TRUSTED_PROXIES", "10.0.0.0/8, proxy.local")])),
+            (
+                None,
+                env(&[("TICKET_TRUSTED_PROXIES", "10.0.0.0/8, proxy.local")]),
+            ),
         ] {
             assert!(
                 ServerConfig::from_sources(file, vars.clone()).is_err(),

@@ -44,10 +44,7 @@ fn server(dir: &std::path::Path, port: u16, url: &str, schema: &str) -> Command 
 fn assert_clean(log: &str) {
     assert!(!log.trim().is_empty(), "the server logged nothing");
     for secret in [WRITTEN, DECODED, PARAM, "Pa55-w0rd"] {
-        assert!(
-            !log.contains(secret),
-            "{secret:?} reached the log:\n{log}"
-        );
+        assert!(!log.contains(secret), "{secret:?} reached the log:\n{log}");
     }
 }
 
@@ -68,10 +65,17 @@ fn a_server_that_cannot_reach_its_database_says_so_without_the_password() {
     let out = server(dir.path(), free_port(), &url, "ticket")
         .output()
         .unwrap();
-    assert!(!out.status.success(), "it cannot start without its database");
-    let log = String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success(),
+        "it cannot start without its database"
+    );
+    let log =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
     assert!(log.contains("cannot open the postgres store"), "{log}");
-    assert!(log.contains("desk:***@127.0.0.1"), "the URL is shown redacted: {log}");
+    assert!(
+        log.contains("desk:***@127.0.0.1"),
+        "the URL is shown redacted: {log}"
+    );
     assert_clean(&log);
 }
 
@@ -145,7 +149,8 @@ async fn a_serving_server_never_logs_the_database_password() {
     assert!(ok.success());
     let out = child.wait_with_output().unwrap();
     assert!(out.status.success());
-    let log = String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    let log =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
     assert!(log.contains("DEBUG"), "debug lines were written");
     assert!(log.contains("store ready"), "{log}");
     assert_clean(&log);

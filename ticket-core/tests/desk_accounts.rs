@@ -457,13 +457,31 @@ async fn verification_can_be_required_to_raise_tickets_and_to_match_domain_rules
         strict.create_ticket(&w.customer, input()).await,
         Err(Error::Forbidden(_))
     ));
-    assert!(w.desk.preview_rule(&w.admin, rule.id, t.id).await.unwrap().matched);
-    assert!(!strict.preview_rule(&w.admin, rule.id, t.id).await.unwrap().matched);
+    assert!(
+        w.desk
+            .preview_rule(&w.admin, rule.id, t.id)
+            .await
+            .unwrap()
+            .matched
+    );
+    assert!(
+        !strict
+            .preview_rule(&w.admin, rule.id, t.id)
+            .await
+            .unwrap()
+            .matched
+    );
 
     // Once verified, both.
     let token = token_sent_to(&w, "carl@example.com", NotificationKind::VerifyEmail).await;
     strict.verify_email(w.tenant, &token).await.unwrap();
-    assert!(strict.preview_rule(&w.admin, rule.id, t.id).await.unwrap().matched);
+    assert!(
+        strict
+            .preview_rule(&w.admin, rule.id, t.id)
+            .await
+            .unwrap()
+            .matched
+    );
     let t = strict.create_ticket(&w.customer, input()).await.unwrap();
     assert!(t.tags.iter().any(|t| t.as_str() == "ours"));
 }
@@ -488,7 +506,9 @@ async fn expired_tokens_are_purged_and_live_sessions_stay() {
     );
     assert_eq!(w.desk.purge_expired_tokens(100).await.unwrap(), 0);
     assert!(matches!(
-        w.desk.reset_password(w.tenant, &reset, "a brand new secret").await,
+        w.desk
+            .reset_password(w.tenant, &reset, "a brand new secret")
+            .await,
         Err(Error::Invalid(_))
     ));
     w.desk

@@ -58,6 +58,8 @@ pub mod sla;
 pub mod state;
 pub mod stats;
 pub mod teams;
+#[cfg(feature = "test-support")]
+pub mod testing;
 pub mod tickets;
 pub mod users;
 

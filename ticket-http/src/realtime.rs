@@ -101,10 +101,14 @@ impl FeedSlots {
         let refuse =
             |detail: &str| Problem::new(StatusCode::TOO_MANY_REQUESTS, "too_many_feeds", detail);
         if mine >= slots.per_user {
-            return Err(refuse("you have as many realtime feeds open as allowed: close one"));
+            return Err(refuse(
+                "you have as many realtime feeds open as allowed: close one",
+            ));
         }
         if *total >= slots.max {
-            return Err(refuse("this server has as many realtime feeds open as it takes"));
+            return Err(refuse(
+                "this server has as many realtime feeds open as it takes",
+            ));
         }
         *total += 1;
         users.insert(user, mine + 1);

@@ -65,7 +65,11 @@ async fn password_checks_do_not_stall_other_requests() {
     let logins: Vec<_> = (0..50)
         .map(|i| {
             let (http, url) = (attackers.clone(), s.url("/api/v1/auth/login"));
-            let login = if i % 2 == 0 { "ann".to_string() } else { format!("nobody{i}") };
+            let login = if i % 2 == 0 {
+                "ann".to_string()
+            } else {
+                format!("nobody{i}")
+            };
             tokio::spawn(async move {
                 http.post(url)
                     .json(&json!({"login": login, "password": "not the password at all"}))
@@ -152,7 +156,11 @@ async fn guesses_spread_over_clients_still_share_the_accounts_budget() {
     // A fourth client, the name in another case: Ann's budget is spent.
     assert_limited(post_as(&s, "198.51.100.4", "/api/v1/auth/login", wrong("ann")).await).await;
     let r = post_as(&s, "198.51.100.4", "/api/v1/auth/login", wrong("bob")).await;
-    assert_eq!(r.status(), StatusCode::UNAUTHORIZED, "bob's budget is his own");
+    assert_eq!(
+        r.status(),
+        StatusCode::UNAUTHORIZED,
+        "bob's budget is his own"
+    );
 
     // E-mail sending: the address's budget, whoever asks.
     for client in ["203.0.113.1", "203.0.113.2", "203.0.113.3"] {
@@ -210,7 +218,11 @@ async fn clients_are_known_by_address_behind_trusted_proxies_only() {
     }
     assert_limited(post_as(&s, "2001:db8:1:2:ffff::9", path, forgot(5)).await).await;
     let r = post_as(&s, "2001:db8:1:3::1", path, forgot(6)).await;
-    assert_eq!(r.status(), StatusCode::ACCEPTED, "another /64 is another client");
+    assert_eq!(
+        r.status(),
+        StatusCode::ACCEPTED,
+        "another /64 is another client"
+    );
     let r = reqwest::Client::new()
         .post(s.url(path))
         .header("forwarded", "for=\"[2001:db8:1:3::2]:4711\"")
@@ -329,9 +341,7 @@ async fn websocket_messages_over_the_cap_end_the_connection() {
     };
     assert!(event.contains("created"), "{event}");
     // 100 KiB, over the 64 KiB cap: the server ends the connection.
-    let _ = ws
-        .send(Message::Text("y".repeat(100 * 1024).into()))
-        .await;
+    let _ = ws.send(Message::Text("y".repeat(100 * 1024).into())).await;
     let ended = tokio::time::timeout(Duration::from_secs(5), async {
         loop {
             match ws.next().await {

@@ -41,7 +41,11 @@ async fn migrate_twice_is_harmless_and_leaves_the_hosts_migrations_alone() {
     .await
     .unwrap();
     let store = PostgresStore::with_schema(pool.clone(), &schema).unwrap();
-    assert_eq!(store.migrate().await.unwrap(), 2, "the first run applies both");
+    assert_eq!(
+        store.migrate().await.unwrap(),
+        2,
+        "the first run applies both"
+    );
     assert_eq!(
         store.migrate().await.unwrap(),
         0,

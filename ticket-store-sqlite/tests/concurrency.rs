@@ -183,7 +183,10 @@ async fn a_failing_change_in_a_busy_queue_fails_alone() {
         if fresh {
             result.expect("a fresh ticket is stored");
             assert_eq!(
-                ticket_core::testkit::fixtures::all_comments(&*store, tenant, id, true).await.unwrap().len(),
+                ticket_core::testkit::fixtures::all_comments(&*store, tenant, id, true)
+                    .await
+                    .unwrap()
+                    .len(),
                 1
             );
             store

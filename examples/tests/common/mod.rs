@@ -1,19 +1,19 @@
 //! The real server's wiring (`build_app`) on a loopback port, a JSON client, and the
-//! whole journey of the issue, run against each store.
+//! whole journey of the issue, run against each store. Accounts, logins and mailed
+//! tokens come from `ticket_http::testing`, shared with ticket-http's tests.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use std::net::SocketAddr;
 use std::time::Duration;
-use ticket_core::desk::RegisterInput;
-use ticket_core::notify::Channel;
-use ticket_core::{Actor, HelpDesk, TenantId};
+use ticket_core::HelpDesk;
 use ticket_examples::app::{bind, build_app, serve};
 use ticket_examples::config::ServerConfig;
+use ticket_http::testing::{self, ApiClient};
 use tokio::sync::oneshot;
 
-pub const PASSWORD: &str = "correct horse battery staple";
+pub use ticket_http::testing::PASSWORD;
 pub const ADMIN_PASSWORD: &str = "keys to the kingdom 42";
 
 /// A configuration for tests: the given database, cheap hashing, a super-admin.
@@ -41,6 +41,7 @@ pub struct Server {
     pub addr: SocketAddr,
     pub desk: HelpDesk,
     pub http: reqwest::Client,
+    pub api: ApiClient,
     stop: Option<oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<()>>,
 }
@@ -68,6 +69,7 @@ pub async fn start(config: &ServerConfig) -> Server {
         addr,
         desk,
         http: reqwest::Client::new(),
+        api: ApiClient::new(format!("http://{addr}")),
         stop: Some(stop),
         task: Some(task),
     }
@@ -92,27 +94,14 @@ impl Server {
         token: Option<&str>,
         body: Option<Value>,
     ) -> Res {
-        let mut r = self.http.request(method, format!("{}{path}", self.base));
-        if let Some(t) = token {
-            r = r.bearer_auth(t);
+        let r = self.api.send(method, path, token, body.as_ref()).await;
+        if r.status.is_client_error() || r.status.is_server_error() {
+            assert_eq!(r.content_type(), Some("application/problem+json"), "{path}");
         }
-        if let Some(b) = body {
-            r = r.json(&b);
-        }
-        let res = r.send().await.unwrap();
-        let status = res.status();
-        if status.is_client_error() || status.is_server_error() {
-            assert_eq!(
-                res.headers()["content-type"],
-                "application/problem+json",
-                "{path}"
-            );
-        }
-        let text = res.text().await.unwrap();
         Res {
-            status,
-            body: serde_json::from_str(&text).unwrap_or(Value::Null),
-            text,
+            status: r.status,
+            body: r.body,
+            text: r.text,
         }
     }
 
@@ -125,43 +114,16 @@ impl Server {
     }
 
     pub async fn login(&self, login: &str, password: &str) -> Value {
-        let r = self
-            .req(
-                Method::POST,
-                "/api/v1/auth/login",
-                None,
-                Some(json!({"login": login, "password": password})),
-            )
-            .await;
-        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-        r.body
+        self.api.login(login, password).await
     }
 
     pub async fn token(&self, login: &str, password: &str) -> String {
-        self.login(login, password).await["access_token"]
-            .as_str()
-            .unwrap()
-            .to_string()
+        self.api.token(login, password).await
     }
 
     /// The last one-time token e-mailed to `email`, read from the store's outbox.
     pub async fn mailed_token(&self, email: &str) -> String {
-        let page = self
-            .desk
-            .store()
-            .list_deliveries(TenantId::DEFAULT, None, 100, None)
-            .await
-            .unwrap();
-        page.items
-            .iter()
-            .find_map(|e| match &e.channel {
-                Channel::Email { to, body, .. } if to.as_str() == email => body
-                    .lines()
-                    .rfind(|l| !l.trim().is_empty())
-                    .map(|l| l.trim().to_string()),
-                _ => None,
-            })
-            .expect("a token e-mail")
+        testing::mailed_token(&**self.desk.store(), email).await
     }
 }
 
@@ -433,14 +395,5 @@ pub async fn journey(s: &Server) {
 
 /// Makes a user through the desk (as the system) for tests that need many.
 pub async fn make_user(s: &Server, name: &str, role: ticket_core::Role) {
-    let input = RegisterInput {
-        email: format!("{name}@example.com"),
-        username: name.into(),
-        name: name.into(),
-        password: PASSWORD.into(),
-    };
-    s.desk
-        .create_user(&Actor::system(TenantId::DEFAULT), input, role)
-        .await
-        .unwrap();
+    testing::make_user(&s.desk, name, role).await;
 }

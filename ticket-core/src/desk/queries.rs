@@ -103,10 +103,7 @@ impl HelpDesk {
             limit,
             after,
         };
-        self.inner
-            .store
-            .list_comments(t.tenant, t.id, &query)
-            .await
+        self.inner.store.list_comments(t.tenant, t.id, &query).await
     }
 
     /// The history of a ticket, oldest first. Requesters without staff rights see only

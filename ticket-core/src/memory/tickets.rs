@@ -185,7 +185,11 @@ impl TicketStore for MemoryStore {
             .values()
             .filter(|c| c.tenant == tenant && c.ticket_id == ticket)
             .filter(|c| query.include_internal || c.visibility == Visibility::Public)
-            .filter(|c| query.after.is_none_or(|after| CommentCursor::key(c) > after))
+            .filter(|c| {
+                query
+                    .after
+                    .is_none_or(|after| CommentCursor::key(c) > after)
+            })
             .collect();
         comments.sort_by_key(|c| CommentCursor::key(c));
         let read = comments

@@ -135,7 +135,10 @@ mod tests {
                 "for=\"[2001:db8:cafe::17]:4711\";proto=https, for=10.0.0.5",
             ),
         ]);
-        assert_eq!(resolve(ip("10.0.0.9"), &h, &trusted), ip("2001:db8:cafe::17"));
+        assert_eq!(
+            resolve(ip("10.0.0.9"), &h, &trusted),
+            ip("2001:db8:cafe::17")
+        );
         // Forwarded wins over X-Forwarded-For.
         let h = headers(&[
             ("forwarded", "for=192.0.2.60:80"),

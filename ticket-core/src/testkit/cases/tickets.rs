@@ -454,10 +454,12 @@ pub async fn comments_oldest_first_internal_on_request(store: Arc<dyn Store>) {
         .await
         .expect("list_comments (public)");
     assert_eq!(public, vec![c2, c3]);
-    assert!(fixtures::all_comments(&*store, tenant, TicketId::new(), true)
-        .await
-        .expect("list_comments")
-        .is_empty());
+    assert!(
+        fixtures::all_comments(&*store, tenant, TicketId::new(), true)
+            .await
+            .expect("list_comments")
+            .is_empty()
+    );
 }
 
 /// History comes oldest first: by time, then by id; an unknown ticket has none.

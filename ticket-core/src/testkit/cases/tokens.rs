@@ -316,7 +316,14 @@ pub async fn purge_expired_tokens(store: Arc<dyn Store>) {
         used_at: Some(past),
         ..fixtures::token(tenant, ann.id, TokenPurpose::Refresh, future)
     };
-    for t in [&expired, &expired_spent, &at_now, &elsewhere, &live, &live_spent] {
+    for t in [
+        &expired,
+        &expired_spent,
+        &at_now,
+        &elsewhere,
+        &live,
+        &live_spent,
+    ] {
         store.create_token(t).await.expect("create_token");
     }
     let first = store
