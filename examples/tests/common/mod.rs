@@ -41,7 +41,6 @@ pub struct Server {
     pub addr: SocketAddr,
     pub desk: HelpDesk,
     pub http: reqwest::Client,
-    pub api: ApiClient,
     stop: Option<oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<()>>,
 }
@@ -69,7 +68,6 @@ pub async fn start(config: &ServerConfig) -> Server {
         addr,
         desk,
         http: reqwest::Client::new(),
-        api: ApiClient::new(format!("http://{addr}")),
         stop: Some(stop),
         task: Some(task),
     }
@@ -82,6 +80,14 @@ pub struct Res {
 }
 
 impl Server {
+    /// A client of this server (of `base`, which a test may point elsewhere).
+    pub fn api(&self) -> ApiClient {
+        ApiClient {
+            base: self.base.clone(),
+            http: self.http.clone(),
+        }
+    }
+
     pub async fn stop(mut self) {
         let _ = self.stop.take().unwrap().send(());
         self.task.take().unwrap().await.unwrap();
@@ -94,7 +100,7 @@ impl Server {
         token: Option<&str>,
         body: Option<Value>,
     ) -> Res {
-        let r = self.api.send(method, path, token, body.as_ref()).await;
+        let r = self.api().send(method, path, token, body.as_ref()).await;
         if r.status.is_client_error() || r.status.is_server_error() {
             assert_eq!(r.content_type(), Some("application/problem+json"), "{path}");
         }
@@ -114,11 +120,11 @@ impl Server {
     }
 
     pub async fn login(&self, login: &str, password: &str) -> Value {
-        self.api.login(login, password).await
+        self.api().login(login, password).await
     }
 
     pub async fn token(&self, login: &str, password: &str) -> String {
-        self.api.token(login, password).await
+        self.api().token(login, password).await
     }
 
     /// The last one-time token e-mailed to `email`, read from the store's outbox.

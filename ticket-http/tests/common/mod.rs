@@ -28,7 +28,6 @@ pub struct TestServer {
     pub desk: HelpDesk,
     pub state: AppState,
     pub http: reqwest::Client,
-    pub api: ApiClient,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<Result<(), ticket_http::Error>>>,
 }
@@ -87,7 +86,6 @@ pub async fn start_custom(
         desk,
         state,
         http: reqwest::Client::new(),
-        api: ApiClient::new(format!("http://{addr}")),
         stop: Some(stop),
         task: Some(task),
     }
@@ -121,6 +119,14 @@ impl Res {
 }
 
 impl TestServer {
+    /// A client of this server (of `base`, which a test may point elsewhere).
+    pub fn api(&self) -> ApiClient {
+        ApiClient {
+            base: self.base.clone(),
+            http: self.http.clone(),
+        }
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base, path)
     }
@@ -133,7 +139,7 @@ impl TestServer {
         body: Option<Value>,
     ) -> Res {
         let r = self
-            .api
+            .api()
             .send(method.clone(), path, token, body.as_ref())
             .await;
         spec::check_response(
@@ -194,11 +200,11 @@ impl TestServer {
     }
 
     pub async fn login(&self, login: &str) -> Value {
-        self.api.login(login, PASSWORD).await
+        self.api().login(login, PASSWORD).await
     }
 
     pub async fn token(&self, login: &str) -> String {
-        self.api.token(login, PASSWORD).await
+        self.api().token(login, PASSWORD).await
     }
 
     /// Creates a user with `role` through the desk (as the system) and logs in.
