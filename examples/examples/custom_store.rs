@@ -31,7 +31,7 @@ use ticket_core::ports::{
     ConfigStore, EventBus, EventStream, FaqStore, NotificationStore, Outbox, Store, TeamStore,
     TicketChange, TicketStore, TokenStore, UserStore,
 };
-use ticket_core::query::{Page, Stats, StatsQuery, TicketQuery, UserQuery};
+use ticket_core::query::{CommentQuery, Page, Stats, StatsQuery, TicketQuery, UserQuery};
 use ticket_core::routing::AgentLoad;
 use ticket_core::rules::Rule;
 use ticket_core::sla::{BusinessCalendar, SlaPolicy};
@@ -121,11 +121,9 @@ impl<S: Store> TicketStore for AuditedStore<S> {
         &self,
         tenant: TenantId,
         ticket: TicketId,
-        include_internal: bool,
-    ) -> Result<Vec<Comment>> {
-        self.inner
-            .list_comments(tenant, ticket, include_internal)
-            .await
+        query: &CommentQuery,
+    ) -> Result<Page<Comment>> {
+        self.inner.list_comments(tenant, ticket, query).await
     }
     async fn ticket_events(&self, tenant: TenantId, ticket: TicketId) -> Result<Vec<TicketEvent>> {
         self.inner.ticket_events(tenant, ticket).await
@@ -280,6 +278,10 @@ impl<S: Store> TokenStore for AuditedStore<S> {
             .revoke_user_tokens(tenant, user, purpose, now)
             .await;
         self.counted("revoke_user_tokens", result)
+    }
+    async fn purge_expired_tokens(&self, now: DateTime<Utc>, limit: u32) -> Result<u64> {
+        let result = self.inner.purge_expired_tokens(now, limit).await;
+        self.counted("purge_expired_tokens", result)
     }
 }
 

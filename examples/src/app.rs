@@ -143,6 +143,13 @@ pub fn http_config(config: &ServerConfig, jwt_secret: Secret) -> HttpConfig {
                 per_minute: config.auth_rate_per_minute,
             },
         ),
+        account_rate_limit: (config.account_rate_burst > 0 && config.account_rate_per_minute > 0)
+            .then_some(RateLimit {
+                burst: config.account_rate_burst,
+                per_minute: config.account_rate_per_minute,
+            }),
+        // Checked when the configuration was loaded.
+        trusted_proxies: config.trusted_proxy_networks().unwrap_or_default(),
         cors: CorsConfig {
             allowed_origins: config.cors_origins.clone(),
         },
@@ -169,6 +176,7 @@ pub async fn build_app(config: &ServerConfig) -> Result<App, AppError> {
         .config(HelpDeskConfig {
             hash_cost: config.hash_cost.into(),
             open_registration: config.open_registration,
+            require_verified_email: config.require_verified_email,
             actor_ttl: chrono::Duration::seconds(i64::from(config.actor_cache_secs)),
             ..HelpDeskConfig::default()
         })
@@ -229,6 +237,7 @@ pub async fn build_app(config: &ServerConfig) -> Result<App, AppError> {
                 never
             },
             relay_batch: config.relay_batch,
+            ..BackgroundConfig::default()
         };
         Background::spawn(desk.clone(), b, state.metrics().clone())
     });

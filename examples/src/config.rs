@@ -2,8 +2,8 @@
 //! (`$TICKET_CONFIG`, or `./ticket.toml` when it exists), then `TICKET_*` environment
 //! variables. Every key of the file is a field of [`ServerConfig`]; its variable is
 //! `TICKET_` followed by the key in upper case (`bind` → `TICKET_BIND`). Lists in
-//! variables are comma-separated. `Debug` never shows the JWT secret or the admin
-//! password.
+//! variables are comma-separated. `Debug` never shows the JWT secret, the admin
+//! password or the database URL's password.
 
 use serde::Deserialize;
 use std::net::SocketAddr;
@@ -49,6 +49,31 @@ impl From<HashCostSetting> for HashCost {
     }
 }
 
+/// A database URL whose `Debug` hides its password (see [`crate::redact::url`]).
+#[derive(Clone, PartialEq, Eq, Deserialize)]
+#[serde(transparent)]
+pub struct DatabaseUrl(String);
+
+impl DatabaseUrl {
+    /// Wraps a URL.
+    #[must_use]
+    pub fn new(url: impl Into<String>) -> Self {
+        Self(url.into())
+    }
+
+    /// The URL itself, to connect with (never to print: use `Debug`).
+    #[must_use]
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:?}", crate::redact::url(&self.0))
+    }
+}
+
 /// Everything `ticket-server` can be told.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -60,7 +85,7 @@ pub struct ServerConfig {
     pub data_dir: PathBuf,
     /// `sqlite://…`, `postgres://…` or `memory:` (`TICKET_DATABASE_URL`, default
     /// `sqlite://<data_dir>/ticket.db`).
-    pub database_url: Option<String>,
+    pub database_url: Option<DatabaseUrl>,
     /// The PostgreSQL schema the store lives in (`TICKET_DATABASE_SCHEMA`, default
     /// `ticket`); several desks may share one database in several schemas.
     pub database_schema: Option<String>,
@@ -89,10 +114,25 @@ pub struct ServerConfig {
     pub body_limit_bytes: usize,
     /// Time limit of a request in seconds (default 30).
     pub request_timeout_secs: u64,
-    /// Login attempts per client IP at once on `/auth/*` (0 disables the limit).
+    /// Requests per client at once on `/auth/*`, `PUT /me/password` and
+    /// `POST /me/email-verification` (0 disables the limit). IPv6 clients count per /64.
     pub auth_rate_burst: u32,
     /// Refill of that budget per minute.
     pub auth_rate_per_minute: u32,
+    /// Attempts per account at once on login, refresh, registration, forgotten
+    /// password, password change and verification resend, from any client
+    /// (`TICKET_ACCOUNT_RATE_BURST`, default 10; 0 disables the limit).
+    pub account_rate_burst: u32,
+    /// Refill of that budget per minute (default 10).
+    pub account_rate_per_minute: u32,
+    /// Reverse proxies (addresses or CIDR networks, `TICKET_TRUSTED_PROXIES`) whose
+    /// `Forwarded` / `X-Forwarded-For` headers name the client for rate limits; empty
+    /// (the default): the socket's peer is the client and those headers are ignored.
+    pub trusted_proxies: Vec<String>,
+    /// Whether an account must verify its e-mail address before raising tickets (rules on
+    /// the requester's e-mail domain then trust verified addresses only)
+    /// (`TICKET_REQUIRE_VERIFIED_EMAIL`, default false).
+    pub require_verified_email: bool,
     /// Seconds between SLA sweeps (0 disables the timer).
     pub sweep_interval_secs: u64,
     /// Milliseconds between outbox relays (0 disables the timer).
@@ -133,6 +173,10 @@ impl Default for ServerConfig {
             request_timeout_secs: 30,
             auth_rate_burst: 20,
             auth_rate_per_minute: 30,
+            account_rate_burst: 10,
+            account_rate_per_minute: 10,
+            trusted_proxies: Vec::new(),
+            require_verified_email: false,
             sweep_interval_secs: 30,
             relay_interval_ms: 1000,
             relay_batch: 100,
@@ -173,6 +217,10 @@ const KEYS: &[(&str, Kind)] = &[
     ("request_timeout_secs", Kind::Number),
     ("auth_rate_burst", Kind::Number),
     ("auth_rate_per_minute", Kind::Number),
+    ("account_rate_burst", Kind::Number),
+    ("account_rate_per_minute", Kind::Number),
+    ("trusted_proxies", Kind::List),
+    ("require_verified_email", Kind::Flag),
     ("sweep_interval_secs", Kind::Number),
     ("relay_interval_ms", Kind::Number),
     ("relay_batch", Kind::Number),
@@ -258,14 +306,35 @@ impl ServerConfig {
         if self.relay_batch == 0 {
             return bad("relay_batch must be above zero");
         }
+        self.trusted_proxy_networks()?;
         Ok(())
+    }
+
+    /// The trusted proxies as networks (a bare address is a network of one).
+    ///
+    /// # Errors
+    /// [`ConfigError::Invalid`] naming an entry that is neither.
+    pub fn trusted_proxy_networks(&self) -> Result<Vec<ipnet::IpNet>, ConfigError> {
+        self.trusted_proxies
+            .iter()
+            .map(|p| {
+                p.parse::<ipnet::IpNet>()
+                    .or_else(|_| p.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                    .map_err(|_| {
+                        ConfigError::Invalid(format!(
+                            "trusted_proxies: {p:?} is not an address or a network (10.0.0.0/8)"
+                        ))
+                    })
+            })
+            .collect()
     }
 
     /// The database URL: the configured one, or SQLite in the data directory.
     #[must_use]
     pub fn database_url(&self) -> String {
         self.database_url
-            .clone()
+            .as_ref()
+            .map(|u| u.expose().to_string())
             .unwrap_or_else(|| format!("sqlite://{}", self.data_dir.join("ticket.db").display()))
     }
 
@@ -362,6 +431,18 @@ mod tests {
         assert_eq!(c.actor_cache_secs, 0);
         let c = ServerConfig::from_sources(
             None,
+            env(&[
+                ("TICKET_TRUSTED_PROXIES", "10.0.0.0/8, 192.0.2.7, ::1"),
+                ("TICKET_REQUIRE_VERIFIED_EMAIL", "yes"),
+                ("TICKET_ACCOUNT_RATE_BURST", "0"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(c.trusted_proxy_networks().unwrap().len(), 3);
+        assert!(c.require_verified_email);
+        assert_eq!(c.account_rate_burst, 0);
+        let c = ServerConfig::from_sources(
+            None,
             env(&[("TICKET_BNID", "x"), ("TICKET_TEST_POSTGRES_URL", "y")]),
         )
         .unwrap();
@@ -381,6 +462,21 @@ mod tests {
         .unwrap();
         let debug = format!("{c:?}");
         assert!(!debug.contains("a-very-secret-jwt-key"));
+        let db = ServerConfig::from_sources(
+            None,
+            env(&[(
+                "TICKET_DATABASE_URL",
+                "postgres://desk:hunter2-db@db/desk?password=hunter3",
+            )]),
+        )
+        .unwrap();
+        let shown = format!("{db:?}");
+        assert!(!shown.contains("hunter"), "{shown}");
+        assert!(shown.contains("postgres://desk:***@db/desk"), "{shown}");
+        assert_eq!(
+            db.database_url(),
+            "postgres://desk:hunter2-db@db/desk?password=hunter3"
+        );
         assert!(!debug.contains("admin password 123"));
         assert!(debug.contains("root@example.com"));
     }
@@ -394,6 +490,10 @@ mod tests {
             (None, env(&[("TICKET_ADMIN_EMAIL", "a@example.com")])),
             (None, env(&[("TICKET_HASH_COST", "cheap")])),
             (None, env(&[("TICKET_OPEN_REGISTRATION", "perhaps")])),
+            (
+                None,
+                env(&[("TICKET_TRUSTED_PROXIES", "10.0.0.0/8, proxy.local")]),
+            ),
         ] {
             assert!(
                 ServerConfig::from_sources(file, vars.clone()).is_err(),

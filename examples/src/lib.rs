@@ -11,4 +11,5 @@
 pub mod app;
 pub mod config;
 pub mod postgres;
+pub mod redact;
 pub mod store;

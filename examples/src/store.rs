@@ -139,17 +139,10 @@ impl OpenStore {
     }
 }
 
-/// A URL without its password, for messages.
+/// A URL without its password, for messages (see [`crate::redact::url`]).
 #[must_use]
 pub fn redact(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(scheme), Some(at)) if at > scheme => {
-            let userinfo = &url[scheme + 3..at];
-            let user = userinfo.split(':').next().unwrap_or_default();
-            format!("{}://{user}:***@{}", &url[..scheme], &url[at + 1..])
-        }
-        _ => url.to_string(),
-    }
+    crate::redact::url(url)
 }
 
 #[cfg(test)]

@@ -38,7 +38,7 @@ fn fresh(dir: &std::path::Path, url: &str) -> ServerConfig {
 }
 
 async fn drop_schema(cfg: &ServerConfig) {
-    let url = cfg.database_url.clone().unwrap();
+    let url = cfg.database_url();
     let schema = cfg.database_schema.clone().unwrap();
     let pool = sqlx::PgPool::connect(&url).await.unwrap();
     sqlx::query(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))

@@ -15,7 +15,7 @@ use crate::id::{
     TokenId, UserId,
 };
 use crate::notify::{DeliveryStatus, Notification, OutboxEntry};
-use crate::query::{Page, Stats, StatsQuery, TicketQuery, UserQuery};
+use crate::query::{CommentQuery, Page, Stats, StatsQuery, TicketQuery, UserQuery};
 use crate::routing::AgentLoad;
 use crate::rules::Rule;
 use crate::sla::{BusinessCalendar, SlaPolicy};
@@ -96,8 +96,13 @@ pub trait TicketStore: Send + Sync {
         outbox: &[OutboxEntry],
     ) -> Result<()>;
 
-    /// The comments of a ticket, oldest first; internal notes only with
-    /// `include_internal`.
+    /// A page of the comments of a ticket, oldest first by
+    /// [`CommentCursor::key`](crate::query::CommentCursor::key) (creation time to the
+    /// microsecond, then id): at most `query.limit` comments after `query.after`, internal
+    /// notes only with `query.include_internal`, and a `next_cursor`
+    /// ([`CommentCursor::encode`](crate::query::CommentCursor::encode) of the last item)
+    /// when more follow ([`CommentCursor::page`](crate::query::CommentCursor::page) builds
+    /// it from `limit + 1` rows). Only the page is read, never the whole thread.
     ///
     /// # Errors
     /// [`Error::Store`] (an unknown ticket has no comments).
@@ -105,8 +110,8 @@ pub trait TicketStore: Send + Sync {
         &self,
         tenant: TenantId,
         ticket: TicketId,
-        include_internal: bool,
-    ) -> Result<Vec<Comment>>;
+        query: &CommentQuery,
+    ) -> Result<Page<Comment>>;
 
     /// The history of a ticket, oldest first (by time, then id); kept after deletion.
     ///
@@ -354,6 +359,16 @@ pub trait TokenStore: Send + Sync {
         purpose: Option<TokenPurpose>,
         now: DateTime<Utc>,
     ) -> Result<u64>;
+
+    /// Deletes up to `limit` tokens of any tenant that expired at or before `now`, used
+    /// or not (an expired token is refused anyway, so nothing it proves is lost); returns
+    /// how many. Tokens not yet expired stay, spent ones included: a spent refresh token
+    /// must still be recognised as a replay until it expires. Hosts call it on a timer
+    /// until it returns less than `limit`.
+    ///
+    /// # Errors
+    /// [`Error::Store`].
+    async fn purge_expired_tokens(&self, now: DateTime<Utc>, limit: u32) -> Result<u64>;
 }
 
 /// In-app notifications.

@@ -1,5 +1,9 @@
 //! Queries, cursor pages and statistics.
 
+mod comments;
+
+pub use comments::{CommentCursor, CommentQuery};
+
 use crate::account::Role;
 use crate::error::{Error, Result};
 use crate::id::{TeamId, TicketId, UserId};

@@ -406,3 +406,113 @@ async fn who_a_user_acts_as_follows_role_changes_and_deletion() {
         Err(Error::Unauthenticated)
     ));
 }
+
+#[tokio::test]
+async fn verification_can_be_required_to_raise_tickets_and_to_match_domain_rules() {
+    use ticket_core::desk::RuleInput;
+    use ticket_core::rules::{Action, Condition, Trigger};
+    use ticket_core::text::Tag;
+    use ticket_core::{HelpDesk, HelpDeskConfig};
+
+    // The same store, without and with the requirement (an operator switching it on).
+    let w = common::world().await;
+    let strict = HelpDesk::builder(w.store.clone())
+        .clock(w.clock.clone())
+        .config(HelpDeskConfig {
+            require_verified_email: true,
+            ..common::config()
+        })
+        .build()
+        .unwrap();
+    let rule = w
+        .desk
+        .create_rule(
+            &w.admin,
+            RuleInput {
+                name: "Ours".into(),
+                position: 0,
+                enabled: true,
+                triggers: vec![Trigger::TicketCreated],
+                condition: Condition::RequesterEmailDomain {
+                    domain: "example.com".into(),
+                },
+                actions: vec![Action::AddTags {
+                    tags: vec![Tag::parse("ours").unwrap()],
+                }],
+            },
+        )
+        .await
+        .unwrap();
+    let input = || ticket_core::ticket::TicketInput {
+        title: "Printer".into(),
+        description: "Jammed".into(),
+        ..Default::default()
+    };
+
+    // Carl has not verified his address: the lax desk takes his ticket and trusts his
+    // domain; the strict one refuses the ticket and does not trust the domain.
+    let t = w.desk.create_ticket(&w.customer, input()).await.unwrap();
+    assert!(t.tags.iter().any(|t| t.as_str() == "ours"));
+    assert!(matches!(
+        strict.create_ticket(&w.customer, input()).await,
+        Err(Error::Forbidden(_))
+    ));
+    assert!(
+        w.desk
+            .preview_rule(&w.admin, rule.id, t.id)
+            .await
+            .unwrap()
+            .matched
+    );
+    assert!(
+        !strict
+            .preview_rule(&w.admin, rule.id, t.id)
+            .await
+            .unwrap()
+            .matched
+    );
+
+    // Once verified, both.
+    let token = token_sent_to(&w, "carl@example.com", NotificationKind::VerifyEmail).await;
+    strict.verify_email(w.tenant, &token).await.unwrap();
+    assert!(
+        strict
+            .preview_rule(&w.admin, rule.id, t.id)
+            .await
+            .unwrap()
+            .matched
+    );
+    let t = strict.create_ticket(&w.customer, input()).await.unwrap();
+    assert!(t.tags.iter().any(|t| t.as_str() == "ours"));
+}
+
+#[tokio::test]
+async fn expired_tokens_are_purged_and_live_sessions_stay() {
+    let w = world().await;
+    let session = w.desk.login(w.tenant, "carl", PASSWORD).await.unwrap();
+    w.desk
+        .request_password_reset(w.tenant, "carl@example.com")
+        .await
+        .unwrap();
+    let reset = token_sent_to(&w, "carl@example.com", NotificationKind::PasswordReset).await;
+    assert_eq!(w.desk.purge_expired_tokens(100).await.unwrap(), 0);
+    // Past the reset token's hour and the verification tokens' 48 h, within the
+    // session's 30 days.
+    w.clock.advance(Duration::days(3));
+    let purged = w.desk.purge_expired_tokens(1).await.unwrap();
+    assert!(
+        purged >= 5,
+        "the reset token and the five accounts' verification tokens, one per round: {purged}"
+    );
+    assert_eq!(w.desk.purge_expired_tokens(100).await.unwrap(), 0);
+    assert!(matches!(
+        w.desk
+            .reset_password(w.tenant, &reset, "a brand new secret")
+            .await,
+        Err(Error::Invalid(_))
+    ));
+    w.desk
+        .refresh_session(w.tenant, session.refresh_token.expose())
+        .await
+        .unwrap();
+}

@@ -332,7 +332,10 @@ async fn customers_cannot_touch_other_customers_tickets() {
             .await
             .map(drop),
         w.desk.history(&w.customer, theirs.id).await.map(drop),
-        w.desk.list_comments(&w.customer, theirs.id).await.map(drop),
+        w.desk
+            .list_comments(&w.customer, theirs.id, None, None)
+            .await
+            .map(drop),
         w.desk.sla_status(&w.customer, theirs.id).await.map(drop),
     ] {
         assert!(matches!(result, Err(Error::NotFound { .. })), "{result:?}");

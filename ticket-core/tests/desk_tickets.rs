@@ -327,11 +327,21 @@ async fn customers_see_only_their_own_tickets_and_no_internal_notes() {
         .add_comment(&w.agent, mine.id, "Hello Carl", false)
         .await
         .unwrap();
-    let seen = w.desk.list_comments(&w.customer, mine.id).await.unwrap();
+    let seen = w
+        .desk
+        .list_comments(&w.customer, mine.id, None, None)
+        .await
+        .unwrap()
+        .items;
     assert_eq!(seen.len(), 1);
     assert_eq!(seen[0].body.as_str(), "Hello Carl");
     assert_eq!(
-        w.desk.list_comments(&w.agent, mine.id).await.unwrap().len(),
+        w.desk
+            .list_comments(&w.agent, mine.id, None, None)
+            .await
+            .unwrap()
+            .items
+            .len(),
         2
     );
     let history = w.desk.history(&w.customer, mine.id).await.unwrap();

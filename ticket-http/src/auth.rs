@@ -1,14 +1,17 @@
 //! `/auth/*`: registration, login, token refresh and logout, e-mail verification and
-//! password reset. Rate limited per client IP (see [`crate::config::HttpConfig`]).
+//! password reset. Rate limited per client, and login, refresh, registration and
+//! forgotten password per account too ([`crate::middleware::rate_limit`]).
 
 use crate::dto::users::UserDto;
 use crate::extract::ApiJson;
+use crate::middleware::rate_limit;
 use crate::problem::Problem;
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use serde::{Deserialize, Serialize};
+use ticket_core::account::TokenSecret;
 use ticket_core::desk::{RegisterInput, Session};
 use ticket_core::text::Secret;
 use utoipa::ToSchema;
@@ -133,6 +136,7 @@ async fn register(
     State(state): State<AppState>,
     ApiJson(body): ApiJson<RegisterBody>,
 ) -> Result<(StatusCode, Json<UserDto>), Problem> {
+    rate_limit::account(&state, "email", &body.email)?;
     let input = RegisterInput {
         email: body.email,
         username: body.username,
@@ -150,6 +154,7 @@ async fn login(
     State(state): State<AppState>,
     ApiJson(body): ApiJson<LoginBody>,
 ) -> Result<Json<TokenResponse>, Problem> {
+    rate_limit::account(&state, "login", &body.login)?;
     let s = state
         .desk()
         .login(state.tenant(), &body.login, body.password.expose())
@@ -165,6 +170,9 @@ async fn refresh(
     State(state): State<AppState>,
     ApiJson(body): ApiJson<RefreshBody>,
 ) -> Result<Json<TokenResponse>, Problem> {
+    // The account is known only once the token is spent; its hash stands for it.
+    let presented = TokenSecret::from_client(body.refresh_token.expose()).hash();
+    rate_limit::account(&state, "token", &presented)?;
     let s = state
         .desk()
         .refresh_session(state.tenant(), body.refresh_token.expose())
@@ -208,6 +216,7 @@ async fn forgot_password(
     State(state): State<AppState>,
     ApiJson(body): ApiJson<ForgotPasswordBody>,
 ) -> Result<StatusCode, Problem> {
+    rate_limit::account(&state, "email", &body.email)?;
     state
         .desk()
         .request_password_reset(state.tenant(), &body.email)

@@ -1,6 +1,7 @@
-//! The timers of a server: the SLA sweep ([`HelpDesk::sweep_sla`]) and the outbox relay
-//! ([`HelpDesk::relay_outbox`]). Both are safe with several instances on one database
-//! (the core claims work through the store), so every instance may run them.
+//! The timers of a server: the SLA sweep ([`HelpDesk::sweep_sla`]), the outbox relay
+//! ([`HelpDesk::relay_outbox`]) and the purge of expired one-time and refresh tokens
+//! ([`HelpDesk::purge_expired_tokens`]). All are safe with several instances on one
+//! database (the core claims work through the store), so every instance may run them.
 
 use crate::middleware::metrics::Metrics;
 use std::time::Duration;
@@ -18,6 +19,10 @@ pub struct BackgroundConfig {
     pub relay_every: Duration,
     /// Deliveries claimed per relay round.
     pub relay_batch: u32,
+    /// Between purges of expired tokens.
+    pub purge_every: Duration,
+    /// Tokens deleted per store round trip of a purge.
+    pub purge_batch: u32,
 }
 
 impl Default for BackgroundConfig {
@@ -26,6 +31,8 @@ impl Default for BackgroundConfig {
             sweep_every: Duration::from_secs(30),
             relay_every: Duration::from_secs(1),
             relay_batch: 100,
+            purge_every: Duration::from_secs(10 * 60),
+            purge_batch: 500,
         }
     }
 }
@@ -41,7 +48,8 @@ pub struct Background {
 }
 
 impl Background {
-    /// Starts the SLA sweep and the outbox relay on the current Tokio runtime.
+    /// Starts the SLA sweep, the outbox relay and the token purge on the current Tokio
+    /// runtime.
     #[must_use]
     pub fn spawn(desk: HelpDesk, config: BackgroundConfig, metrics: Metrics) -> Self {
         let (stop, rx) = watch::channel(false);
@@ -52,13 +60,24 @@ impl Background {
                 async move { sweep(&desk, &metrics).await }
             })
         };
+        let purge = {
+            let (desk, metrics) = (desk.clone(), metrics.clone());
+            every(config.purge_every, rx.clone(), move || {
+                let (desk, metrics) = (desk.clone(), metrics.clone());
+                async move { purge(&desk, &metrics, config.purge_batch).await }
+            })
+        };
         let relay = every(config.relay_every, rx, move || {
             let (desk, metrics) = (desk.clone(), metrics.clone());
             async move { relay(&desk, &metrics, config.relay_batch).await }
         });
         Self {
             stop,
-            tasks: vec![tokio::spawn(sweep), tokio::spawn(relay)],
+            tasks: vec![
+                tokio::spawn(sweep),
+                tokio::spawn(relay),
+                tokio::spawn(purge),
+            ],
         }
     }
 
@@ -107,6 +126,21 @@ async fn sweep(desk: &HelpDesk, metrics: &Metrics) {
         Err(e) => {
             metrics.add("ticket_background_errors_total", 1);
             tracing::warn!(error = %e, "SLA sweep failed");
+        }
+    }
+}
+
+async fn purge(desk: &HelpDesk, metrics: &Metrics, batch: u32) {
+    match desk.purge_expired_tokens(batch).await {
+        Ok(n) => {
+            metrics.add("ticket_tokens_purged_total", n);
+            if n > 0 {
+                tracing::debug!(purged = n, "expired tokens purged");
+            }
+        }
+        Err(e) => {
+            metrics.add("ticket_background_errors_total", 1);
+            tracing::warn!(error = %e, "token purge failed");
         }
     }
 }

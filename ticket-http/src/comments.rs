@@ -2,7 +2,7 @@
 
 use crate::dto::tickets::CommentDto;
 use crate::extract::{ApiJson, ApiPath, ApiQuery, Auth};
-use crate::page::{paginate, Page, PageParams};
+use crate::page::{Page, PageParams};
 use crate::problem::Problem;
 use crate::state::AppState;
 use crate::tickets::TicketPath;
@@ -43,14 +43,14 @@ async fn list_comments(
 ) -> Result<Json<Page<CommentDto>>, Problem> {
     let comments = state
         .desk()
-        .list_comments(&auth.actor, TicketId::from_uuid(p.id))
+        .list_comments(
+            &auth.actor,
+            TicketId::from_uuid(p.id),
+            page.limit,
+            page.cursor.as_deref(),
+        )
         .await?;
-    Ok(Json(paginate(
-        comments,
-        &page,
-        |c| c.id.as_uuid(),
-        CommentDto::from,
-    )?))
+    Ok(Json(Page::from_core(comments, CommentDto::from)))
 }
 
 /// Adds a public reply or an internal note (a requester's reply reopens a pending

@@ -12,8 +12,18 @@ pub struct HttpConfig {
     pub auth: AuthConfig,
     /// Request body size and time limits.
     pub limits: Limits,
-    /// Rate limit of the `/auth/*` routes, per client IP (`None`: unlimited).
+    /// Rate limit per client address of the `/auth/*` routes, `PUT /me/password` and
+    /// `POST /me/email-verification` (`None`: unlimited). IPv6 clients share a bucket
+    /// per /64.
     pub auth_rate_limit: Option<RateLimit>,
+    /// Rate limit per account of login, refresh, registration, forgotten password,
+    /// password change and verification resend (`None`: unlimited): guesses spread over
+    /// many addresses still share the account's budget.
+    pub account_rate_limit: Option<RateLimit>,
+    /// Proxies whose `Forwarded` / `X-Forwarded-For` headers name the client (addresses
+    /// or networks). Empty: the socket's peer is the client and those headers are
+    /// ignored.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
     /// Cross-origin requests.
     pub cors: CorsConfig,
     /// WebSocket and SSE feeds.
@@ -99,6 +109,14 @@ pub struct RealtimeConfig {
     pub revalidate: Duration,
     /// How long one send may take before a slow WebSocket client is disconnected.
     pub send_timeout: Duration,
+    /// The largest WebSocket message (and frame) a client may send, in bytes; a larger
+    /// one ends the connection.
+    pub max_message_bytes: usize,
+    /// Feeds (WebSocket and SSE together) open at once on this server; more: 429
+    /// `too_many_feeds`.
+    pub max_feeds: usize,
+    /// Feeds one user may hold open at once; more: 429 `too_many_feeds`.
+    pub max_feeds_per_user: usize,
 }
 
 impl Default for RealtimeConfig {
@@ -107,6 +125,9 @@ impl Default for RealtimeConfig {
             heartbeat: Duration::from_secs(25),
             revalidate: Duration::from_secs(30),
             send_timeout: Duration::from_secs(10),
+            max_message_bytes: 64 * 1024,
+            max_feeds: 10_000,
+            max_feeds_per_user: 8,
         }
     }
 }

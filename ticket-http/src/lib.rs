@@ -61,6 +61,8 @@ pub mod sla;
 pub mod state;
 pub mod stats;
 pub mod teams;
+#[cfg(feature = "test-support")]
+pub mod testing;
 pub mod tickets;
 pub mod users;
 
@@ -77,10 +79,10 @@ use tokio::sync::watch;
 use utoipa::OpenApi as _;
 use utoipa_axum::router::OpenApiRouter;
 
-/// Every route with its documentation; the auth routes rate limited when `state` is
-/// given.
+/// Every route with its documentation; the auth routes and the password and e-mail
+/// routes of `/me` rate limited per client when `state` is given.
 fn collect(state: Option<&AppState>) -> OpenApiRouter<AppState> {
-    let mut auth = auth::routes();
+    let mut auth = auth::routes().merge(me::limited_routes());
     if let Some(s) = state {
         auth = auth.route_layer(axum::middleware::from_fn_with_state(
             s.clone(),

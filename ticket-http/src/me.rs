@@ -2,6 +2,7 @@
 
 use crate::dto::users::UserDto;
 use crate::extract::{ApiJson, Auth};
+use crate::middleware::rate_limit;
 use crate::problem::Problem;
 use crate::state::AppState;
 use axum::extract::State;
@@ -13,10 +14,15 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-/// The `/me` routes.
+/// The `/me` routes but [`limited_routes`].
 pub(crate) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(get_me, update_me, delete_me))
+}
+
+/// The `/me` routes that check a password or send e-mail: rate limited per client (by
+/// the router) and per account (here).
+pub(crate) fn limited_routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
-        .routes(routes!(get_me, update_me, delete_me))
         .routes(routes!(change_password))
         .routes(routes!(resend_verification))
 }
@@ -85,6 +91,7 @@ async fn change_password(
     auth: Auth,
     ApiJson(body): ApiJson<PasswordChange>,
 ) -> Result<StatusCode, Problem> {
+    rate_limit::account(&state, "user", &auth.user_id.to_string())?;
     state
         .desk()
         .change_password(
@@ -110,6 +117,7 @@ async fn resend_verification(
     State(state): State<AppState>,
     auth: Auth,
 ) -> Result<StatusCode, Problem> {
+    rate_limit::account(&state, "user", &auth.user_id.to_string())?;
     state.desk().request_email_verification(&auth.actor).await?;
     Ok(StatusCode::ACCEPTED)
 }

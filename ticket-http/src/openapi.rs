@@ -78,7 +78,7 @@ const PROBLEMS: [(&str, &str); 12] = [
         "422",
         "Invalid input, with one entry per field in `errors` (`invalid_input`)",
     ),
-    ("429", "Rate limited, see `Retry-After` (`rate_limited`)"),
+    ("429", "Rate limited, see `Retry-After` (`rate_limited`); for the realtime feeds, too many open (`too_many_feeds`)"),
     ("500", "Unexpected error (`internal`)"),
     ("502", "A notifier or classifier failed"),
     ("503", "Store unavailable or request timed out"),

@@ -1,6 +1,6 @@
 //! Cursor pages: `limit` (1–100, default 25) and an opaque `cursor` in, `{items,
 //! next_cursor}` out. Store-backed lists pass both to the store; short lists the desk
-//! returns whole (teams, policies, comments, history…) are paged here, so every list of
+//! returns whole (teams, policies, history…) are paged here, so every list of
 //! the API behaves the same.
 
 use crate::problem::Problem;

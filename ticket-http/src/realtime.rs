@@ -11,6 +11,12 @@
 //! again every [`crate::RealtimeConfig::revalidate`], so a role change or deletion takes
 //! effect; the feed ends when the access token expires, and when the server shuts down.
 //! A slow subscriber misses events rather than hold anyone up.
+//!
+//! Memory stays bounded whatever clients do: feeds open at once are capped overall
+//! ([`crate::RealtimeConfig::max_feeds`]) and per user
+//! ([`crate::RealtimeConfig::max_feeds_per_user`]), beyond which the answer is 429
+//! `too_many_feeds`; a WebSocket message or frame from a client larger than
+//! [`crate::RealtimeConfig::max_message_bytes`] (64 KiB) ends the connection.
 
 use crate::dto::events::EventDto;
 use crate::extract::{bearer, ApiQuery, Auth};
@@ -25,7 +31,9 @@ use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use futures::{SinkExt as _, StreamExt as _};
 use serde::Deserialize;
+use std::collections::HashMap;
 use std::convert::Infallible;
+use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use ticket_core::account::Role;
 use ticket_core::event::{visible_to_requester, TicketEvent};
@@ -58,6 +66,84 @@ const CLOSE_GOING_AWAY: u16 = 1001;
 pub struct FeedParams {
     /// The access token, when it cannot be sent in `Authorization`.
     pub access_token: Option<String>,
+}
+
+/// The feeds open at once, overall and per user, within the configured caps.
+#[derive(Debug)]
+pub(crate) struct FeedSlots {
+    max: usize,
+    per_user: usize,
+    open: Mutex<(usize, HashMap<UserId, usize>)>,
+}
+
+impl FeedSlots {
+    /// Slots for `config`.
+    pub(crate) fn new(config: &crate::RealtimeConfig) -> Result<Self, crate::Error> {
+        if config.max_feeds == 0 || config.max_feeds_per_user == 0 || config.max_message_bytes == 0
+        {
+            return Err(crate::Error::Config(
+                "realtime limits (feeds, feeds per user, message bytes) must be above zero".into(),
+            ));
+        }
+        Ok(Self {
+            max: config.max_feeds,
+            per_user: config.max_feeds_per_user,
+            open: Mutex::new((0, HashMap::new())),
+        })
+    }
+
+    /// Takes a slot for `user`, or says why not.
+    fn take(state: &AppState, user: UserId) -> Result<FeedSlot, Problem> {
+        let slots = state.feeds();
+        let mut open = slots.open.lock().unwrap_or_else(PoisonError::into_inner);
+        let (total, users) = &mut *open;
+        let mine = users.get(&user).copied().unwrap_or(0);
+        let refuse =
+            |detail: &str| Problem::new(StatusCode::TOO_MANY_REQUESTS, "too_many_feeds", detail);
+        if mine >= slots.per_user {
+            return Err(refuse(
+                "you have as many realtime feeds open as allowed: close one",
+            ));
+        }
+        if *total >= slots.max {
+            return Err(refuse(
+                "this server has as many realtime feeds open as it takes",
+            ));
+        }
+        *total += 1;
+        users.insert(user, mine + 1);
+        drop(open);
+        state.metrics().realtime(1);
+        Ok(FeedSlot {
+            state: state.clone(),
+            user,
+        })
+    }
+
+    fn release(&self, user: UserId) {
+        let mut open = self.open.lock().unwrap_or_else(PoisonError::into_inner);
+        let (total, users) = &mut *open;
+        *total = total.saturating_sub(1);
+        if let Some(n) = users.get_mut(&user) {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                users.remove(&user);
+            }
+        }
+    }
+}
+
+/// An open feed's slot (and its count in the open-feed gauge), given back when dropped.
+struct FeedSlot {
+    state: AppState,
+    user: UserId,
+}
+
+impl Drop for FeedSlot {
+    fn drop(&mut self) {
+        self.state.feeds().release(self.user);
+        self.state.metrics().realtime(-1);
+    }
 }
 
 /// What a subscriber may see, from their role as stored now.
@@ -102,6 +188,7 @@ struct Feed {
     auth: Auth,
     events: EventStream,
     closing: Vec<watch::Receiver<bool>>,
+    slot: FeedSlot,
 }
 
 impl FromRequestParts<AppState> for Feed {
@@ -114,6 +201,7 @@ impl FromRequestParts<AppState> for Feed {
             .or(params.access_token)
             .ok_or_else(|| Problem::unauthenticated("send an access token"))?;
         let auth = Auth::from_token(state, &token).await?;
+        let slot = FeedSlots::take(state, auth.user_id)?;
         let bus = state.event_bus().ok_or_else(|| {
             Problem::new(
                 StatusCode::SERVICE_UNAVAILABLE,
@@ -131,6 +219,7 @@ impl FromRequestParts<AppState> for Feed {
             auth,
             events,
             closing,
+            slot,
         })
     }
 }
@@ -150,15 +239,6 @@ fn until_expiry(expires_at: u64) -> Duration {
     Duration::from_secs(expires_at.saturating_sub(now))
 }
 
-/// Decrements the open-feed gauge when dropped.
-struct Gauge(crate::middleware::metrics::Metrics);
-
-impl Drop for Gauge {
-    fn drop(&mut self) {
-        self.0.realtime(-1);
-    }
-}
-
 impl Feed {
     /// Starts the task that filters the bus into a channel; the channel ends with an
     /// [`Item::End`] (expiry, revocation, shutdown) or when the bus ends.
@@ -169,11 +249,10 @@ impl Feed {
             auth,
             mut events,
             mut closing,
+            slot,
         } = self;
-        state.metrics().realtime(1);
-        let gauge = Gauge(state.metrics().clone());
         tokio::spawn(async move {
-            let _gauge = gauge;
+            let _slot = slot;
             let tenant = auth.actor.tenant();
             let mut viewer = Viewer::new(&state, tenant, auth.user_id, auth.actor.role());
             let expiry = tokio::time::sleep(until_expiry(auth.expires_at));
@@ -235,7 +314,9 @@ async fn websocket(
     };
     let config = feed.state.config().realtime;
     let items = feed.spawn();
-    ws.on_upgrade(move |socket| serve_socket(socket, items, config))
+    ws.max_message_size(config.max_message_bytes)
+        .max_frame_size(config.max_message_bytes)
+        .on_upgrade(move |socket| serve_socket(socket, items, config))
 }
 
 async fn serve_socket(

@@ -5,6 +5,7 @@ use crate::error::Error;
 use crate::jwt::Jwt;
 use crate::middleware::metrics::Metrics;
 use crate::middleware::rate_limit::RateLimiter;
+use crate::realtime::FeedSlots;
 use std::sync::Arc;
 use ticket_core::ports::EventBus;
 use ticket_core::{HelpDesk, TenantId};
@@ -24,7 +25,9 @@ struct Inner {
     config: HttpConfig,
     jwt: Jwt,
     metrics: Metrics,
-    auth_limiter: Option<RateLimiter>,
+    client_limiter: Option<RateLimiter>,
+    account_limiter: Option<RateLimiter>,
+    feeds: FeedSlots,
     closing: watch::Sender<bool>,
 }
 
@@ -43,7 +46,7 @@ impl AppState {
     ///
     /// # Errors
     /// [`Error::Config`] when the JWT secret is shorter than 32 bytes, the access-token
-    /// TTL is zero, or a rate limit is zero.
+    /// TTL is zero, a rate limit is zero, or a realtime limit is zero.
     pub fn new(desk: HelpDesk, config: HttpConfig) -> Result<Self, Error> {
         Self::build(desk, config, TenantId::DEFAULT, None)
     }
@@ -55,7 +58,12 @@ impl AppState {
         bus: Option<Arc<dyn EventBus>>,
     ) -> Result<Self, Error> {
         let jwt = Jwt::new(&config.auth)?;
-        let auth_limiter = config.auth_rate_limit.map(RateLimiter::new).transpose()?;
+        let client_limiter = config.auth_rate_limit.map(RateLimiter::new).transpose()?;
+        let account_limiter = config
+            .account_rate_limit
+            .map(RateLimiter::new)
+            .transpose()?;
+        let feeds = FeedSlots::new(&config.realtime)?;
         let bus = bus.or_else(|| desk.event_bus().cloned());
         Ok(Self {
             inner: Arc::new(Inner {
@@ -65,7 +73,9 @@ impl AppState {
                 config,
                 jwt,
                 metrics: Metrics::default(),
-                auth_limiter,
+                client_limiter,
+                account_limiter,
+                feeds,
                 closing: watch::Sender::new(false),
             }),
         })
@@ -124,8 +134,16 @@ impl AppState {
         &self.inner.jwt
     }
 
-    pub(crate) fn auth_limiter(&self) -> Option<&RateLimiter> {
-        self.inner.auth_limiter.as_ref()
+    pub(crate) fn client_limiter(&self) -> Option<&RateLimiter> {
+        self.inner.client_limiter.as_ref()
+    }
+
+    pub(crate) fn account_limiter(&self) -> Option<&RateLimiter> {
+        self.inner.account_limiter.as_ref()
+    }
+
+    pub(crate) fn feeds(&self) -> &FeedSlots {
+        &self.inner.feeds
     }
 
     /// Ends every WebSocket and SSE feed of this state (hosts that do not use

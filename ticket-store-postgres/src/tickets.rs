@@ -18,7 +18,7 @@ use ticket_core::event::TicketEvent;
 use ticket_core::id::{TenantId, TicketId};
 use ticket_core::notify::OutboxEntry;
 use ticket_core::ports::{TicketChange, TicketStore};
-use ticket_core::query::{Page, Stats, StatsQuery, TicketQuery};
+use ticket_core::query::{CommentCursor, CommentQuery, Page, Stats, StatsQuery, TicketQuery};
 use ticket_core::ticket::{Comment, Ticket};
 use ticket_core::{Error, Result};
 use uuid::Uuid;
@@ -258,20 +258,26 @@ impl TicketStore for PostgresStore {
         &self,
         tenant: TenantId,
         ticket: TicketId,
-        include_internal: bool,
-    ) -> Result<Vec<Comment>> {
+        query: &CommentQuery,
+    ) -> Result<Page<Comment>> {
+        // Keyset on the index (ticket_id, created_at, id); `created_at` keeps whole
+        // microseconds, the cursor's precision.
         let found = sqlx::query(&format!(
             "SELECT doc FROM {} WHERE ticket_id = $2 AND tenant = $1 AND ($3 OR NOT internal) \
-             ORDER BY created_at, id",
+             AND ($4::timestamptz IS NULL OR (created_at, id) > ($4, $5)) \
+             ORDER BY created_at, id LIMIT $6",
             self.tables().comments
         ))
         .bind(tenant.as_uuid())
         .bind(ticket.as_uuid())
-        .bind(include_internal)
+        .bind(query.include_internal)
+        .bind(query.after.map(|c| c.at))
+        .bind(query.after.map(|c| c.id.as_uuid()))
+        .bind(i64::from(query.limit) + 1)
         .fetch_all(self.pool())
         .await
         .map_err(db)?;
-        rows::docs(&found)
+        Ok(CommentCursor::page(rows::docs(&found)?, query))
     }
 
     async fn ticket_events(&self, tenant: TenantId, ticket: TicketId) -> Result<Vec<TicketEvent>> {

@@ -146,6 +146,21 @@ impl TokenStore for PostgresStore {
         .map_err(db)?;
         Ok(rows::affected(&done))
     }
+
+    async fn purge_expired_tokens(&self, now: DateTime<Utc>, limit: u32) -> Result<u64> {
+        // SKIP LOCKED: instances purging at once take different rows instead of waiting.
+        let t = &self.tables().tokens;
+        let done = sqlx::query(&format!(
+            "DELETE FROM {t} WHERE id IN \
+             (SELECT id FROM {t} WHERE expires_at <= $1 LIMIT $2 FOR UPDATE SKIP LOCKED)"
+        ))
+        .bind(now)
+        .bind(i64::from(limit))
+        .execute(self.pool())
+        .await
+        .map_err(db)?;
+        Ok(rows::affected(&done))
+    }
 }
 
 #[cfg(test)]

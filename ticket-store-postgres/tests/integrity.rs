@@ -187,18 +187,21 @@ async fn a_save_failing_half_way_leaves_nothing_behind() {
         .await
         .unwrap()
         .is_empty());
-    assert!(store
-        .list_comments(tenant, second.id, true)
-        .await
-        .unwrap()
-        .is_empty());
+    assert!(
+        ticket_core::testkit::fixtures::all_comments(&store, tenant, second.id, true)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     assert_eq!(store.unread_count(tenant, ann.id).await.unwrap(), 0);
     assert!(matches!(
         store.get_delivery(tenant, entry.id).await,
         Err(Error::NotFound { .. })
     ));
     assert_eq!(
-        store.list_comments(tenant, first.id, true).await.unwrap(),
+        ticket_core::testkit::fixtures::all_comments(&store, tenant, first.id, true)
+            .await
+            .unwrap(),
         vec![taken],
         "the first ticket keeps its comment"
     );

@@ -14,7 +14,7 @@ use ticket_core::event::TicketEvent;
 use ticket_core::id::{TenantId, TicketId};
 use ticket_core::notify::OutboxEntry;
 use ticket_core::ports::{TicketChange, TicketStore};
-use ticket_core::query::{Page, Stats, StatsQuery, TicketQuery};
+use ticket_core::query::{CommentCursor, CommentQuery, Page, Stats, StatsQuery, TicketQuery};
 use ticket_core::ticket::{Comment, Ticket};
 use uuid::Uuid;
 
@@ -85,24 +85,32 @@ impl TicketStore for SqliteStore {
         &self,
         tenant: TenantId,
         ticket: TicketId,
-        include_internal: bool,
-    ) -> Result<Vec<Comment>> {
-        let sql = if include_internal {
-            "SELECT doc FROM ticket_comments WHERE ticket_id = ? AND tenant = ?
-             ORDER BY created_at, id"
-        } else {
-            "SELECT doc FROM ticket_comments WHERE ticket_id = ? AND tenant = ? AND internal = 0
-             ORDER BY created_at, id"
-        };
-        sqlx::query(sql)
-            .bind(ticket.as_uuid())
-            .bind(tenant.as_uuid())
-            .fetch_all(self.pool())
-            .await
-            .map_err(db)?
-            .iter()
-            .map(|row| from_doc(row, "doc"))
-            .collect()
+        query: &CommentQuery,
+    ) -> Result<Page<Comment>> {
+        // Keyset on the index (ticket_id, created_at, id): `created_at` holds whole
+        // microseconds, the cursor's precision. Without a cursor, the position before all.
+        let (at, id) = query
+            .after
+            .map_or((i64::MIN, Uuid::nil()), |c| (micros(c.at), c.id.as_uuid()));
+        let read: Vec<Comment> = sqlx::query(
+            "SELECT doc FROM ticket_comments WHERE ticket_id = ? AND tenant = ? \
+             AND (? OR internal = 0) AND (created_at > ? OR (created_at = ? AND id > ?)) \
+             ORDER BY created_at, id LIMIT ?",
+        )
+        .bind(ticket.as_uuid())
+        .bind(tenant.as_uuid())
+        .bind(query.include_internal)
+        .bind(at)
+        .bind(at)
+        .bind(id)
+        .bind(i64::from(query.limit) + 1)
+        .fetch_all(self.pool())
+        .await
+        .map_err(db)?
+        .iter()
+        .map(|row| from_doc(row, "doc"))
+        .collect::<Result<_>>()?;
+        Ok(CommentCursor::page(read, query))
     }
 
     async fn ticket_events(&self, tenant: TenantId, ticket: TicketId) -> Result<Vec<TicketEvent>> {

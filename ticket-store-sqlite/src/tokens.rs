@@ -194,6 +194,21 @@ impl TokenStore for SqliteStore {
         })
         .await
     }
+
+    async fn purge_expired_tokens(&self, now: DateTime<Utc>, limit: u32) -> Result<u64> {
+        let mut w = self.write().await?;
+        let result = sqlx::query(
+            "DELETE FROM ticket_tokens WHERE id IN \
+             (SELECT id FROM ticket_tokens WHERE expires_at <= ? LIMIT ?)",
+        )
+        .bind(micros(now))
+        .bind(i64::from(limit))
+        .execute(&mut *w.tx)
+        .await
+        .map(|done| done.rows_affected())
+        .map_err(db);
+        w.finish(result).await
+    }
 }
 
 #[cfg(test)]

@@ -183,7 +183,10 @@ async fn a_failing_change_in_a_busy_queue_fails_alone() {
         if fresh {
             result.expect("a fresh ticket is stored");
             assert_eq!(
-                store.list_comments(tenant, id, true).await.unwrap().len(),
+                ticket_core::testkit::fixtures::all_comments(&*store, tenant, id, true)
+                    .await
+                    .unwrap()
+                    .len(),
                 1
             );
             store
@@ -205,8 +208,7 @@ async fn a_failing_change_in_a_busy_queue_fails_alone() {
     }
     assert_eq!(store.get_ticket(tenant, taken.id).await.unwrap(), taken);
     assert!(
-        store
-            .list_comments(tenant, taken.id, true)
+        ticket_core::testkit::fixtures::all_comments(&*store, tenant, taken.id, true)
             .await
             .unwrap()
             .is_empty(),

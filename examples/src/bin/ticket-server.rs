@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 use ticket_examples::app::{bind, build_app, serve, shutdown_signal};
 use ticket_examples::config::ServerConfig;
+use ticket_examples::redact::{secrets_of, RedactingWriter};
 use tracing_subscriber::EnvFilter;
 
 #[tokio::main]
@@ -23,9 +24,12 @@ async fn main() -> ExitCode {
         .or_else(|| EnvFilter::try_new(&config.log).ok())
         .unwrap_or_else(|| EnvFilter::new("info"));
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stdout());
+    // Whatever a library prints, the database password never reaches the log.
+    let writer = RedactingWriter::new(secrets_of(&config.database_url()));
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_ansi(ansi)
+        .with_writer(writer)
         .init();
     for name in &config.ignored_variables {
         tracing::warn!(variable = %name, "unknown TICKET_ variable ignored");

@@ -1,19 +1,19 @@
 //! The real server's wiring (`build_app`) on a loopback port, a JSON client, and the
-//! whole journey of the issue, run against each store.
+//! whole journey of the issue, run against each store. Accounts, logins and mailed
+//! tokens come from `ticket_http::testing`, shared with ticket-http's tests.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use std::net::SocketAddr;
 use std::time::Duration;
-use ticket_core::desk::RegisterInput;
-use ticket_core::notify::Channel;
-use ticket_core::{Actor, HelpDesk, TenantId};
+use ticket_core::HelpDesk;
 use ticket_examples::app::{bind, build_app, serve};
 use ticket_examples::config::ServerConfig;
+use ticket_http::testing::{self, ApiClient};
 use tokio::sync::oneshot;
 
-pub const PASSWORD: &str = "correct horse battery staple";
+pub use ticket_http::testing::PASSWORD;
 pub const ADMIN_PASSWORD: &str = "keys to the kingdom 42";
 
 /// A configuration for tests: the given database, cheap hashing, a super-admin.
@@ -27,6 +27,7 @@ pub fn config(data_dir: &std::path::Path, database_url: Option<String>) -> Serve
         ("TICKET_ADMIN_EMAIL".into(), "root@example.com".into()),
         ("TICKET_ADMIN_PASSWORD".into(), ADMIN_PASSWORD.into()),
         ("TICKET_AUTH_RATE_BURST".into(), "0".into()),
+        ("TICKET_ACCOUNT_RATE_BURST".into(), "0".into()),
         ("TICKET_BIND".into(), "127.0.0.1:0".into()),
     ];
     if let Some(url) = database_url {
@@ -79,6 +80,14 @@ pub struct Res {
 }
 
 impl Server {
+    /// A client of this server (of `base`, which a test may point elsewhere).
+    pub fn api(&self) -> ApiClient {
+        ApiClient {
+            base: self.base.clone(),
+            http: self.http.clone(),
+        }
+    }
+
     pub async fn stop(mut self) {
         let _ = self.stop.take().unwrap().send(());
         self.task.take().unwrap().await.unwrap();
@@ -91,27 +100,14 @@ impl Server {
         token: Option<&str>,
         body: Option<Value>,
     ) -> Res {
-        let mut r = self.http.request(method, format!("{}{path}", self.base));
-        if let Some(t) = token {
-            r = r.bearer_auth(t);
+        let r = self.api().send(method, path, token, body.as_ref()).await;
+        if r.status.is_client_error() || r.status.is_server_error() {
+            assert_eq!(r.content_type(), Some("application/problem+json"), "{path}");
         }
-        if let Some(b) = body {
-            r = r.json(&b);
-        }
-        let res = r.send().await.unwrap();
-        let status = res.status();
-        if status.is_client_error() || status.is_server_error() {
-            assert_eq!(
-                res.headers()["content-type"],
-                "application/problem+json",
-                "{path}"
-            );
-        }
-        let text = res.text().await.unwrap();
         Res {
-            status,
-            body: serde_json::from_str(&text).unwrap_or(Value::Null),
-            text,
+            status: r.status,
+            body: r.body,
+            text: r.text,
         }
     }
 
@@ -124,43 +120,16 @@ impl Server {
     }
 
     pub async fn login(&self, login: &str, password: &str) -> Value {
-        let r = self
-            .req(
-                Method::POST,
-                "/api/v1/auth/login",
-                None,
-                Some(json!({"login": login, "password": password})),
-            )
-            .await;
-        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-        r.body
+        self.api().login(login, password).await
     }
 
     pub async fn token(&self, login: &str, password: &str) -> String {
-        self.login(login, password).await["access_token"]
-            .as_str()
-            .unwrap()
-            .to_string()
+        self.api().token(login, password).await
     }
 
     /// The last one-time token e-mailed to `email`, read from the store's outbox.
     pub async fn mailed_token(&self, email: &str) -> String {
-        let page = self
-            .desk
-            .store()
-            .list_deliveries(TenantId::DEFAULT, None, 100, None)
-            .await
-            .unwrap();
-        page.items
-            .iter()
-            .find_map(|e| match &e.channel {
-                Channel::Email { to, body, .. } if to.as_str() == email => body
-                    .lines()
-                    .rfind(|l| !l.trim().is_empty())
-                    .map(|l| l.trim().to_string()),
-                _ => None,
-            })
-            .expect("a token e-mail")
+        testing::mailed_token(&**self.desk.store(), email).await
     }
 }
 
@@ -432,14 +401,5 @@ pub async fn journey(s: &Server) {
 
 /// Makes a user through the desk (as the system) for tests that need many.
 pub async fn make_user(s: &Server, name: &str, role: ticket_core::Role) {
-    let input = RegisterInput {
-        email: format!("{name}@example.com"),
-        username: name.into(),
-        name: name.into(),
-        password: PASSWORD.into(),
-    };
-    s.desk
-        .create_user(&Actor::system(TenantId::DEFAULT), input, role)
-        .await
-        .unwrap();
+    testing::make_user(&s.desk, name, role).await;
 }

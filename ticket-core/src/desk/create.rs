@@ -35,10 +35,12 @@ impl HelpDesk {
     /// answer → rules (routing) → SLA deadlines → one atomic save → publish.
     ///
     /// # Errors
-    /// [`Error::Forbidden`]; [`Error::Invalid`] listing every bad field.
+    /// [`Error::Forbidden`] (also for an unverified e-mail address when
+    /// `require_verified_email` is set); [`Error::Invalid`] listing every bad field.
     pub async fn create_ticket(&self, actor: &Actor, input: TicketInput) -> Result<Ticket> {
         let now = self.now();
         let (draft, ticket) = self.draft_ticket(actor, input, now).await?;
+        self.require_verified_email(actor).await?;
         let mut d = Draft::create(ticket, actor.user_id(), now);
         if let Some(m) = self.match_faq(actor, &draft).await {
             self.answer_from_faq(&mut d, &m);

@@ -96,6 +96,7 @@ impl HelpDesk {
             .get_user(ticket.tenant, ticket.requester)
             .await
             .ok()
+            .filter(|u| self.trusted_email(u))
     }
 
     pub(super) async fn apply_effect(

@@ -71,6 +71,10 @@ pub struct HelpDeskConfig {
     pub token_ttl: TokenTtl,
     /// argon2id cost.
     pub hash_cost: HashCost,
+    /// How many password hashes or verifications run at once, each on a thread of its
+    /// own off the async workers (at least 1; default: the machine's parallelism).
+    /// Further logins wait for a slot without holding a worker.
+    pub hash_concurrency: usize,
     /// A FAQ answer is posted when its score reaches this (0.0–1.0).
     pub faq_min_score: f32,
     /// Whether a ticket answered by a FAQ entry is resolved at once (the requester can
@@ -78,6 +82,10 @@ pub struct HelpDeskConfig {
     pub faq_auto_resolve: bool,
     /// Whether anyone may register as a customer.
     pub open_registration: bool,
+    /// Whether an account must have verified its e-mail address before it raises a
+    /// ticket; rules on the requester's e-mail domain then match verified addresses only
+    /// (an unverified address proves nothing about who holds it).
+    pub require_verified_email: bool,
     /// Tickets the SLA sweep handles per store round trip.
     pub sweep_batch: u32,
     /// Tickets of one batch the SLA sweep works on at once (each is its own versioned
@@ -99,9 +107,11 @@ impl Default for HelpDeskConfig {
             retry: RetryPolicy::default(),
             token_ttl: TokenTtl::default(),
             hash_cost: HashCost::default(),
+            hash_concurrency: std::thread::available_parallelism().map_or(1, usize::from),
             faq_min_score: 0.6,
             faq_auto_resolve: false,
             open_registration: true,
+            require_verified_email: false,
             sweep_batch: 200,
             sweep_concurrency: 8,
             actor_ttl: Duration::seconds(2),
@@ -124,7 +134,7 @@ struct Inner {
     faq: Option<Arc<dyn FaqMatcher>>,
     notifier: Option<Arc<dyn Notifier>>,
     clock: Arc<dyn Clock>,
-    hasher: PasswordHasher,
+    hasher: accounts::HashWorkers,
     actors: actors::ActorCache,
     presence: presence::PresenceBoard,
     config: HelpDeskConfig,
@@ -206,7 +216,7 @@ impl HelpDeskBuilder {
                 faq: self.faq,
                 notifier: self.notifier,
                 clock: self.clock,
-                hasher,
+                hasher: accounts::HashWorkers::new(hasher, self.config.hash_concurrency),
                 actors: actors::ActorCache::new(self.config.actor_ttl),
                 presence: presence::PresenceBoard::default(),
                 config: self.config,

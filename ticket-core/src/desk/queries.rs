@@ -5,7 +5,9 @@ use crate::account::Actor;
 use crate::error::{Error, Result};
 use crate::event::{visible_to_requester, TicketEvent};
 use crate::id::TicketId;
-use crate::query::{check_limit, Page, Stats, StatsQuery, TicketQuery};
+use crate::query::{
+    check_limit, CommentCursor, CommentQuery, Page, Stats, StatsQuery, TicketQuery,
+};
 use crate::rbac::Permission;
 use crate::sla::SlaStatus;
 use crate::text::clean_text;
@@ -76,18 +78,32 @@ impl HelpDesk {
         self.inner.store.list_tickets(actor.tenant(), &query).await
     }
 
-    /// The comments of a ticket, oldest first; internal notes only for staff allowed
-    /// to read them.
+    /// A page of the comments of a ticket, oldest first: `limit` (1–100, default 25)
+    /// after `cursor` (the `next_cursor` of the previous page); internal notes only for
+    /// staff allowed to read them. The store reads only the page.
     ///
     /// # Errors
-    /// [`Error::NotFound`] when the ticket is absent or not visible.
-    pub async fn list_comments(&self, actor: &Actor, id: TicketId) -> Result<Vec<Comment>> {
+    /// [`Error::NotFound`] when the ticket is absent or not visible; [`Error::Invalid`]
+    /// for a bad limit or cursor.
+    pub async fn list_comments(
+        &self,
+        actor: &Actor,
+        id: TicketId,
+        limit: Option<u32>,
+        cursor: Option<&str>,
+    ) -> Result<Page<Comment>> {
+        let limit = check_limit(limit)?;
+        let after = cursor
+            .filter(|c| !c.is_empty())
+            .map(CommentCursor::decode)
+            .transpose()?;
         let t = self.visible_ticket(actor, id).await?;
-        let internal = self.allows(actor, Permission::TicketInternal);
-        self.inner
-            .store
-            .list_comments(t.tenant, t.id, internal)
-            .await
+        let query = CommentQuery {
+            include_internal: self.allows(actor, Permission::TicketInternal),
+            limit,
+            after,
+        };
+        self.inner.store.list_comments(t.tenant, t.id, &query).await
     }
 
     /// The history of a ticket, oldest first. Requesters without staff rights see only

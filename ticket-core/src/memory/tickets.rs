@@ -6,7 +6,9 @@ use crate::event::TicketEvent;
 use crate::id::{TenantId, TicketId};
 use crate::notify::OutboxEntry;
 use crate::ports::{TicketChange, TicketStore};
-use crate::query::{Page, Stats, StatsQuery, TicketCursor, TicketQuery, TicketSort};
+use crate::query::{
+    CommentCursor, CommentQuery, Page, Stats, StatsQuery, TicketCursor, TicketQuery, TicketSort,
+};
 use crate::ticket::{Comment, Ticket, Visibility};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -175,18 +177,27 @@ impl TicketStore for MemoryStore {
         &self,
         tenant: TenantId,
         ticket: TicketId,
-        include_internal: bool,
-    ) -> Result<Vec<Comment>> {
+        query: &CommentQuery,
+    ) -> Result<Page<Comment>> {
         let s = self.state();
-        let mut comments: Vec<Comment> = s
+        let mut comments: Vec<&Comment> = s
             .comments
             .values()
             .filter(|c| c.tenant == tenant && c.ticket_id == ticket)
-            .filter(|c| include_internal || c.visibility == Visibility::Public)
+            .filter(|c| query.include_internal || c.visibility == Visibility::Public)
+            .filter(|c| {
+                query
+                    .after
+                    .is_none_or(|after| CommentCursor::key(c) > after)
+            })
+            .collect();
+        comments.sort_by_key(|c| CommentCursor::key(c));
+        let read = comments
+            .into_iter()
+            .take(query.limit as usize + 1)
             .cloned()
             .collect();
-        comments.sort_by_key(|c| (c.created_at, c.id));
-        Ok(comments)
+        Ok(CommentCursor::page(read, query))
     }
 
     async fn ticket_events(&self, tenant: TenantId, ticket: TicketId) -> Result<Vec<TicketEvent>> {

@@ -86,4 +86,19 @@ impl TokenStore for MemoryStore {
             t.tenant == tenant && t.user_id == user && purpose.is_none_or(|p| t.purpose == p)
         }))
     }
+
+    async fn purge_expired_tokens(&self, now: DateTime<Utc>, limit: u32) -> Result<u64> {
+        let mut s = self.state();
+        let doomed: Vec<TokenId> = s
+            .tokens
+            .values()
+            .filter(|t| t.expires_at <= now)
+            .map(|t| t.id)
+            .take(limit as usize)
+            .collect();
+        for id in &doomed {
+            s.tokens.remove(id);
+        }
+        Ok(doomed.len() as u64)
+    }
 }

@@ -18,7 +18,8 @@ pub struct RuleContext<'a> {
     pub trigger: Trigger,
     /// The workflow (for `SetStatus`).
     pub workflow: &'a Workflow,
-    /// The requester's e-mail (for `RequesterEmailDomain`).
+    /// The requester's e-mail (for `RequesterEmailDomain`); the desk leaves it out when
+    /// it requires verified addresses and this one is not verified.
     pub requester_email: Option<&'a Email>,
     /// For SLA triggers: which target.
     pub sla_target: Option<SlaTarget>,

@@ -540,3 +540,30 @@ pub fn rule(tenant: TenantId, rule_name: &str, position: i32) -> Rule {
         updated_at: now(),
     }
 }
+
+/// Every comment of a ticket, oldest first, read page by page through
+/// [`TicketStore::list_comments`](crate::ports::TicketStore::list_comments).
+///
+/// # Errors
+/// The store's.
+pub async fn all_comments<S: crate::ports::TicketStore + ?Sized>(
+    store: &S,
+    tenant: TenantId,
+    ticket: TicketId,
+    include_internal: bool,
+) -> crate::error::Result<Vec<Comment>> {
+    let mut query = crate::query::CommentQuery {
+        include_internal,
+        limit: crate::query::MAX_LIMIT,
+        after: None,
+    };
+    let mut all = Vec::new();
+    loop {
+        let page = store.list_comments(tenant, ticket, &query).await?;
+        all.extend(page.items);
+        match page.next_cursor {
+            Some(c) => query.after = Some(crate::query::CommentCursor::decode(&c)?),
+            None => return Ok(all),
+        }
+    }
+}

@@ -3,6 +3,7 @@
 //! background jobs did.
 
 use axum::extract::{MatchedPath, Request, State};
+use axum::http::Method;
 use axum::middleware::Next;
 use axum::response::Response;
 use std::collections::BTreeMap;
@@ -151,18 +152,37 @@ fn escape(label: &str) -> String {
     label.replace('\\', "\\\\").replace('"', "\\\"")
 }
 
+/// The method label: the methods of HTTP's registry the API could serve, and `other`
+/// for any other token a client invents (each would be a series of its own).
+fn method_label(method: &Method) -> &'static str {
+    match *method {
+        Method::GET => "GET",
+        Method::HEAD => "HEAD",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::PATCH => "PATCH",
+        Method::DELETE => "DELETE",
+        Method::OPTIONS => "OPTIONS",
+        Method::TRACE => "TRACE",
+        Method::CONNECT => "CONNECT",
+        _ => "other",
+    }
+}
+
 /// Middleware recording every request under its matched route (never the raw path, so
-/// ids do not explode the label set).
+/// ids do not explode the label set; unknown paths are all `unmatched`) and a known
+/// method (unknown ones are all `other`), so clients cannot grow the series without
+/// bound.
 pub(crate) async fn record(State(metrics): State<Metrics>, req: Request, next: Next) -> Response {
     let start = Instant::now();
-    let method = req.method().to_string();
+    let method = method_label(req.method());
     let route = req
         .extensions()
         .get::<MatchedPath>()
         .map_or_else(|| "unmatched".to_string(), |m| m.as_str().to_string());
     let res = next.run(req).await;
     metrics.record_http(
-        &method,
+        method,
         &route,
         res.status().as_u16(),
         start.elapsed().as_secs_f64(),
@@ -189,5 +209,14 @@ mod tests {
         assert!(text.contains("le=\"+Inf\"} 2"));
         assert!(text.contains("ticket_sla_breaches_total 2"));
         assert!(text.contains("ticket_realtime_connections 1"));
+    }
+
+    #[test]
+    fn invented_methods_share_one_label() {
+        let a = Method::from_bytes(b"FROBNICATE").unwrap();
+        let b = Method::from_bytes(b"X-ANYTHING").unwrap();
+        assert_eq!(method_label(&a), "other");
+        assert_eq!(method_label(&b), "other");
+        assert_eq!(method_label(&Method::PATCH), "PATCH");
     }
 }

@@ -1,8 +1,10 @@
 //! The middleware stack: panics caught as 500 problems, request ids, tracing spans keyed
 //! by the matched route (never bodies, headers or query strings), metrics, security
 //! headers, CORS, bare error statuses turned into problems, a time limit and a body-size
-//! limit. The auth routes also get [`rate_limit`].
+//! limit. The auth routes and the password and e-mail routes of `/me` also get
+//! [`rate_limit`], which knows the client through [`client`].
 
+pub mod client;
 pub mod metrics;
 pub mod rate_limit;
 

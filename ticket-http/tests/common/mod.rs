@@ -1,23 +1,24 @@
-//! A real server on a loopback port over `MemoryStore`, and a small JSON client.
+//! A real server on a loopback port over `MemoryStore`, and a small JSON client checked
+//! against the OpenAPI document. Accounts, logins and mailed tokens come from
+//! `ticket_http::testing`, shared with the server's tests.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 pub mod spec;
 
 use reqwest::{Method, StatusCode};
-use serde_json::{json, Value};
+use serde_json::Value;
 use std::sync::Arc;
 use ticket_core::account::{HashCost, Role};
-use ticket_core::desk::RegisterInput;
 use ticket_core::memory::MemoryStore;
-use ticket_core::notify::Channel;
-use ticket_core::ports::{Notifier, Outbox};
+use ticket_core::ports::Notifier;
 use ticket_core::text::Secret;
-use ticket_core::{Actor, HelpDesk, HelpDeskConfig, TenantId};
+use ticket_core::{HelpDesk, HelpDeskConfig};
+use ticket_http::testing::{self, ApiClient};
 use ticket_http::{AppState, AuthConfig, HttpConfig};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-pub const PASSWORD: &str = "correct horse battery staple";
+pub use ticket_http::testing::PASSWORD;
 pub const SECRET: &str = "test secret of at least thirty-two bytes!";
 
 pub struct TestServer {
@@ -119,6 +120,14 @@ impl Res {
 }
 
 impl TestServer {
+    /// A client of this server (of `base`, which a test may point elsewhere).
+    pub fn api(&self) -> ApiClient {
+        ApiClient {
+            base: self.base.clone(),
+            http: self.http.clone(),
+        }
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base, path)
     }
@@ -130,25 +139,22 @@ impl TestServer {
         token: Option<&str>,
         body: Option<Value>,
     ) -> Res {
-        let mut r = self.http.request(method.clone(), self.url(path));
-        if let Some(t) = token {
-            r = r.bearer_auth(t);
-        }
-        if let Some(b) = body {
-            r = r.json(&b);
-        }
-        let res = r.send().await.unwrap();
-        let status = res.status();
-        let headers = res.headers().clone();
-        let text = res.text().await.unwrap();
-        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
-        let ct = headers.get("content-type").map(|v| v.to_str().unwrap());
-        spec::check_response(method.as_str(), path, status.as_u16(), ct, &text);
+        let r = self
+            .api()
+            .send(method.clone(), path, token, body.as_ref())
+            .await;
+        spec::check_response(
+            method.as_str(),
+            path,
+            r.status.as_u16(),
+            r.content_type(),
+            &r.text,
+        );
         Res {
-            status,
-            headers,
-            body,
-            text,
+            status: r.status,
+            headers: r.headers,
+            body: r.body,
+            text: r.text,
         }
     }
 
@@ -195,58 +201,22 @@ impl TestServer {
     }
 
     pub async fn login(&self, login: &str) -> Value {
-        let r = self
-            .req(
-                Method::POST,
-                "/api/v1/auth/login",
-                None,
-                Some(json!({"login": login, "password": PASSWORD})),
-            )
-            .await;
-        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-        r.body
+        self.api().login(login, PASSWORD).await
     }
 
     pub async fn token(&self, login: &str) -> String {
-        self.login(login).await["access_token"]
-            .as_str()
-            .unwrap()
-            .to_string()
+        self.api().token(login, PASSWORD).await
     }
 
     /// Creates a user with `role` through the desk (as the system) and logs in.
     pub async fn user(&self, name: &str, role: Role) -> (String, String) {
-        let input = RegisterInput {
-            email: format!("{name}@example.com"),
-            username: name.to_string(),
-            name: name.to_string(),
-            password: PASSWORD.to_string(),
-        };
-        let u = self
-            .desk
-            .create_user(&Actor::system(TenantId::DEFAULT), input, role)
-            .await
-            .unwrap();
+        let u = testing::make_user(&self.desk, name, role).await;
         (u.id.to_string(), self.token(name).await)
     }
 
     /// The last one-time token e-mailed to `email` (from the outbox).
     pub async fn mailed_token(&self, email: &str) -> String {
-        let page = self
-            .store
-            .list_deliveries(TenantId::DEFAULT, None, 100, None)
-            .await
-            .unwrap();
-        page.items
-            .iter()
-            .find_map(|e| match &e.channel {
-                Channel::Email { to, body, .. } if to.as_str() == email => body
-                    .lines()
-                    .rfind(|l| !l.trim().is_empty())
-                    .map(|l| l.trim().to_string()),
-                _ => None,
-            })
-            .expect("a token e-mail")
+        testing::mailed_token(&self.store, email).await
     }
 
     pub async fn stop(mut self) {

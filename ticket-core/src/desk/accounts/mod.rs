@@ -2,12 +2,14 @@
 //! passwords, e-mail verification, profiles, availability, and account deletion.
 
 mod deletion;
+mod hashing;
 mod password;
 mod profiles;
 mod registration;
 mod sessions;
 mod verification;
 
+pub(super) use hashing::HashWorkers;
 pub use profiles::UserPatch;
 pub use registration::RegisterInput;
 pub use sessions::Session;

@@ -75,6 +75,7 @@ impl HelpDesk {
             .inner
             .hasher
             .verify(current, user.password_hash.as_ref())
+            .await
         {
             return Err(Error::Unauthenticated);
         }
@@ -92,7 +93,7 @@ impl HelpDesk {
             Some(&user.email),
             Some(&user.username),
         )?;
-        user.password_hash = Some(self.inner.hasher.hash(&password)?);
+        user.password_hash = Some(self.inner.hasher.hash(&password).await?);
         self.save_user(user).await?;
         self.inner
             .store

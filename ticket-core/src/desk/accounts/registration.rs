@@ -34,7 +34,7 @@ impl HelpDesk {
         if !self.inner.config.open_registration {
             return Err(forbidden("registration is closed"));
         }
-        let user = self.new_user(tenant, input, Role::Customer)?;
+        let user = self.new_user(tenant, input, Role::Customer).await?;
         self.inner.store.create_user(&user).await?;
         self.send_verification(&user).await?;
         Ok(user)
@@ -52,7 +52,7 @@ impl HelpDesk {
         role: Role,
     ) -> Result<User> {
         self.require_manage(actor, role)?;
-        let user = self.new_user(actor.tenant(), input, role)?;
+        let user = self.new_user(actor.tenant(), input, role).await?;
         self.inner.store.create_user(&user).await?;
         self.send_verification(&user).await?;
         Ok(user)
@@ -84,7 +84,7 @@ impl HelpDesk {
         {
             return Ok(None);
         }
-        let mut user = self.new_user(tenant, input, Role::SuperAdmin)?;
+        let mut user = self.new_user(tenant, input, Role::SuperAdmin).await?;
         user.email_verified_at = Some(user.created_at);
         self.inner.store.create_user(&user).await?;
         Ok(Some(user))
@@ -99,7 +99,7 @@ impl HelpDesk {
         self.require(actor, perm)
     }
 
-    pub(in crate::desk) fn new_user(
+    pub(in crate::desk) async fn new_user(
         &self,
         tenant: TenantId,
         input: RegisterInput,
@@ -121,6 +121,7 @@ impl HelpDesk {
         else {
             return Err(Error::invalid("user", "invalid input"));
         };
+        let password_hash = self.inner.hasher.hash(&password).await?;
         let now = self.now();
         Ok(User {
             id: UserId::new(),
@@ -129,7 +130,7 @@ impl HelpDesk {
             username,
             name,
             role,
-            password_hash: Some(self.inner.hasher.hash(&password)?),
+            password_hash: Some(password_hash),
             email_verified_at: None,
             agent: role.is_staff().then(AgentProfile::default),
             created_at: now,

@@ -18,6 +18,10 @@ pub struct Session {
 /// The longest login (e-mail or username) an account can have: an e-mail's 254.
 const MAX_LOGIN_CHARS: usize = 254;
 
+/// The most store round trips one `purge_expired_tokens` call makes (the next call
+/// resumes a larger backlog).
+const MAX_PURGE_ROUNDS: u32 = 50;
+
 impl HelpDesk {
     /// The actor for an authenticated user id, with the role as stored (remembered for
     /// [`HelpDeskConfig::actor_ttl`](crate::desk::HelpDeskConfig::actor_ttl); this desk's own
@@ -65,7 +69,7 @@ impl HelpDesk {
         }
         .filter(|u| !u.is_deleted());
         let hash = user.as_ref().and_then(|u| u.password_hash.as_ref());
-        if self.inner.hasher.verify(password, hash) {
+        if self.inner.hasher.verify(password, hash).await {
             user.ok_or(Error::Unauthenticated)
         } else {
             Err(Error::Unauthenticated)
@@ -145,6 +149,28 @@ impl HelpDesk {
             self.inner.store.revoke_family(tenant, family, now).await?;
         }
         Ok(())
+    }
+
+    /// Deletes the one-time and refresh tokens of every tenant that have expired by now
+    /// (see [`TokenStore::purge_expired_tokens`](crate::ports::TokenStore::purge_expired_tokens)),
+    /// `batch` per store round trip, until a round finds fewer or 50 rounds ran (the next
+    /// call resumes); returns how many. A host calls it on a timer
+    /// (ticket-http's background jobs do); it is safe on several instances at once.
+    ///
+    /// # Errors
+    /// [`Error::Store`] (what earlier rounds deleted stays deleted).
+    pub async fn purge_expired_tokens(&self, batch: u32) -> Result<u64> {
+        let batch = batch.max(1);
+        let now = self.now();
+        let mut total = 0;
+        for _ in 0..MAX_PURGE_ROUNDS {
+            let n = self.inner.store.purge_expired_tokens(now, batch).await?;
+            total += n;
+            if n < u64::from(batch) {
+                break;
+            }
+        }
+        Ok(total)
     }
 
     pub(in crate::desk) async fn issue_token(

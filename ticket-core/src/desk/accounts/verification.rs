@@ -47,6 +47,26 @@ impl HelpDesk {
         .await
     }
 
+    /// With [`HelpDeskConfig::require_verified_email`](crate::desk::HelpDeskConfig::require_verified_email),
+    /// refuses a user whose e-mail address is not verified (the system passes).
+    pub(in crate::desk) async fn require_verified_email(&self, actor: &Actor) -> Result<()> {
+        if !self.inner.config.require_verified_email || actor.is_system() {
+            return Ok(());
+        }
+        if self.me(actor).await?.email_verified_at.is_none() {
+            return Err(Error::Forbidden(
+                "verify your e-mail address before raising tickets".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Whether rules may trust `user`'s e-mail address: always, unless
+    /// `require_verified_email` is set and it is not verified.
+    pub(in crate::desk) fn trusted_email(&self, user: &User) -> bool {
+        !self.inner.config.require_verified_email || user.email_verified_at.is_some()
+    }
+
     /// Sends the acting user a new e-mail verification token.
     ///
     /// # Errors

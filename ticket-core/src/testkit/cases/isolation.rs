@@ -103,8 +103,7 @@ pub async fn ticket_writes_are_isolated(store: Arc<dyn Store>) {
         history
     );
     assert_eq!(
-        store
-            .list_comments(a, ta.id, true)
+        fixtures::all_comments(&*store, a, ta.id, true)
             .await
             .expect("list_comments")
             .len(),
@@ -115,8 +114,7 @@ pub async fn ticket_writes_are_isolated(store: Arc<dyn Store>) {
 /// Another tenant's comments and history are empty.
 pub async fn comments_and_events_are_isolated(store: Arc<dyn Store>) {
     let (a, ta, b, _) = two_desks(&*store).await;
-    assert!(store
-        .list_comments(b, ta.id, true)
+    assert!(fixtures::all_comments(&*store, b, ta.id, true)
         .await
         .expect("list_comments")
         .is_empty());
@@ -126,8 +124,7 @@ pub async fn comments_and_events_are_isolated(store: Arc<dyn Store>) {
         .expect("ticket_events")
         .is_empty());
     assert_eq!(
-        store
-            .list_comments(a, ta.id, true)
+        fixtures::all_comments(&*store, a, ta.id, true)
             .await
             .expect("list_comments")
             .len(),

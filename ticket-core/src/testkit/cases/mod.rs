@@ -3,6 +3,7 @@
 //! breaks the contract of [`crate::ports`].
 
 pub mod bus;
+pub mod comments;
 pub mod config;
 pub mod isolation;
 pub mod notifications;
@@ -50,6 +51,9 @@ macro_rules! __store_cases {
                 events_oldest_first,
                 sla_due_across_tenants_earliest_first,
                 ping_succeeds,
+            }
+            comments {
+                comments_page_in_order,
             }
             query {
                 empty_query_lists_the_tenant,
@@ -141,6 +145,7 @@ macro_rules! __store_cases {
                 revoke_family,
                 revoke_user_tokens,
                 duplicate_hash_conflicts,
+                purge_expired_tokens,
             }
             notifications {
                 newest_first,

@@ -134,8 +134,7 @@ pub async fn stale_version_conflicts_and_writes_nothing(store: Arc<dyn Store>) {
         "the ticket is unchanged"
     );
     assert!(
-        store
-            .list_comments(tenant, t.id, true)
+        fixtures::all_comments(&*store, tenant, t.id, true)
             .await
             .expect("list_comments")
             .is_empty(),
@@ -250,8 +249,7 @@ pub async fn save_writes_everything_together(store: Arc<dyn Store>) {
 
     assert_eq!(store.get_ticket(tenant, t.id).await.expect("get_ticket"), t);
     assert_eq!(
-        store
-            .list_comments(tenant, t.id, true)
+        fixtures::all_comments(&*store, tenant, t.id, true)
             .await
             .expect("list_comments"),
         vec![public, internal]
@@ -375,14 +373,12 @@ pub async fn delete_removes_ticket_and_comments_keeps_history(store: Arc<dyn Sto
         .await
         .expect("list_tickets");
     assert_eq!(ids(&listed.items), vec![kept.id]);
-    assert!(store
-        .list_comments(tenant, doomed.id, true)
+    assert!(fixtures::all_comments(&*store, tenant, doomed.id, true)
         .await
         .expect("list_comments")
         .is_empty());
     assert_eq!(
-        store
-            .list_comments(tenant, kept.id, true)
+        fixtures::all_comments(&*store, tenant, kept.id, true)
             .await
             .expect("list_comments")
             .len(),
@@ -450,21 +446,20 @@ pub async fn comments_oldest_first_internal_on_request(store: Arc<dyn Store>) {
     change.comments = vec![c4.clone()];
     store.save(&change).await.expect("save");
 
-    let all = store
-        .list_comments(tenant, t.id, true)
+    let all = fixtures::all_comments(&*store, tenant, t.id, true)
         .await
         .expect("list_comments");
     assert_eq!(all, vec![c1, c2.clone(), c3.clone(), c4]);
-    let public = store
-        .list_comments(tenant, t.id, false)
+    let public = fixtures::all_comments(&*store, tenant, t.id, false)
         .await
         .expect("list_comments (public)");
     assert_eq!(public, vec![c2, c3]);
-    assert!(store
-        .list_comments(tenant, TicketId::new(), true)
-        .await
-        .expect("list_comments")
-        .is_empty());
+    assert!(
+        fixtures::all_comments(&*store, tenant, TicketId::new(), true)
+            .await
+            .expect("list_comments")
+            .is_empty()
+    );
 }
 
 /// History comes oldest first: by time, then by id; an unknown ticket has none.

@@ -1,5 +1,5 @@
 //! `TokenStore`: single use, expiry, unknown and wrong-purpose tokens, concurrent
-//! consumption and revocation.
+//! consumption, revocation and the purge of expired tokens.
 
 use super::{customer, expect_unique};
 use crate::account::{OneTimeToken, TokenPurpose, TokenUse};
@@ -292,4 +292,78 @@ pub async fn duplicate_hash_conflicts(store: Arc<dyn Store>) {
         "hash",
         "create_token with a taken hash",
     );
+}
+
+/// `purge_expired_tokens` deletes the tokens of every tenant that expired at or before
+/// `now`, used or not, at most `limit` a call; tokens not yet expired stay, spent ones
+/// too (a spent refresh token is still recognised as a replay).
+pub async fn purge_expired_tokens(store: Arc<dyn Store>) {
+    let tenant = fixtures::tenant();
+    let other = fixtures::tenant();
+    let ann = customer(&*store, tenant, "ann").await;
+    let bob = customer(&*store, other, "bob").await;
+    let now = fixtures::now();
+    let (past, future) = (now - Duration::hours(1), now + Duration::days(1));
+    let expired = fixtures::token(tenant, ann.id, TokenPurpose::ResetPassword, past);
+    let expired_spent = OneTimeToken {
+        used_at: Some(past - Duration::minutes(5)),
+        ..fixtures::token(tenant, ann.id, TokenPurpose::Refresh, past)
+    };
+    let at_now = fixtures::token(tenant, ann.id, TokenPurpose::VerifyEmail, now);
+    let elsewhere = fixtures::token(other, bob.id, TokenPurpose::Refresh, past);
+    let live = fixtures::token(tenant, ann.id, TokenPurpose::ResetPassword, future);
+    let live_spent = OneTimeToken {
+        used_at: Some(past),
+        ..fixtures::token(tenant, ann.id, TokenPurpose::Refresh, future)
+    };
+    for t in [
+        &expired,
+        &expired_spent,
+        &at_now,
+        &elsewhere,
+        &live,
+        &live_spent,
+    ] {
+        store.create_token(t).await.expect("create_token");
+    }
+    let first = store
+        .purge_expired_tokens(now, 3)
+        .await
+        .expect("purge_expired_tokens");
+    assert_eq!(first, 3, "at most the limit");
+    let second = store
+        .purge_expired_tokens(now, 100)
+        .await
+        .expect("purge_expired_tokens");
+    assert_eq!(second, 1, "the fourth expired token, of another tenant too");
+    let third = store
+        .purge_expired_tokens(now, 100)
+        .await
+        .expect("purge_expired_tokens");
+    assert_eq!(third, 0, "nothing left to purge");
+    for (t, tenant) in [
+        (&expired, tenant),
+        (&expired_spent, tenant),
+        (&at_now, tenant),
+        (&elsewhere, other),
+    ] {
+        let got = store
+            .consume_token(tenant, t.purpose, &t.hash, now)
+            .await
+            .expect("consume_token");
+        assert_eq!(got, TokenUse::Unknown, "purged: {t:?}");
+    }
+    let got = store
+        .consume_token(tenant, TokenPurpose::Refresh, &live_spent.hash, now)
+        .await
+        .expect("consume_token");
+    assert!(
+        matches!(got, TokenUse::AlreadyUsed(_)),
+        "a spent token that has not expired stays, to catch replays: {got:?}"
+    );
+    let got = store
+        .consume_token(tenant, TokenPurpose::ResetPassword, &live.hash, now)
+        .await
+        .expect("consume_token");
+    assert!(matches!(got, TokenUse::Consumed(_)), "kept: {got:?}");
 }
