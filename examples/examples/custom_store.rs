@@ -37,7 +37,7 @@ use ticket_core::rules::Rule;
 use ticket_core::sla::{BusinessCalendar, SlaPolicy};
 use ticket_core::team::{Faq, Team};
 use ticket_core::testkit::{self, uuid::Uuid};
-use ticket_core::ticket::{Comment, Ticket};
+use ticket_core::ticket::{Comment, Ticket, TicketSla};
 use ticket_core::Result;
 
 /// Successful writes per store method, shared by every store that reports to it.
@@ -135,6 +135,24 @@ impl<S: Store> TicketStore for AuditedStore<S> {
     }
     async fn sla_due(&self, now: DateTime<Utc>, limit: u32) -> Result<Vec<(TenantId, TicketId)>> {
         self.inner.sla_due(now, limit).await
+    }
+    async fn save_sla(
+        &self,
+        tenant: TenantId,
+        id: TicketId,
+        version: u64,
+        sla: Option<&TicketSla>,
+    ) -> Result<bool> {
+        self.inner.save_sla(tenant, id, version, sla).await
+    }
+    async fn mark_sla_stale(
+        &self,
+        tenant: TenantId,
+        now: DateTime<Utc>,
+        after: Option<TicketId>,
+        limit: u32,
+    ) -> Result<Option<TicketId>> {
+        self.inner.mark_sla_stale(tenant, now, after, limit).await
     }
     async fn ping(&self) -> Result<()> {
         self.inner.ping().await

@@ -20,7 +20,7 @@ use crate::routing::AgentLoad;
 use crate::rules::Rule;
 use crate::sla::{BusinessCalendar, SlaPolicy};
 use crate::team::{Faq, Team};
-use crate::ticket::{Classification, Comment, NewTicket, Ticket};
+use crate::ticket::{Classification, Comment, NewTicket, Ticket, TicketSla};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use futures::stream::BoxStream;
@@ -122,11 +122,49 @@ pub trait TicketStore: Send + Sync {
     async fn stats(&self, tenant: TenantId, query: &StatsQuery) -> Result<Stats>;
 
     /// Up to `limit` tickets of any tenant whose SLA snapshot has a `next_check` at or
-    /// before `now`, earliest first. The only cross-tenant read besides the outbox claim.
+    /// before `now`, or that [`TicketStore::mark_sla_stale`] marked at or before `now`,
+    /// earliest first (then by id: tickets due at the same instant are all returned, up
+    /// to `limit`). The only cross-tenant read besides the outbox claim.
     ///
     /// # Errors
     /// [`Error::Store`].
     async fn sla_due(&self, now: DateTime<Utc>, limit: u32) -> Result<Vec<(TenantId, TicketId)>>;
+
+    /// Replaces the SLA snapshot of the ticket whose stored version is `version`, leaving
+    /// its version, `updated_at` and everything else as they are (the sweep's bookkeeping
+    /// must not make a client's expected version stale), and clears a mark of
+    /// [`TicketStore::mark_sla_stale`]. Returns `false`, writing nothing, when the ticket
+    /// is gone or its version is not `version` (a newer change wrote its own snapshot).
+    ///
+    /// # Errors
+    /// [`Error::Store`].
+    async fn save_sla(
+        &self,
+        tenant: TenantId,
+        id: TicketId,
+        version: u64,
+        sla: Option<&TicketSla>,
+    ) -> Result<bool>;
+
+    /// Marks up to `limit` open tickets of the tenant (status category New, Open or
+    /// Pending) whose id follows `after` (all when `None`), in id order, for an SLA
+    /// re-evaluation: [`TicketStore::sla_due`] returns them from `now` on (earlier if
+    /// their snapshot's `next_check` is earlier) until a save or [`TicketStore::save_sla`]
+    /// writes their snapshot. Tickets without a snapshot are marked too (a policy may
+    /// cover them now). Returns the last ticket of the batch when it held `limit`
+    /// tickets (pass it as `after` to go on), `None` when no open ticket follows: a
+    /// policy or calendar change walks the tenant's open tickets in bounded batches, and
+    /// walking again from the start is harmless.
+    ///
+    /// # Errors
+    /// [`Error::Store`].
+    async fn mark_sla_stale(
+        &self,
+        tenant: TenantId,
+        now: DateTime<Utc>,
+        after: Option<TicketId>,
+        limit: u32,
+    ) -> Result<Option<TicketId>>;
 
     /// Checks the store is reachable (for readiness probes).
     ///

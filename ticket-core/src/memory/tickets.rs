@@ -7,11 +7,12 @@ use crate::id::{TenantId, TicketId};
 use crate::notify::OutboxEntry;
 use crate::ports::{TicketChange, TicketStore};
 use crate::query::{Page, Stats, StatsQuery, TicketCursor, TicketQuery, TicketSort};
-use crate::ticket::{Comment, Ticket, Visibility};
+use crate::ticket::{Comment, Ticket, TicketSla, Visibility};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use std::cmp::Reverse;
 use std::collections::HashSet;
+use std::ops::Bound;
 
 /// Checks that everything a change writes belongs to the ticket's tenant (and comments
 /// and events to the ticket itself): a change never writes into another tenant.
@@ -89,6 +90,7 @@ impl TicketStore for MemoryStore {
         let mut s = self.state();
         s.check_save(change)?;
         let t = &change.ticket;
+        s.sla_stale.remove(&t.id);
         s.tickets.insert(t.id, t.clone());
         s.comments
             .extend(change.comments.iter().map(|c| (c.id, c.clone())));
@@ -165,6 +167,7 @@ impl TicketStore for MemoryStore {
         check_new_ids(&s.events, [event.id])?;
         check_new_ids(&s.outbox, outbox.iter().map(|o| o.id))?;
         s.tickets.remove(&id);
+        s.sla_stale.remove(&id);
         s.comments.retain(|_, c| c.ticket_id != id);
         s.events.insert(event.id, event.clone());
         s.outbox.extend(outbox.iter().map(|o| (o.id, o.clone())));
@@ -218,7 +221,9 @@ impl TicketStore for MemoryStore {
             .tickets
             .values()
             .filter_map(|t| {
-                let at = t.sla.as_ref()?.next_check?;
+                let snapshot = t.sla.as_ref().and_then(|sla| sla.next_check);
+                let marked = s.sla_stale.get(&t.id).copied();
+                let at = snapshot.into_iter().chain(marked).min()?;
                 (at <= now).then_some((at, t.id, t.tenant))
             })
             .collect();
@@ -229,6 +234,50 @@ impl TicketStore for MemoryStore {
             .take(limit)
             .map(|(_, id, tenant)| (tenant, id))
             .collect())
+    }
+
+    async fn save_sla(
+        &self,
+        tenant: TenantId,
+        id: TicketId,
+        version: u64,
+        sla: Option<&TicketSla>,
+    ) -> Result<bool> {
+        let mut s = self.state();
+        let Some(t) = s
+            .tickets
+            .get_mut(&id)
+            .filter(|t| t.tenant == tenant && t.version == version)
+        else {
+            return Ok(false);
+        };
+        t.sla = sla.cloned();
+        s.sla_stale.remove(&id);
+        Ok(true)
+    }
+
+    async fn mark_sla_stale(
+        &self,
+        tenant: TenantId,
+        now: DateTime<Utc>,
+        after: Option<TicketId>,
+        limit: u32,
+    ) -> Result<Option<TicketId>> {
+        let mut s = self.state();
+        let limit = usize::try_from(limit).unwrap_or(usize::MAX).max(1);
+        let start = after.map_or(Bound::Unbounded, Bound::Excluded);
+        let batch: Vec<TicketId> = s
+            .tickets
+            .range((start, Bound::Unbounded))
+            .filter(|(_, t)| t.tenant == tenant && t.status_category.is_open())
+            .map(|(id, _)| *id)
+            .take(limit)
+            .collect();
+        for id in &batch {
+            let at = s.sla_stale.get(id).map_or(now, |at| (*at).min(now));
+            s.sla_stale.insert(*id, at);
+        }
+        Ok(batch.last().copied().filter(|_| batch.len() == limit))
     }
 
     async fn ping(&self) -> Result<()> {

@@ -9,6 +9,7 @@ pub mod notifications;
 pub mod outbox;
 pub mod paging;
 pub mod query;
+pub mod sla;
 pub mod stats;
 pub mod teams;
 pub mod tickets;
@@ -50,6 +51,14 @@ macro_rules! __store_cases {
                 events_oldest_first,
                 sla_due_across_tenants_earliest_first,
                 ping_succeeds,
+            }
+            sla {
+                save_sla_replaces_only_the_snapshot,
+                mark_sla_stale_walks_open_tickets_in_batches,
+                sla_due_returns_every_equal_next_check,
+                updates_refresh_queries_stats_sla_due_and_loads,
+                a_change_failing_on_a_duplicate_event_writes_nothing,
+                a_deleted_ticket_leaves_stats_and_sla_due,
             }
             query {
                 empty_query_lists_the_tenant,
