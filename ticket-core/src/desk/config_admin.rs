@@ -84,7 +84,10 @@ const MAX_TARGET_MINUTES: u32 = 525_600;
 impl HelpDesk {
     // ----- SLA policies ------------------------------------------------------------------
 
-    /// Creates an SLA policy.
+    /// Creates an SLA policy. Every change to SLA policies or calendars marks the
+    /// tenant's open tickets (in bounded batches) for the next SLA sweep, which
+    /// re-evaluates them under the new rules: a ticket no policy covered gets one, a
+    /// tightened target warns and breaches on time, a re-enabled policy applies again.
     ///
     /// # Errors
     /// [`Error::Forbidden`]; [`Error::Invalid`]; [`Error::NotFound`] for the calendar.
@@ -154,6 +157,7 @@ impl HelpDesk {
             updated_at: self.now(),
         };
         self.inner.store.save_sla_policy(&policy).await?;
+        self.mark_sla_stale(actor.tenant()).await?;
         Ok(policy)
     }
 
@@ -175,14 +179,18 @@ impl HelpDesk {
         self.inner.store.list_sla_policies(actor.tenant()).await
     }
 
-    /// Deletes an SLA policy. Tickets it covered get their SLA recomputed on their next
-    /// change or sweep.
+    /// Deletes an SLA policy. The open tickets are marked for the next SLA sweep, which
+    /// moves those it covered to the next matching policy (or none).
     ///
     /// # Errors
     /// [`Error::Forbidden`]; [`Error::NotFound`].
     pub async fn delete_sla_policy(&self, actor: &Actor, id: SlaPolicyId) -> Result<()> {
         self.require(actor, Permission::SlaManage)?;
-        self.inner.store.delete_sla_policy(actor.tenant(), id).await
+        self.inner
+            .store
+            .delete_sla_policy(actor.tenant(), id)
+            .await?;
+        self.mark_sla_stale(actor.tenant()).await
     }
 
     // ----- calendars ---------------------------------------------------------------------
@@ -238,6 +246,7 @@ impl HelpDesk {
             self.now(),
         )?;
         self.inner.store.save_calendar(&calendar).await?;
+        self.mark_sla_stale(actor.tenant()).await?;
         Ok(calendar)
     }
 
@@ -259,13 +268,15 @@ impl HelpDesk {
         self.inner.store.list_calendars(actor.tenant()).await
     }
 
-    /// Deletes a calendar; policies naming it fall back to around the clock.
+    /// Deletes a calendar; policies naming it fall back to around the clock (the open
+    /// tickets are marked for the next SLA sweep).
     ///
     /// # Errors
     /// [`Error::Forbidden`]; [`Error::NotFound`].
     pub async fn delete_calendar(&self, actor: &Actor, id: CalendarId) -> Result<()> {
         self.require(actor, Permission::SlaManage)?;
-        self.inner.store.delete_calendar(actor.tenant(), id).await
+        self.inner.store.delete_calendar(actor.tenant(), id).await?;
+        self.mark_sla_stale(actor.tenant()).await
     }
 
     // ----- rules -------------------------------------------------------------------------
@@ -379,10 +390,10 @@ impl HelpDesk {
             .copied()
             .unwrap_or(Trigger::TicketUpdated);
         let ctx = RuleContext {
-            trigger,
+            triggers: &[trigger],
             workflow: &self.inner.config.workflow,
             requester_email: requester.as_ref().map(|u| &u.email),
-            sla_target: None,
+            sla_targets: &[],
         };
         Ok(preview(&rule, &ctx, &ticket))
     }

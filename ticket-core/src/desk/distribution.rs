@@ -60,7 +60,7 @@ impl HelpDesk {
             )
             .await?;
             out.push(
-                self.finalize(d, actor, &[(Trigger::TicketUpdated, None)])
+                self.finalize(d, actor, &[Trigger::TicketUpdated], &[])
                     .await?,
             );
         }

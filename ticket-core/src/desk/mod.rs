@@ -14,6 +14,7 @@ mod create;
 mod distribution;
 mod finalize;
 mod queries;
+mod sla_config;
 mod update;
 
 pub use accounts::{RegisterInput, Session, UserPatch};
