@@ -9,6 +9,7 @@ use common::{start, world, world_with, World};
 use ticket_core::desk::{CalendarInput, RuleInput, SlaPolicyInput};
 use ticket_core::event::{EventKind, SlaTarget};
 use ticket_core::id::TicketId;
+use ticket_core::ports::ConfigStore as _;
 use ticket_core::query::StatsQuery;
 use ticket_core::rules::{Action, Condition, Trigger};
 use ticket_core::sla::{SlaCondition, SlaPolicy, SlaTargets, TargetState, WeekHours, WorkInterval};
@@ -386,4 +387,48 @@ async fn sweep_bookkeeping_leaves_the_version_alone() {
         .unwrap();
     // And the sweep does not pick the ticket again before its next check.
     assert_eq!(w.desk.sweep_sla(at(2)).await.unwrap().checked, 0);
+}
+
+#[tokio::test]
+async fn default_policies_install_once_and_complete_a_partial_install() {
+    let w = world().await;
+    assert_eq!(w.desk.install_default_sla(&w.admin).await.unwrap(), 4);
+    assert_eq!(
+        w.desk.install_default_sla(&w.admin).await.unwrap(),
+        0,
+        "idempotent"
+    );
+    let t = w.ticket(&w.customer, "Covered from the start").await;
+    assert_eq!(t.priority, Priority::Medium);
+    let sla = t.sla.unwrap();
+    assert_eq!(sla.first_response_due, Some(at(8 * 60)));
+    assert_eq!(sla.resolution_due, Some(at(3 * 24 * 60)));
+    let calendars = w.desk.list_calendars(&w.admin).await.unwrap();
+    assert_eq!(calendars.len(), 1, "one editable around-the-clock calendar");
+
+    // A partial install (one default missing) is completed, on the same calendar.
+    let policies = w.desk.list_sla_policies(&w.admin).await.unwrap();
+    let low = policies.iter().find(|p| p.name.as_str() == "Low").unwrap();
+    w.store.delete_sla_policy(w.tenant, low.id).await.unwrap();
+    assert_eq!(w.desk.install_default_sla(&w.admin).await.unwrap(), 1);
+    let policies = w.desk.list_sla_policies(&w.admin).await.unwrap();
+    assert_eq!(policies.len(), 4);
+    assert!(policies
+        .iter()
+        .all(|p| p.calendar_id == Some(calendars[0].id)));
+    assert_eq!(w.desk.list_calendars(&w.admin).await.unwrap().len(), 1);
+
+    // Once the desk has a policy of its own, the defaults are left alone.
+    add_policy(
+        &w,
+        policy("Ours", &[Priority::High], targets(Some(5), None, None)),
+    )
+    .await;
+    let high = policies.iter().find(|p| p.name.as_str() == "High").unwrap();
+    w.desk.delete_sla_policy(&w.admin, high.id).await.unwrap();
+    assert_eq!(w.desk.install_default_sla(&w.admin).await.unwrap(), 0);
+    assert!(
+        w.desk.install_default_sla(&w.customer).await.is_err(),
+        "admins only"
+    );
 }

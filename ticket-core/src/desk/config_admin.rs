@@ -340,6 +340,56 @@ impl HelpDesk {
         Ok(rules.len())
     }
 
+    /// Installs the default SLA policies ([`crate::sla::default_sla_policies`], one per
+    /// priority) on the default around-the-clock calendar, idempotently: when the tenant
+    /// has no policy, or only some of the defaults (a partial install), the missing
+    /// defaults (and the calendar, unless one of its name exists) are saved; once the
+    /// tenant has a policy of its own, nothing is. Returns how many policies were
+    /// installed; open tickets are marked for the next SLA sweep.
+    ///
+    /// # Errors
+    /// [`Error::Forbidden`] without `SlaManage`.
+    pub async fn install_default_sla(&self, actor: &Actor) -> Result<usize> {
+        self.require(actor, Permission::SlaManage)?;
+        let tenant = actor.tenant();
+        let store = &self.inner.store;
+        let existing = store.list_sla_policies(tenant).await?;
+        let probe = crate::sla::default_sla_policies(tenant, CalendarId::new());
+        let is_default = |name: &Name| probe.iter().any(|d| &d.name == name);
+        if existing.iter().any(|p| !is_default(&p.name)) {
+            return Ok(0);
+        }
+        let missing: Vec<&SlaPolicy> = probe
+            .iter()
+            .filter(|d| !existing.iter().any(|p| p.name == d.name))
+            .collect();
+        if missing.is_empty() {
+            return Ok(0);
+        }
+        let calendar = match store
+            .list_calendars(tenant)
+            .await?
+            .into_iter()
+            .find(|c| c.name.as_str() == crate::sla::DEFAULT_CALENDAR_NAME)
+        {
+            Some(c) => c,
+            None => {
+                let c = crate::sla::default_calendar(tenant);
+                store.save_calendar(&c).await?;
+                c
+            }
+        };
+        for policy in &missing {
+            let policy = SlaPolicy {
+                calendar_id: Some(calendar.id),
+                ..(*policy).clone()
+            };
+            store.save_sla_policy(&policy).await?;
+        }
+        self.mark_sla_stale(tenant).await?;
+        Ok(missing.len())
+    }
+
     /// One rule (any staff member).
     ///
     /// # Errors
