@@ -143,7 +143,8 @@ impl<S: Store> TicketStore for AuditedStore<S> {
         version: u64,
         sla: Option<&TicketSla>,
     ) -> Result<bool> {
-        self.inner.save_sla(tenant, id, version, sla).await
+        let saved = self.inner.save_sla(tenant, id, version, sla).await;
+        self.counted_if("save_sla", saved, |written| *written)
     }
     async fn mark_sla_stale(
         &self,
@@ -152,7 +153,10 @@ impl<S: Store> TicketStore for AuditedStore<S> {
         after: Option<TicketId>,
         limit: u32,
     ) -> Result<Option<TicketId>> {
-        self.inner.mark_sla_stale(tenant, now, after, limit).await
+        self.counted(
+            "mark_sla_stale",
+            self.inner.mark_sla_stale(tenant, now, after, limit).await,
+        )
     }
     async fn ping(&self) -> Result<()> {
         self.inner.ping().await
@@ -179,6 +183,25 @@ impl<S: Store> UserStore for AuditedStore<S> {
     }
     async fn agent_loads(&self, tenant: TenantId, team: Option<TeamId>) -> Result<Vec<AgentLoad>> {
         self.inner.agent_loads(tenant, team).await
+    }
+    async fn rotation(
+        &self,
+        tenant: TenantId,
+        team: Option<TeamId>,
+    ) -> Result<Vec<(UserId, DateTime<Utc>)>> {
+        self.inner.rotation(tenant, team).await
+    }
+    async fn record_pick(
+        &self,
+        tenant: TenantId,
+        team: Option<TeamId>,
+        user: UserId,
+        at: DateTime<Utc>,
+    ) -> Result<DateTime<Utc>> {
+        self.counted(
+            "record_pick",
+            self.inner.record_pick(tenant, team, user, at).await,
+        )
     }
 }
 

@@ -217,6 +217,32 @@ pub trait UserStore: Send + Sync {
     /// # Errors
     /// [`Error::Store`].
     async fn agent_loads(&self, tenant: TenantId, team: Option<TeamId>) -> Result<Vec<AgentLoad>>;
+
+    /// The round-robin rotation of `team` (of tickets without a team when `None`): when
+    /// each agent was last picked there, in any order. Agents never picked are absent.
+    ///
+    /// # Errors
+    /// [`Error::Store`].
+    async fn rotation(
+        &self,
+        tenant: TenantId,
+        team: Option<TeamId>,
+    ) -> Result<Vec<(UserId, DateTime<Utc>)>>;
+
+    /// Records that `user` was picked in the rotation of `team` at `at`, or, when the
+    /// rotation's latest pick is not before `at`, one microsecond after it (picks of one
+    /// rotation are strictly ordered even within one instant). Returns the instant
+    /// recorded.
+    ///
+    /// # Errors
+    /// [`Error::Store`].
+    async fn record_pick(
+        &self,
+        tenant: TenantId,
+        team: Option<TeamId>,
+        user: UserId,
+        at: DateTime<Utc>,
+    ) -> Result<DateTime<Utc>>;
 }
 
 /// Teams.
