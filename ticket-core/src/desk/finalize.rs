@@ -6,7 +6,6 @@ use crate::account::{Actor, User};
 use crate::error::{Error, Result};
 use crate::event::{AuthorKind, EventKind, SlaTarget, TicketEvent};
 use crate::notify::NotificationKind;
-use crate::routing::choose_assignee;
 use crate::rules::{Effect, RuleContext, RuleRunner, Trigger};
 use crate::sla::{evaluate, select_policy, BusinessCalendar, SlaStatus};
 use crate::text::CommentBody;
@@ -46,7 +45,11 @@ impl HelpDesk {
             .evaluate_sla(&d.ticket, &all, d.now)
             .await?
             .map(|s| s.snapshot());
-        self.commit(d.finish()).await
+        // The agents picked stay reserved until the change is stored.
+        let picked = std::mem::take(&mut d.reservations);
+        let stored = self.commit(d.finish()).await;
+        drop(picked);
+        stored
     }
 
     /// Runs the tenant's rules for `triggers` on the draft: each rule that fires is
@@ -114,14 +117,7 @@ impl HelpDesk {
         match effect {
             Effect::Assign { strategy, .. } => {
                 if d.ticket.assignee.is_none() {
-                    let loads = self
-                        .inner
-                        .store
-                        .agent_loads(d.ticket.tenant, d.ticket.team)
-                        .await?;
-                    if let Some(user) = choose_assignee(strategy, &d.ticket, &loads) {
-                        d.ticket.assignee = Some(user);
-                    }
+                    self.pick_assignee(d, strategy).await?;
                 }
             }
             Effect::AssignTo { user_id, .. } => {

@@ -13,6 +13,7 @@ mod config_admin;
 mod create;
 mod distribution;
 mod finalize;
+mod picks;
 mod queries;
 mod sla_config;
 mod update;
@@ -125,6 +126,7 @@ struct Inner {
     clock: Arc<dyn Clock>,
     hasher: PasswordHasher,
     actors: actors::ActorCache,
+    picks: picks::Picks,
     config: HelpDeskConfig,
 }
 
@@ -206,6 +208,7 @@ impl HelpDeskBuilder {
                 clock: self.clock,
                 hasher,
                 actors: actors::ActorCache::new(self.config.actor_ttl),
+                picks: picks::Picks::default(),
                 config: self.config,
             }),
         })

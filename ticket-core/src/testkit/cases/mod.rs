@@ -9,6 +9,7 @@ pub mod notifications;
 pub mod outbox;
 pub mod paging;
 pub mod query;
+pub mod routing;
 pub mod sla;
 pub mod stats;
 pub mod teams;
@@ -51,6 +52,9 @@ macro_rules! __store_cases {
                 events_oldest_first,
                 sla_due_across_tenants_earliest_first,
                 ping_succeeds,
+            }
+            routing {
+                a_burst_of_creates_never_overfills_an_agent,
             }
             sla {
                 save_sla_replaces_only_the_snapshot,
@@ -126,6 +130,7 @@ macro_rules! __store_cases {
                 list_with_bad_cursor_is_invalid,
                 agent_loads_count_open_tickets,
                 agent_loads_of_a_team,
+                rotation_records_picks_in_order_per_team,
             }
             teams {
                 team_crud,
