@@ -7,7 +7,7 @@ use crate::error::{Error, Result};
 use crate::event::{AuthorKind, EventKind, SlaTarget, TicketEvent};
 use crate::notify::NotificationKind;
 use crate::rules::{Effect, RuleContext, RuleRunner, Trigger};
-use crate::sla::{evaluate, select_policy, BusinessCalendar, SlaStatus};
+use crate::sla::{evaluate, select_policy, BusinessCalendar, SlaPolicy, SlaStatus};
 use crate::text::CommentBody;
 use crate::ticket::{Ticket, Visibility};
 use crate::workflow::StatusCategory;
@@ -29,22 +29,26 @@ impl HelpDesk {
         d.record(None);
         stamp(&mut d);
         self.default_notifications(&mut d, actor);
-        let history = if d.is_new() {
-            Vec::new()
-        } else {
-            self.inner
-                .store
-                .ticket_events(d.ticket.tenant, d.ticket.id)
-                .await?
+        // The history is read only when a policy covers the ticket.
+        d.ticket.sla = match self.sla_terms(&d.ticket).await? {
+            None => None,
+            Some((policy, calendar)) => {
+                let history = if d.is_new() {
+                    Vec::new()
+                } else {
+                    self.inner
+                        .store
+                        .ticket_events(d.ticket.tenant, d.ticket.id)
+                        .await?
+                };
+                let all: Vec<TicketEvent> = history
+                    .into_iter()
+                    .chain(d.events.iter().cloned())
+                    .collect();
+                let wf = &self.inner.config.workflow;
+                Some(evaluate(&policy, &calendar, wf, &all, d.now).snapshot())
+            }
         };
-        let all: Vec<TicketEvent> = history
-            .into_iter()
-            .chain(d.events.iter().cloned())
-            .collect();
-        d.ticket.sla = self
-            .evaluate_sla(&d.ticket, &all, d.now)
-            .await?
-            .map(|s| s.snapshot());
         // The agents picked stay reserved until the change is stored.
         let picked = std::mem::take(&mut d.reservations);
         let stored = self.commit(d.finish()).await;
@@ -232,6 +236,16 @@ impl HelpDesk {
         history: &[TicketEvent],
         now: chrono::DateTime<chrono::Utc>,
     ) -> Result<Option<SlaStatus>> {
+        let wf = &self.inner.config.workflow;
+        Ok(self
+            .sla_terms(ticket)
+            .await?
+            .map(|(policy, calendar)| evaluate(&policy, &calendar, wf, history, now)))
+    }
+
+    /// The policy that covers `ticket` and its calendar (around the clock when it names
+    /// none, or one since deleted); `None` without a policy.
+    async fn sla_terms(&self, ticket: &Ticket) -> Result<Option<(SlaPolicy, BusinessCalendar)>> {
         let policies = self.inner.store.list_sla_policies(ticket.tenant).await?;
         let Some(policy) = select_policy(&policies, ticket) else {
             return Ok(None);
@@ -244,13 +258,7 @@ impl HelpDesk {
             },
             None => BusinessCalendar::always_open(ticket.tenant),
         };
-        Ok(Some(evaluate(
-            policy,
-            &calendar,
-            &self.inner.config.workflow,
-            history,
-            now,
-        )))
+        Ok(Some((policy.clone(), calendar)))
     }
 }
 
