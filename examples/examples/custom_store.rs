@@ -130,6 +130,17 @@ impl<S: Store> TicketStore for AuditedStore<S> {
     async fn ticket_events(&self, tenant: TenantId, ticket: TicketId) -> Result<Vec<TicketEvent>> {
         self.inner.ticket_events(tenant, ticket).await
     }
+    async fn ticket_events_page(
+        &self,
+        tenant: TenantId,
+        ticket: TicketId,
+        limit: u32,
+        cursor: Option<&str>,
+    ) -> Result<Page<TicketEvent>> {
+        self.inner
+            .ticket_events_page(tenant, ticket, limit, cursor)
+            .await
+    }
     async fn stats(&self, tenant: TenantId, query: &StatsQuery) -> Result<Stats> {
         self.inner.stats(tenant, query).await
     }

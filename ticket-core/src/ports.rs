@@ -114,6 +114,21 @@ pub trait TicketStore: Send + Sync {
     /// [`Error::Store`] (an unknown ticket has an empty history).
     async fn ticket_events(&self, tenant: TenantId, ticket: TicketId) -> Result<Vec<TicketEvent>>;
 
+    /// A page of the history of a ticket, in the order of [`TicketStore::ticket_events`]:
+    /// at most `limit` events (0 means the default, and no page exceeds the maximum of
+    /// [`crate::query`]) after `cursor` ([`crate::query::EventCursor`]), with a next
+    /// cursor exactly when more may follow. A walk never repeats or skips an event.
+    ///
+    /// # Errors
+    /// [`Error::Invalid`] (`cursor`) for a malformed cursor; [`Error::Store`].
+    async fn ticket_events_page(
+        &self,
+        tenant: TenantId,
+        ticket: TicketId,
+        limit: u32,
+        cursor: Option<&str>,
+    ) -> Result<Page<TicketEvent>>;
+
     /// Statistics over the tenant's tickets created in the window (and of the team),
     /// computed by the store's own aggregation, never by loading every ticket.
     ///

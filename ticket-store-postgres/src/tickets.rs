@@ -18,7 +18,7 @@ use ticket_core::event::TicketEvent;
 use ticket_core::id::{TenantId, TicketId};
 use ticket_core::notify::OutboxEntry;
 use ticket_core::ports::{TicketChange, TicketStore};
-use ticket_core::query::{Page, Stats, StatsQuery, TicketQuery};
+use ticket_core::query::{EventCursor, Page, Stats, StatsQuery, TicketQuery};
 use ticket_core::ticket::{Comment, Ticket, TicketSla};
 use ticket_core::{Error, Result};
 use uuid::Uuid;
@@ -285,6 +285,36 @@ impl TicketStore for PostgresStore {
         .await
         .map_err(db)?;
         rows::docs(&found)
+    }
+
+    async fn ticket_events_page(
+        &self,
+        tenant: TenantId,
+        ticket: TicketId,
+        limit: u32,
+        cursor: Option<&str>,
+    ) -> Result<Page<TicketEvent>> {
+        let cursor = cursor.map(EventCursor::decode).transpose()?;
+        let size = rows::page_size(limit);
+        // The keyset walk of `events_by_ticket (ticket_id, at, id)`.
+        let found = sqlx::query(&format!(
+            "SELECT doc FROM {} WHERE ticket_id = $2 AND tenant = $1 \
+             AND ($3::timestamptz IS NULL OR (at, id) > ($3, $4)) \
+             ORDER BY at, id LIMIT $5",
+            self.tables().events
+        ))
+        .bind(tenant.as_uuid())
+        .bind(ticket.as_uuid())
+        .bind(cursor.map(|c| c.at))
+        .bind(cursor.map(|c| c.id.as_uuid()))
+        .bind(rows::look_ahead(size))
+        .fetch_all(self.pool())
+        .await
+        .map_err(db)?;
+        let events: Vec<TicketEvent> = rows::docs(&found)?;
+        Ok(rows::page_of(events, size, |e| {
+            EventCursor::after(e).encode()
+        }))
     }
 
     async fn stats(&self, tenant: TenantId, query: &StatsQuery) -> Result<Stats> {

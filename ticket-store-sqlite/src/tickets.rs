@@ -2,6 +2,7 @@
 //! Writes are in `save.rs` (saves go through the group commit of `batch.rs`), listing in
 //! `list.rs`, statistics in `stats.rs`.
 
+use crate::cursor::{page_of, page_size};
 use crate::rows::{db, from_doc, micros, version as version_of};
 use crate::save::{check_change_scope, delete_in, Columns};
 use crate::SqliteStore;
@@ -14,7 +15,7 @@ use ticket_core::event::TicketEvent;
 use ticket_core::id::{TenantId, TicketId};
 use ticket_core::notify::OutboxEntry;
 use ticket_core::ports::{TicketChange, TicketStore};
-use ticket_core::query::{Page, Stats, StatsQuery, TicketQuery};
+use ticket_core::query::{EventCursor, Page, Stats, StatsQuery, TicketQuery};
 use ticket_core::ticket::{Comment, Ticket, TicketSla};
 use uuid::Uuid;
 
@@ -117,6 +118,37 @@ impl TicketStore for SqliteStore {
         .iter()
         .map(|row| from_doc(row, "doc"))
         .collect()
+    }
+
+    async fn ticket_events_page(
+        &self,
+        tenant: TenantId,
+        ticket: TicketId,
+        limit: u32,
+        cursor: Option<&str>,
+    ) -> Result<Page<TicketEvent>> {
+        let cursor = cursor.map(EventCursor::decode).transpose()?;
+        let size = page_size(limit);
+        let at = cursor.map(|c| micros(c.at));
+        let id = cursor.map(|c| c.id.as_uuid());
+        let rows = sqlx::query(
+            "SELECT doc FROM ticket_events WHERE ticket_id = ? AND tenant = ?
+             AND (?3 IS NULL OR at > ?3 OR (at = ?3 AND id > ?4))
+             ORDER BY at, id LIMIT ?5",
+        )
+        .bind(ticket.as_uuid())
+        .bind(tenant.as_uuid())
+        .bind(at)
+        .bind(id)
+        .bind(i64::from(size) + 1)
+        .fetch_all(self.pool())
+        .await
+        .map_err(db)?;
+        let events = rows
+            .iter()
+            .map(|row| from_doc(row, "doc"))
+            .collect::<Result<Vec<TicketEvent>>>()?;
+        Ok(page_of(events, size, |e| EventCursor::after(e).encode()))
     }
 
     async fn stats(&self, tenant: TenantId, query: &StatsQuery) -> Result<Stats> {

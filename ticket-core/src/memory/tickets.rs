@@ -6,7 +6,7 @@ use crate::event::TicketEvent;
 use crate::id::{TenantId, TicketId};
 use crate::notify::OutboxEntry;
 use crate::ports::{TicketChange, TicketStore};
-use crate::query::{Page, Stats, StatsQuery, TicketCursor, TicketQuery, TicketSort};
+use crate::query::{EventCursor, Page, Stats, StatsQuery, TicketCursor, TicketQuery, TicketSort};
 use crate::ticket::{Comment, Ticket, TicketSla, Visibility};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -202,6 +202,29 @@ impl TicketStore for MemoryStore {
             .collect();
         events.sort_by_key(|e| (e.at, e.id));
         Ok(events)
+    }
+
+    async fn ticket_events_page(
+        &self,
+        tenant: TenantId,
+        ticket: TicketId,
+        limit: u32,
+        cursor: Option<&str>,
+    ) -> Result<Page<TicketEvent>> {
+        let cursor = cursor.map(EventCursor::decode).transpose()?;
+        let s = self.state();
+        let mut events: Vec<&TicketEvent> = s
+            .events
+            .values()
+            .filter(|e| e.tenant == tenant && e.ticket_id == ticket)
+            .filter(|e| cursor.is_none_or(|c| c.precedes(e)))
+            .collect();
+        events.sort_by_key(|e| (e.at, e.id));
+        Ok(page_of(
+            events.into_iter().cloned(),
+            page_size(limit),
+            |e| EventCursor::after(e).encode(),
+        ))
     }
 
     async fn stats(&self, tenant: TenantId, query: &StatsQuery) -> Result<Stats> {

@@ -100,6 +100,7 @@ macro_rules! __store_cases {
                 walk_priority_desc_while_inserting,
                 malformed_cursor_is_invalid,
                 limit_and_last_page,
+                events_page_walks_the_history,
             }
             stats {
                 empty_tenant_gives_zeros,
