@@ -37,7 +37,7 @@ use ticket_core::rules::Rule;
 use ticket_core::sla::{BusinessCalendar, SlaPolicy};
 use ticket_core::team::{Faq, Team};
 use ticket_core::testkit::{self, uuid::Uuid};
-use ticket_core::ticket::{Comment, Ticket};
+use ticket_core::ticket::{Comment, Ticket, TicketSla};
 use ticket_core::Result;
 
 /// Successful writes per store method, shared by every store that reports to it.
@@ -128,11 +128,44 @@ impl<S: Store> TicketStore for AuditedStore<S> {
     async fn ticket_events(&self, tenant: TenantId, ticket: TicketId) -> Result<Vec<TicketEvent>> {
         self.inner.ticket_events(tenant, ticket).await
     }
+    async fn ticket_events_page(
+        &self,
+        tenant: TenantId,
+        ticket: TicketId,
+        limit: u32,
+        cursor: Option<&str>,
+    ) -> Result<Page<TicketEvent>> {
+        self.inner
+            .ticket_events_page(tenant, ticket, limit, cursor)
+            .await
+    }
     async fn stats(&self, tenant: TenantId, query: &StatsQuery) -> Result<Stats> {
         self.inner.stats(tenant, query).await
     }
     async fn sla_due(&self, now: DateTime<Utc>, limit: u32) -> Result<Vec<(TenantId, TicketId)>> {
         self.inner.sla_due(now, limit).await
+    }
+    async fn save_sla(
+        &self,
+        tenant: TenantId,
+        id: TicketId,
+        version: u64,
+        sla: Option<&TicketSla>,
+    ) -> Result<bool> {
+        let saved = self.inner.save_sla(tenant, id, version, sla).await;
+        self.counted_if("save_sla", saved, |written| *written)
+    }
+    async fn mark_sla_stale(
+        &self,
+        tenant: TenantId,
+        now: DateTime<Utc>,
+        after: Option<TicketId>,
+        limit: u32,
+    ) -> Result<Option<TicketId>> {
+        self.counted(
+            "mark_sla_stale",
+            self.inner.mark_sla_stale(tenant, now, after, limit).await,
+        )
     }
     async fn ping(&self) -> Result<()> {
         self.inner.ping().await
@@ -159,6 +192,25 @@ impl<S: Store> UserStore for AuditedStore<S> {
     }
     async fn agent_loads(&self, tenant: TenantId, team: Option<TeamId>) -> Result<Vec<AgentLoad>> {
         self.inner.agent_loads(tenant, team).await
+    }
+    async fn rotation(
+        &self,
+        tenant: TenantId,
+        team: Option<TeamId>,
+    ) -> Result<Vec<(UserId, DateTime<Utc>)>> {
+        self.inner.rotation(tenant, team).await
+    }
+    async fn record_pick(
+        &self,
+        tenant: TenantId,
+        team: Option<TeamId>,
+        user: UserId,
+        at: DateTime<Utc>,
+    ) -> Result<DateTime<Utc>> {
+        self.counted(
+            "record_pick",
+            self.inner.record_pick(tenant, team, user, at).await,
+        )
     }
 }
 

@@ -216,6 +216,18 @@ pub async fn build_app(config: &ServerConfig) -> Result<App, AppError> {
             tracing::info!(rules = n, "installed the default rules");
         }
     }
+    if config.install_default_sla {
+        let n = desk
+            .install_default_sla(&Actor::system(tenant))
+            .await
+            .map_err(|source| AppError::Desk {
+                what: "cannot install the default SLA policies",
+                source,
+            })?;
+        if n > 0 {
+            tracing::info!(policies = n, "installed the default SLA policies");
+        }
+    }
     let secret = match &config.jwt_secret {
         Some(s) => s.clone(),
         None => jwt_secret_from_file(&config.jwt_secret_file())?,

@@ -145,6 +145,9 @@ pub struct ServerConfig {
     pub open_registration: bool,
     /// Whether the default rules are installed when the desk has none.
     pub install_default_rules: bool,
+    /// Whether the default SLA policies (one per priority, around the clock) are
+    /// installed when the desk has no policy of its own.
+    pub install_default_sla: bool,
     /// How long in-flight requests may take to finish at shutdown, in seconds.
     pub shutdown_grace_secs: u64,
     /// The log filter (`info`, `ticket_http=debug,info`…); `RUST_LOG` wins when set.
@@ -183,6 +186,7 @@ impl Default for ServerConfig {
             hash_cost: HashCostSetting::Recommended,
             open_registration: true,
             install_default_rules: true,
+            install_default_sla: true,
             shutdown_grace_secs: 30,
             log: "info".into(),
             ignored_variables: Vec::new(),
@@ -227,6 +231,7 @@ const KEYS: &[(&str, Kind)] = &[
     ("hash_cost", Kind::Text),
     ("open_registration", Kind::Flag),
     ("install_default_rules", Kind::Flag),
+    ("install_default_sla", Kind::Flag),
     ("shutdown_grace_secs", Kind::Number),
     ("log", Kind::Text),
 ];

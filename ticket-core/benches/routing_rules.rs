@@ -300,10 +300,10 @@ fn bench_rules(c: &mut Criterion) {
     let workflow = Workflow::default_workflow();
     let email = Email::parse("ann@bigcorp.example.com").unwrap();
     let ctx = RuleContext {
-        trigger: Trigger::TicketCreated,
+        triggers: &[Trigger::TicketCreated],
         workflow: &workflow,
         requester_email: Some(&email),
-        sla_target: None,
+        sla_targets: &[],
     };
 
     let fired = run_rules(&rules, &ctx, &mut ticket.clone()).fired.len();

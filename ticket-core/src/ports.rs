@@ -20,7 +20,7 @@ use crate::routing::AgentLoad;
 use crate::rules::Rule;
 use crate::sla::{BusinessCalendar, SlaPolicy};
 use crate::team::{Faq, Team};
-use crate::ticket::{Classification, Comment, NewTicket, Ticket};
+use crate::ticket::{Classification, Comment, NewTicket, Ticket, TicketSla};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use futures::stream::BoxStream;
@@ -119,6 +119,21 @@ pub trait TicketStore: Send + Sync {
     /// [`Error::Store`] (an unknown ticket has an empty history).
     async fn ticket_events(&self, tenant: TenantId, ticket: TicketId) -> Result<Vec<TicketEvent>>;
 
+    /// A page of the history of a ticket, in the order of [`TicketStore::ticket_events`]:
+    /// at most `limit` events (0 means the default, and no page exceeds the maximum of
+    /// [`crate::query`]) after `cursor` ([`crate::query::EventCursor`]), with a next
+    /// cursor exactly when more may follow. A walk never repeats or skips an event.
+    ///
+    /// # Errors
+    /// [`Error::Invalid`] (`cursor`) for a malformed cursor; [`Error::Store`].
+    async fn ticket_events_page(
+        &self,
+        tenant: TenantId,
+        ticket: TicketId,
+        limit: u32,
+        cursor: Option<&str>,
+    ) -> Result<Page<TicketEvent>>;
+
     /// Statistics over the tenant's tickets created in the window (and of the team),
     /// computed by the store's own aggregation, never by loading every ticket.
     ///
@@ -127,11 +142,49 @@ pub trait TicketStore: Send + Sync {
     async fn stats(&self, tenant: TenantId, query: &StatsQuery) -> Result<Stats>;
 
     /// Up to `limit` tickets of any tenant whose SLA snapshot has a `next_check` at or
-    /// before `now`, earliest first. The only cross-tenant read besides the outbox claim.
+    /// before `now`, or that [`TicketStore::mark_sla_stale`] marked at or before `now`,
+    /// earliest first (then by id: tickets due at the same instant are all returned, up
+    /// to `limit`). The only cross-tenant read besides the outbox claim.
     ///
     /// # Errors
     /// [`Error::Store`].
     async fn sla_due(&self, now: DateTime<Utc>, limit: u32) -> Result<Vec<(TenantId, TicketId)>>;
+
+    /// Replaces the SLA snapshot of the ticket whose stored version is `version`, leaving
+    /// its version, `updated_at` and everything else as they are (the sweep's bookkeeping
+    /// must not make a client's expected version stale), and clears a mark of
+    /// [`TicketStore::mark_sla_stale`]. Returns `false`, writing nothing, when the ticket
+    /// is gone or its version is not `version` (a newer change wrote its own snapshot).
+    ///
+    /// # Errors
+    /// [`Error::Store`].
+    async fn save_sla(
+        &self,
+        tenant: TenantId,
+        id: TicketId,
+        version: u64,
+        sla: Option<&TicketSla>,
+    ) -> Result<bool>;
+
+    /// Marks up to `limit` open tickets of the tenant (status category New, Open or
+    /// Pending) whose id follows `after` (all when `None`), in id order, for an SLA
+    /// re-evaluation: [`TicketStore::sla_due`] returns them from `now` on (earlier if
+    /// their snapshot's `next_check` is earlier) until a save or [`TicketStore::save_sla`]
+    /// writes their snapshot. Tickets without a snapshot are marked too (a policy may
+    /// cover them now). Returns the last ticket of the batch when it held `limit`
+    /// tickets (pass it as `after` to go on), `None` when no open ticket follows: a
+    /// policy or calendar change walks the tenant's open tickets in bounded batches, and
+    /// walking again from the start is harmless.
+    ///
+    /// # Errors
+    /// [`Error::Store`].
+    async fn mark_sla_stale(
+        &self,
+        tenant: TenantId,
+        now: DateTime<Utc>,
+        after: Option<TicketId>,
+        limit: u32,
+    ) -> Result<Option<TicketId>>;
 
     /// Checks the store is reachable (for readiness probes).
     ///
@@ -184,6 +237,32 @@ pub trait UserStore: Send + Sync {
     /// # Errors
     /// [`Error::Store`].
     async fn agent_loads(&self, tenant: TenantId, team: Option<TeamId>) -> Result<Vec<AgentLoad>>;
+
+    /// The round-robin rotation of `team` (of tickets without a team when `None`): when
+    /// each agent was last picked there, in any order. Agents never picked are absent.
+    ///
+    /// # Errors
+    /// [`Error::Store`].
+    async fn rotation(
+        &self,
+        tenant: TenantId,
+        team: Option<TeamId>,
+    ) -> Result<Vec<(UserId, DateTime<Utc>)>>;
+
+    /// Records that `user` was picked in the rotation of `team` at `at`, or, when the
+    /// rotation's latest pick is not before `at`, one microsecond after it (picks of one
+    /// rotation are strictly ordered even within one instant). Returns the instant
+    /// recorded.
+    ///
+    /// # Errors
+    /// [`Error::Store`].
+    async fn record_pick(
+        &self,
+        tenant: TenantId,
+        team: Option<TeamId>,
+        user: UserId,
+        at: DateTime<Utc>,
+    ) -> Result<DateTime<Utc>>;
 }
 
 /// Teams.

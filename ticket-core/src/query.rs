@@ -6,7 +6,7 @@ pub use comments::{CommentCursor, CommentQuery};
 
 use crate::account::Role;
 use crate::error::{Error, Result};
-use crate::id::{TeamId, TicketId, UserId};
+use crate::id::{EventId, TeamId, TicketId, UserId};
 use crate::text::{Category, Status, Tag};
 use crate::ticket::Priority;
 use crate::workflow::StatusCategory;
@@ -67,6 +67,51 @@ pub enum TicketSort {
     UpdatedDesc,
     /// Most urgent first: `(priority rank, created_at, id)` descending.
     PriorityDesc,
+}
+
+/// The position after the last event of a history page (events are ordered by time, then
+/// id). Stores encode it into the opaque cursor string with [`EventCursor::encode`] and
+/// read it back with [`EventCursor::decode`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventCursor {
+    /// `at` of the last event.
+    pub at: DateTime<Utc>,
+    /// Id of the last event.
+    pub id: EventId,
+}
+
+impl EventCursor {
+    /// The cursor after `e`.
+    #[must_use]
+    pub fn after(e: &crate::event::TicketEvent) -> Self {
+        Self { at: e.at, id: e.id }
+    }
+
+    /// The opaque string form.
+    #[must_use]
+    pub fn encode(&self) -> String {
+        let json = serde_json::to_vec(self).unwrap_or_default();
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(json)
+    }
+
+    /// Parses a cursor.
+    ///
+    /// # Errors
+    /// [`Error::Invalid`] on `cursor` when it is malformed.
+    pub fn decode(s: &str) -> Result<Self> {
+        let bad = || Error::invalid("cursor", "is not a cursor of this list");
+        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(s)
+            .map_err(|_| bad())?;
+        serde_json::from_slice(&bytes).map_err(|_| bad())
+    }
+
+    /// Whether `e` comes strictly after this cursor: the keyset predicate every store
+    /// implements.
+    #[must_use]
+    pub fn precedes(&self, e: &crate::event::TicketEvent) -> bool {
+        (e.at, e.id) > (self.at, self.id)
+    }
 }
 
 /// The position after the last item of a ticket page. Stores encode it into the opaque

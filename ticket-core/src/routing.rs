@@ -14,6 +14,8 @@ use std::cmp::Ordering;
 #[serde(rename_all = "snake_case")]
 pub enum AssignStrategy {
     /// The eligible agent assigned longest ago (never-assigned first), so work rotates.
+    /// The `HelpDesk` fills [`AgentLoad::last_assigned_at`] from the store's rotation of
+    /// the team (when each agent was last picked), not from the tickets they hold.
     RoundRobin,
     /// The eligible agent with the lowest open tickets ÷ capacity.
     LeastLoaded,

@@ -789,3 +789,40 @@ async fn rules_on_the_requester_email_domain_see_the_requester() {
     .collect();
     assert_eq!(matched, [true, false]);
 }
+
+#[tokio::test]
+async fn history_pages_read_the_history_a_page_at_a_time() {
+    let w = world().await;
+    let t = w.ticket(&w.customer, "Chatty").await;
+    for i in 0..4 {
+        w.clock.set(common::start() + Duration::minutes(i + 1));
+        w.desk
+            .add_comment(&w.agent, t.id, &format!("Reply {i}"), i % 2 == 1)
+            .await
+            .unwrap();
+    }
+    for (actor, limit) in [(&w.admin, 2), (&w.customer, 3)] {
+        let whole = w.desk.history(actor, t.id).await.unwrap();
+        let mut walked = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let page = w
+                .desk
+                .history_page(actor, t.id, limit, cursor.as_deref())
+                .await
+                .unwrap();
+            assert!(page.items.len() <= limit as usize);
+            walked.extend(page.items);
+            match page.next_cursor {
+                Some(c) => cursor = Some(c),
+                None => break,
+            }
+        }
+        assert_eq!(walked, whole);
+    }
+    assert!(w
+        .desk
+        .history_page(&w.other_customer, t.id, 10, None)
+        .await
+        .is_err());
+}

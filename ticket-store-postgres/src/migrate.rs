@@ -32,6 +32,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "token_expiry",
         sql: include_str!("../migrations/0002_token_expiry.sql"),
     },
+    Migration {
+        version: 3,
+        name: "rotation",
+        sql: include_str!("../migrations/0003_rotation.sql"),
+    },
 ];
 
 /// The checksum of a migration's text as written (before the schema is filled in).

@@ -18,6 +18,7 @@ pub(crate) struct Tables {
     pub faqs: String,
     pub notifications: String,
     pub outbox: String,
+    pub rotation: String,
     pub migrations: String,
     /// The `LISTEN/NOTIFY` channel of the event bus.
     pub channel: String,
@@ -46,6 +47,7 @@ impl Tables {
             faqs: t("faqs"),
             notifications: t("notifications"),
             outbox: t("outbox"),
+            rotation: t("rotation"),
             migrations: t(crate::migrate::MIGRATIONS_TABLE),
             channel: channel_name("ticket_events", schema),
             config_channel: channel_name("ticket_config", schema),

@@ -18,8 +18,10 @@ use ticket_core::event::TicketEvent;
 use ticket_core::id::{TenantId, TicketId};
 use ticket_core::notify::OutboxEntry;
 use ticket_core::ports::{TicketChange, TicketStore};
-use ticket_core::query::{CommentCursor, CommentQuery, Page, Stats, StatsQuery, TicketQuery};
-use ticket_core::ticket::{Comment, Ticket};
+use ticket_core::query::{
+    CommentCursor, CommentQuery, EventCursor, Page, Stats, StatsQuery, TicketQuery,
+};
+use ticket_core::ticket::{Comment, Ticket, TicketSla};
 use ticket_core::{Error, Result};
 use uuid::Uuid;
 
@@ -293,6 +295,36 @@ impl TicketStore for PostgresStore {
         rows::docs(&found)
     }
 
+    async fn ticket_events_page(
+        &self,
+        tenant: TenantId,
+        ticket: TicketId,
+        limit: u32,
+        cursor: Option<&str>,
+    ) -> Result<Page<TicketEvent>> {
+        let cursor = cursor.map(EventCursor::decode).transpose()?;
+        let size = rows::page_size(limit);
+        // The keyset walk of `events_by_ticket (ticket_id, at, id)`.
+        let found = sqlx::query(&format!(
+            "SELECT doc FROM {} WHERE ticket_id = $2 AND tenant = $1 \
+             AND ($3::timestamptz IS NULL OR (at, id) > ($3, $4)) \
+             ORDER BY at, id LIMIT $5",
+            self.tables().events
+        ))
+        .bind(tenant.as_uuid())
+        .bind(ticket.as_uuid())
+        .bind(cursor.map(|c| c.at))
+        .bind(cursor.map(|c| c.id.as_uuid()))
+        .bind(rows::look_ahead(size))
+        .fetch_all(self.pool())
+        .await
+        .map_err(db)?;
+        let events: Vec<TicketEvent> = rows::docs(&found)?;
+        Ok(rows::page_of(events, size, |e| {
+            EventCursor::after(e).encode()
+        }))
+    }
+
     async fn stats(&self, tenant: TenantId, query: &StatsQuery) -> Result<Stats> {
         self.compute_stats(tenant, query).await
     }
@@ -313,6 +345,70 @@ impl TicketStore for PostgresStore {
             .into_iter()
             .map(|(tenant, id)| (TenantId::from_uuid(tenant), TicketId::from_uuid(id)))
             .collect())
+    }
+
+    async fn save_sla(
+        &self,
+        tenant: TenantId,
+        id: TicketId,
+        version: u64,
+        sla: Option<&TicketSla>,
+    ) -> Result<bool> {
+        // The columns and the document's `sla` in one version-checked UPDATE; the version
+        // and `updated_at` stay as they are.
+        let done = sqlx::query(&format!(
+            "UPDATE {} SET has_sla = $4, sla_next_check = $5, sla_at_risk = $6, \
+             sla_breached = $7, doc = jsonb_set(doc, '{{sla}}', $8) \
+             WHERE id = $1 AND tenant = $2 AND version = $3",
+            self.tables().tickets
+        ))
+        .bind(id.as_uuid())
+        .bind(tenant.as_uuid())
+        .bind(rows::version(version)?)
+        .bind(sla.is_some())
+        .bind(sla.and_then(|s| s.next_check))
+        .bind(sla.is_some_and(|s| s.at_risk))
+        .bind(sla.is_some_and(|s| s.breached))
+        .bind(sqlx::types::Json(sla))
+        .execute(self.pool())
+        .await
+        .map_err(db)?;
+        Ok(rows::affected(&done) == 1)
+    }
+
+    async fn mark_sla_stale(
+        &self,
+        tenant: TenantId,
+        now: DateTime<Utc>,
+        after: Option<TicketId>,
+        limit: u32,
+    ) -> Result<Option<TicketId>> {
+        // One bounded batch in id order (the primary key), marked in one UPDATE: the
+        // sweep's index sees `now` unless the snapshot's own check is earlier.
+        let limit = limit.max(1);
+        let marked: Vec<(Uuid,)> = sqlx::query_as(&format!(
+            "WITH batch AS (SELECT id FROM {tickets} \
+                 WHERE tenant = $1 AND status_category IN ('new', 'open', 'pending') \
+                   AND ($3::uuid IS NULL OR id > $3) \
+                 ORDER BY id LIMIT $4) \
+             UPDATE {tickets} t SET sla_next_check = LEAST(t.sla_next_check, $2) \
+             FROM batch WHERE t.id = batch.id RETURNING t.id",
+            tickets = self.tables().tickets
+        ))
+        .bind(tenant.as_uuid())
+        .bind(now)
+        .bind(after.map(|a| a.as_uuid()))
+        .bind(i64::from(limit))
+        .fetch_all(self.pool())
+        .await
+        .map_err(db)?;
+        let full = marked.len() == usize::try_from(limit).unwrap_or(usize::MAX);
+        Ok(marked
+            .into_iter()
+            .map(|(id,)| id)
+            .max()
+            .filter(|_| full)
+            .map(TicketId::from_uuid))
     }
 
     async fn ping(&self) -> Result<()> {

@@ -5,6 +5,7 @@ use crate::connect::PostgresStore;
 use crate::errors::{db, doc};
 use crate::rows::{self, decode_id_cursor, encode_id_cursor, look_ahead, page_of, page_size};
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use serde_json::Value;
 use sqlx::postgres::PgArguments;
 use sqlx::Arguments as _;
@@ -261,4 +262,55 @@ impl UserStore for PostgresStore {
         }
         Ok(loads)
     }
+
+    async fn rotation(
+        &self,
+        tenant: TenantId,
+        team: Option<TeamId>,
+    ) -> Result<Vec<(UserId, DateTime<Utc>)>> {
+        let found: Vec<(Uuid, DateTime<Utc>)> = sqlx::query_as(&format!(
+            "SELECT user_id, picked_at FROM {} WHERE tenant = $1 AND scope = $2",
+            self.tables().rotation
+        ))
+        .bind(tenant.as_uuid())
+        .bind(scope(team))
+        .fetch_all(self.pool())
+        .await
+        .map_err(db)?;
+        Ok(found
+            .into_iter()
+            .map(|(user, at)| (UserId::from_uuid(user), at))
+            .collect())
+    }
+
+    async fn record_pick(
+        &self,
+        tenant: TenantId,
+        team: Option<TeamId>,
+        user: UserId,
+        at: DateTime<Utc>,
+    ) -> Result<DateTime<Utc>> {
+        // GREATEST ignores the NULL of a rotation's first pick.
+        sqlx::query_scalar(&format!(
+            "INSERT INTO {rotation} (tenant, scope, user_id, picked_at)
+             SELECT $1, $2, $3, GREATEST(date_trunc('microseconds', $4::timestamptz),
+                 (SELECT max(picked_at) + interval '1 microsecond' FROM {rotation}
+                  WHERE tenant = $1 AND scope = $2))
+             ON CONFLICT (tenant, scope, user_id) DO UPDATE SET picked_at = excluded.picked_at
+             RETURNING picked_at",
+            rotation = self.tables().rotation
+        ))
+        .bind(tenant.as_uuid())
+        .bind(scope(team))
+        .bind(user.as_uuid())
+        .bind(at)
+        .fetch_one(self.pool())
+        .await
+        .map_err(db)
+    }
+}
+
+/// The rotation key of `team`: its id, or the nil UUID for tickets without a team.
+fn scope(team: Option<TeamId>) -> Uuid {
+    team.map_or(Uuid::nil(), |t| t.as_uuid())
 }

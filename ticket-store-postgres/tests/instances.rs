@@ -43,8 +43,8 @@ async fn migrate_twice_is_harmless_and_leaves_the_hosts_migrations_alone() {
     let store = PostgresStore::with_schema(pool.clone(), &schema).unwrap();
     assert_eq!(
         store.migrate().await.unwrap(),
-        2,
-        "the first run applies both"
+        3,
+        "the first run applies every migration"
     );
     assert_eq!(
         store.migrate().await.unwrap(),
@@ -70,7 +70,11 @@ async fn migrate_twice_is_harmless_and_leaves_the_hosts_migrations_alone() {
     .unwrap();
     assert_eq!(
         ours,
-        vec![(1, "init".to_string()), (2, "token_expiry".to_string())]
+        vec![
+            (1, "init".to_string()),
+            (2, "token_expiry".to_string()),
+            (3, "rotation".to_string())
+        ]
     );
     let t = fixtures::ticket(fixtures::tenant(), UserId::new());
     store.save(&fixtures::create(t.clone())).await.unwrap();
@@ -100,8 +104,8 @@ async fn instances_migrating_at_once_apply_each_migration_once() {
     let (ra, rb) = tokio::join!(a.migrate(), b.migrate());
     assert_eq!(
         ra.unwrap() + rb.unwrap(),
-        2,
-        "between them each migration was applied once"
+        3,
+        "each migration applied by one of them"
     );
     a.ping().await.unwrap();
     common::drop_schema(&p1, &schema).await;

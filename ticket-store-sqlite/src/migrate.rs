@@ -28,6 +28,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "token_expiry",
         sql: include_str!("../migrations/0002_token_expiry.sql"),
     },
+    Migration {
+        version: 3,
+        name: "rotation",
+        sql: include_str!("../migrations/0003_rotation.sql"),
+    },
 ];
 
 /// Why [`SqliteStore::migrate`] refused to run (returned inside [`Error::Store`]).
@@ -83,21 +88,24 @@ const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS ticket_schema_migrations 
 )";
 
 impl SqliteStore {
-    /// Creates or upgrades the schema: applies, in order and each in its own transaction,
-    /// every embedded migration not yet recorded. Running it again is harmless; it is
-    /// never run implicitly.
+    /// Creates or upgrades the schema: applies, in order and in one transaction (an
+    /// upgrade is all or nothing), every embedded migration not yet recorded. Running it
+    /// again is harmless; it is never run implicitly.
     ///
     /// # Errors
     /// [`Error::Store`] with a [`MigrateError`] when an applied migration changed or the
     /// database is newer than this build, or with the driver's error.
     pub async fn migrate(&self) -> Result<()> {
         let latest = MIGRATIONS.last().map_or(0, |m| m.version);
+        let mut w = self.write().await?;
+        let mut result = Ok(());
         for migration in MIGRATIONS {
-            let mut w = self.write().await?;
-            let result = apply(&mut w.tx, migration, latest).await;
-            w.finish(result).await?;
+            result = apply(&mut w.tx, migration, latest).await;
+            if result.is_err() {
+                break;
+            }
         }
-        Ok(())
+        w.finish(result).await
     }
 }
 

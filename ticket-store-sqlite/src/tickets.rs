@@ -2,7 +2,8 @@
 //! Writes are in `save.rs` (saves go through the group commit of `batch.rs`), listing in
 //! `list.rs`, statistics in `stats.rs`.
 
-use crate::rows::{db, from_doc, micros};
+use crate::cursor::{page_of, page_size};
+use crate::rows::{db, from_doc, micros, version as version_of};
 use crate::save::{check_change_scope, delete_in, Columns};
 use crate::SqliteStore;
 use async_trait::async_trait;
@@ -14,8 +15,10 @@ use ticket_core::event::TicketEvent;
 use ticket_core::id::{TenantId, TicketId};
 use ticket_core::notify::OutboxEntry;
 use ticket_core::ports::{TicketChange, TicketStore};
-use ticket_core::query::{CommentCursor, CommentQuery, Page, Stats, StatsQuery, TicketQuery};
-use ticket_core::ticket::{Comment, Ticket};
+use ticket_core::query::{
+    CommentCursor, CommentQuery, EventCursor, Page, Stats, StatsQuery, TicketQuery,
+};
+use ticket_core::ticket::{Comment, Ticket, TicketSla};
 use uuid::Uuid;
 
 /// How many ids one `IN (…)` list binds.
@@ -127,6 +130,37 @@ impl TicketStore for SqliteStore {
         .collect()
     }
 
+    async fn ticket_events_page(
+        &self,
+        tenant: TenantId,
+        ticket: TicketId,
+        limit: u32,
+        cursor: Option<&str>,
+    ) -> Result<Page<TicketEvent>> {
+        let cursor = cursor.map(EventCursor::decode).transpose()?;
+        let size = page_size(limit);
+        let at = cursor.map(|c| micros(c.at));
+        let id = cursor.map(|c| c.id.as_uuid());
+        let rows = sqlx::query(
+            "SELECT doc FROM ticket_events WHERE ticket_id = ? AND tenant = ?
+             AND (?3 IS NULL OR at > ?3 OR (at = ?3 AND id > ?4))
+             ORDER BY at, id LIMIT ?5",
+        )
+        .bind(ticket.as_uuid())
+        .bind(tenant.as_uuid())
+        .bind(at)
+        .bind(id)
+        .bind(i64::from(size) + 1)
+        .fetch_all(self.pool())
+        .await
+        .map_err(db)?;
+        let events = rows
+            .iter()
+            .map(|row| from_doc(row, "doc"))
+            .collect::<Result<Vec<TicketEvent>>>()?;
+        Ok(page_of(events, size, |e| EventCursor::after(e).encode()))
+    }
+
     async fn stats(&self, tenant: TenantId, query: &StatsQuery) -> Result<Stats> {
         crate::stats::stats(self.pool(), tenant, query).await
     }
@@ -151,6 +185,60 @@ impl TicketStore for SqliteStore {
             .collect()
     }
 
+    async fn save_sla(
+        &self,
+        tenant: TenantId,
+        id: TicketId,
+        version: u64,
+        sla: Option<&TicketSla>,
+    ) -> Result<bool> {
+        // The columns and the document's `sla`, checked against the version, in one
+        // transaction; the version and `updated_at` stay as they are.
+        let snapshot = serde_json::to_string(&sla).map_err(Error::store)?;
+        let mut w = self.write().await?;
+        let result = save_sla_in(&mut w.tx, tenant, id, version_of(version)?, sla, snapshot).await;
+        w.finish(result).await
+    }
+
+    async fn mark_sla_stale(
+        &self,
+        tenant: TenantId,
+        now: DateTime<Utc>,
+        after: Option<TicketId>,
+        limit: u32,
+    ) -> Result<Option<TicketId>> {
+        // One bounded batch in id order, marked in one UPDATE: the sweep's index sees
+        // `now` unless the snapshot's own check is earlier.
+        let limit = limit.max(1);
+        let now = micros(now);
+        let mut w = self.write().await?;
+        let marked = sqlx::query_scalar::<_, Uuid>(
+            "UPDATE ticket_tickets
+             SET sla_next_check = CASE WHEN sla_next_check IS NULL OR sla_next_check > ?
+                                       THEN ? ELSE sla_next_check END
+             WHERE seq IN (SELECT seq FROM ticket_tickets
+                           WHERE tenant = ? AND is_open = 1 AND (? IS NULL OR id > ?)
+                           ORDER BY id LIMIT ?)
+             RETURNING id",
+        )
+        .bind(now)
+        .bind(now)
+        .bind(tenant.as_uuid())
+        .bind(after.map(|a| a.as_uuid()))
+        .bind(after.map(|a| a.as_uuid()))
+        .bind(i64::from(limit))
+        .fetch_all(&mut *w.tx)
+        .await
+        .map_err(db);
+        let marked = w.finish(marked).await?;
+        let full = marked.len() == usize::try_from(limit).unwrap_or(usize::MAX);
+        Ok(marked
+            .into_iter()
+            .max()
+            .filter(|_| full)
+            .map(TicketId::from_uuid))
+    }
+
     async fn ping(&self) -> Result<()> {
         sqlx::query_scalar::<_, i64>("SELECT 1")
             .fetch_one(self.pool())
@@ -158,4 +246,40 @@ impl TicketStore for SqliteStore {
             .map_err(db)?;
         Ok(())
     }
+}
+
+/// The write of `save_sla`: the columns and the document's `sla`, when the version holds.
+async fn save_sla_in(
+    tx: &mut sqlx::SqliteConnection,
+    tenant: TenantId,
+    id: TicketId,
+    version: i64,
+    sla: Option<&TicketSla>,
+    snapshot: String,
+) -> Result<bool> {
+    let seq: Option<i64> = sqlx::query_scalar(
+        "UPDATE ticket_tickets SET sla_next_check = ?, sla_breached = ?, sla_at_risk = ?
+         WHERE id = ? AND tenant = ? AND version = ? RETURNING seq",
+    )
+    .bind(sla.and_then(|s| s.next_check).map(micros))
+    .bind(sla.map(|s| s.breached))
+    .bind(sla.map(|s| s.at_risk))
+    .bind(id.as_uuid())
+    .bind(tenant.as_uuid())
+    .bind(version)
+    .fetch_optional(&mut *tx)
+    .await
+    .map_err(db)?;
+    let Some(seq) = seq else {
+        return Ok(false);
+    };
+    sqlx::query(
+        "UPDATE ticket_ticket_docs SET doc = json_set(doc, '$.sla', json(?)) WHERE seq = ?",
+    )
+    .bind(snapshot)
+    .bind(seq)
+    .execute(&mut *tx)
+    .await
+    .map_err(db)?;
+    Ok(true)
 }

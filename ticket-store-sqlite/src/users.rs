@@ -2,9 +2,12 @@
 //! team membership rows, listing and agent loads.
 
 use crate::cursor::{decode_id, encode_id, page_of, page_size};
-use crate::rows::{count, db, from_doc, is_unique, opt_instant, to_doc, version};
+use crate::rows::{
+    count, db, from_doc, instant, is_unique, micros_ceil, opt_instant, to_doc, version,
+};
 use crate::SqliteStore;
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use sqlx::sqlite::SqliteConnection;
 use sqlx::{QueryBuilder, Row as _, Sqlite};
 use ticket_core::account::{Role, User};
@@ -13,6 +16,7 @@ use ticket_core::id::{TeamId, TenantId, UserId};
 use ticket_core::ports::UserStore;
 use ticket_core::query::{Page, UserQuery};
 use ticket_core::routing::AgentLoad;
+use uuid::Uuid;
 
 /// The column value of a role (its wire name).
 fn role_name(role: Role) -> &'static str {
@@ -258,4 +262,56 @@ impl UserStore for SqliteStore {
         }
         Ok(loads)
     }
+
+    async fn rotation(
+        &self,
+        tenant: TenantId,
+        team: Option<TeamId>,
+    ) -> Result<Vec<(UserId, DateTime<Utc>)>> {
+        let rows = sqlx::query(
+            "SELECT user_id, picked_at FROM ticket_rotation WHERE tenant = ? AND scope = ?",
+        )
+        .bind(tenant.as_uuid())
+        .bind(scope(team))
+        .fetch_all(self.pool())
+        .await
+        .map_err(db)?;
+        rows.iter()
+            .map(|row| {
+                let user: Uuid = row.try_get("user_id").map_err(db)?;
+                let at: i64 = row.try_get("picked_at").map_err(db)?;
+                Ok((UserId::from_uuid(user), instant(at)?))
+            })
+            .collect()
+    }
+
+    async fn record_pick(
+        &self,
+        tenant: TenantId,
+        team: Option<TeamId>,
+        user: UserId,
+        at: DateTime<Utc>,
+    ) -> Result<DateTime<Utc>> {
+        let mut w = self.write().await?;
+        let recorded = sqlx::query_scalar::<_, i64>(
+            "INSERT INTO ticket_rotation (tenant, scope, user_id, picked_at)
+             VALUES (?1, ?2, ?3, max(?4, coalesce((SELECT max(picked_at) + 1 FROM ticket_rotation
+                                                 WHERE tenant = ?1 AND scope = ?2), ?4)))
+             ON CONFLICT (tenant, scope, user_id) DO UPDATE SET picked_at = excluded.picked_at
+             RETURNING picked_at",
+        )
+        .bind(tenant.as_uuid())
+        .bind(scope(team))
+        .bind(user.as_uuid())
+        .bind(micros_ceil(at))
+        .fetch_one(&mut *w.tx)
+        .await
+        .map_err(db);
+        instant(w.finish(recorded).await?)
+    }
+}
+
+/// The rotation key of `team`: its id, or the nil UUID for tickets without a team.
+fn scope(team: Option<TeamId>) -> Uuid {
+    team.map_or(Uuid::nil(), |t| t.as_uuid())
 }

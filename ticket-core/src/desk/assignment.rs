@@ -46,7 +46,7 @@ impl HelpDesk {
         if !d.has_events() {
             return Ok(d.ticket);
         }
-        self.finalize(d, actor, &[(Trigger::TicketUpdated, None)])
+        self.finalize(d, actor, &[Trigger::TicketUpdated], &[])
             .await
     }
 
@@ -84,7 +84,7 @@ impl HelpDesk {
         let mut d = Draft::update(t, self.now());
         d.ticket.assignee = Some(me);
         d.record(actor.user_id());
-        self.finalize(d, actor, &[(Trigger::TicketUpdated, None)])
+        self.finalize(d, actor, &[Trigger::TicketUpdated], &[])
             .await
     }
 

@@ -2,16 +2,19 @@
 //! safe to run from several instances at once (version checks and outbox claims).
 
 use super::change::Draft;
+use super::sla_config::SlaConfig;
 use super::HelpDesk;
 use crate::account::Actor;
 use crate::error::{Error, Result};
 use crate::event::EventKind;
 use crate::id::{TenantId, TicketId};
 use crate::rules::Trigger;
+use crate::sla::{SlaStatus, TargetState};
 use chrono::{DateTime, Utc};
 use futures::stream::{self, StreamExt as _};
 use rand::Rng as _;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 /// What one SLA sweep did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -24,6 +27,16 @@ pub struct SweepReport {
     pub breaches: u64,
     /// Tickets another writer changed meanwhile (picked up by the next sweep).
     pub conflicts: u64,
+}
+
+/// What sweeping one ticket did.
+enum Swept {
+    /// Recorded these SLA events (and ran their rules).
+    Recorded { warnings: u64, breaches: u64 },
+    /// Refreshed the snapshot only.
+    Refreshed,
+    /// Another writer changed the ticket meanwhile (its save wrote the snapshot).
+    Raced,
 }
 
 /// What one outbox relay did.
@@ -42,8 +55,15 @@ pub struct RelayReport {
 impl HelpDesk {
     /// Records every SLA warning and breach due at `now`, exactly once per threshold
     /// however often (and from however many instances) it is called, runs the
-    /// `SlaWarning`/`SlaBreached` rules (escalation), and refreshes the SLA snapshot of
-    /// each ticket looked at.
+    /// `SlaWarning`/`SlaBreached` rules (escalation) once per ticket change whatever how
+    /// many targets it records, and refreshes the SLA snapshot of each ticket looked at
+    /// (including those a policy or calendar change marked stale).
+    ///
+    /// Rules run only for thresholds of cycles still open: the late breach of a response
+    /// already given or of a ticket already solved is recorded (stats count it) but does
+    /// not escalate. A snapshot-only refresh leaves the ticket's version alone, so it
+    /// never makes a client's `expected_version` stale. Policies and calendars are read
+    /// once per tenant per sweep.
     ///
     /// # Errors
     /// [`Error::Store`] when the store fails; per-ticket conflicts are counted, not
@@ -51,6 +71,7 @@ impl HelpDesk {
     pub async fn sweep_sla(&self, now: DateTime<Utc>) -> Result<SweepReport> {
         let mut report = SweepReport::default();
         let mut seen: HashSet<TicketId> = HashSet::new();
+        let mut configs: HashMap<TenantId, Arc<SlaConfig>> = HashMap::new();
         loop {
             let batch = self.inner.config.sweep_batch.max(1);
             let due = self.inner.store.sla_due(now, batch).await?;
@@ -59,20 +80,32 @@ impl HelpDesk {
                 .filter(|(_, id)| seen.insert(*id))
                 .copied()
                 .collect();
+            for (tenant, _) in &fresh {
+                if !configs.contains_key(tenant) {
+                    let config = self.sla_config(*tenant).await?;
+                    configs.insert(*tenant, Arc::new(config));
+                }
+            }
             let concurrency = self.inner.config.sweep_concurrency.max(1);
             let mut failure = None;
             let done = fresh.is_empty();
             let mut outcomes = stream::iter(fresh)
-                .map(|(tenant, id)| self.sweep_one(tenant, id, now))
+                .map(|(tenant, id)| {
+                    let config = configs.get(&tenant).cloned().unwrap_or_default();
+                    async move { self.sweep_one(&config, tenant, id, now).await }
+                })
                 .buffer_unordered(concurrency);
             while let Some(outcome) = outcomes.next().await {
                 report.checked += 1;
                 match outcome {
-                    Ok((w, b)) => {
-                        report.warnings += w;
-                        report.breaches += b;
+                    Ok(Swept::Recorded { warnings, breaches }) => {
+                        report.warnings += warnings;
+                        report.breaches += breaches;
                     }
-                    Err(Error::Conflict(_) | Error::NotFound { .. }) => report.conflicts += 1,
+                    Ok(Swept::Refreshed) => {}
+                    Ok(Swept::Raced) | Err(Error::Conflict(_) | Error::NotFound { .. }) => {
+                        report.conflicts += 1;
+                    }
                     // The others run to their end (a save is never cut off half-way).
                     Err(e) => {
                         failure.get_or_insert(e);
@@ -90,47 +123,67 @@ impl HelpDesk {
 
     async fn sweep_one(
         &self,
+        config: &SlaConfig,
         tenant: TenantId,
         id: TicketId,
         now: DateTime<Utc>,
-    ) -> Result<(u64, u64)> {
+    ) -> Result<Swept> {
         let store = &self.inner.store;
         let ticket = store.get_ticket(tenant, id).await?;
         let history = store.ticket_events(tenant, id).await?;
-        let mut d = Draft::update(ticket, now);
-        let Some(status) = self.evaluate_sla(&d.ticket, &history, now).await? else {
-            // The policy no longer applies: clear the snapshot so the sweep stops looking.
-            d.ticket.sla = None;
-            self.commit(d.finish()).await?;
-            return Ok((0, 0));
-        };
-        let due = status.due_events();
+        let status = config.evaluate(&ticket, &self.inner.config.workflow, &history, now);
+        let due = status
+            .as_ref()
+            .map(SlaStatus::due_events)
+            .unwrap_or_default();
         if due.is_empty() {
-            let snapshot = Some(status.snapshot());
-            if snapshot != d.ticket.sla {
-                d.ticket.sla = snapshot;
-                self.commit(d.finish()).await?;
-            }
-            return Ok((0, 0));
+            // Bookkeeping only: the snapshot (none when no policy applies any more), in
+            // place, without a new version.
+            let snapshot = status.map(|s| s.snapshot());
+            let saved = store
+                .save_sla(tenant, id, ticket.version, snapshot.as_ref())
+                .await?;
+            return Ok(if saved {
+                Swept::Refreshed
+            } else {
+                Swept::Raced
+            });
         }
+        let Some(status) = status else {
+            return Ok(Swept::Refreshed);
+        };
+        let mut d = Draft::update(ticket, now);
         let (mut warnings, mut breaches) = (0, 0);
         let mut triggers = Vec::new();
-        for kind in due {
-            match &kind {
-                EventKind::SlaWarning { target, .. } => {
-                    warnings += 1;
-                    triggers.push((Trigger::SlaWarning, Some(*target)));
+        let mut targets = Vec::new();
+        for cycle in status.cycles() {
+            // Only a cycle still open escalates; an ended one's late breach is recorded.
+            let open = matches!(cycle.state, TargetState::Running | TargetState::Paused);
+            for kind in cycle.due_events() {
+                let trigger = match &kind {
+                    EventKind::SlaWarning { .. } => {
+                        warnings += 1;
+                        Trigger::SlaWarning
+                    }
+                    _ => {
+                        breaches += 1;
+                        Trigger::SlaBreached
+                    }
+                };
+                if open {
+                    if !triggers.contains(&trigger) {
+                        triggers.push(trigger);
+                    }
+                    if !targets.contains(&cycle.target) {
+                        targets.push(cycle.target);
+                    }
                 }
-                EventKind::SlaBreached { target, .. } => {
-                    breaches += 1;
-                    triggers.push((Trigger::SlaBreached, Some(*target)));
-                }
-                _ => continue,
+                d.event(None, kind);
             }
-            d.event(None, kind);
         }
-        self.finalize(d, &Actor::system(tenant), &triggers).await?;
-        Ok((warnings, breaches))
+        self.finalize(d, &Actor::system(tenant), &triggers, &targets)
+            .await?;
+        Ok(Swept::Recorded { warnings, breaches })
     }
 
     /// Claims up to `limit` due deliveries and hands each to the notifier: delivered

@@ -2,6 +2,7 @@
 //! difference, and the comments, notifications and deliveries that go with it. The one
 //! place where edits become history.
 
+use super::picks::Reservation;
 use crate::event::{AuthorKind, EventKind, TicketEvent};
 use crate::id::{CommentId, EventId, NotificationId, UserId};
 use crate::notify::{Channel, Notification, NotificationKind, OutboxEntry};
@@ -23,6 +24,8 @@ pub(crate) struct Draft {
     pub events: Vec<TicketEvent>,
     pub notifications: Vec<Notification>,
     pub outbox: Vec<OutboxEntry>,
+    /// Agents picked for this change, held until it is stored (or dropped).
+    pub reservations: Vec<Reservation>,
 }
 
 impl Draft {
@@ -37,6 +40,7 @@ impl Draft {
             events: Vec::new(),
             notifications: Vec::new(),
             outbox: Vec::new(),
+            reservations: Vec::new(),
         }
     }
 

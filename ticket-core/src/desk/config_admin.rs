@@ -84,7 +84,10 @@ const MAX_TARGET_MINUTES: u32 = 525_600;
 impl HelpDesk {
     // ----- SLA policies ------------------------------------------------------------------
 
-    /// Creates an SLA policy.
+    /// Creates an SLA policy. Every change to SLA policies or calendars marks the
+    /// tenant's open tickets (in bounded batches) for the next SLA sweep, which
+    /// re-evaluates them under the new rules: a ticket no policy covered gets one, a
+    /// tightened target warns and breaches on time, a re-enabled policy applies again.
     ///
     /// # Errors
     /// [`Error::Forbidden`]; [`Error::Invalid`]; [`Error::NotFound`] for the calendar.
@@ -154,6 +157,7 @@ impl HelpDesk {
             updated_at: self.now(),
         };
         self.inner.store.save_sla_policy(&policy).await?;
+        self.mark_sla_stale(actor.tenant()).await?;
         Ok(policy)
     }
 
@@ -175,14 +179,18 @@ impl HelpDesk {
         self.inner.store.list_sla_policies(actor.tenant()).await
     }
 
-    /// Deletes an SLA policy. Tickets it covered get their SLA recomputed on their next
-    /// change or sweep.
+    /// Deletes an SLA policy. The open tickets are marked for the next SLA sweep, which
+    /// moves those it covered to the next matching policy (or none).
     ///
     /// # Errors
     /// [`Error::Forbidden`]; [`Error::NotFound`].
     pub async fn delete_sla_policy(&self, actor: &Actor, id: SlaPolicyId) -> Result<()> {
         self.require(actor, Permission::SlaManage)?;
-        self.inner.store.delete_sla_policy(actor.tenant(), id).await
+        self.inner
+            .store
+            .delete_sla_policy(actor.tenant(), id)
+            .await?;
+        self.mark_sla_stale(actor.tenant()).await
     }
 
     // ----- calendars ---------------------------------------------------------------------
@@ -238,6 +246,7 @@ impl HelpDesk {
             self.now(),
         )?;
         self.inner.store.save_calendar(&calendar).await?;
+        self.mark_sla_stale(actor.tenant()).await?;
         Ok(calendar)
     }
 
@@ -259,13 +268,15 @@ impl HelpDesk {
         self.inner.store.list_calendars(actor.tenant()).await
     }
 
-    /// Deletes a calendar; policies naming it fall back to around the clock.
+    /// Deletes a calendar; policies naming it fall back to around the clock (the open
+    /// tickets are marked for the next SLA sweep).
     ///
     /// # Errors
     /// [`Error::Forbidden`]; [`Error::NotFound`].
     pub async fn delete_calendar(&self, actor: &Actor, id: CalendarId) -> Result<()> {
         self.require(actor, Permission::SlaManage)?;
-        self.inner.store.delete_calendar(actor.tenant(), id).await
+        self.inner.store.delete_calendar(actor.tenant(), id).await?;
+        self.mark_sla_stale(actor.tenant()).await
     }
 
     // ----- rules -------------------------------------------------------------------------
@@ -329,6 +340,56 @@ impl HelpDesk {
         Ok(rules.len())
     }
 
+    /// Installs the default SLA policies ([`crate::sla::default_sla_policies`], one per
+    /// priority) on the default around-the-clock calendar, idempotently: when the tenant
+    /// has no policy, or only some of the defaults (a partial install), the missing
+    /// defaults (and the calendar, unless one of its name exists) are saved; once the
+    /// tenant has a policy of its own, nothing is. Returns how many policies were
+    /// installed; open tickets are marked for the next SLA sweep.
+    ///
+    /// # Errors
+    /// [`Error::Forbidden`] without `SlaManage`.
+    pub async fn install_default_sla(&self, actor: &Actor) -> Result<usize> {
+        self.require(actor, Permission::SlaManage)?;
+        let tenant = actor.tenant();
+        let store = &self.inner.store;
+        let existing = store.list_sla_policies(tenant).await?;
+        let probe = crate::sla::default_sla_policies(tenant, CalendarId::new());
+        let is_default = |name: &Name| probe.iter().any(|d| &d.name == name);
+        if existing.iter().any(|p| !is_default(&p.name)) {
+            return Ok(0);
+        }
+        let missing: Vec<&SlaPolicy> = probe
+            .iter()
+            .filter(|d| !existing.iter().any(|p| p.name == d.name))
+            .collect();
+        if missing.is_empty() {
+            return Ok(0);
+        }
+        let calendar = match store
+            .list_calendars(tenant)
+            .await?
+            .into_iter()
+            .find(|c| c.name.as_str() == crate::sla::DEFAULT_CALENDAR_NAME)
+        {
+            Some(c) => c,
+            None => {
+                let c = crate::sla::default_calendar(tenant);
+                store.save_calendar(&c).await?;
+                c
+            }
+        };
+        for policy in &missing {
+            let policy = SlaPolicy {
+                calendar_id: Some(calendar.id),
+                ..(*policy).clone()
+            };
+            store.save_sla_policy(&policy).await?;
+        }
+        self.mark_sla_stale(tenant).await?;
+        Ok(missing.len())
+    }
+
     /// One rule (any staff member).
     ///
     /// # Errors
@@ -379,10 +440,10 @@ impl HelpDesk {
             .copied()
             .unwrap_or(Trigger::TicketUpdated);
         let ctx = RuleContext {
-            trigger,
+            triggers: &[trigger],
             workflow: &self.inner.config.workflow,
             requester_email: requester.as_ref().map(|u| &u.email),
-            sla_target: None,
+            sla_targets: &[],
         };
         Ok(preview(&rule, &ctx, &ticket))
     }

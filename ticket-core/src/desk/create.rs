@@ -45,7 +45,7 @@ impl HelpDesk {
         if let Some(m) = self.match_faq(actor, &draft).await {
             self.answer_from_faq(&mut d, &m);
         }
-        self.finalize(d, actor, &[(Trigger::TicketCreated, None)])
+        self.finalize(d, actor, &[Trigger::TicketCreated], &[])
             .await
     }
 

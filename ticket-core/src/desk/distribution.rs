@@ -20,6 +20,11 @@ impl HelpDesk {
     /// and the team is notified (members in-app, the team's webhook when it has one).
     /// All tickets are checked before any is changed.
     ///
+    /// Each ticket is its own atomic change, and a retry is idempotent: a ticket already
+    /// in the team is returned as it is, without a new event or notification. So when a
+    /// call fails part-way (a conflict, a timeout), calling again with the same ids
+    /// completes the rest and duplicates nothing.
+    ///
     /// # Errors
     /// [`Error::Forbidden`]; [`Error::NotFound`] for the team or any ticket;
     /// [`Error::Invalid`] for an empty or too long list.
@@ -46,6 +51,10 @@ impl HelpDesk {
         }
         let mut out = Vec::with_capacity(tickets.len());
         for t in tickets {
+            if t.team == Some(team.id) {
+                out.push(t);
+                continue;
+            }
             let mut d = Draft::update(t, self.now());
             d.ticket.team = Some(team.id);
             d.record(actor.user_id());
@@ -60,7 +69,7 @@ impl HelpDesk {
             )
             .await?;
             out.push(
-                self.finalize(d, actor, &[(Trigger::TicketUpdated, None)])
+                self.finalize(d, actor, &[Trigger::TicketUpdated], &[])
                     .await?,
             );
         }

@@ -6,54 +6,64 @@ use crate::account::{Actor, User};
 use crate::error::{Error, Result};
 use crate::event::{AuthorKind, EventKind, SlaTarget, TicketEvent};
 use crate::notify::NotificationKind;
-use crate::routing::choose_assignee;
-use crate::rules::{run_rules, Effect, RuleContext, Trigger};
-use crate::sla::{evaluate, select_policy, BusinessCalendar, SlaStatus};
+use crate::rules::{Effect, RuleContext, RuleRunner, Trigger};
+use crate::sla::{evaluate, select_policy, BusinessCalendar, SlaPolicy, SlaStatus};
 use crate::text::CommentBody;
 use crate::ticket::{Ticket, Visibility};
 use crate::workflow::StatusCategory;
 
 impl HelpDesk {
-    /// Records the actor's changes, runs the rules for each trigger, carries out their
-    /// effects, stamps timestamps, adds the default notifications, recomputes the SLA
-    /// snapshot, and stores it all in one atomic save.
+    /// Records the actor's changes, runs the rules once for every trigger the change
+    /// implies (each rule at most once), carries out their effects as they fire, stamps
+    /// timestamps, adds the default notifications, recomputes the SLA snapshot, and
+    /// stores it all in one atomic save.
     pub(super) async fn finalize(
         &self,
         mut d: Draft,
         actor: &Actor,
-        triggers: &[(Trigger, Option<SlaTarget>)],
+        triggers: &[Trigger],
+        sla_targets: &[SlaTarget],
     ) -> Result<Ticket> {
         d.record(actor.user_id());
-        for (trigger, sla_target) in triggers {
-            self.run_rules(&mut d, *trigger, *sla_target).await?;
-        }
+        self.run_rules(&mut d, triggers, sla_targets).await?;
         d.record(None);
         stamp(&mut d);
         self.default_notifications(&mut d, actor);
-        let history = if d.is_new() {
-            Vec::new()
-        } else {
-            self.inner
-                .store
-                .ticket_events(d.ticket.tenant, d.ticket.id)
-                .await?
+        // The history is read only when a policy covers the ticket.
+        d.ticket.sla = match self.sla_terms(&d.ticket).await? {
+            None => None,
+            Some((policy, calendar)) => {
+                let history = if d.is_new() {
+                    Vec::new()
+                } else {
+                    self.inner
+                        .store
+                        .ticket_events(d.ticket.tenant, d.ticket.id)
+                        .await?
+                };
+                let all: Vec<TicketEvent> = history
+                    .into_iter()
+                    .chain(d.events.iter().cloned())
+                    .collect();
+                let wf = &self.inner.config.workflow;
+                Some(evaluate(&policy, &calendar, wf, &all, d.now).snapshot())
+            }
         };
-        let all: Vec<TicketEvent> = history
-            .into_iter()
-            .chain(d.events.iter().cloned())
-            .collect();
-        d.ticket.sla = self
-            .evaluate_sla(&d.ticket, &all, d.now)
-            .await?
-            .map(|s| s.snapshot());
-        self.commit(d.finish()).await
+        // The agents picked stay reserved until the change is stored.
+        let picked = std::mem::take(&mut d.reservations);
+        let stored = self.commit(d.finish()).await;
+        drop(picked);
+        stored
     }
 
+    /// Runs the tenant's rules for `triggers` on the draft: each rule that fires is
+    /// recorded and its effects carried out before the next condition is checked, so
+    /// conditions see the ticket as earlier rules left it, assignments included.
     pub(super) async fn run_rules(
         &self,
         d: &mut Draft,
-        trigger: Trigger,
-        sla_target: Option<SlaTarget>,
+        triggers: &[Trigger],
+        sla_targets: &[SlaTarget],
     ) -> Result<()> {
         let tenant = d.ticket.tenant;
         let rules = self.inner.store.list_rules(tenant).await?;
@@ -63,24 +73,28 @@ impl HelpDesk {
         let needed = rules.iter().any(|r| r.condition.needs_requester_email());
         let requester = self.rule_requester(&d.ticket, needed).await;
         let ctx = RuleContext {
-            trigger,
+            triggers,
             workflow: &self.inner.config.workflow,
             requester_email: requester.as_ref().map(|u| &u.email),
-            sla_target,
+            sla_targets,
         };
-        let run = run_rules(&rules, &ctx, &mut d.ticket);
-        for (rule_id, name) in run.fired {
+        let system = crate::account::Actor::system(tenant);
+        let mut runner = RuleRunner::new(&rules, &ctx);
+        while let Some(fired) = runner.next_fired(&ctx, &mut d.ticket) {
             d.event(
                 None,
                 EventKind::RuleFired {
-                    rule_id,
-                    name: name.to_string(),
+                    rule_id: fired.rule_id,
+                    name: fired.name.to_string(),
                 },
             );
-        }
-        let system = crate::account::Actor::system(tenant);
-        for effect in run.effects {
-            self.apply_effect(d, &system, effect).await?;
+            let before = d.ticket.assignee;
+            for effect in fired.effects {
+                self.apply_effect(d, &system, effect).await?;
+            }
+            if d.ticket.assignee != before {
+                runner.ticket_changed();
+            }
         }
         Ok(())
     }
@@ -108,14 +122,7 @@ impl HelpDesk {
         match effect {
             Effect::Assign { strategy, .. } => {
                 if d.ticket.assignee.is_none() {
-                    let loads = self
-                        .inner
-                        .store
-                        .agent_loads(d.ticket.tenant, d.ticket.team)
-                        .await?;
-                    if let Some(user) = choose_assignee(strategy, &d.ticket, &loads) {
-                        d.ticket.assignee = Some(user);
-                    }
+                    self.pick_assignee(d, strategy).await?;
                 }
             }
             Effect::AssignTo { user_id, .. } => {
@@ -230,6 +237,16 @@ impl HelpDesk {
         history: &[TicketEvent],
         now: chrono::DateTime<chrono::Utc>,
     ) -> Result<Option<SlaStatus>> {
+        let wf = &self.inner.config.workflow;
+        Ok(self
+            .sla_terms(ticket)
+            .await?
+            .map(|(policy, calendar)| evaluate(&policy, &calendar, wf, history, now)))
+    }
+
+    /// The policy that covers `ticket` and its calendar (around the clock when it names
+    /// none, or one since deleted); `None` without a policy.
+    async fn sla_terms(&self, ticket: &Ticket) -> Result<Option<(SlaPolicy, BusinessCalendar)>> {
         let policies = self.inner.store.list_sla_policies(ticket.tenant).await?;
         let Some(policy) = select_policy(&policies, ticket) else {
             return Ok(None);
@@ -242,13 +259,7 @@ impl HelpDesk {
             },
             None => BusinessCalendar::always_open(ticket.tenant),
         };
-        Ok(Some(evaluate(
-            policy,
-            &calendar,
-            &self.inner.config.workflow,
-            history,
-            now,
-        )))
+        Ok(Some((policy.clone(), calendar)))
     }
 }
 

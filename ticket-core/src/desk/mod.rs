@@ -13,8 +13,10 @@ mod config_admin;
 mod create;
 mod distribution;
 mod finalize;
+mod picks;
 mod presence;
 mod queries;
+mod sla_config;
 mod update;
 
 pub use accounts::{RegisterInput, Session, UserPatch};
@@ -137,6 +139,7 @@ struct Inner {
     hasher: accounts::HashWorkers,
     actors: actors::ActorCache,
     presence: presence::PresenceBoard,
+    picks: picks::Picks,
     config: HelpDeskConfig,
 }
 
@@ -219,6 +222,7 @@ impl HelpDeskBuilder {
                 hasher: accounts::HashWorkers::new(hasher, self.config.hash_concurrency),
                 actors: actors::ActorCache::new(self.config.actor_ttl),
                 presence: presence::PresenceBoard::default(),
+                picks: picks::Picks::default(),
                 config: self.config,
             }),
         })

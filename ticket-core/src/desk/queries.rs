@@ -130,6 +130,45 @@ impl HelpDesk {
             .collect())
     }
 
+    /// A page of a ticket's history, oldest first, as [`HelpDesk::history`] shows it
+    /// (internal events only to staff who may see internal notes, so a requester's page
+    /// may hold fewer than `limit`): at most `limit` events after `cursor`, read a page
+    /// at a time from the store rather than whole.
+    ///
+    /// # Errors
+    /// [`Error::NotFound`]; [`Error::Invalid`] for a malformed cursor.
+    pub async fn history_page(
+        &self,
+        actor: &Actor,
+        id: TicketId,
+        limit: u32,
+        cursor: Option<&str>,
+    ) -> Result<Page<TicketEvent>> {
+        let staff = self.allows(actor, Permission::TicketReadAll);
+        match self.visible_ticket(actor, id).await {
+            Ok(_) => {}
+            Err(Error::NotFound { .. }) if staff => {}
+            Err(e) => return Err(e),
+        }
+        let page = self
+            .inner
+            .store
+            .ticket_events_page(actor.tenant(), id, limit, cursor)
+            .await?;
+        if page.items.is_empty() && cursor.is_none() {
+            return Err(Error::not_found("ticket"));
+        }
+        let internal = self.allows(actor, Permission::TicketInternal);
+        Ok(Page {
+            items: page
+                .items
+                .into_iter()
+                .filter(|e| internal || visible_to_requester(&e.kind))
+                .collect(),
+            next_cursor: page.next_cursor,
+        })
+    }
+
     /// The SLA state of a ticket now (`None` when no policy applies).
     ///
     /// # Errors

@@ -35,7 +35,7 @@ impl HelpDesk {
         if !d.has_events() {
             return Ok(d.ticket);
         }
-        self.finalize(d, actor, &[(Trigger::TicketUpdated, None)])
+        self.finalize(d, actor, &[Trigger::TicketUpdated], &[])
             .await
     }
 
@@ -64,14 +64,23 @@ impl HelpDesk {
             .check(&t.status, &to, actor.role())?
             .clone();
         let mut d = Draft::update(t, self.now());
-        d.ticket.status = def.name;
-        d.ticket.status_category = def.category;
-        d.record(actor.user_id());
-        if let Some(body) = body {
-            self.write_comment(&mut d, actor, Visibility::Public, body);
-        }
-        self.finalize(d, actor, &[(Trigger::TicketUpdated, None)])
-            .await
+        let Some(body) = body else {
+            d.ticket.status = def.name;
+            d.ticket.status_category = def.category;
+            d.record(actor.user_id());
+            return self
+                .finalize(d, actor, &[Trigger::TicketUpdated], &[])
+                .await;
+        };
+        let mover = actor.user_id();
+        self.reply_and_move(&mut d, actor, Visibility::Public, body, Some(def), mover);
+        self.finalize(
+            d,
+            actor,
+            &[Trigger::TicketUpdated, Trigger::CommentAdded],
+            &[],
+        )
+        .await
     }
 
     /// Deletes a ticket and its comments; its history stays for audit, ending with a

@@ -80,6 +80,10 @@ struct State {
     tokens: BTreeMap<TokenId, OneTimeToken>,
     notifications: BTreeMap<NotificationId, Notification>,
     outbox: BTreeMap<DeliveryId, OutboxEntry>,
+    /// Round-robin rotations: when each agent was last picked, per tenant and team.
+    rotations: BTreeMap<(TenantId, Option<TeamId>, UserId), chrono::DateTime<chrono::Utc>>,
+    /// Tickets marked for an SLA re-evaluation (`mark_sla_stale`), and from when.
+    sla_stale: BTreeMap<TicketId, chrono::DateTime<chrono::Utc>>,
 }
 
 impl MemoryStore {

@@ -7,13 +7,15 @@ use crate::id::{TenantId, TicketId};
 use crate::notify::OutboxEntry;
 use crate::ports::{TicketChange, TicketStore};
 use crate::query::{
-    CommentCursor, CommentQuery, Page, Stats, StatsQuery, TicketCursor, TicketQuery, TicketSort,
+    CommentCursor, CommentQuery, EventCursor, Page, Stats, StatsQuery, TicketCursor, TicketQuery,
+    TicketSort,
 };
-use crate::ticket::{Comment, Ticket, Visibility};
+use crate::ticket::{Comment, Ticket, TicketSla, Visibility};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use std::cmp::Reverse;
 use std::collections::HashSet;
+use std::ops::Bound;
 
 /// Checks that everything a change writes belongs to the ticket's tenant (and comments
 /// and events to the ticket itself): a change never writes into another tenant.
@@ -91,6 +93,7 @@ impl TicketStore for MemoryStore {
         let mut s = self.state();
         s.check_save(change)?;
         let t = &change.ticket;
+        s.sla_stale.remove(&t.id);
         s.tickets.insert(t.id, t.clone());
         s.comments
             .extend(change.comments.iter().map(|c| (c.id, c.clone())));
@@ -167,6 +170,7 @@ impl TicketStore for MemoryStore {
         check_new_ids(&s.events, [event.id])?;
         check_new_ids(&s.outbox, outbox.iter().map(|o| o.id))?;
         s.tickets.remove(&id);
+        s.sla_stale.remove(&id);
         s.comments.retain(|_, c| c.ticket_id != id);
         s.events.insert(event.id, event.clone());
         s.outbox.extend(outbox.iter().map(|o| (o.id, o.clone())));
@@ -212,6 +216,29 @@ impl TicketStore for MemoryStore {
         Ok(events)
     }
 
+    async fn ticket_events_page(
+        &self,
+        tenant: TenantId,
+        ticket: TicketId,
+        limit: u32,
+        cursor: Option<&str>,
+    ) -> Result<Page<TicketEvent>> {
+        let cursor = cursor.map(EventCursor::decode).transpose()?;
+        let s = self.state();
+        let mut events: Vec<&TicketEvent> = s
+            .events
+            .values()
+            .filter(|e| e.tenant == tenant && e.ticket_id == ticket)
+            .filter(|e| cursor.is_none_or(|c| c.precedes(e)))
+            .collect();
+        events.sort_by_key(|e| (e.at, e.id));
+        Ok(page_of(
+            events.into_iter().cloned(),
+            page_size(limit),
+            |e| EventCursor::after(e).encode(),
+        ))
+    }
+
     async fn stats(&self, tenant: TenantId, query: &StatsQuery) -> Result<Stats> {
         let s = self.state();
         let in_scope = s.tickets.values().filter(|t| {
@@ -229,7 +256,9 @@ impl TicketStore for MemoryStore {
             .tickets
             .values()
             .filter_map(|t| {
-                let at = t.sla.as_ref()?.next_check?;
+                let snapshot = t.sla.as_ref().and_then(|sla| sla.next_check);
+                let marked = s.sla_stale.get(&t.id).copied();
+                let at = snapshot.into_iter().chain(marked).min()?;
                 (at <= now).then_some((at, t.id, t.tenant))
             })
             .collect();
@@ -240,6 +269,50 @@ impl TicketStore for MemoryStore {
             .take(limit)
             .map(|(_, id, tenant)| (tenant, id))
             .collect())
+    }
+
+    async fn save_sla(
+        &self,
+        tenant: TenantId,
+        id: TicketId,
+        version: u64,
+        sla: Option<&TicketSla>,
+    ) -> Result<bool> {
+        let mut s = self.state();
+        let Some(t) = s
+            .tickets
+            .get_mut(&id)
+            .filter(|t| t.tenant == tenant && t.version == version)
+        else {
+            return Ok(false);
+        };
+        t.sla = sla.cloned();
+        s.sla_stale.remove(&id);
+        Ok(true)
+    }
+
+    async fn mark_sla_stale(
+        &self,
+        tenant: TenantId,
+        now: DateTime<Utc>,
+        after: Option<TicketId>,
+        limit: u32,
+    ) -> Result<Option<TicketId>> {
+        let mut s = self.state();
+        let limit = usize::try_from(limit).unwrap_or(usize::MAX).max(1);
+        let start = after.map_or(Bound::Unbounded, Bound::Excluded);
+        let batch: Vec<TicketId> = s
+            .tickets
+            .range((start, Bound::Unbounded))
+            .filter(|(_, t)| t.tenant == tenant && t.status_category.is_open())
+            .map(|(id, _)| *id)
+            .take(limit)
+            .collect();
+        for id in &batch {
+            let at = s.sla_stale.get(id).map_or(now, |at| (*at).min(now));
+            s.sla_stale.insert(*id, at);
+        }
+        Ok(batch.last().copied().filter(|_| batch.len() == limit))
     }
 
     async fn ping(&self) -> Result<()> {

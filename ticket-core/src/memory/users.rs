@@ -11,6 +11,7 @@ use crate::query::{Page, UserQuery};
 use crate::routing::AgentLoad;
 use crate::team::Team;
 use async_trait::async_trait;
+use chrono::{DateTime, Duration, Utc};
 
 impl State {
     /// Checks that the e-mail and username of `user` are free in its tenant (ignoring the
@@ -166,6 +167,41 @@ impl UserStore for MemoryStore {
             })
             .collect();
         Ok(loads)
+    }
+
+    async fn rotation(
+        &self,
+        tenant: TenantId,
+        team: Option<TeamId>,
+    ) -> Result<Vec<(UserId, DateTime<Utc>)>> {
+        let s = self.state();
+        Ok(s.rotations
+            .iter()
+            .filter(|((t, scope, _), _)| *t == tenant && *scope == team)
+            .map(|((_, _, user), at)| (*user, *at))
+            .collect())
+    }
+
+    async fn record_pick(
+        &self,
+        tenant: TenantId,
+        team: Option<TeamId>,
+        user: UserId,
+        at: DateTime<Utc>,
+    ) -> Result<DateTime<Utc>> {
+        let mut s = self.state();
+        let latest = s
+            .rotations
+            .iter()
+            .filter(|((t, scope, _), _)| *t == tenant && *scope == team)
+            .map(|(_, at)| *at)
+            .max();
+        let at = match latest {
+            Some(latest) if latest >= at => latest + Duration::microseconds(1),
+            _ => at,
+        };
+        s.rotations.insert((tenant, team, user), at);
+        Ok(at)
     }
 }
 

@@ -57,7 +57,7 @@ impl Condition {
                 None => true,
             },
             Self::CustomFieldEquals { key, value } => ticket.custom_fields.get(key) == Some(value),
-            Self::SlaTargetIs { target } => ctx.sla_target == Some(*target),
+            Self::SlaTargetIs { target } => ctx.sla_targets.contains(target),
         }
     }
 }
@@ -426,15 +426,20 @@ mod tests {
         };
         assert!(!target.matches(&t, &ctx(&w)));
         let breached = RuleContext {
-            trigger: Trigger::SlaBreached,
-            sla_target: Some(SlaTarget::Resolution),
+            triggers: &[Trigger::SlaBreached],
+            sla_targets: &[SlaTarget::Resolution],
             ..ctx(&w)
         };
         assert!(target.matches(&t, &breached));
         let other = RuleContext {
-            sla_target: Some(SlaTarget::FirstResponse),
+            sla_targets: &[SlaTarget::FirstResponse],
             ..breached
         };
         assert!(!target.matches(&t, &other));
+        let both = RuleContext {
+            sla_targets: &[SlaTarget::FirstResponse, SlaTarget::Resolution],
+            ..breached
+        };
+        assert!(target.matches(&t, &both), "one of the change's targets");
     }
 }

@@ -139,7 +139,7 @@ mod tests {
         let rules = default_rules(TenantId::DEFAULT);
         let w = Workflow::default_workflow();
         let breach = RuleContext {
-            sla_target: Some(SlaTarget::Resolution),
+            sla_targets: &[SlaTarget::Resolution],
             ..ctx(&w, Trigger::SlaBreached)
         };
         let mut high = ticket();

@@ -14,15 +14,26 @@ use serde::{Deserialize, Serialize};
 /// What a rule run needs beyond the ticket.
 #[derive(Debug, Clone, Copy)]
 pub struct RuleContext<'a> {
-    /// What happened.
-    pub trigger: Trigger,
+    /// What happened: every trigger the change implies (a reply that moves the status is
+    /// both `CommentAdded` and `TicketUpdated`). A rule is considered when any of its
+    /// triggers is among them, and fires at most once whatever how many match.
+    pub triggers: &'a [Trigger],
     /// The workflow (for `SetStatus`).
     pub workflow: &'a Workflow,
     /// The requester's e-mail (for `RequesterEmailDomain`); the desk leaves it out when
     /// it requires verified addresses and this one is not verified.
     pub requester_email: Option<&'a Email>,
-    /// For SLA triggers: which target.
-    pub sla_target: Option<SlaTarget>,
+    /// For SLA triggers: the targets whose thresholds the change records.
+    pub sla_targets: &'a [SlaTarget],
+}
+
+impl RuleContext<'_> {
+    /// Whether `rule` is considered in this context: enabled, with one of its triggers
+    /// among the change's.
+    #[must_use]
+    pub fn considers(&self, rule: &Rule) -> bool {
+        rule.enabled && rule.triggers.iter().any(|t| self.triggers.contains(t))
+    }
 }
 
 /// A side effect a rule asks for, carried out by the `HelpDesk` after the run (field
@@ -89,42 +100,98 @@ pub struct RulePreview {
     pub effects: Vec<Effect>,
 }
 
-/// Runs `rules` (enabled, with `ctx.trigger` among their triggers) against `ticket` in
-/// (position, id) order, applying field actions to `ticket` as they fire. Passes repeat
-/// until no further rule fires, and each rule fires at most once, so rules can build on
-/// each other but never loop.
+/// One rule that fired: its field changes are applied to the ticket already; its side
+/// effects are for the caller to carry out.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Fired {
+    /// The rule.
+    pub rule_id: RuleId,
+    /// Its name.
+    pub name: Name,
+    /// Its side effects, in the order of its actions.
+    pub effects: Vec<Effect>,
+}
+
+/// Runs rules one at a time, so a caller can carry out each rule's side effects
+/// (an assignment) before the next condition is checked: conditions see the ticket as
+/// the rules before them left it, assignments included.
 ///
-/// A rule fires when its condition holds on the ticket as the rules before it left it.
-/// Field actions apply at once: `set_status` only along a transition the workflow allows
-/// the system (otherwise it is skipped), `add_tags` only when the result stays within
-/// [`crate::text::Tags::MAX`] (otherwise skipped), `escalate` raises the priority one step
-/// and hands the ticket to its team if it names one. Timestamps (`updated_at`,
-/// `resolved_at`…) and the version are left to the caller. Side-effect actions become
-/// [`Effect`]s in firing order.
-pub fn run_rules(rules: &[Rule], ctx: &RuleContext<'_>, ticket: &mut Ticket) -> RuleRun {
-    let mut pending: Vec<&Rule> = rules
-        .iter()
-        .filter(|rule| rule.enabled && rule.triggers.contains(&ctx.trigger))
-        .collect();
-    pending.sort_by_key(|rule| (rule.position, rule.id));
-    let text = LoweredText::default();
-    let mut run = RuleRun::default();
-    loop {
-        let mut changed = false;
-        pending.retain(|rule| {
-            let fires = rule.condition.holds(ticket, ctx, &text);
-            if fires {
-                changed |= fire(rule, ctx, ticket, &mut run.effects);
-                run.fired.push((rule.id, rule.name.clone()));
-            }
-            !fires
-        });
-        // Conditions read only the ticket and `ctx`: a pass that left the ticket as it
-        // was cannot make another rule fire, so it is the last.
-        if !changed || pending.is_empty() {
-            return run;
+/// Rules (those [`RuleContext::considers`]) run in (position, id) order. Passes repeat
+/// until a pass leaves the ticket as it was, and each rule fires at most once, so rules
+/// can build on each other but never loop. Field actions apply at once: `set_status` only
+/// along a transition the workflow allows the system (otherwise it is skipped),
+/// `add_tags` only when the result stays within [`crate::text::Tags::MAX`] (otherwise
+/// skipped), `escalate` raises the priority one step and hands the ticket to its team if
+/// it names one. Timestamps and the version are left to the caller.
+pub struct RuleRunner<'r> {
+    pending: Vec<&'r Rule>,
+    /// The next rule of the pass to look at.
+    next: usize,
+    /// Whether the ticket changed during the current pass.
+    changed: bool,
+    text: LoweredText,
+}
+
+impl<'r> RuleRunner<'r> {
+    /// A run of `rules` in `ctx`.
+    #[must_use]
+    pub fn new(rules: &'r [Rule], ctx: &RuleContext<'_>) -> Self {
+        let mut pending: Vec<&Rule> = rules.iter().filter(|rule| ctx.considers(rule)).collect();
+        pending.sort_by_key(|rule| (rule.position, rule.id));
+        Self {
+            pending,
+            next: 0,
+            changed: false,
+            text: LoweredText::default(),
         }
     }
+
+    /// Tells the run the caller changed the ticket (carrying out an effect), so another
+    /// pass follows this one.
+    pub fn ticket_changed(&mut self) {
+        self.changed = true;
+    }
+
+    /// The next rule whose condition holds on `ticket` as it is now, with its field
+    /// changes applied to `ticket`; `None` when the run is over.
+    pub fn next_fired(&mut self, ctx: &RuleContext<'_>, ticket: &mut Ticket) -> Option<Fired> {
+        loop {
+            if self.next >= self.pending.len() {
+                // Conditions read only the ticket and `ctx`: a pass that left the ticket
+                // as it was cannot make another rule fire, so it is the last.
+                if !self.changed || self.pending.is_empty() {
+                    return None;
+                }
+                self.next = 0;
+                self.changed = false;
+            }
+            let rule = self.pending[self.next];
+            if rule.condition.holds(ticket, ctx, &self.text) {
+                self.pending.remove(self.next);
+                let mut effects = Vec::new();
+                self.changed |= fire(rule, ctx, ticket, &mut effects);
+                return Some(Fired {
+                    rule_id: rule.id,
+                    name: rule.name.clone(),
+                    effects,
+                });
+            }
+            self.next += 1;
+        }
+    }
+}
+
+/// Runs `rules` against `ticket` as [`RuleRunner`] does, collecting the side effects
+/// without carrying them out (so a later condition does not see an assignment an
+/// earlier rule asked for; the `HelpDesk` uses [`RuleRunner`] to make it see them).
+pub fn run_rules(rules: &[Rule], ctx: &RuleContext<'_>, ticket: &mut Ticket) -> RuleRun {
+    let mut runner = RuleRunner::new(rules, ctx);
+    let mut run = RuleRun::default();
+    while let Some(fired) = runner.next_fired(ctx, ticket) {
+        run.fired.push((fired.rule_id, fired.name));
+        run.effects.extend(fired.effects);
+    }
+    run
 }
 
 /// Dry-runs one rule (ignoring its trigger list and enabled flag) against a copy of
@@ -515,7 +582,7 @@ mod tests {
 
         let w = Workflow::default_workflow();
         let breach = RuleContext {
-            sla_target: Some(SlaTarget::Resolution),
+            sla_targets: &[SlaTarget::Resolution],
             ..ctx(&w, Trigger::SlaBreached)
         };
         let out = run_rules(&rules, &breach, &mut t);
@@ -701,5 +768,57 @@ mod tests {
         let json = serde_json::to_value(&e).unwrap();
         assert_eq!(json["type"], "assign");
         assert_eq!(json["strategy"], "least_loaded");
+    }
+
+    #[test]
+    fn a_rule_on_several_triggers_of_one_change_fires_once() {
+        let mut both = rule(
+            0,
+            "Both",
+            Condition::Always,
+            vec![set_priority(Priority::High)],
+        );
+        both.triggers = vec![Trigger::TicketUpdated, Trigger::CommentAdded];
+        let mut comment_only = rule(1, "Comment", Condition::Always, vec![]);
+        comment_only.triggers = vec![Trigger::CommentAdded];
+        comment_only.actions = vec![Action::AddTags {
+            tags: vec![tag("replied")],
+        }];
+        let w = Workflow::default_workflow();
+        let reply_and_move = RuleContext {
+            triggers: &[Trigger::CommentAdded, Trigger::TicketUpdated],
+            ..ctx(&w, Trigger::CommentAdded)
+        };
+        let mut t = ticket();
+        let out = run_rules(&[both, comment_only], &reply_and_move, &mut t);
+        assert_eq!(names(&out), ["Both", "Comment"]);
+    }
+
+    #[test]
+    fn the_runner_lets_later_conditions_see_what_the_caller_did() {
+        let assign = rule(
+            0,
+            "Assign",
+            Condition::Always,
+            vec![Action::Assign {
+                strategy: AssignStrategy::LeastLoaded,
+            }],
+        );
+        let alert = rule(1, "Alert if unassigned", Condition::Unassigned, vec![]);
+        let rules = [assign, alert];
+        let w = Workflow::default_workflow();
+        let c = ctx(&w, Trigger::TicketCreated);
+        let mut t = ticket();
+        let mut runner = RuleRunner::new(&rules, &c);
+        let first = runner.next_fired(&c, &mut t).unwrap();
+        assert_eq!(first.name.as_str(), "Assign");
+        assert!(matches!(first.effects[..], [Effect::Assign { .. }]));
+        // The caller carries out the assignment before the next condition is checked.
+        t.assignee = Some(UserId::new());
+        runner.ticket_changed();
+        assert!(
+            runner.next_fired(&c, &mut t).is_none(),
+            "still unassigned? no"
+        );
     }
 }

@@ -48,10 +48,21 @@ pub(crate) fn tags(s: &[&str]) -> Tags {
 /// A context for `trigger` with no requester e-mail and no SLA target.
 pub(crate) fn ctx(workflow: &Workflow, trigger: Trigger) -> RuleContext<'_> {
     RuleContext {
-        trigger,
+        triggers: std::slice::from_ref(trigger_ref(trigger)),
         workflow,
         requester_email: None,
-        sla_target: None,
+        sla_targets: &[],
+    }
+}
+
+/// A `'static` reference to `trigger`.
+fn trigger_ref(trigger: Trigger) -> &'static Trigger {
+    match trigger {
+        Trigger::TicketCreated => &Trigger::TicketCreated,
+        Trigger::TicketUpdated => &Trigger::TicketUpdated,
+        Trigger::CommentAdded => &Trigger::CommentAdded,
+        Trigger::SlaWarning => &Trigger::SlaWarning,
+        Trigger::SlaBreached => &Trigger::SlaBreached,
     }
 }
 

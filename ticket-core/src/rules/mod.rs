@@ -11,5 +11,7 @@ pub(crate) mod fixtures;
 mod model;
 
 pub use defaults::default_rules;
-pub use engine::{preview, run_rules, Effect, RuleContext, RulePreview, RuleRun};
+pub use engine::{
+    preview, run_rules, Effect, Fired, RuleContext, RulePreview, RuleRun, RuleRunner,
+};
 pub use model::{Action, Condition, Rule, Trigger};

@@ -34,6 +34,10 @@
 //! percentage capped at 100), a cycle has its `warning` once `elapsed >= warn` and is
 //! `breached` once `elapsed >= target`.
 //! Met and cancelled cycles are judged at the instant they ended (met late ⇒ breached).
+//! A threshold whose event is in the history stays reached: once `SlaBreached` is
+//! recorded for a target and cycle, that cycle is `breached` (and the ticket
+//! `ever_breached`) even after the priority is lowered or the policy loosened, so stats
+//! and the ticket's state keep counting it.
 //! A running cycle that last resumed at `r` with `e` counted before has
 //! `due_at = calendar.add(r, target − e)` and `warn_at = calendar.add(r, warn − e)`
 //! (`r` when already passed), stable whatever `now` is while it keeps running; other
@@ -261,7 +265,9 @@ pub fn evaluate(
         .chain(latest_next)
         .chain(replay.resolution.iter().map(|c| c.status(&judge)))
         .collect();
-    let ever_breached = targets.iter().chain(&next).any(|t| t.breached);
+    // A breach recorded for a target the policy applied now lacks still counts.
+    let ever_breached =
+        targets.iter().chain(&next).any(|t| t.breached) || !replay.breached.is_empty();
     SlaStatus {
         policy_id: policy.id,
         at: now,

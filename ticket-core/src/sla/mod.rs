@@ -3,9 +3,11 @@
 //! can be recomputed whenever a policy or calendar changes.
 
 mod calendar;
+mod defaults;
 mod evaluate;
 mod policy;
 
 pub use calendar::{BusinessCalendar, WeekHours, WorkInterval};
+pub use defaults::{default_calendar, default_sla_policies, DEFAULT_CALENDAR_NAME};
 pub use evaluate::{evaluate, SlaStatus, TargetState, TargetStatus};
 pub use policy::{select_policy, SlaCondition, SlaPolicy, SlaTargets};

@@ -3,15 +3,22 @@
 //! **Deleting an account** erases the person, not the organisation's records: the user
 //! row stays (so tickets, comments and history keep a valid author) but its e-mail,
 //! username and name are replaced by placeholders, its password hash and agent profile
-//! are removed, every token is revoked, and its open assigned tickets are unassigned.
-//! Tickets the person raised and what they wrote stay with the organisation.
+//! are removed, every token is revoked, and its open assigned tickets are unassigned
+//! (solved and closed ones keep the record of who worked them). Tickets the person
+//! raised and what they wrote stay with the organisation.
+//!
+//! Unassigning walks the agent's open tickets in pages of [`UNASSIGN_PAGE`], each
+//! ticket its own change; when that work is cut off (a timeout, a crash), deleting the
+//! account again completes it. Demoting an agent to customer unassigns the same way.
 
 use super::super::HelpDesk;
 use crate::account::Actor;
+use crate::desk::AssignInput;
 use crate::error::{Error, Result};
-use crate::id::{TenantId, UserId};
+use crate::id::{TenantId, TicketId, UserId};
 use crate::query::{AssigneeFilter, TicketQuery};
 use crate::text::{DisplayName, Email, Username};
+use crate::workflow::StatusCategory;
 
 impl HelpDesk {
     /// Deletes an account (see the module docs for what is erased and what is kept):
@@ -22,7 +29,13 @@ impl HelpDesk {
     pub async fn delete_account(&self, actor: &Actor, id: UserId) -> Result<()> {
         let mut user = self.inner.store.get_user(actor.tenant(), id).await?;
         if user.is_deleted() {
-            return Err(Error::not_found("user"));
+            // A deletion cut off before its tickets were all unassigned is completed by
+            // deleting again; otherwise the account is gone.
+            self.require_manage(actor, user.role)?;
+            return match self.unassign_open(actor.tenant(), id).await? {
+                0 => Err(Error::not_found("user")),
+                _ => Ok(()),
+            };
         }
         if !actor.is(id) {
             self.require_manage(actor, user.role)?;
@@ -41,32 +54,66 @@ impl HelpDesk {
             .store
             .revoke_user_tokens(user.tenant, user.id, None, now)
             .await?;
-        self.unassign_all(actor.tenant(), id).await
+        self.unassign_open(actor.tenant(), id).await.map(drop)
     }
 
-    /// Unassigns every open ticket of a deleted agent, as the system.
-    pub(in crate::desk) async fn unassign_all(&self, tenant: TenantId, id: UserId) -> Result<()> {
+    /// Unassigns every open ticket (status category New, Open or Pending) of `id`, as
+    /// the system, a page at a time; returns how many it unassigned. A ticket changed
+    /// meanwhile is read again (a few times) rather than skipped.
+    pub(in crate::desk) async fn unassign_open(
+        &self,
+        tenant: TenantId,
+        id: UserId,
+    ) -> Result<usize> {
         let system = Actor::system(tenant);
+        let mut query = TicketQuery {
+            assignee: Some(AssigneeFilter::User(id)),
+            status_categories: vec![
+                StatusCategory::New,
+                StatusCategory::Open,
+                StatusCategory::Pending,
+            ],
+            limit: UNASSIGN_PAGE,
+            ..TicketQuery::default()
+        };
+        let mut done = 0;
         loop {
-            let query = TicketQuery {
-                assignee: Some(AssigneeFilter::User(id)),
-                limit: 100,
-                ..TicketQuery::default()
-            };
             let page = self.inner.store.list_tickets(tenant, &query).await?;
-            if page.items.is_empty() {
-                return Ok(());
-            }
             for t in page.items {
-                let input = crate::desk::AssignInput {
-                    assignee: Some(None),
-                    team: None,
-                };
-                match self.assign(&system, t.id, input).await {
-                    Ok(_) | Err(Error::Conflict(_)) => {}
-                    Err(e) => return Err(e),
+                if self.unassign_one(&system, t.id, id).await? {
+                    done += 1;
                 }
+            }
+            match page.next_cursor {
+                Some(cursor) => query.cursor = Some(cursor),
+                None => return Ok(done),
+            }
+        }
+    }
+
+    /// Unassigns one ticket from `id` (if it still holds it), retrying on conflicts.
+    async fn unassign_one(&self, system: &Actor, ticket: TicketId, id: UserId) -> Result<bool> {
+        let input = AssignInput {
+            assignee: Some(None),
+            team: None,
+        };
+        let mut attempts = 0;
+        loop {
+            let t = self.inner.store.get_ticket(system.tenant(), ticket).await;
+            match t {
+                Ok(t) if t.assignee == Some(id) => {}
+                Ok(_) | Err(Error::NotFound { .. }) => return Ok(false),
+                Err(e) => return Err(e),
+            }
+            match self.assign(system, ticket, input).await {
+                Ok(_) => return Ok(true),
+                Err(Error::NotFound { .. }) => return Ok(false),
+                Err(Error::Conflict(_)) if attempts < 3 => attempts += 1,
+                Err(e) => return Err(e),
             }
         }
     }
 }
+
+/// Tickets unassigned per store round trip.
+pub(in crate::desk) const UNASSIGN_PAGE: u32 = 100;

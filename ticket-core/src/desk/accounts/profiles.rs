@@ -104,7 +104,10 @@ impl HelpDesk {
     }
 
     /// An admin changes a user: name, username, role, skills, capacity, teams. Changing
-    /// an admin or super-admin, or making one, needs `AdminsManage`.
+    /// an admin or super-admin, or making one, needs `AdminsManage`. Demoting staff to
+    /// customer drops their agent profile (so team notifications stop reaching them) and
+    /// unassigns their open tickets; changing the role to the same again completes an
+    /// unassignment that was cut off.
     ///
     /// # Errors
     /// [`Error::Forbidden`]; [`Error::NotFound`] (user or team); [`Error::Invalid`];
@@ -125,8 +128,14 @@ impl HelpDesk {
                 self.inner.store.get_team(actor.tenant(), *team).await?;
             }
         }
+        let role_set = patch.role.is_some();
         apply_profile(&mut user, patch)?;
         self.save_user(&mut user).await?;
+        if role_set && !user.role.is_staff() {
+            // A demoted agent works nothing any more: their open tickets go back to the
+            // queue (an interrupted run is completed by demoting again).
+            self.unassign_open(actor.tenant(), id).await?;
+        }
         Ok(user)
     }
 

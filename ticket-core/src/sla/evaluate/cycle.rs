@@ -134,8 +134,10 @@ impl Cycle {
                 Some(End::Met(at)) => Some(at),
                 _ => None,
             },
+            // A recorded breach stays a breach whatever the policy says now (a lowered
+            // priority or a loosened target does not undo it).
             warning: elapsed >= warn_threshold,
-            breached: elapsed >= target,
+            breached: elapsed >= target || judge.breached.contains(&key),
             warning_recorded: judge.warned.contains(&key),
             breach_recorded: judge.breached.contains(&key),
         }

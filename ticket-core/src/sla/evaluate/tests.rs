@@ -601,3 +601,21 @@ fn due_and_warn_times_stay_put_while_running() {
     assert_eq!((a.due_at, a.warn_at), (b.due_at, b.warn_at));
     assert!(b.breached && b.elapsed_secs == 3600 + 55 * 60);
 }
+
+#[test]
+fn a_recorded_breach_stays_a_breach_under_a_looser_policy() {
+    let cal = open_24_7();
+    let mut h = History::created_at(t0());
+    h.sweep(&standard(), &cal, t0() + mins(61));
+    // The priority is lowered: a policy with a day for the first response applies now,
+    // and one without any first-response target at all.
+    let loose = policy(Some(24 * 60), Some(120), Some(480));
+    let s = h.eval(&loose, &cal, t0() + mins(90));
+    let fr = target(&s, SlaTarget::FirstResponse);
+    assert!(fr.breached && fr.breach_recorded, "{fr:?}");
+    assert!(s.due_events().is_empty(), "nothing recorded twice");
+    assert!(s.ever_breached && s.snapshot().breached);
+    let none = policy(None, None, Some(480));
+    let s = h.eval(&none, &cal, t0() + mins(90));
+    assert!(s.ever_breached && s.snapshot().breached);
+}

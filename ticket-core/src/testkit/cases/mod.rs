@@ -10,6 +10,8 @@ pub mod notifications;
 pub mod outbox;
 pub mod paging;
 pub mod query;
+pub mod routing;
+pub mod sla;
 pub mod stats;
 pub mod teams;
 pub mod tickets;
@@ -55,6 +57,17 @@ macro_rules! __store_cases {
             comments {
                 comments_page_in_order,
             }
+            routing {
+                a_burst_of_creates_never_overfills_an_agent,
+            }
+            sla {
+                save_sla_replaces_only_the_snapshot,
+                mark_sla_stale_walks_open_tickets_in_batches,
+                sla_due_returns_every_equal_next_check,
+                updates_refresh_queries_stats_sla_due_and_loads,
+                a_change_failing_on_a_duplicate_event_writes_nothing,
+                a_deleted_ticket_leaves_stats_and_sla_due,
+            }
             query {
                 empty_query_lists_the_tenant,
                 filter_statuses,
@@ -91,6 +104,7 @@ macro_rules! __store_cases {
                 walk_priority_desc_while_inserting,
                 malformed_cursor_is_invalid,
                 limit_and_last_page,
+                events_page_walks_the_history,
             }
             stats {
                 empty_tenant_gives_zeros,
@@ -121,6 +135,7 @@ macro_rules! __store_cases {
                 list_with_bad_cursor_is_invalid,
                 agent_loads_count_open_tickets,
                 agent_loads_of_a_team,
+                rotation_records_picks_in_order_per_team,
             }
             teams {
                 team_crud,

@@ -347,3 +347,63 @@ pub async fn limit_and_last_page(store: Arc<dyn Store>) {
         assert_eq!(got, sizes, "page sizes with limit {limit}");
     }
 }
+
+/// The history pages in `ticket_events` order (time, then id, events of one instant
+/// included), without repeats or gaps, the last page without a next cursor, never
+/// reaching another ticket's events; a malformed cursor is `Invalid`.
+pub async fn events_page_walks_the_history(store: Arc<dyn Store>) {
+    use crate::event::EventKind;
+    let tenant = fixtures::tenant();
+    let requester = super::customer(&*store, tenant, "ann").await;
+    let t = super::insert(&*store, fixtures::ticket(tenant, requester.id)).await;
+    let other = super::insert(&*store, fixtures::ticket(tenant, requester.id)).await;
+    let mut stored = t.clone();
+    for i in 0..6i64 {
+        let mut change = fixtures::update(&stored);
+        // Two events per change at one instant, then the next change an hour later.
+        let at = t.created_at + chrono::Duration::hours(i + 1);
+        for _ in 0..2 {
+            change.events.push(fixtures::event(
+                &t,
+                EventKind::FieldsChanged {
+                    fields: vec!["title".into()],
+                },
+                at,
+            ));
+        }
+        store.save(&change).await.expect("save");
+        stored = change.ticket;
+    }
+    let all = store
+        .ticket_events(tenant, t.id)
+        .await
+        .expect("ticket_events");
+    assert_eq!(all.len(), 13);
+    let mut walked = Vec::new();
+    let mut cursor: Option<String> = None;
+    for _ in 0..20 {
+        let page = store
+            .ticket_events_page(tenant, t.id, 5, cursor.as_deref())
+            .await
+            .expect("ticket_events_page");
+        assert!(page.items.len() <= 5);
+        walked.extend(page.items);
+        match page.next_cursor {
+            Some(c) => cursor = Some(c),
+            None => break,
+        }
+    }
+    assert_eq!(walked, all, "the walk is the history, in order");
+    let one = store
+        .ticket_events_page(tenant, other.id, 0, None)
+        .await
+        .expect("ticket_events_page");
+    assert_eq!(one.items.len(), 1);
+    assert!(one.next_cursor.is_none());
+    assert!(matches!(
+        store
+            .ticket_events_page(tenant, t.id, 5, Some("not a cursor"))
+            .await,
+        Err(crate::error::Error::Invalid(_))
+    ));
+}

@@ -526,3 +526,66 @@ pub async fn agent_loads_of_a_team(store: Arc<dyn Store>) {
         .expect("agent_loads")
         .is_empty());
 }
+
+/// A round-robin rotation records when each agent was last picked, per tenant and team
+/// (and for tickets without a team), strictly ordered even for picks at one instant; a
+/// new pick of an agent moves them to the end.
+pub async fn rotation_records_picks_in_order_per_team(store: Arc<dyn Store>) {
+    let (tenant, other) = (fixtures::tenant(), fixtures::tenant());
+    let team = fixtures::team(tenant, "Network").id;
+    let (a, b) = (UserId::new(), UserId::new());
+    let at = fixtures::epoch();
+    assert!(store
+        .rotation(tenant, None)
+        .await
+        .expect("rotation")
+        .is_empty());
+    let first = store
+        .record_pick(tenant, None, a, at)
+        .await
+        .expect("record_pick");
+    assert_eq!(first, at);
+    let second = store
+        .record_pick(tenant, None, b, at)
+        .await
+        .expect("record_pick");
+    assert!(second > first, "a pick at the same instant comes after");
+    let again = store
+        .record_pick(tenant, None, a, at)
+        .await
+        .expect("record_pick");
+    assert!(again > second);
+    let mut rotation = store.rotation(tenant, None).await.expect("rotation");
+    rotation.sort_by_key(|(_, at)| *at);
+    assert_eq!(rotation, vec![(b, second), (a, again)]);
+    let later = at + chrono::Duration::hours(1);
+    assert_eq!(
+        store
+            .record_pick(tenant, None, b, later)
+            .await
+            .expect("record_pick"),
+        later,
+        "a later instant is kept as it is"
+    );
+    assert!(
+        store
+            .rotation(tenant, Some(team))
+            .await
+            .expect("rotation")
+            .is_empty(),
+        "a team has a rotation of its own"
+    );
+    store
+        .record_pick(tenant, Some(team), b, at)
+        .await
+        .expect("record_pick");
+    assert_eq!(
+        store.rotation(tenant, Some(team)).await.expect("rotation"),
+        vec![(b, at)]
+    );
+    assert!(store
+        .rotation(other, None)
+        .await
+        .expect("rotation")
+        .is_empty());
+}
