@@ -14,14 +14,16 @@ mod create;
 mod distribution;
 mod finalize;
 mod queries;
+mod relay;
 mod update;
 
 pub use accounts::{RegisterInput, Session, UserPatch};
 pub use admin::{FaqInput, TeamInput, TeamPatch};
 pub use assignment::AssignInput;
-pub use background::{RelayReport, SweepReport};
+pub use background::SweepReport;
 pub use config_admin::{CalendarInput, RuleInput, SlaPolicyInput};
 pub use create::TicketPreview;
+pub use relay::RelayReport;
 
 use crate::account::{Actor, HashCost, PasswordHasher};
 use crate::clock::{Clock, SystemClock};
