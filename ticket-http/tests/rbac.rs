@@ -180,7 +180,7 @@ impl World {
             .unwrap()
         {
             s.store
-                .fail(claimed.id, claimed.claim.unwrap(), "down", None)
+                .fail(claimed.id, claimed.claim.unwrap(), "down", None, &[])
                 .await
                 .unwrap();
         }

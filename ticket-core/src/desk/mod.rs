@@ -11,6 +11,7 @@ mod change;
 mod comments;
 mod config_admin;
 mod create;
+mod deliveries;
 mod distribution;
 mod finalize;
 mod queries;
@@ -23,12 +24,14 @@ pub use assignment::AssignInput;
 pub use background::SweepReport;
 pub use config_admin::{CalendarInput, RuleInput, SlaPolicyInput};
 pub use create::TicketPreview;
+pub use deliveries::MAX_REPLAY;
 pub use relay::RelayReport;
 
 use crate::account::{Actor, HashCost, PasswordHasher};
 use crate::clock::{Clock, SystemClock};
 use crate::error::{Error, Result};
-use crate::notify::RetryPolicy;
+use crate::net::AddressPolicy;
+use crate::notify::{RelayConfig, RetryPolicy};
 use crate::ports::{Classifier, EventBus, FaqMatcher, Notifier, Store, TicketChange};
 use crate::rbac::{Permission, Policy};
 use crate::workflow::Workflow;
@@ -67,6 +70,15 @@ pub struct HelpDeskConfig {
     pub classify_timeout: std::time::Duration,
     /// Outbox retries and dead-lettering.
     pub retry: RetryPolicy,
+    /// How the outbox relay works (concurrency, attempt deadline, body retention).
+    pub relay: RelayConfig,
+    /// Which addresses webhooks may reach; checked on input for URLs written as IP
+    /// addresses (names are checked by the notifier after resolution).
+    pub webhook_addresses: AddressPolicy,
+    /// The public address of the desk's web pages, e.g. `https://help.example.com`:
+    /// e-mailed links are `{public_url}/verify-email?token=…` and
+    /// `{public_url}/reset-password?token=…`. Without one, mails carry the bare token.
+    pub public_url: Option<String>,
     /// One-time token lifetimes.
     pub token_ttl: TokenTtl,
     /// argon2id cost.
@@ -97,6 +109,9 @@ impl Default for HelpDeskConfig {
             policy: Policy::default(),
             classify_timeout: std::time::Duration::from_secs(5),
             retry: RetryPolicy::default(),
+            relay: RelayConfig::default(),
+            webhook_addresses: AddressPolicy::default(),
+            public_url: None,
             token_ttl: TokenTtl::default(),
             hash_cost: HashCost::default(),
             faq_min_score: 0.6,

@@ -3,7 +3,9 @@
 //! **Deleting an account** erases the person, not the organisation's records: the user
 //! row stays (so tickets, comments and history keep a valid author) but its e-mail,
 //! username and name are replaced by placeholders, its password hash and agent profile
-//! are removed, every token is revoked, and its open assigned tickets are unassigned.
+//! are removed, every token is revoked, its open assigned tickets are unassigned, and the
+//! outbox forgets the address: e-mails to it lose their subject and body, show the
+//! placeholder address in the delivery list, and those not yet sent never will be.
 //! Tickets the person raised and what they wrote stay with the organisation.
 
 use super::super::HelpDesk;
@@ -29,6 +31,7 @@ impl HelpDesk {
         }
         let now = self.now();
         let short = user.id.as_uuid().simple().to_string();
+        let address = user.email.clone();
         user.email = Email::parse(format!("deleted-{short}@deleted.invalid"))?;
         user.username = Username::parse(format!("deleted-{short}"))?;
         user.name = DisplayName::parse("Deleted user")?;
@@ -40,6 +43,10 @@ impl HelpDesk {
         self.inner
             .store
             .revoke_user_tokens(user.tenant, user.id, None, now)
+            .await?;
+        self.inner
+            .store
+            .forget_recipient(user.tenant, &address, &user.email)
             .await?;
         self.unassign_all(actor.tenant(), id).await
     }
