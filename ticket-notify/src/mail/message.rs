@@ -30,15 +30,31 @@ impl Header for AutoSubmitted {
     }
 }
 
-/// A body kept verbatim when it can be (7bit, else 8bit: lines are never wrapped, so a
-/// link stays whole on its line), else the encoding lettre picks.
+/// The longest line (in bytes, without CRLF) SMTP carries unencoded (RFC 5322).
+const MAX_LINE: usize = 998;
+
+/// A text body kept verbatim, so a link stays whole on its own line (a reader or a test
+/// finds it as written): 7bit when ASCII, else 8bit (RFC 6152), with CRLF line ends.
+/// lettre would pick quoted-printable or base64 for lines past 76 characters, so the
+/// body is handed over pre-encoded; a text with NUL, a bare CR or a line past
+/// [`MAX_LINE`] bytes gets the encoding lettre picks instead.
 fn verbatim(text: String) -> Body {
-    Body::new_with_encoding(text.clone(), ContentTransferEncoding::SevenBit)
-        .or_else(|t| Body::new_with_encoding(t, ContentTransferEncoding::EightBit))
-        .unwrap_or_else(Body::new)
+    let normalised = text.replace("\r\n", "\n");
+    let fits =
+        !normalised.contains(['\0', '\r']) && normalised.lines().all(|l| l.len() <= MAX_LINE);
+    if !fits {
+        return Body::new(text);
+    }
+    let encoding = if normalised.is_ascii() {
+        ContentTransferEncoding::SevenBit
+    } else {
+        ContentTransferEncoding::EightBit
+    };
+    Body::dangerous_pre_encoded(normalised.replace('\n', "\r\n").into_bytes(), encoding)
 }
 
-/// The message of `entry`.
+/// The message of `entry`; with `verbatim_text` the text part is sent unencoded (see
+/// [`verbatim`]), else in the encoding lettre picks (for servers without 8BITMIME).
 ///
 /// # Errors
 /// A description when the entry is not an e-mail or its parts do not form a message.
@@ -46,6 +62,7 @@ pub(super) fn build(
     entry: &OutboxEntry,
     from: &Mailbox,
     templates: &Templates,
+    verbatim_text: bool,
 ) -> Result<Message, String> {
     let Channel::Email { to, subject, body } = &entry.channel else {
         return Err("not an e-mail delivery".to_string());
@@ -82,11 +99,13 @@ pub(super) fn build(
     builder
         .multipart(
             MultiPart::alternative()
-                .singlepart(
-                    SinglePart::builder()
-                        .header(ContentType::TEXT_PLAIN)
-                        .body(verbatim(text)),
-                )
+                .singlepart(SinglePart::builder().header(ContentType::TEXT_PLAIN).body(
+                    if verbatim_text {
+                        verbatim(text)
+                    } else {
+                        Body::new(text)
+                    },
+                ))
                 .singlepart(
                     SinglePart::builder()
                         .header(ContentType::TEXT_HTML)

@@ -97,20 +97,30 @@ impl MailNotifier {
     }
 
     async fn send(&self, entry: &OutboxEntry) -> AttemptResult {
-        let message = match message::build(entry, &self.from, &self.templates) {
+        let message = match message::build(entry, &self.from, &self.templates, true) {
             Ok(m) => m,
             Err(e) => return permanent(None, e),
         };
         match &self.transport {
-            MailTransport::Smtp(smtp) => match smtp.send(message).await {
-                Ok(response) => AttemptResult {
-                    response: Some(AttemptResult::snippet(
-                        &response.message().collect::<Vec<_>>().join(" "),
-                    )),
-                    ..AttemptResult::delivered(code(response.code()))
-                },
-                Err(e) => smtp_failure(&e),
-            },
+            MailTransport::Smtp(smtp) => {
+                let mut sent = smtp.send(message).await;
+                if matches!(&sent, Err(e) if e.is_client()) {
+                    // lettre refused the 8bit text part (no 8BITMIME): encode it instead.
+                    match message::build(entry, &self.from, &self.templates, false) {
+                        Ok(m) => sent = smtp.send(m).await,
+                        Err(e) => return permanent(None, e),
+                    }
+                }
+                match sent {
+                    Ok(response) => AttemptResult {
+                        response: Some(AttemptResult::snippet(
+                            &response.message().collect::<Vec<_>>().join(" "),
+                        )),
+                        ..AttemptResult::delivered(code(response.code()))
+                    },
+                    Err(e) => smtp_failure(&e),
+                }
+            }
             MailTransport::Files(dir) => {
                 if let Err(e) = tokio::fs::create_dir_all(dir).await {
                     return AttemptResult::retry(format!("{}: {e}", dir.display()));
