@@ -36,6 +36,9 @@ pub enum AppError {
     /// The HTTP layer's configuration.
     #[error(transparent)]
     Http(#[from] ticket_http::Error),
+    /// The notifier's settings.
+    #[error(transparent)]
+    Notifier(#[from] crate::notifier::NotifierError),
     /// Files and sockets.
     #[error("{what}")]
     Io {
@@ -166,10 +169,14 @@ pub async fn build_app(config: &ServerConfig) -> Result<App, AppError> {
     tracing::info!(store = store.kind, url = %store::redact(&url), "store ready");
     let desk = HelpDesk::builder(store.store.clone())
         .event_bus(store.bus.clone())
+        .notifier(std::sync::Arc::new(crate::notifier::build(config)?))
         .config(HelpDeskConfig {
             hash_cost: config.hash_cost.into(),
             open_registration: config.open_registration,
             actor_ttl: chrono::Duration::seconds(i64::from(config.actor_cache_secs)),
+            webhook_addresses: crate::notifier::webhook_addresses(config)
+                .map_err(crate::notifier::NotifierError::from)?,
+            public_url: Some(crate::notifier::public_url(config)),
             ..HelpDeskConfig::default()
         })
         .build()
@@ -228,6 +235,7 @@ pub async fn build_app(config: &ServerConfig) -> Result<App, AppError> {
                 never
             },
             relay_batch: config.relay_batch,
+            ..BackgroundConfig::default()
         };
         Background::spawn(desk.clone(), b, state.metrics().clone())
     });

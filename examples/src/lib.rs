@@ -10,5 +10,6 @@
 
 pub mod app;
 pub mod config;
+pub mod notifier;
 pub mod postgres;
 pub mod store;

@@ -1,5 +1,6 @@
-//! The timers of a server: the SLA sweep ([`HelpDesk::sweep_sla`]) and the outbox relay
-//! ([`HelpDesk::relay_outbox`]). Both are safe with several instances on one database
+//! The timers of a server: the SLA sweep ([`HelpDesk::sweep_sla`]), the outbox relay
+//! ([`HelpDesk::relay_outbox`]) and the purge of delivered bodies
+//! ([`HelpDesk::purge_delivered`]). All are safe with several instances on one database
 //! (the core claims work through the store), so every instance may run them.
 
 use crate::middleware::metrics::Metrics;
@@ -18,6 +19,8 @@ pub struct BackgroundConfig {
     pub relay_every: Duration,
     /// Deliveries claimed per relay round.
     pub relay_batch: u32,
+    /// Between purges of delivered bodies older than the relay's retention.
+    pub purge_every: Duration,
 }
 
 impl Default for BackgroundConfig {
@@ -26,6 +29,7 @@ impl Default for BackgroundConfig {
             sweep_every: Duration::from_secs(30),
             relay_every: Duration::from_secs(1),
             relay_batch: 100,
+            purge_every: Duration::from_secs(3600),
         }
     }
 }
@@ -52,13 +56,24 @@ impl Background {
                 async move { sweep(&desk, &metrics).await }
             })
         };
-        let relay = every(config.relay_every, rx, move || {
+        let relay = {
             let (desk, metrics) = (desk.clone(), metrics.clone());
-            async move { relay(&desk, &metrics, config.relay_batch).await }
+            every(config.relay_every, rx.clone(), move || {
+                let (desk, metrics) = (desk.clone(), metrics.clone());
+                async move { relay(&desk, &metrics, config.relay_batch).await }
+            })
+        };
+        let purge = every(config.purge_every, rx, move || {
+            let (desk, metrics) = (desk.clone(), metrics.clone());
+            async move { purge(&desk, &metrics).await }
         });
         Self {
             stop,
-            tasks: vec![tokio::spawn(sweep), tokio::spawn(relay)],
+            tasks: vec![
+                tokio::spawn(sweep),
+                tokio::spawn(relay),
+                tokio::spawn(purge),
+            ],
         }
     }
 
@@ -134,6 +149,21 @@ async fn relay(desk: &HelpDesk, metrics: &Metrics, batch: u32) {
                 tracing::warn!(error = %e, "outbox relay failed");
                 return;
             }
+        }
+    }
+}
+
+async fn purge(desk: &HelpDesk, metrics: &Metrics) {
+    match desk.purge_delivered().await {
+        Ok(n) => {
+            metrics.add("ticket_outbox_purged_total", n);
+            if n > 0 {
+                tracing::info!(purged = n, "blanked the bodies of old delivered entries");
+            }
+        }
+        Err(e) => {
+            metrics.add("ticket_background_errors_total", 1);
+            tracing::warn!(error = %e, "purging delivered bodies failed");
         }
     }
 }

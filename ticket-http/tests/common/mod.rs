@@ -242,7 +242,9 @@ impl TestServer {
                 Channel::Email { to, body, .. } if to.as_str() == email => body
                     .lines()
                     .rfind(|l| !l.trim().is_empty())
-                    .map(|l| l.trim().to_string()),
+                    // The link `{public_url}/…?token=<token>`, or the bare token.
+                    .and_then(|l| l.trim().rsplit("token=").next())
+                    .map(str::to_string),
                 _ => None,
             })
             .expect("a token e-mail")
