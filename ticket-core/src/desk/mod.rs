@@ -75,6 +75,9 @@ pub struct HelpDeskConfig {
     /// Which addresses webhooks may reach; checked on input for URLs written as IP
     /// addresses (names are checked by the notifier after resolution).
     pub webhook_addresses: AddressPolicy,
+    /// Token mails (verification, password reset) an account may be sent per purpose in
+    /// any hour; further requests are accepted and send nothing.
+    pub token_mails_per_hour: u32,
     /// The public address of the desk's web pages, e.g. `https://help.example.com`:
     /// e-mailed links are `{public_url}/verify-email?token=…` and
     /// `{public_url}/reset-password?token=…`. Without one, mails carry the bare token.
@@ -112,6 +115,7 @@ impl Default for HelpDeskConfig {
             relay: RelayConfig::default(),
             webhook_addresses: AddressPolicy::default(),
             public_url: None,
+            token_mails_per_hour: 5,
             token_ttl: TokenTtl::default(),
             hash_cost: HashCost::default(),
             faq_min_score: 0.6,
@@ -141,6 +145,7 @@ struct Inner {
     clock: Arc<dyn Clock>,
     hasher: PasswordHasher,
     actors: actors::ActorCache,
+    mail_limit: accounts::mail_limit::MailLimiter,
     config: HelpDeskConfig,
 }
 
@@ -222,6 +227,7 @@ impl HelpDeskBuilder {
                 clock: self.clock,
                 hasher,
                 actors: actors::ActorCache::new(self.config.actor_ttl),
+                mail_limit: accounts::mail_limit::MailLimiter::default(),
                 config: self.config,
             }),
         })

@@ -2,6 +2,7 @@
 //! passwords, e-mail verification, profiles, availability, and account deletion.
 
 mod deletion;
+pub(in crate::desk) mod mail_limit;
 mod password;
 mod profiles;
 mod registration;

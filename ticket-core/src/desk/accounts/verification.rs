@@ -16,6 +16,11 @@ impl HelpDesk {
         subject: &str,
         text: &str,
     ) -> Result<()> {
+        let key = (user.tenant, user.id, purpose);
+        let per_hour = self.inner.config.token_mails_per_hour;
+        if !self.inner.mail_limit.allow(key, self.now(), per_hour) {
+            return Ok(());
+        }
         let secret = self.issue_token(user, purpose, None).await?;
         let link = self.token_link(purpose, secret.expose());
         let body = format!("Hello {},\n\n{text}\n\n{link}\n", user.name);
