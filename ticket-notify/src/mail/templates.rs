@@ -142,9 +142,9 @@ fn fill(template: &str, v: &Values<'_>, encode: impl Fn(&str) -> String) -> Stri
         out.push_str(&rest[..start]);
         let tail = &rest[start..];
         for (name, value) in pairs {
-            if tail.starts_with(name) {
+            if let Some(after) = tail.strip_prefix(name) {
                 out.push_str(&encode(value));
-                rest = &tail[name.len()..];
+                rest = after;
                 continue 'scan;
             }
         }
