@@ -26,7 +26,7 @@ use ticket_core::id::{
     TokenId, UserId,
 };
 use ticket_core::memory::MemoryStore;
-use ticket_core::notify::{DeliveryStatus, Notification, OutboxEntry};
+use ticket_core::notify::{DeliveryAttempt, DeliveryStatus, Notification, OutboxEntry};
 use ticket_core::ports::{
     ConfigStore, EventBus, EventStream, FaqStore, NotificationStore, Outbox, Store, TeamStore,
     TicketChange, TicketStore, TokenStore, UserStore,
@@ -37,6 +37,7 @@ use ticket_core::rules::Rule;
 use ticket_core::sla::{BusinessCalendar, SlaPolicy};
 use ticket_core::team::{Faq, Team};
 use ticket_core::testkit::{self, uuid::Uuid};
+use ticket_core::text::Email;
 use ticket_core::ticket::{Comment, Ticket, TicketSla};
 use ticket_core::Result;
 
@@ -393,8 +394,14 @@ impl<S: Store> Outbox for AuditedStore<S> {
         let result = self.inner.claim(now, lease, limit).await;
         self.counted_if("claim", result, |claimed| !claimed.is_empty())
     }
-    async fn complete(&self, id: DeliveryId, claim: Uuid, now: DateTime<Utc>) -> Result<bool> {
-        let result = self.inner.complete(id, claim, now).await;
+    async fn complete(
+        &self,
+        id: DeliveryId,
+        claim: Uuid,
+        now: DateTime<Utc>,
+        log: &[DeliveryAttempt],
+    ) -> Result<bool> {
+        let result = self.inner.complete(id, claim, now, log).await;
         self.counted_if("complete", result, |held| *held)
     }
     async fn fail(
@@ -403,8 +410,9 @@ impl<S: Store> Outbox for AuditedStore<S> {
         claim: Uuid,
         error: &str,
         retry_at: Option<DateTime<Utc>>,
+        log: &[DeliveryAttempt],
     ) -> Result<bool> {
-        let result = self.inner.fail(id, claim, error, retry_at).await;
+        let result = self.inner.fail(id, claim, error, retry_at, log).await;
         self.counted_if("fail", result, |held| *held)
     }
     async fn get_delivery(&self, tenant: TenantId, id: DeliveryId) -> Result<OutboxEntry> {
@@ -429,6 +437,22 @@ impl<S: Store> Outbox for AuditedStore<S> {
     ) -> Result<OutboxEntry> {
         let result = self.inner.retry_delivery(tenant, id, now).await;
         self.counted("retry_delivery", result)
+    }
+    async fn purge_delivered(&self, before: DateTime<Utc>) -> Result<u64> {
+        let result = self.inner.purge_delivered(before).await;
+        self.counted_if("purge_delivered", result, |n| *n > 0)
+    }
+    async fn forget_recipient(
+        &self,
+        tenant: TenantId,
+        address: &Email,
+        placeholder: &Email,
+    ) -> Result<u64> {
+        let result = self
+            .inner
+            .forget_recipient(tenant, address, placeholder)
+            .await;
+        self.counted_if("forget_recipient", result, |n| *n > 0)
     }
 }
 

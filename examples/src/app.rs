@@ -36,6 +36,9 @@ pub enum AppError {
     /// The HTTP layer's configuration.
     #[error(transparent)]
     Http(#[from] ticket_http::Error),
+    /// The notifier's settings.
+    #[error(transparent)]
+    Notifier(#[from] crate::notifier::NotifierError),
     /// Files and sockets.
     #[error("{what}")]
     Io {
@@ -173,11 +176,15 @@ pub async fn build_app(config: &ServerConfig) -> Result<App, AppError> {
     tracing::info!(store = store.kind, url = %store::redact(&url), "store ready");
     let desk = HelpDesk::builder(store.store.clone())
         .event_bus(store.bus.clone())
+        .notifier(std::sync::Arc::new(crate::notifier::build(config)?))
         .config(HelpDeskConfig {
             hash_cost: config.hash_cost.into(),
             open_registration: config.open_registration,
             require_verified_email: config.require_verified_email,
             actor_ttl: chrono::Duration::seconds(i64::from(config.actor_cache_secs)),
+            webhook_addresses: crate::notifier::webhook_addresses(config)
+                .map_err(crate::notifier::NotifierError::from)?,
+            public_url: Some(crate::notifier::public_url(config)),
             ..HelpDeskConfig::default()
         })
         .build()

@@ -139,6 +139,20 @@ pub struct ServerConfig {
     pub relay_interval_ms: u64,
     /// Deliveries claimed per relay round.
     pub relay_batch: u32,
+    /// The SMTP server mail goes through (`TICKET_SMTP_URL`): `smtp://host:25` (plain),
+    /// `smtp://user:pass@host:587?tls=required` (STARTTLS), `smtps://user:pass@host:465`
+    /// (TLS). Without one, each mail is written as an `.eml` file under
+    /// `<data_dir>/mail/`. Never shown by `Debug` (it may hold a password).
+    pub smtp_url: Option<Secret>,
+    /// The sender of mail (`TICKET_MAIL_FROM`, default `Help desk <help@localhost>`).
+    pub mail_from: String,
+    /// The public address of the desk's pages, used in e-mailed links
+    /// (`TICKET_PUBLIC_URL`, default `http://<bind>`).
+    pub public_url: Option<String>,
+    /// Private address ranges webhooks may reach anyway (`TICKET_WEBHOOK_ALLOW_CIDRS`,
+    /// e.g. `127.0.0.0/8` for a receiver on this machine; default none: only public
+    /// addresses).
+    pub webhook_allow_cidrs: Vec<String>,
     /// Password hashing cost.
     pub hash_cost: HashCostSetting,
     /// Whether anyone may register as a customer.
@@ -183,6 +197,10 @@ impl Default for ServerConfig {
             sweep_interval_secs: 30,
             relay_interval_ms: 1000,
             relay_batch: 100,
+            smtp_url: None,
+            mail_from: "Help desk <help@localhost>".into(),
+            public_url: None,
+            webhook_allow_cidrs: Vec::new(),
             hash_cost: HashCostSetting::Recommended,
             open_registration: true,
             install_default_rules: true,
@@ -228,6 +246,10 @@ const KEYS: &[(&str, Kind)] = &[
     ("sweep_interval_secs", Kind::Number),
     ("relay_interval_ms", Kind::Number),
     ("relay_batch", Kind::Number),
+    ("smtp_url", Kind::Text),
+    ("mail_from", Kind::Text),
+    ("public_url", Kind::Text),
+    ("webhook_allow_cidrs", Kind::List),
     ("hash_cost", Kind::Text),
     ("open_registration", Kind::Flag),
     ("install_default_rules", Kind::Flag),

@@ -10,6 +10,7 @@
 
 pub mod app;
 pub mod config;
+pub mod notifier;
 pub mod postgres;
 pub mod redact;
 pub mod store;

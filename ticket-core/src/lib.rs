@@ -59,6 +59,7 @@ pub mod error;
 pub mod event;
 pub mod id;
 pub mod memory;
+pub mod net;
 pub mod notify;
 pub mod ports;
 pub mod query;

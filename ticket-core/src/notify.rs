@@ -3,9 +3,15 @@
 
 use crate::id::{DeliveryId, NotificationId, TeamId, TenantId, TicketId, UserId};
 use crate::text::{Email, Secret};
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
+
+mod attempt;
+mod retry;
+
+pub use attempt::{error_text, AttemptOutcome, AttemptResult, DeliveryAttempt, RECIPIENT_DELETED};
+pub use retry::{RelayConfig, RetryPolicy};
 
 /// Who a notification goes to.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -153,9 +159,24 @@ pub struct OutboxEntry {
     pub created_at: DateTime<Utc>,
     /// Delivered.
     pub delivered_at: Option<DateTime<Utc>>,
+    /// The latest attempts, oldest first (at most [`OutboxEntry::LOG_LEN`]).
+    #[serde(default)]
+    pub log: Vec<DeliveryAttempt>,
 }
 
 impl OutboxEntry {
+    /// How many attempts the delivery log keeps.
+    pub const LOG_LEN: usize = 20;
+
+    /// The log with `attempt` appended, trimmed to the latest [`OutboxEntry::LOG_LEN`].
+    #[must_use]
+    pub fn log_with(&self, attempt: DeliveryAttempt) -> Vec<DeliveryAttempt> {
+        let skip = (self.log.len() + 1).saturating_sub(Self::LOG_LEN);
+        let mut log: Vec<_> = self.log.iter().skip(skip).cloned().collect();
+        log.push(attempt);
+        log
+    }
+
     /// A pending entry due now.
     #[must_use]
     pub fn new(
@@ -185,51 +206,8 @@ impl OutboxEntry {
             last_error: None,
             created_at: now,
             delivered_at: None,
+            log: Vec::new(),
         }
-    }
-}
-
-/// Retries with exponential backoff and jitter, then dead-lettering.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RetryPolicy {
-    /// Attempts before an entry is dead.
-    pub max_attempts: u32,
-    /// Delay after the first failure, in seconds.
-    pub base_delay_secs: u32,
-    /// The longest delay, in seconds.
-    pub max_delay_secs: u32,
-    /// How long a claim lasts before another worker may take the entry, in seconds.
-    pub lease_secs: u32,
-}
-
-impl Default for RetryPolicy {
-    fn default() -> Self {
-        Self {
-            max_attempts: 8,
-            base_delay_secs: 10,
-            max_delay_secs: 3600,
-            lease_secs: 60,
-        }
-    }
-}
-
-impl RetryPolicy {
-    /// The delay before attempt `attempts + 1` after `attempts` failures:
-    /// `base · 2^(attempts-1)`, capped at the maximum, scaled by `jitter` (expected in
-    /// 0.5–1.5; clamped there).
-    #[must_use]
-    pub fn delay(&self, attempts: u32, jitter: f64) -> Duration {
-        let exp = attempts.saturating_sub(1).min(30);
-        let raw = u64::from(self.base_delay_secs).saturating_mul(1u64 << exp);
-        let capped = raw.min(u64::from(self.max_delay_secs)) as f64;
-        let millis = (capped * 1000.0 * jitter.clamp(0.5, 1.5)) as i64;
-        Duration::milliseconds(millis.max(1))
-    }
-
-    /// The lease as a duration.
-    #[must_use]
-    pub fn lease(&self) -> Duration {
-        Duration::seconds(i64::from(self.lease_secs))
     }
 }
 
@@ -238,19 +216,31 @@ mod tests {
     use super::*;
 
     #[test]
-    fn backoff_grows_exponentially_and_caps() {
-        let p = RetryPolicy {
-            max_attempts: 5,
-            base_delay_secs: 10,
-            max_delay_secs: 100,
-            lease_secs: 30,
-        };
-        assert_eq!(p.delay(1, 1.0), Duration::seconds(10));
-        assert_eq!(p.delay(2, 1.0), Duration::seconds(20));
-        assert_eq!(p.delay(3, 1.0), Duration::seconds(40));
-        assert_eq!(p.delay(5, 1.0), Duration::seconds(100));
-        assert_eq!(p.delay(60, 1.0), Duration::seconds(100));
-        assert_eq!(p.delay(1, 0.5), Duration::seconds(5));
-        assert_eq!(p.delay(1, 9.0), Duration::seconds(15));
+    fn the_log_keeps_the_latest_attempts() {
+        let now = DateTime::<Utc>::UNIX_EPOCH;
+        let mut e = OutboxEntry::new(
+            TenantId::new(),
+            None,
+            NotificationKind::Message,
+            Channel::Webhook {
+                url: "https://example.com/".into(),
+                secret: None,
+            },
+            serde_json::Value::Null,
+            3,
+            now,
+        );
+        for i in 0..30u64 {
+            e.log = e.log_with(DeliveryAttempt {
+                at: now,
+                latency_ms: i,
+                status_code: None,
+                error: None,
+                response: None,
+            });
+        }
+        assert_eq!(e.log.len(), OutboxEntry::LOG_LEN);
+        assert_eq!(e.log.last().map(|a| a.latency_ms), Some(29));
+        assert_eq!(e.log.first().map(|a| a.latency_ms), Some(10));
     }
 }

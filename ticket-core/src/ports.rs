@@ -14,12 +14,15 @@ use crate::id::{
     CalendarId, DeliveryId, FaqId, NotificationId, RuleId, SlaPolicyId, TeamId, TenantId, TicketId,
     TokenId, UserId,
 };
-use crate::notify::{DeliveryStatus, Notification, OutboxEntry};
+use crate::notify::{
+    error_text, AttemptResult, DeliveryAttempt, DeliveryStatus, Notification, OutboxEntry,
+};
 use crate::query::{CommentQuery, Page, Stats, StatsQuery, TicketQuery, UserQuery};
 use crate::routing::AgentLoad;
 use crate::rules::Rule;
 use crate::sla::{BusinessCalendar, SlaPolicy};
 use crate::team::{Faq, Team};
+use crate::text::Email;
 use crate::ticket::{Classification, Comment, NewTicket, Ticket, TicketSla};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -526,16 +529,23 @@ pub trait Outbox: Send + Sync {
         limit: u32,
     ) -> Result<Vec<OutboxEntry>>;
 
-    /// Marks a claimed entry delivered. Ignored (returns `false`) when `claim` no longer
-    /// holds it.
+    /// Marks a claimed entry delivered at `now` and stores `log` as its delivery log
+    /// (the relay passes the whole log: the claim makes it the only writer). Ignored
+    /// (returns `false`) when `claim` no longer holds it.
     ///
     /// # Errors
     /// [`Error::Store`].
-    async fn complete(&self, id: DeliveryId, claim: Uuid, now: DateTime<Utc>) -> Result<bool>;
+    async fn complete(
+        &self,
+        id: DeliveryId,
+        claim: Uuid,
+        now: DateTime<Utc>,
+        log: &[DeliveryAttempt],
+    ) -> Result<bool>;
 
     /// Records a failed attempt of a claimed entry: back to `Pending` at `retry_at`, or
-    /// `Dead` when `retry_at` is `None`. Ignored (returns `false`) when `claim` no longer
-    /// holds it.
+    /// `Dead` when `retry_at` is `None`; `error` becomes its `last_error` and `log` its
+    /// delivery log. Ignored (returns `false`) when `claim` no longer holds it.
     ///
     /// # Errors
     /// [`Error::Store`].
@@ -545,7 +555,32 @@ pub trait Outbox: Send + Sync {
         claim: Uuid,
         error: &str,
         retry_at: Option<DateTime<Utc>>,
+        log: &[DeliveryAttempt],
     ) -> Result<bool>;
+
+    /// Blanks the bodies of entries of any tenant delivered before `before` (they may
+    /// hold one-time tokens): the payload becomes `null` and an e-mail's subject and body
+    /// become empty; status, times, attempts and the delivery log stay. Returns how many
+    /// entries were blanked (an entry is blanked once).
+    ///
+    /// # Errors
+    /// [`Error::Store`].
+    async fn purge_delivered(&self, before: DateTime<Utc>) -> Result<u64>;
+
+    /// Forgets a deleted person in the tenant's outbox: every e-mail entry to `address`
+    /// gets `placeholder` as its address, an empty subject and body and a `null` payload;
+    /// those not yet delivered (pending or dead) become `Dead` with the last error
+    /// "recipient deleted" so they are never sent (an entry in flight keeps its state).
+    /// Returns how many entries were changed.
+    ///
+    /// # Errors
+    /// [`Error::Store`].
+    async fn forget_recipient(
+        &self,
+        tenant: TenantId,
+        address: &Email,
+        placeholder: &Email,
+    ) -> Result<u64>;
 
     /// One delivery.
     ///
@@ -632,6 +667,17 @@ pub trait Notifier: Send + Sync {
     /// # Errors
     /// [`Error::Notify`] with the cause.
     async fn deliver(&self, entry: &OutboxEntry) -> Result<()>;
+
+    /// Attempts `entry` once and says how it ended and what the other side answered
+    /// (status, response snippet, `Retry-After`, a permanent failure). The relay calls
+    /// this; the default maps [`Notifier::deliver`]: `Ok` is delivered, an error is
+    /// retried later.
+    async fn attempt(&self, entry: &OutboxEntry) -> AttemptResult {
+        match self.deliver(entry).await {
+            Ok(()) => AttemptResult::delivered(None),
+            Err(e) => AttemptResult::retry(error_text(&e)),
+        }
+    }
 }
 
 /// Classifies a new ticket.

@@ -1,7 +1,8 @@
 //! The timers of a server: the SLA sweep ([`HelpDesk::sweep_sla`]), the outbox relay
-//! ([`HelpDesk::relay_outbox`]) and the purge of expired one-time and refresh tokens
-//! ([`HelpDesk::purge_expired_tokens`]). All are safe with several instances on one
-//! database (the core claims work through the store), so every instance may run them.
+//! ([`HelpDesk::relay_outbox`]), the purge of expired one-time and refresh tokens
+//! ([`HelpDesk::purge_expired_tokens`]) and the purge of delivered bodies
+//! ([`HelpDesk::purge_delivered`]). All are safe with several instances on one database
+//! (the core claims work through the store), so every instance may run them.
 
 use crate::middleware::metrics::Metrics;
 use std::time::Duration;
@@ -23,6 +24,8 @@ pub struct BackgroundConfig {
     pub purge_every: Duration,
     /// Tokens deleted per store round trip of a purge.
     pub purge_batch: u32,
+    /// Between purges of delivered bodies older than the relay's retention.
+    pub body_purge_every: Duration,
 }
 
 impl Default for BackgroundConfig {
@@ -33,6 +36,7 @@ impl Default for BackgroundConfig {
             relay_batch: 100,
             purge_every: Duration::from_secs(10 * 60),
             purge_batch: 500,
+            body_purge_every: Duration::from_secs(3600),
         }
     }
 }
@@ -48,8 +52,7 @@ pub struct Background {
 }
 
 impl Background {
-    /// Starts the SLA sweep, the outbox relay and the token purge on the current Tokio
-    /// runtime.
+    /// Starts the SLA sweep, the outbox relay and the purges on the current Tokio runtime.
     #[must_use]
     pub fn spawn(desk: HelpDesk, config: BackgroundConfig, metrics: Metrics) -> Self {
         let (stop, rx) = watch::channel(false);
@@ -67,9 +70,16 @@ impl Background {
                 async move { purge(&desk, &metrics, config.purge_batch).await }
             })
         };
-        let relay = every(config.relay_every, rx, move || {
+        let relay = {
             let (desk, metrics) = (desk.clone(), metrics.clone());
-            async move { relay(&desk, &metrics, config.relay_batch).await }
+            every(config.relay_every, rx.clone(), move || {
+                let (desk, metrics) = (desk.clone(), metrics.clone());
+                async move { relay(&desk, &metrics, config.relay_batch).await }
+            })
+        };
+        let purge_bodies = every(config.body_purge_every, rx, move || {
+            let (desk, metrics) = (desk.clone(), metrics.clone());
+            async move { purge_bodies(&desk, &metrics).await }
         });
         Self {
             stop,
@@ -77,6 +87,7 @@ impl Background {
                 tokio::spawn(sweep),
                 tokio::spawn(relay),
                 tokio::spawn(purge),
+                tokio::spawn(purge_bodies),
             ],
         }
     }
@@ -168,6 +179,21 @@ async fn relay(desk: &HelpDesk, metrics: &Metrics, batch: u32) {
                 tracing::warn!(error = %e, "outbox relay failed");
                 return;
             }
+        }
+    }
+}
+
+async fn purge_bodies(desk: &HelpDesk, metrics: &Metrics) {
+    match desk.purge_delivered().await {
+        Ok(n) => {
+            metrics.add("ticket_outbox_purged_total", n);
+            if n > 0 {
+                tracing::info!(purged = n, "blanked the bodies of old delivered entries");
+            }
+        }
+        Err(e) => {
+            metrics.add("ticket_background_errors_total", 1);
+            tracing::warn!(error = %e, "purging delivered bodies failed");
         }
     }
 }

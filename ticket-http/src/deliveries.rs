@@ -1,7 +1,10 @@
-//! `/deliveries`: the outbox of webhook calls and e-mails (admins): see them, retry the
-//! dead ones.
+//! `/deliveries`: the outbox of webhook calls and e-mails (admins): see them with their
+//! attempt log, retry a dead one, replay every dead one since an instant. Bodies (which
+//! may hold one-time tokens) are never shown.
 
+use crate::dto::deliveries::{ReplayInput, ReplayResult};
 use crate::dto::misc::{DeliveryDto, DeliveryStatusDto};
+use crate::extract::ApiJson;
 use crate::extract::{ApiPath, ApiQuery, Auth};
 use crate::page::Page;
 use crate::problem::Problem;
@@ -19,7 +22,9 @@ use utoipa_axum::routes;
 pub(crate) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_deliveries))
+        .routes(routes!(get_delivery))
         .routes(routes!(retry_delivery))
+        .routes(routes!(replay_deliveries))
 }
 
 /// Filters of `GET /deliveries`.
@@ -78,4 +83,36 @@ async fn retry_delivery(
         .retry_delivery(&auth.actor, DeliveryId::from_uuid(p.id))
         .await?;
     Ok(Json(DeliveryDto::from_core(entry)?))
+}
+
+/// One delivery with its attempt log.
+#[utoipa::path(get, path = "/deliveries/{id}", tag = "deliveries", security(("bearer" = [])),
+    params(IdPath), responses((status = 200, description = "The delivery", body = DeliveryDto)))]
+async fn get_delivery(
+    State(state): State<AppState>,
+    auth: Auth,
+    ApiPath(p): ApiPath<IdPath>,
+) -> Result<Json<DeliveryDto>, Problem> {
+    let entry = state
+        .desk()
+        .get_delivery(&auth.actor, DeliveryId::from_uuid(p.id))
+        .await?;
+    Ok(Json(DeliveryDto::from_core(entry)?))
+}
+
+/// Puts every dead delivery created since an instant back in the queue with fresh
+/// attempts (at most 10,000 per call).
+#[utoipa::path(post, path = "/deliveries/replay", tag = "deliveries", security(("bearer" = [])),
+    request_body = ReplayInput,
+    responses((status = 200, description = "How many were queued again", body = ReplayResult)))]
+async fn replay_deliveries(
+    State(state): State<AppState>,
+    auth: Auth,
+    ApiJson(input): ApiJson<ReplayInput>,
+) -> Result<Json<ReplayResult>, Problem> {
+    let replayed = state
+        .desk()
+        .replay_dead_since(&auth.actor, input.since)
+        .await?;
+    Ok(Json(ReplayResult { replayed }))
 }

@@ -161,7 +161,9 @@ pub async fn mailed_token<O: Outbox + ?Sized>(outbox: &O, email: &str) -> String
             Channel::Email { to, body, .. } if to.as_str() == email => body
                 .lines()
                 .rfind(|l| !l.trim().is_empty())
-                .map(|l| l.trim().to_string()),
+                // The link `{public_url}/…?token=<token>`, or the bare token.
+                .and_then(|l| l.trim().rsplit("token=").next())
+                .map(str::to_string),
             _ => None,
         })
         .unwrap_or_else(|| panic!("no e-mail with a token to {email}"))

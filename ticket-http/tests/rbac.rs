@@ -180,7 +180,7 @@ impl World {
             .unwrap()
         {
             s.store
-                .fail(claimed.id, claimed.claim.unwrap(), "down", None)
+                .fail(claimed.id, claimed.claim.unwrap(), "down", None, &[])
                 .await
                 .unwrap();
         }
@@ -709,6 +709,18 @@ fn cases() -> Vec<Case> {
         ),
         // deliveries
         case!("GET", |_, _| "/api/v1/deliveries".into(), none, "133AA"),
+        case!(
+            "GET",
+            |w, _| format!("/api/v1/deliveries/{}", w.dead_delivery),
+            none,
+            "133AA"
+        ),
+        case!(
+            "POST",
+            |_, _| "/api/v1/deliveries/replay".into(),
+            |_| Some(json!({"since": "2030-01-01T00:00:00Z"})),
+            "133AA"
+        ),
         case!(
             "POST",
             |w, _| format!("/api/v1/deliveries/{}/retry", w.dead_delivery),

@@ -37,6 +37,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "rotation",
         sql: include_str!("../migrations/0003_rotation.sql"),
     },
+    Migration {
+        version: 4,
+        name: "outbox_log",
+        sql: include_str!("../migrations/0004_outbox_log.sql"),
+    },
 ];
 
 /// The checksum of a migration's text as written (before the schema is filled in).

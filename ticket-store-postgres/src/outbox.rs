@@ -14,9 +14,10 @@ use sqlx::query::QueryScalar;
 use sqlx::Postgres;
 use ticket_core::error::Conflict;
 use ticket_core::id::{DeliveryId, TenantId};
-use ticket_core::notify::{DeliveryStatus, OutboxEntry};
+use ticket_core::notify::{DeliveryAttempt, DeliveryStatus, OutboxEntry, RECIPIENT_DELETED};
 use ticket_core::ports::Outbox;
 use ticket_core::query::Page;
+use ticket_core::text::Email;
 use ticket_core::{Error, Result};
 use uuid::Uuid;
 
@@ -47,7 +48,7 @@ fn parse_status(s: &str) -> Result<DeliveryStatus> {
 
 /// The columns a delivery is read back from.
 const ENTRY_COLUMNS: &str =
-    "doc, status, attempts, next_attempt_at, lease_until, claim, last_error, delivered_at";
+    "doc, status, attempts, next_attempt_at, lease_until, claim, last_error, delivered_at, log";
 
 /// An entry read back: the document as enqueued with the delivery state of the columns.
 fn entry(row: &PgRow) -> Result<OutboxEntry> {
@@ -59,8 +60,30 @@ fn entry(row: &PgRow) -> Result<OutboxEntry> {
     e.claim = rows::get(row, "claim")?;
     e.last_error = rows::get(row, "last_error")?;
     e.delivered_at = rows::get(row, "delivered_at")?;
+    e.log = rows::doc(row, "log")?;
     Ok(e)
 }
+
+/// A delivery log as jsonb can hold it: a remote server's text may hold NUL, which
+/// becomes U+FFFD (as in [`storable_error`]).
+fn storable_log(log: &[DeliveryAttempt]) -> Result<Value> {
+    let clean = |s: &Option<String>| s.as_deref().map(storable_error);
+    let log: Vec<DeliveryAttempt> = log
+        .iter()
+        .map(|a| DeliveryAttempt {
+            error: clean(&a.error),
+            response: clean(&a.response),
+            ..a.clone()
+        })
+        .collect();
+    serde_json::to_value(log).map_err(Error::store)
+}
+
+/// The document with its body blanked: payload `null`, an e-mail's subject and body empty.
+const BLANKED: &str = "CASE WHEN doc->'channel'->>'type' = 'email'
+     THEN jsonb_set(jsonb_set(jsonb_set(doc, '{payload}', 'null'),
+                              '{channel,subject}', '\"\"'), '{channel,body}', '\"\"')
+     ELSE jsonb_set(doc, '{payload}', 'null') END";
 
 /// `last_error` as it can be stored: PostgreSQL text cannot hold NUL, and a remote
 /// server's message must not make the relay fail, so NUL becomes U+FFFD.
@@ -217,15 +240,22 @@ impl Outbox for PostgresStore {
         Ok(claimed)
     }
 
-    async fn complete(&self, id: DeliveryId, claim: Uuid, now: DateTime<Utc>) -> Result<bool> {
+    async fn complete(
+        &self,
+        id: DeliveryId,
+        claim: Uuid,
+        now: DateTime<Utc>,
+        log: &[DeliveryAttempt],
+    ) -> Result<bool> {
         let done = sqlx::query(&format!(
             "UPDATE {} SET status = 'delivered', delivered_at = $3, lease_until = NULL, \
-             claim = NULL WHERE id = $1 AND status = 'in_flight' AND claim = $2",
+             claim = NULL, log = $4 WHERE id = $1 AND status = 'in_flight' AND claim = $2",
             self.tables().outbox
         ))
         .bind(id.as_uuid())
         .bind(claim)
         .bind(now)
+        .bind(storable_log(log)?)
         .execute(self.pool())
         .await
         .map_err(db)?;
@@ -238,12 +268,13 @@ impl Outbox for PostgresStore {
         claim: Uuid,
         error: &str,
         retry_at: Option<DateTime<Utc>>,
+        log: &[DeliveryAttempt],
     ) -> Result<bool> {
         let done = sqlx::query(&format!(
             "UPDATE {} SET \
                  status = CASE WHEN $4::timestamptz IS NULL THEN 'dead' ELSE 'pending' END, \
                  next_attempt_at = coalesce($4, next_attempt_at), \
-                 last_error = $3, lease_until = NULL, claim = NULL \
+                 last_error = $3, lease_until = NULL, claim = NULL, log = $5 \
              WHERE id = $1 AND status = 'in_flight' AND claim = $2",
             self.tables().outbox
         ))
@@ -251,10 +282,51 @@ impl Outbox for PostgresStore {
         .bind(claim)
         .bind(storable_error(error))
         .bind(retry_at)
+        .bind(storable_log(log)?)
         .execute(self.pool())
         .await
         .map_err(db)?;
         Ok(rows::affected(&done) == 1)
+    }
+
+    async fn purge_delivered(&self, before: DateTime<Utc>) -> Result<u64> {
+        let done = sqlx::query(&format!(
+            "UPDATE {} SET doc = {BLANKED} \
+             WHERE status = 'delivered' AND delivered_at < $1 AND doc->'payload' <> 'null'",
+            self.tables().outbox
+        ))
+        .bind(before)
+        .execute(self.pool())
+        .await
+        .map_err(db)?;
+        Ok(rows::affected(&done))
+    }
+
+    async fn forget_recipient(
+        &self,
+        tenant: TenantId,
+        address: &Email,
+        placeholder: &Email,
+    ) -> Result<u64> {
+        // Every SET expression reads the row as it was, so `status` in the CASEs is the
+        // old one.
+        let done = sqlx::query(&format!(
+            "UPDATE {} SET doc = jsonb_set({BLANKED}, '{{channel,to}}', to_jsonb($3::text)), \
+                 last_error = CASE WHEN status IN ('pending', 'dead') THEN $4 \
+                                   ELSE last_error END, \
+                 status = CASE WHEN status IN ('pending', 'dead') THEN 'dead' ELSE status END \
+             WHERE tenant = $1 AND doc->'channel'->>'type' = 'email' \
+               AND doc->'channel'->>'to' = $2",
+            self.tables().outbox
+        ))
+        .bind(tenant.as_uuid())
+        .bind(address.as_str())
+        .bind(placeholder.as_str())
+        .bind(RECIPIENT_DELETED)
+        .execute(self.pool())
+        .await
+        .map_err(db)?;
+        Ok(rows::affected(&done))
     }
 
     async fn get_delivery(&self, tenant: TenantId, id: DeliveryId) -> Result<OutboxEntry> {

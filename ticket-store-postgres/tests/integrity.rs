@@ -106,7 +106,7 @@ async fn text_holding_nul_is_refused_before_it_reaches_the_database() {
         .unwrap();
     let claim = claimed[0].claim.unwrap();
     assert!(store
-        .fail(ok.id, claim, "bad\u{0}reply", None)
+        .fail(ok.id, claim, "bad\u{0}reply", None, &[])
         .await
         .unwrap());
     let dead = store.get_delivery(tenant, ok.id).await.unwrap();

@@ -33,6 +33,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "rotation",
         sql: include_str!("../migrations/0003_rotation.sql"),
     },
+    Migration {
+        version: 4,
+        name: "outbox_log",
+        sql: include_str!("../migrations/0004_outbox_log.sql"),
+    },
 ];
 
 /// Why [`SqliteStore::migrate`] refused to run (returned inside [`Error::Store`]).

@@ -15,21 +15,28 @@ use sqlx::sqlite::{SqliteConnection, SqliteRow};
 use sqlx::{QueryBuilder, Row as _, Sqlite};
 use ticket_core::error::{Conflict, Error, Result};
 use ticket_core::id::{DeliveryId, TenantId};
-use ticket_core::notify::{DeliveryStatus, OutboxEntry};
+use ticket_core::notify::{DeliveryAttempt, DeliveryStatus, OutboxEntry, RECIPIENT_DELETED};
 use ticket_core::ports::Outbox;
 use ticket_core::query::Page;
+use ticket_core::text::Email;
 use uuid::Uuid;
 
 /// The columns an entry is read from.
 const COLUMNS: &str =
-    "doc, status, attempts, next_attempt_at, lease_until, claim, last_error, delivered_at";
+    "doc, status, attempts, next_attempt_at, lease_until, claim, last_error, delivered_at, log";
+
+/// The document with its body blanked: payload `null`, an e-mail's subject and body empty.
+const BLANKED: &str = "CASE WHEN json_extract(doc, '$.channel.type') = 'email'
+     THEN json_set(doc, '$.payload', json('null'), '$.channel.subject', '',
+                   '$.channel.body', '')
+     ELSE json_set(doc, '$.payload', json('null')) END";
 
 /// Stores an entry (inside a write transaction).
 pub(crate) async fn insert_entry(conn: &mut SqliteConnection, e: &OutboxEntry) -> Result<()> {
     sqlx::query(
         "INSERT INTO ticket_outbox (id, tenant, status, attempts, next_attempt_at, lease_until,
-                                    claim, last_error, delivered_at, doc)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                                    claim, last_error, delivered_at, doc, log)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )
     .bind(e.id.as_uuid())
     .bind(e.tenant.as_uuid())
@@ -41,6 +48,7 @@ pub(crate) async fn insert_entry(conn: &mut SqliteConnection, e: &OutboxEntry) -
     .bind(e.last_error.as_deref())
     .bind(e.delivered_at.map(micros))
     .bind(to_doc(e)?)
+    .bind(to_doc(&e.log)?)
     .execute(&mut *conn)
     .await
     .map_err(insert_error)?;
@@ -59,6 +67,7 @@ fn entry(row: &SqliteRow) -> Result<OutboxEntry> {
     e.claim = row.try_get("claim").map_err(db)?;
     e.last_error = row.try_get("last_error").map_err(db)?;
     e.delivered_at = opt_instant(row.try_get("delivered_at").map_err(db)?)?;
+    e.log = from_doc(row, "log")?;
     Ok(e)
 }
 
@@ -181,14 +190,21 @@ impl Outbox for SqliteStore {
         w.finish(result).await
     }
 
-    async fn complete(&self, id: DeliveryId, claim: Uuid, now: DateTime<Utc>) -> Result<bool> {
+    async fn complete(
+        &self,
+        id: DeliveryId,
+        claim: Uuid,
+        now: DateTime<Utc>,
+        log: &[DeliveryAttempt],
+    ) -> Result<bool> {
         self.acknowledge(
             sqlx::query(
                 "UPDATE ticket_outbox SET status = 'delivered', delivered_at = ?,
-                        lease_until = NULL, claim = NULL
+                        lease_until = NULL, claim = NULL, log = ?
                  WHERE id = ? AND status = 'in_flight' AND claim = ?",
             )
             .bind(micros(now))
+            .bind(to_doc(&log)?)
             .bind(id.as_uuid())
             .bind(claim),
         )
@@ -201,21 +217,63 @@ impl Outbox for SqliteStore {
         claim: Uuid,
         error: &str,
         retry_at: Option<DateTime<Utc>>,
+        log: &[DeliveryAttempt],
     ) -> Result<bool> {
         self.acknowledge(
             sqlx::query(
                 "UPDATE ticket_outbox SET last_error = ?, lease_until = NULL, claim = NULL,
                         status = CASE WHEN ? IS NULL THEN 'dead' ELSE 'pending' END,
-                        next_attempt_at = coalesce(?, next_attempt_at)
+                        next_attempt_at = coalesce(?, next_attempt_at), log = ?
                  WHERE id = ? AND status = 'in_flight' AND claim = ?",
             )
             .bind(error)
             .bind(retry_at.map(micros))
             .bind(retry_at.map(micros))
+            .bind(to_doc(&log)?)
             .bind(id.as_uuid())
             .bind(claim),
         )
         .await
+    }
+
+    async fn purge_delivered(&self, before: DateTime<Utc>) -> Result<u64> {
+        let done = sqlx::query(&format!(
+            "UPDATE ticket_outbox SET doc = {BLANKED}
+             WHERE status = 'delivered' AND delivered_at < ?
+               AND json_type(doc, '$.payload') != 'null'"
+        ))
+        .bind(micros(before))
+        .execute(self.pool())
+        .await
+        .map_err(db)?;
+        Ok(done.rows_affected())
+    }
+
+    async fn forget_recipient(
+        &self,
+        tenant: TenantId,
+        address: &Email,
+        placeholder: &Email,
+    ) -> Result<u64> {
+        // Every SET expression reads the row as it was, so `status` in the second CASE is
+        // the old one.
+        let done = sqlx::query(&format!(
+            "UPDATE ticket_outbox SET doc = json_set({BLANKED}, '$.channel.to', ?),
+                    last_error = CASE WHEN status IN ('pending', 'dead') THEN ?
+                                      ELSE last_error END,
+                    status = CASE WHEN status IN ('pending', 'dead') THEN 'dead'
+                                  ELSE status END
+             WHERE tenant = ? AND json_extract(doc, '$.channel.type') = 'email'
+               AND json_extract(doc, '$.channel.to') = ?"
+        ))
+        .bind(placeholder.as_str())
+        .bind(RECIPIENT_DELETED)
+        .bind(tenant.as_uuid())
+        .bind(address.as_str())
+        .execute(self.pool())
+        .await
+        .map_err(db)?;
+        Ok(done.rows_affected())
     }
 
     async fn get_delivery(&self, tenant: TenantId, id: DeliveryId) -> Result<OutboxEntry> {

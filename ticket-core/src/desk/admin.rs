@@ -7,7 +7,7 @@ use crate::id::{DeliveryId, FaqId, NotificationId, TeamId};
 use crate::notify::{DeliveryStatus, Notification, OutboxEntry};
 use crate::query::{check_limit, Page};
 use crate::rbac::Permission;
-use crate::team::{check_webhook_secret, check_webhook_url, Faq, Team};
+use crate::team::{check_webhook_secret, Faq, Team};
 use crate::text::{clean_text, Name, Secret, Tags};
 use serde::{Deserialize, Serialize};
 
@@ -68,7 +68,7 @@ impl HelpDesk {
             description: clean_text("description", &input.description, 0, 2000, false)?,
             webhook_url: input
                 .webhook_url
-                .map(|u| check_webhook_url("webhook_url", &u))
+                .map(|u| self.check_webhook("webhook_url", &u))
                 .transpose()?,
             webhook_secret: input
                 .webhook_secret
@@ -98,7 +98,7 @@ impl HelpDesk {
         }
         if let Some(u) = patch.webhook_url {
             team.webhook_url = u
-                .map(|u| check_webhook_url("webhook_url", &u))
+                .map(|u| self.check_webhook("webhook_url", &u))
                 .transpose()?;
         }
         if let Some(s) = patch.webhook_secret {

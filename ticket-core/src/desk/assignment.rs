@@ -124,7 +124,7 @@ impl HelpDesk {
                 "team"
             }
             Recipient::Webhook { url } => {
-                let url = crate::team::check_webhook_url("webhook_url", url)?;
+                let url = self.check_webhook("webhook_url", url)?;
                 d.deliver(kind, Channel::Webhook { url, secret: None }, message, max);
                 "webhook"
             }

@@ -11,26 +11,31 @@ mod change;
 mod comments;
 mod config_admin;
 mod create;
+mod deliveries;
 mod distribution;
 mod finalize;
 mod picks;
 mod presence;
 mod queries;
+mod relay;
 mod sla_config;
 mod update;
 
 pub use accounts::{RegisterInput, Session, UserPatch};
 pub use admin::{FaqInput, TeamInput, TeamPatch};
 pub use assignment::AssignInput;
-pub use background::{RelayReport, SweepReport};
+pub use background::SweepReport;
 pub use config_admin::{CalendarInput, RuleInput, SlaPolicyInput};
 pub use create::TicketPreview;
+pub use deliveries::MAX_REPLAY;
 pub use presence::{Activity, Presence, MAX_PER_TICKET, MAX_TICKETS, PRESENCE_TTL};
+pub use relay::RelayReport;
 
 use crate::account::{Actor, HashCost, PasswordHasher};
 use crate::clock::{Clock, SystemClock};
 use crate::error::{Error, Result};
-use crate::notify::RetryPolicy;
+use crate::net::AddressPolicy;
+use crate::notify::{RelayConfig, RetryPolicy};
 use crate::ports::{Classifier, EventBus, FaqMatcher, Notifier, Store, TicketChange};
 use crate::rbac::{Permission, Policy};
 use crate::workflow::Workflow;
@@ -69,6 +74,18 @@ pub struct HelpDeskConfig {
     pub classify_timeout: std::time::Duration,
     /// Outbox retries and dead-lettering.
     pub retry: RetryPolicy,
+    /// How the outbox relay works (concurrency, attempt deadline, body retention).
+    pub relay: RelayConfig,
+    /// Which addresses webhooks may reach; checked on input for URLs written as IP
+    /// addresses (names are checked by the notifier after resolution).
+    pub webhook_addresses: AddressPolicy,
+    /// Token mails (verification, password reset) an account may be sent per purpose in
+    /// any hour; further requests are accepted and send nothing.
+    pub token_mails_per_hour: u32,
+    /// The public address of the desk's web pages, e.g. `https://help.example.com`:
+    /// e-mailed links are `{public_url}/verify-email?token=…` and
+    /// `{public_url}/reset-password?token=…`. Without one, mails carry the bare token.
+    pub public_url: Option<String>,
     /// One-time token lifetimes.
     pub token_ttl: TokenTtl,
     /// argon2id cost.
@@ -107,6 +124,10 @@ impl Default for HelpDeskConfig {
             policy: Policy::default(),
             classify_timeout: std::time::Duration::from_secs(5),
             retry: RetryPolicy::default(),
+            relay: RelayConfig::default(),
+            webhook_addresses: AddressPolicy::default(),
+            public_url: None,
+            token_mails_per_hour: 5,
             token_ttl: TokenTtl::default(),
             hash_cost: HashCost::default(),
             hash_concurrency: std::thread::available_parallelism().map_or(1, usize::from),
@@ -140,6 +161,7 @@ struct Inner {
     actors: actors::ActorCache,
     presence: presence::PresenceBoard,
     picks: picks::Picks,
+    mail_limit: accounts::mail_limit::MailLimiter,
     config: HelpDeskConfig,
 }
 
@@ -223,6 +245,7 @@ impl HelpDeskBuilder {
                 actors: actors::ActorCache::new(self.config.actor_ttl),
                 presence: presence::PresenceBoard::default(),
                 picks: picks::Picks::default(),
+                mail_limit: accounts::mail_limit::MailLimiter::default(),
                 config: self.config,
             }),
         })

@@ -6,9 +6,12 @@ use super::{
 };
 use crate::error::{Conflict, Error, Result};
 use crate::id::{DeliveryId, NotificationId, TenantId, UserId};
-use crate::notify::{DeliveryStatus, Notification, OutboxEntry};
+use crate::notify::{
+    Channel, DeliveryAttempt, DeliveryStatus, Notification, OutboxEntry, RECIPIENT_DELETED,
+};
 use crate::ports::{NotificationStore, Outbox};
 use crate::query::Page;
+use crate::text::Email;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
@@ -93,6 +96,15 @@ impl NotificationStore for MemoryStore {
     }
 }
 
+/// Blanks what an entry carries (payload, e-mail subject and body), keeping metadata.
+fn blank(e: &mut OutboxEntry) {
+    e.payload = serde_json::Value::Null;
+    if let Channel::Email { subject, body, .. } = &mut e.channel {
+        subject.clear();
+        body.clear();
+    }
+}
+
 /// Whether a worker may claim `entry` at `now`: pending and due, or in flight with a
 /// lapsed lease (its worker died).
 fn claimable(entry: &OutboxEntry, now: DateTime<Utc>) -> bool {
@@ -154,11 +166,18 @@ impl Outbox for MemoryStore {
         Ok(claimed)
     }
 
-    async fn complete(&self, id: DeliveryId, claim: Uuid, now: DateTime<Utc>) -> Result<bool> {
+    async fn complete(
+        &self,
+        id: DeliveryId,
+        claim: Uuid,
+        now: DateTime<Utc>,
+        log: &[DeliveryAttempt],
+    ) -> Result<bool> {
         let mut s = self.state();
         let Some(e) = held(&mut s.outbox, id, claim) else {
             return Ok(false);
         };
+        e.log = log.to_vec();
         e.status = DeliveryStatus::Delivered;
         e.delivered_at = Some(now);
         e.lease_until = None;
@@ -172,11 +191,13 @@ impl Outbox for MemoryStore {
         claim: Uuid,
         error: &str,
         retry_at: Option<DateTime<Utc>>,
+        log: &[DeliveryAttempt],
     ) -> Result<bool> {
         let mut s = self.state();
         let Some(e) = held(&mut s.outbox, id, claim) else {
             return Ok(false);
         };
+        e.log = log.to_vec();
         e.last_error = Some(error.to_string());
         e.lease_until = None;
         e.claim = None;
@@ -188,6 +209,44 @@ impl Outbox for MemoryStore {
             None => e.status = DeliveryStatus::Dead,
         }
         Ok(true)
+    }
+
+    async fn purge_delivered(&self, before: DateTime<Utc>) -> Result<u64> {
+        let mut s = self.state();
+        let mut count = 0;
+        for e in s.outbox.values_mut().filter(|e| {
+            e.status == DeliveryStatus::Delivered
+                && e.delivered_at.is_some_and(|at| at < before)
+                && !e.payload.is_null()
+        }) {
+            blank(e);
+            count += 1;
+        }
+        Ok(count)
+    }
+
+    async fn forget_recipient(
+        &self,
+        tenant: TenantId,
+        address: &Email,
+        placeholder: &Email,
+    ) -> Result<u64> {
+        let mut s = self.state();
+        let mut count = 0;
+        for e in s.outbox.values_mut().filter(|e| {
+            e.tenant == tenant && matches!(&e.channel, Channel::Email { to, .. } if to == address)
+        }) {
+            blank(e);
+            if let Channel::Email { to, .. } = &mut e.channel {
+                *to = placeholder.clone();
+            }
+            if matches!(e.status, DeliveryStatus::Pending | DeliveryStatus::Dead) {
+                e.status = DeliveryStatus::Dead;
+                e.last_error = Some(RECIPIENT_DELETED.to_string());
+            }
+            count += 1;
+        }
+        Ok(count)
     }
 
     async fn get_delivery(&self, tenant: TenantId, id: DeliveryId) -> Result<OutboxEntry> {

@@ -245,6 +245,8 @@ pub struct DeliveryDto {
     pub created_at: DateTime<Utc>,
     /// Delivered.
     pub delivered_at: Option<DateTime<Utc>>,
+    /// The latest attempts, oldest first (at most 20).
+    pub log: Vec<super::deliveries::DeliveryAttemptDto>,
 }
 
 impl DeliveryDto {
@@ -266,6 +268,7 @@ impl DeliveryDto {
             last_error: e.last_error,
             created_at: e.created_at,
             delivered_at: e.delivered_at,
+            log: e.log.into_iter().map(Into::into).collect(),
         })
     }
 }

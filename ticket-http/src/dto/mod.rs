@@ -7,6 +7,7 @@
 //! unit tests of each module prove the mirrors round-trip.
 
 pub mod config;
+pub mod deliveries;
 pub mod events;
 pub mod misc;
 pub mod rules;

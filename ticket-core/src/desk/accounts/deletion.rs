@@ -3,9 +3,11 @@
 //! **Deleting an account** erases the person, not the organisation's records: the user
 //! row stays (so tickets, comments and history keep a valid author) but its e-mail,
 //! username and name are replaced by placeholders, its password hash and agent profile
-//! are removed, every token is revoked, and its open assigned tickets are unassigned
-//! (solved and closed ones keep the record of who worked them). Tickets the person
-//! raised and what they wrote stay with the organisation.
+//! are removed, every token is revoked, its open assigned tickets are unassigned
+//! (solved and closed ones keep the record of who worked them), and the outbox forgets
+//! the address: e-mails to it lose their subject and body, show the placeholder address
+//! in the delivery list, and those not yet sent never will be. Tickets the person raised
+//! and what they wrote stay with the organisation.
 //!
 //! Unassigning walks the agent's open tickets in pages of [`UNASSIGN_PAGE`], each
 //! ticket its own change; when that work is cut off (a timeout, a crash), deleting the
@@ -42,6 +44,7 @@ impl HelpDesk {
         }
         let now = self.now();
         let short = user.id.as_uuid().simple().to_string();
+        let address = user.email.clone();
         user.email = Email::parse(format!("deleted-{short}@deleted.invalid"))?;
         user.username = Username::parse(format!("deleted-{short}"))?;
         user.name = DisplayName::parse("Deleted user")?;
@@ -53,6 +56,10 @@ impl HelpDesk {
         self.inner
             .store
             .revoke_user_tokens(user.tenant, user.id, None, now)
+            .await?;
+        self.inner
+            .store
+            .forget_recipient(user.tenant, &address, &user.email)
             .await?;
         self.unassign_open(actor.tenant(), id).await.map(drop)
     }

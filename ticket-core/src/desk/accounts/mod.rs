@@ -3,6 +3,7 @@
 
 mod deletion;
 mod hashing;
+pub(in crate::desk) mod mail_limit;
 mod password;
 mod profiles;
 mod registration;

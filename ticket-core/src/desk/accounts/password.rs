@@ -31,7 +31,7 @@ impl HelpDesk {
                     TokenPurpose::ResetPassword,
                     NotificationKind::PasswordReset,
                     "Reset your password",
-                    "Your password reset code (valid for a short time):",
+                    "Choose a new password with this link (or code), valid for a short time:",
                 )
                 .await
             }

@@ -16,8 +16,14 @@ impl HelpDesk {
         subject: &str,
         text: &str,
     ) -> Result<()> {
+        let key = (user.tenant, user.id, purpose);
+        let per_hour = self.inner.config.token_mails_per_hour;
+        if !self.inner.mail_limit.allow(key, self.now(), per_hour) {
+            return Ok(());
+        }
         let secret = self.issue_token(user, purpose, None).await?;
-        let body = format!("Hello {},\n\n{text}\n\n{}\n", user.name, secret.expose());
+        let link = self.token_link(purpose, secret.expose());
+        let body = format!("Hello {},\n\n{text}\n\n{link}\n", user.name);
         let channel = Channel::Email {
             to: user.email.clone(),
             subject: subject.to_string(),
@@ -36,13 +42,27 @@ impl HelpDesk {
         self.inner.store.enqueue(&[entry]).await
     }
 
+    /// The e-mailed form of a token: `{public_url}/verify-email?token=…` or
+    /// `{public_url}/reset-password?token=…` (the token is URL-safe base64), or the bare
+    /// token without a public URL. Alone on its line, so mail readers link it whole.
+    fn token_link(&self, purpose: TokenPurpose, token: &str) -> String {
+        let page = match purpose {
+            TokenPurpose::ResetPassword => "reset-password",
+            _ => "verify-email",
+        };
+        match &self.inner.config.public_url {
+            Some(base) => format!("{}/{page}?token={token}", base.trim_end_matches('/')),
+            None => token.to_string(),
+        }
+    }
+
     pub(in crate::desk) async fn send_verification(&self, user: &User) -> Result<()> {
         self.email_token(
             user,
             TokenPurpose::VerifyEmail,
             NotificationKind::VerifyEmail,
             "Verify your e-mail address",
-            "Your e-mail verification code:",
+            "Confirm your e-mail address with this link (or code):",
         )
         .await
     }

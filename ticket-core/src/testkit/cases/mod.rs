@@ -8,6 +8,7 @@ pub mod config;
 pub mod isolation;
 pub mod notifications;
 pub mod outbox;
+pub mod outbox_bodies;
 pub mod paging;
 pub mod query;
 pub mod routing;
@@ -182,6 +183,10 @@ macro_rules! __store_cases {
                 retry_dead_delivery,
                 retry_of_live_delivery_conflicts,
                 concurrent_claimers_never_share,
+            }
+            outbox_bodies {
+                purge_blanks_old_delivered_bodies,
+                forget_recipient_scrubs_their_mail,
             }
             isolation {
                 tickets_are_isolated,

@@ -7,6 +7,7 @@ use crate::error::{Conflict, Error};
 use crate::id::{DeliveryId, TenantId};
 use crate::notify::{DeliveryStatus, OutboxEntry};
 use crate::ports::Store;
+use crate::testkit::cases::outbox_bodies::attempt;
 use crate::testkit::fixtures;
 use chrono::{DateTime, Duration, Utc};
 use std::collections::HashSet;
@@ -214,11 +215,17 @@ pub async fn lapsed_lease_is_reclaimed(store: Arc<dyn Store>) {
     let old = first[0].claim.expect("claim");
     let new = second[0].claim.expect("claim");
     assert!(
-        !store.complete(e.id, old, later).await.expect("complete"),
+        !store
+            .complete(e.id, old, later, &[])
+            .await
+            .expect("complete"),
         "the old claim is ignored"
     );
     assert!(
-        store.complete(e.id, new, later).await.expect("complete"),
+        store
+            .complete(e.id, new, later, &[])
+            .await
+            .expect("complete"),
         "the new claim acknowledges"
     );
 }
@@ -241,7 +248,7 @@ pub async fn complete_needs_the_current_claim(store: Arc<dyn Store>) {
     let claim = claimed.claim.expect("claim");
     assert!(
         !store
-            .complete(e.id, Uuid::now_v7(), now)
+            .complete(e.id, Uuid::now_v7(), now, &[])
             .await
             .expect("complete"),
         "a stale claim is ignored"
@@ -256,14 +263,15 @@ pub async fn complete_needs_the_current_claim(store: Arc<dyn Store>) {
     );
     assert!(
         !store
-            .complete(DeliveryId::new(), claim, now)
+            .complete(DeliveryId::new(), claim, now, &[])
             .await
             .expect("complete"),
         "an unknown entry"
     );
     let done_at = now + Duration::seconds(2);
+    let log = vec![attempt(now, Some(200), None)];
     assert!(store
-        .complete(e.id, claim, done_at)
+        .complete(e.id, claim, done_at, &log)
         .await
         .expect("complete"));
     let done = store
@@ -274,6 +282,7 @@ pub async fn complete_needs_the_current_claim(store: Arc<dyn Store>) {
         (done.status, done.delivered_at, done.attempts),
         (DeliveryStatus::Delivered, Some(done_at), 1)
     );
+    assert_eq!(done.log, log, "the attempt log is stored");
     assert!(store
         .claim(done_at + Duration::hours(1), Duration::seconds(30), 10)
         .await
@@ -299,13 +308,20 @@ pub async fn fail_reschedules_or_dead_letters(store: Arc<dyn Store>) {
     let retry_at = now + Duration::minutes(10);
     assert!(
         !store
-            .fail(e.id, Uuid::now_v7(), "nope", Some(retry_at))
+            .fail(e.id, Uuid::now_v7(), "nope", Some(retry_at), &[])
             .await
             .expect("fail"),
         "a stale claim is ignored"
     );
+    let first = attempt(now, Some(503), Some("HTTP 503"));
     assert!(store
-        .fail(e.id, claim, "HTTP 503", Some(retry_at))
+        .fail(
+            e.id,
+            claim,
+            "HTTP 503",
+            Some(retry_at),
+            std::slice::from_ref(&first)
+        )
         .await
         .expect("fail"));
     let failed = store
@@ -316,6 +332,7 @@ pub async fn fail_reschedules_or_dead_letters(store: Arc<dyn Store>) {
     assert_eq!(failed.next_attempt_at, retry_at);
     assert_eq!(failed.last_error.as_deref(), Some("HTTP 503"));
     assert_eq!(failed.attempts, 1);
+    assert_eq!(failed.log, vec![first.clone()]);
     assert!(
         store
             .claim(retry_at - Duration::seconds(1), lease, 10)
@@ -327,8 +344,9 @@ pub async fn fail_reschedules_or_dead_letters(store: Arc<dyn Store>) {
     let again = store.claim(retry_at, lease, 10).await.expect("claim");
     assert_eq!((entry_ids(&again), again[0].attempts), (vec![e.id], 2));
     let claim = again[0].claim.expect("claim");
+    let log = vec![first, attempt(retry_at, Some(410), Some("HTTP 410"))];
     assert!(store
-        .fail(e.id, claim, "HTTP 410", None)
+        .fail(e.id, claim, "HTTP 410", None, &log)
         .await
         .expect("fail"));
     let dead = store
@@ -339,6 +357,7 @@ pub async fn fail_reschedules_or_dead_letters(store: Arc<dyn Store>) {
         (dead.status, dead.last_error.as_deref(), dead.attempts),
         (DeliveryStatus::Dead, Some("HTTP 410"), 2)
     );
+    assert_eq!(dead.log, log);
     assert!(
         store
             .claim(retry_at + Duration::days(30), lease, 10)
