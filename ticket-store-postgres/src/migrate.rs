@@ -21,11 +21,18 @@ struct Migration {
 }
 
 /// Every migration, oldest first. Never edit one that shipped: add the next.
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "init",
-    sql: include_str!("../migrations/0001_init.sql"),
-}];
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "init",
+        sql: include_str!("../migrations/0001_init.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "faq_deflection",
+        sql: include_str!("../migrations/0002_faq_deflection.sql"),
+    },
+];
 
 /// The checksum of a migration's text as written (before the schema is filled in).
 fn checksum(sql: &str) -> String {

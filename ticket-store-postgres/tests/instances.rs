@@ -41,7 +41,11 @@ async fn migrate_twice_is_harmless_and_leaves_the_hosts_migrations_alone() {
     .await
     .unwrap();
     let store = PostgresStore::with_schema(pool.clone(), &schema).unwrap();
-    assert_eq!(store.migrate().await.unwrap(), 1, "the first run applies");
+    assert_eq!(
+        store.migrate().await.unwrap(),
+        2,
+        "the first run applies both"
+    );
     assert_eq!(
         store.migrate().await.unwrap(),
         0,
@@ -64,7 +68,10 @@ async fn migrate_twice_is_harmless_and_leaves_the_hosts_migrations_alone() {
     .fetch_all(&pool)
     .await
     .unwrap();
-    assert_eq!(ours, vec![(1, "init".to_string())]);
+    assert_eq!(
+        ours,
+        vec![(1, "init".to_string()), (2, "faq_deflection".to_string())]
+    );
     let t = fixtures::ticket(fixtures::tenant(), UserId::new());
     store.save(&fixtures::create(t.clone())).await.unwrap();
     assert_eq!(store.get_ticket(t.tenant, t.id).await.unwrap(), t);
@@ -93,8 +100,8 @@ async fn instances_migrating_at_once_apply_each_migration_once() {
     let (ra, rb) = tokio::join!(a.migrate(), b.migrate());
     assert_eq!(
         ra.unwrap() + rb.unwrap(),
-        1,
-        "one of them applied the migration"
+        2,
+        "one of them applied the migrations"
     );
     a.ping().await.unwrap();
     common::drop_schema(&p1, &schema).await;

@@ -17,11 +17,18 @@ struct Migration {
 }
 
 /// Every migration, oldest first. Never edit one that was released: add the next.
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "init",
-    sql: include_str!("../migrations/0001_init.sql"),
-}];
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "init",
+        sql: include_str!("../migrations/0001_init.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "faq_deflection",
+        sql: include_str!("../migrations/0002_faq_deflection.sql"),
+    },
+];
 
 /// Why [`SqliteStore::migrate`] refused to run (returned inside [`Error::Store`]).
 #[derive(Debug, Clone, PartialEq, Eq)]

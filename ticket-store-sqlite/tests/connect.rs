@@ -171,7 +171,7 @@ async fn connect_does_not_migrate_and_migrate_twice_is_harmless() {
         .fetch_one(store.pool())
         .await
         .unwrap();
-    assert_eq!(applied, 1);
+    assert_eq!(applied, 2);
 }
 
 #[tokio::test]

@@ -13,7 +13,8 @@ use ticket_ai::ModelOptions;
 const USAGE: &str = "usage:
   ticket-ai eval --train TRAIN.csv [--test TEST.csv | --folds 5] --text COL[,COL…] --label COL
                  [--model lexical] [--threshold 0.5] [--rules] [--no-rules] [--oos-label oos]
-                 [--epochs 30] [--calibration-folds 3] [--min-df 1]
+                 [--epochs 30] [--l2 1e-5] [--learning-rate 0.5] [--calibration-folds 3]
+                 [--min-df 1] [--char-min 3] [--char-max 5] [--bigrams true]
   ticket-ai faq-eval --faq FAQ.csv --queries Q.csv [--id faq_id] [--question question]
                      [--answer answer] [--text text]";
 
@@ -69,7 +70,14 @@ fn run(args: &[String]) -> Result<serde_json::Value, String> {
                 calibration_folds: parse(&f, "calibration-folds", defaults.calibration_folds)?,
                 train: ticket_ai::linear::TrainOptions {
                     epochs: parse(&f, "epochs", defaults.train.epochs)?,
+                    l2: parse(&f, "l2", defaults.train.l2)?,
+                    learning_rate: parse(&f, "learning-rate", defaults.train.learning_rate)?,
                     ..defaults.train
+                },
+                spec: ticket_ai::features::FeatureSpec {
+                    char_min: parse(&f, "char-min", defaults.spec.char_min)?,
+                    char_max: parse(&f, "char-max", defaults.spec.char_max)?,
+                    bigrams: parse(&f, "bigrams", defaults.spec.bigrams)?,
                 },
                 ..defaults
             };

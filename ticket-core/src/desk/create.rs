@@ -11,7 +11,6 @@ use crate::rbac::Permission;
 use crate::rules::Trigger;
 use crate::text::{Category, CommentBody, Tags};
 use crate::ticket::{Classification, NewTicket, Priority, Ticket, TicketInput, Visibility};
-use crate::workflow::StatusCategory;
 
 /// What raising a ticket would decide ([`HelpDesk::preview_ticket`]).
 #[derive(Debug, Clone, PartialEq)]
@@ -174,16 +173,6 @@ impl HelpDesk {
             },
         );
         d.comment(None, AuthorKind::System, Visibility::Public, body);
-        if self.inner.config.faq_auto_resolve {
-            let wf = &self.inner.config.workflow;
-            let solved = wf
-                .in_category(StatusCategory::Solved)
-                .find(|s| wf.check(&d.ticket.status, &s.name, None).is_ok());
-            if let Some(s) = solved {
-                d.ticket.status = s.name.clone();
-                d.ticket.status_category = s.category;
-                d.record(None);
-            }
-        }
+        self.after_faq_answer(d);
     }
 }

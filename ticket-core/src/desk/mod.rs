@@ -11,6 +11,7 @@ mod change;
 mod comments;
 mod config_admin;
 mod create;
+mod deflection;
 mod distribution;
 mod finalize;
 mod queries;
@@ -22,6 +23,7 @@ pub use assignment::AssignInput;
 pub use background::{RelayReport, SweepReport};
 pub use config_admin::{CalendarInput, RuleInput, SlaPolicyInput};
 pub use create::TicketPreview;
+pub use deflection::awaiting_verdict;
 
 use crate::account::{Actor, HashCost, PasswordHasher};
 use crate::clock::{Clock, SystemClock};
@@ -74,6 +76,14 @@ pub struct HelpDeskConfig {
     /// Whether a ticket answered by a FAQ entry is resolved at once (the requester can
     /// reopen it).
     pub faq_auto_resolve: bool,
+    /// Whether a ticket answered by a FAQ entry waits in a pending status for the
+    /// requester to confirm the answer helped (it resolves) or reject it (it reopens);
+    /// takes precedence over `faq_auto_resolve`.
+    pub faq_deflect: bool,
+    /// Whether a new ticket gets an internal note for the agent listing the best FAQ
+    /// candidates and the most similar solved tickets (when any clears
+    /// `faq_min_score` / has shared words).
+    pub helpful_notes: bool,
     /// Whether anyone may register as a customer.
     pub open_registration: bool,
     /// Tickets the SLA sweep handles per store round trip.
@@ -99,6 +109,8 @@ impl Default for HelpDeskConfig {
             hash_cost: HashCost::default(),
             faq_min_score: 0.6,
             faq_auto_resolve: false,
+            faq_deflect: false,
+            helpful_notes: false,
             open_registration: true,
             sweep_batch: 200,
             sweep_concurrency: 8,

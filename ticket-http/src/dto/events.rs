@@ -149,6 +149,16 @@ pub enum EventKindDto {
         /// Match score, 0.0–1.0.
         score: f32,
     },
+    /// The requester confirmed the FAQ answer solved their problem (a deflection).
+    FaqConfirmed {
+        /// The FAQ entry.
+        faq_id: Uuid,
+    },
+    /// The requester said the FAQ answer did not help (the ticket reopened).
+    FaqRejected {
+        /// The FAQ entry.
+        faq_id: Uuid,
+    },
     /// The ticket was deleted (its history remains).
     Deleted,
 }
@@ -264,6 +274,12 @@ mod tests {
             EventKind::FaqSuggested {
                 faq_id: FaqId::new(),
                 score: 0.75,
+            },
+            EventKind::FaqConfirmed {
+                faq_id: FaqId::new(),
+            },
+            EventKind::FaqRejected {
+                faq_id: FaqId::new(),
             },
             EventKind::Deleted,
         ];
