@@ -92,6 +92,10 @@ pub enum EventKind {
         from: Option<UserId>,
         /// After.
         to: Option<UserId>,
+        /// Why, when a routing strategy chose (`assigned to ann: skills billing,
+        /// refunds; load 3/10`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
     },
     /// The owning team changed.
     TeamChanged {

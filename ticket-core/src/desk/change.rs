@@ -23,6 +23,8 @@ pub(crate) struct Draft {
     pub events: Vec<TicketEvent>,
     pub notifications: Vec<Notification>,
     pub outbox: Vec<OutboxEntry>,
+    /// Why the assignee changed, given to the next recorded `Assigned` event.
+    pub assign_reason: Option<String>,
 }
 
 impl Draft {
@@ -37,6 +39,7 @@ impl Draft {
             events: Vec::new(),
             notifications: Vec::new(),
             outbox: Vec::new(),
+            assign_reason: None,
         }
     }
 
@@ -69,7 +72,10 @@ impl Draft {
     /// Records, as done by `actor`, every difference between the last recorded state and
     /// the ticket now.
     pub fn record(&mut self, actor: Option<UserId>) {
-        for kind in diff(&self.recorded, &self.ticket) {
+        for mut kind in diff(&self.recorded, &self.ticket) {
+            if let EventKind::Assigned { reason, .. } = &mut kind {
+                *reason = self.assign_reason.take();
+            }
             self.event(actor, kind);
         }
         self.recorded = self.ticket.clone();
@@ -267,6 +273,7 @@ fn diff(a: &Ticket, b: &Ticket) -> Vec<EventKind> {
         out.push(EventKind::Assigned {
             from: a.assignee,
             to: b.assignee,
+            reason: None,
         });
     }
     out

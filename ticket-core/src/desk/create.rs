@@ -42,6 +42,7 @@ impl HelpDesk {
         if let Some(m) = self.match_faq(actor, &draft).await {
             self.answer_from_faq(&mut d, &m);
         }
+        self.helpful_note(&mut d, actor, &draft).await;
         self.finalize(d, actor, &[(Trigger::TicketCreated, None)])
             .await
     }

@@ -114,6 +114,7 @@ impl HelpDesk {
                         .await?;
                     if let Some(user) = choose_assignee(strategy, &d.ticket, &loads) {
                         d.ticket.assignee = Some(user);
+                        d.assign_reason = self.assignment_reason(strategy, d, &loads, user).await;
                     }
                 }
             }

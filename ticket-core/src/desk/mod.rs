@@ -5,6 +5,7 @@
 mod accounts;
 mod actors;
 mod admin;
+mod ai;
 mod assignment;
 mod background;
 mod change;
@@ -19,6 +20,7 @@ mod update;
 
 pub use accounts::{RegisterInput, Session, UserPatch};
 pub use admin::{FaqInput, TeamInput, TeamPatch};
+pub use ai::labels_trusted;
 pub use assignment::AssignInput;
 pub use background::{RelayReport, SweepReport};
 pub use config_admin::{CalendarInput, RuleInput, SlaPolicyInput};
@@ -84,6 +86,12 @@ pub struct HelpDeskConfig {
     /// candidates and the most similar solved tickets (when any clears
     /// `faq_min_score` / has shared words).
     pub helpful_notes: bool,
+    /// A FAQ entry is listed in the helpful note when its score reaches this (0.0–1.0;
+    /// usually under `faq_min_score`: the agent judges).
+    pub helpful_min_score: f32,
+    /// At most this many of the newest trusted tickets are read to retrain the
+    /// classifier (bounds memory and time).
+    pub retrain_max_examples: usize,
     /// Whether anyone may register as a customer.
     pub open_registration: bool,
     /// Tickets the SLA sweep handles per store round trip.
@@ -111,6 +119,8 @@ impl Default for HelpDeskConfig {
             faq_auto_resolve: false,
             faq_deflect: false,
             helpful_notes: false,
+            helpful_min_score: 0.3,
+            retrain_max_examples: 20_000,
             open_registration: true,
             sweep_batch: 200,
             sweep_concurrency: 8,

@@ -87,6 +87,9 @@ pub enum EventKindDto {
         from: Option<Uuid>,
         /// After.
         to: Option<Uuid>,
+        /// Why, when a routing strategy chose.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
     },
     /// The owning team changed.
     TeamChanged {
@@ -239,6 +242,7 @@ mod tests {
             EventKind::Assigned {
                 from: None,
                 to: Some(UserId::new()),
+                reason: Some("assigned to ann: skills billing; load 1/10".into()),
             },
             EventKind::TeamChanged {
                 from: Some(TeamId::new()),
