@@ -87,12 +87,21 @@ impl TicketModels {
             .collect())
     }
 
-    /// The day-one models: trained on the shipped sample (no download, no key).
+    /// The day-one models: trained on the shipped sample (no download, no key). With
+    /// the default options they are trained once per process and cloned after.
     ///
     /// # Errors
     /// As [`TicketModels::train`].
     pub fn day_one(options: &ModelOptions) -> Result<Self, AiError> {
-        Self::train(&Self::shipped_rows()?, options)
+        static DEFAULT: std::sync::OnceLock<TicketModels> = std::sync::OnceLock::new();
+        if *options != ModelOptions::default() {
+            return Self::train(&Self::shipped_rows()?, options);
+        }
+        if let Some(m) = DEFAULT.get() {
+            return Ok(m.clone());
+        }
+        let trained = Self::train(&Self::shipped_rows()?, options)?;
+        Ok(DEFAULT.get_or_init(|| trained).clone())
     }
 }
 

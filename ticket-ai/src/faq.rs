@@ -2,7 +2,10 @@
 //! and answer (the question counted twice: it is worded like a ticket), with light
 //! stemming and English stop words removed. The score is calibrated: a softmax over the
 //! candidates' BM25 scores divided by a temperature, with a "no answer" candidate of
-//! fixed score beside them, so one weak match among few entries does not reach 1.0.
+//! fixed score beside them, so one weak match among few entries does not reach 1.0; the
+//! IDF counts a background collection beside the entries, so scores mean the same on a
+//! desk with two entries and one with two hundred. With the defaults, one shared telling
+//! word scores under 0.1, two about 0.6, a paraphrase of the question above 0.9.
 //! Indexes are cached per FAQ set (ids and edit times), so entries are not re-indexed for
 //! every ticket.
 
@@ -60,6 +63,11 @@ pub struct Bm25Config {
     pub temperature: f32,
     /// The BM25 score of the "no answer" candidate.
     pub null_score: f32,
+    /// Documents of an imagined background collection in which the FAQ's terms are rare:
+    /// added to the entry count in the IDF, so a desk with two FAQ entries scores a
+    /// shared word as telling as a desk with two hundred (BM25's own IDF is near zero
+    /// when there is only one entry).
+    pub background_docs: f32,
 }
 
 impl Default for Bm25Config {
@@ -67,8 +75,9 @@ impl Default for Bm25Config {
         Self {
             k1: 1.2,
             b: 0.75,
-            temperature: 1.0,
-            null_score: 6.0,
+            temperature: 2.0,
+            null_score: 12.0,
+            background_docs: 100.0,
         }
     }
 }
@@ -106,11 +115,12 @@ impl Bm25Index {
             lengths.push(tf.values().sum::<u32>() as f32);
             docs.push(tf);
         }
-        let n = docs.len() as f32;
+        let n = docs.len() as f32 + config.background_docs.max(0.0);
         let idf = df
             .into_iter()
             .map(|(t, d)| (t, ((n - d as f32 + 0.5) / (d as f32 + 0.5) + 1.0).ln()))
             .collect();
+        let n = docs.len() as f32;
         let average = if docs.is_empty() {
             1.0
         } else {
@@ -311,6 +321,21 @@ mod tests {
         assert!(top[0].1 > top[1].1);
         let refund = idx.top("my refund has not arrived yet", 1);
         assert_eq!(refund[0].0, 1);
+    }
+
+    #[test]
+    fn one_entry_scores_like_many() {
+        let one = Bm25Index::new(
+            [(
+                "How do I reset my password?",
+                "Use the Forgot password link.",
+            )],
+            Bm25Config::default(),
+        );
+        let strong = one.top("Forgot my password: how do I reset my password?", 1);
+        assert!(strong[0].1 > 0.9, "{strong:?}");
+        let weak = one.top("my password manager crashes on export", 1);
+        assert!(weak[0].1 < 0.3, "{weak:?}");
     }
 
     #[test]
