@@ -44,7 +44,9 @@ async fn completions(
     match reply {
         Reply::Content(c) => (
             StatusCode::OK,
-            Json(json!({"choices": [{"index": 0, "message": {"role": "assistant", "content": c}}]})),
+            Json(
+                json!({"choices": [{"index": 0, "message": {"role": "assistant", "content": c}}]}),
+            ),
         ),
         Reply::Status(s) => (
             StatusCode::from_u16(s).unwrap(),
@@ -167,7 +169,10 @@ async fn bad_answers_errors_and_timeouts_fall_back_to_the_local_model() {
         let c = classifier.classify(&draft()).await.unwrap();
         assert_eq!(c.model, "local (llm fallback)");
         assert_eq!(c.category.unwrap().value.as_str(), "general");
-        assert!(started.elapsed() < Duration::from_secs(3), "the timeout bounds the wait");
+        assert!(
+            started.elapsed() < Duration::from_secs(3),
+            "the timeout bounds the wait"
+        );
     }
 }
 
@@ -186,10 +191,18 @@ async fn an_unreachable_endpoint_falls_back_and_a_sure_local_model_skips_it() {
     assert_eq!(c.model, "local (llm fallback)");
 
     let (url, fake) = fake_endpoint().await;
-    *fake.reply.lock().unwrap() =
-        Reply::Content(json!({"category": "billing", "priority": "high", "confidence": 0.7, "tags": []}).to_string());
-    let sure = llm(url.clone(), 0.95, Some(0.8)).classify(&draft()).await.unwrap();
-    assert_eq!(sure.model, "local", "a sure local model is not second-guessed");
+    *fake.reply.lock().unwrap() = Reply::Content(
+        json!({"category": "billing", "priority": "high", "confidence": 0.7, "tags": []})
+            .to_string(),
+    );
+    let sure = llm(url.clone(), 0.95, Some(0.8))
+        .classify(&draft())
+        .await
+        .unwrap();
+    assert_eq!(
+        sure.model, "local",
+        "a sure local model is not second-guessed"
+    );
     assert!(fake.seen.lock().unwrap().is_empty());
     let unsure = llm(url, 0.55, Some(0.8)).classify(&draft()).await.unwrap();
     assert_eq!(unsure.model, "llm:test-model");

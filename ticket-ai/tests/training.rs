@@ -13,17 +13,27 @@ use ticket_core::ticket::Priority;
 
 #[test]
 fn a_model_trained_on_four_fifths_of_the_sample_classifies_the_rest() {
-    let rows = read_rows(SHIPPED_TICKETS.as_bytes(), &["title", "description"], "category").unwrap();
+    let rows = read_rows(
+        SHIPPED_TICKETS.as_bytes(),
+        &["title", "description"],
+        "category",
+    )
+    .unwrap();
     let labels: Vec<&str> = rows.iter().map(|r| r.label.as_str()).collect();
     let folds = stratified_folds(&labels, 5, 3);
-    let (train, test): (Vec<_>, Vec<_>) = rows.iter().enumerate().partition(|(i, _)| folds[*i] != 0);
+    let (train, test): (Vec<_>, Vec<_>) =
+        rows.iter().enumerate().partition(|(i, _)| folds[*i] != 0);
     let texts: Vec<String> = train.iter().map(|(_, r)| r.text.clone()).collect();
     let ys: Vec<String> = train.iter().map(|(_, r)| r.label.clone()).collect();
     let model = TextModel::train(&texts, &ys, &ModelOptions::default()).unwrap();
     let outcomes: Vec<Outcome> = test
         .iter()
         .map(|(_, r)| {
-            let (label, p) = model.predict(&r.text).best().map(|(l, p)| (l.to_string(), p)).unwrap();
+            let (label, p) = model
+                .predict(&r.text)
+                .best()
+                .map(|(l, p)| (l.to_string(), p))
+                .unwrap();
             Outcome {
                 truth: r.label.clone(),
                 predicted: label,
@@ -34,8 +44,16 @@ fn a_model_trained_on_four_fifths_of_the_sample_classifies_the_rest() {
         .collect();
     let report = Report::of(&outcomes);
     assert_eq!(report.rows, 96);
-    assert!(report.accuracy >= 0.80, "held-out accuracy {}", report.accuracy);
-    assert!(report.macro_f1 >= 0.80, "held-out macro-F1 {}", report.macro_f1);
+    assert!(
+        report.accuracy >= 0.80,
+        "held-out accuracy {}",
+        report.accuracy
+    );
+    assert!(
+        report.macro_f1 >= 0.80,
+        "held-out macro-F1 {}",
+        report.macro_f1
+    );
     assert!(report.ece <= 0.12, "held-out ECE {}", report.ece);
     assert!(report.coverage >= 0.8, "coverage {}", report.coverage);
 }
@@ -43,7 +61,11 @@ fn a_model_trained_on_four_fifths_of_the_sample_classifies_the_rest() {
 #[tokio::test]
 async fn retraining_learns_the_desks_own_category_and_swaps_it_in() {
     let classifier = LexicalClassifier::day_one(LexicalConfig::default()).unwrap();
-    let before = classifier.classify_text("Parcel never arrived", "The courier lost my parcel, tracking stuck", &Tags::empty());
+    let before = classifier.classify_text(
+        "Parcel never arrived",
+        "The courier lost my parcel, tracking stuck",
+        &Tags::empty(),
+    );
     assert_ne!(
         before.category.as_ref().map(|c| c.value.as_str()),
         Some("shipping")
@@ -70,12 +92,20 @@ async fn retraining_learns_the_desks_own_category_and_swaps_it_in() {
     let report = classifier.retrain(examples).await.unwrap();
     assert_eq!((report.examples, report.rows), (8, 488));
     assert!(report.categories.contains(&"shipping".to_string()));
-    let after = classifier.classify_text("My parcel never arrived", "tracking stuck, courier lost it", &Tags::empty());
+    let after = classifier.classify_text(
+        "My parcel never arrived",
+        "tracking stuck, courier lost it",
+        &Tags::empty(),
+    );
     let cat = after.category.expect("sure enough");
     assert_eq!(cat.value.as_str(), "shipping");
     assert!(cat.confidence > 0.5);
     // The defaults are still known.
-    let billing = classifier.classify_text("Refund please", "I was charged twice on my card", &Tags::empty());
+    let billing = classifier.classify_text(
+        "Refund please",
+        "I was charged twice on my card",
+        &Tags::empty(),
+    );
     assert_eq!(billing.category.unwrap().value.as_str(), "billing");
 }
 
@@ -92,6 +122,10 @@ fn unsure_predictions_abstain_and_say_so() {
     assert!(c.abstained.contains(&"category".to_string()));
     assert!(c.abstained.contains(&"priority".to_string()));
     // An urgent wording rule still sets the priority when the model is unsure.
-    let outage = strict.classify_text("Site down", "The whole site is down for all users", &Tags::empty());
+    let outage = strict.classify_text(
+        "Site down",
+        "The whole site is down for all users",
+        &Tags::empty(),
+    );
     assert_eq!(outage.priority.unwrap().value, Priority::Critical);
 }

@@ -135,7 +135,7 @@ mod tests {
             faq_id: a,
             score: 0.9,
         });
-        assert_eq!(awaiting_verdict(&[suggested.clone()]), Some(a));
+        assert_eq!(awaiting_verdict(std::slice::from_ref(&suggested)), Some(a));
         let confirmed = ev(EventKind::FaqConfirmed { faq_id: a });
         assert_eq!(awaiting_verdict(&[suggested.clone(), confirmed]), None);
         let again = ev(EventKind::FaqSuggested {
