@@ -162,7 +162,7 @@ impl TextModel {
     pub fn load(path: &Path) -> Result<Self, AiError> {
         let file = std::fs::File::open(path)?;
         let mut m: Self = serde_json::from_reader(std::io::BufReader::new(file))?;
-        if m.labels.len() != m.linear.classes() || !(m.temperature > 0.0) {
+        if m.labels.len() != m.linear.classes() || m.temperature.is_nan() || m.temperature <= 0.0 {
             return Err(AiError::Training(
                 "model file: labels and weights disagree".into(),
             ));

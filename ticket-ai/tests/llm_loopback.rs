@@ -25,10 +25,13 @@ enum Reply {
     Slow,
 }
 
+/// Each request: its `Authorization` header and its body.
+type Seen = Vec<(Option<String>, Value)>;
+
 #[derive(Clone)]
 struct Fake {
     reply: Arc<Mutex<Reply>>,
-    seen: Arc<Mutex<Vec<(Option<String>, Value)>>>,
+    seen: Arc<Mutex<Seen>>,
 }
 
 async fn completions(
