@@ -168,6 +168,8 @@ pub struct FaqEvalArgs {
     pub answer: String,
     /// Query text column.
     pub text: String,
+    /// BM25 settings.
+    pub config: Bm25Config,
 }
 
 /// Runs `faq-eval`: top-1, top-3, MRR, and the calibration of the top score (the
@@ -179,7 +181,7 @@ pub fn faq_eval(args: &FaqEvalArgs) -> Result<Value, AiError> {
     let questions = read_file(&args.faq, &[&args.question], &args.id)?;
     let answers = read_file(&args.faq, &[&args.answer], &args.id)?;
     let queries = read_file(&args.queries, &[&args.text], &args.id)?;
-    let config = Bm25Config::default();
+    let config = args.config;
     let index = Bm25Index::new(
         questions
             .iter()

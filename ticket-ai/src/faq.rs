@@ -1,5 +1,5 @@
 //! [`Bm25Matcher`]: the lexical [`FaqMatcher`]. Okapi BM25 over each entry's question
-//! and answer (the question counted twice: it is worded like a ticket), with light
+//! and answer (the question counted twice by default: it is worded like a ticket), with light
 //! stemming and English stop words removed. The score is calibrated: a softmax over the
 //! candidates' BM25 scores divided by a temperature, with a "no answer" candidate of
 //! fixed score beside them, so one weak match among few entries does not reach 1.0; the
@@ -68,6 +68,9 @@ pub struct Bm25Config {
     /// shared word as telling as a desk with two hundred (BM25's own IDF is near zero
     /// when there is only one entry).
     pub background_docs: f32,
+    /// How many times an entry's question counts against its answer's once (questions
+    /// are worded like tickets; answers add vocabulary).
+    pub question_weight: u32,
 }
 
 impl Default for Bm25Config {
@@ -78,6 +81,7 @@ impl Default for Bm25Config {
             temperature: 2.0,
             null_score: 12.0,
             background_docs: 100.0,
+            question_weight: 2,
         }
     }
 }
@@ -105,9 +109,11 @@ impl Bm25Index {
         let mut df: HashMap<String, u32> = HashMap::new();
         for (q, a) in entries {
             let mut tf: HashMap<String, u32> = HashMap::new();
-            let q_terms = terms(q);
-            for t in q_terms.iter().chain(&q_terms).chain(&terms(a)) {
-                *tf.entry(t.clone()).or_default() += 1;
+            for t in terms(q) {
+                *tf.entry(t).or_default() += config.question_weight;
+            }
+            for t in terms(a) {
+                *tf.entry(t).or_default() += 1;
             }
             for t in tf.keys() {
                 *df.entry(t.clone()).or_default() += 1;

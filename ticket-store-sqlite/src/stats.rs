@@ -134,7 +134,7 @@ pub(crate) async fn stats(
 }
 
 /// FAQ deflection: the `faq_suggested`, `faq_confirmed` and `faq_rejected` events of the
-/// tickets in scope, read through the partial index `ticket_events_faq_verdicts`.
+/// tickets in scope, found through the index `ticket_events_by_tenant`.
 async fn deflection(
     conn: &mut SqliteConnection,
     tenant: TenantId,

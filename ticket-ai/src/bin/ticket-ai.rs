@@ -16,7 +16,7 @@ const USAGE: &str = "usage:
                  [--epochs 30] [--l2 1e-5] [--learning-rate 0.5] [--calibration-folds 3]
                  [--min-df 1] [--char-min 3] [--char-max 5] [--bigrams true]
   ticket-ai faq-eval --faq FAQ.csv --queries Q.csv [--id faq_id] [--question question]
-                     [--answer answer] [--text text]";
+                     [--answer answer] [--text text] [--k1 1.2] [--b 0.75] [--question-weight 2]";
 
 fn flags(args: &[String]) -> Result<HashMap<String, String>, String> {
     let mut out = HashMap::new();
@@ -100,6 +100,7 @@ fn run(args: &[String]) -> Result<serde_json::Value, String> {
             eval(&a).map_err(|e| e.to_string())
         }
         "faq-eval" => {
+            let bm25 = ticket_ai::Bm25Config::default();
             let get = |name: &str, default: &str| {
                 f.get(name).cloned().unwrap_or_else(|| default.to_string())
             };
@@ -110,6 +111,12 @@ fn run(args: &[String]) -> Result<serde_json::Value, String> {
                 question: get("question", "question"),
                 answer: get("answer", "answer"),
                 text: get("text", "text"),
+                config: ticket_ai::Bm25Config {
+                    k1: parse(&f, "k1", bm25.k1)?,
+                    b: parse(&f, "b", bm25.b)?,
+                    question_weight: parse(&f, "question-weight", bm25.question_weight)?,
+                    ..bm25
+                },
             };
             faq_eval(&a).map_err(|e| e.to_string())
         }
