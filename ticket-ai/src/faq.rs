@@ -1,5 +1,5 @@
 //! [`Bm25Matcher`]: the lexical [`FaqMatcher`]. Okapi BM25 over each entry's question
-//! and answer (the question counted twice by default: it is worded like a ticket), with light
+//! and answer (the question counted three times by default: it is worded like a ticket), with light
 //! stemming and English stop words removed. The score is calibrated: a softmax over the
 //! candidates' BM25 scores divided by a temperature, with a "no answer" candidate of
 //! fixed score beside them, so one weak match among few entries does not reach 1.0; the
@@ -76,12 +76,12 @@ pub struct Bm25Config {
 impl Default for Bm25Config {
     fn default() -> Self {
         Self {
-            k1: 1.2,
+            k1: 2.0,
             b: 0.75,
             temperature: 2.0,
             null_score: 12.0,
             background_docs: 100.0,
-            question_weight: 2,
+            question_weight: 3,
         }
     }
 }

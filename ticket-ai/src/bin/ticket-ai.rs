@@ -16,7 +16,7 @@ const USAGE: &str = "usage:
                  [--epochs 30] [--l2 1e-5] [--learning-rate 0.5] [--calibration-folds 3]
                  [--min-df 1] [--char-min 3] [--char-max 5] [--bigrams true]
   ticket-ai faq-eval --faq FAQ.csv --queries Q.csv [--id faq_id] [--question question]
-                     [--answer answer] [--text text] [--k1 1.2] [--b 0.75] [--question-weight 2]";
+                     [--answer answer] [--text text] [--k1 2.0] [--b 0.75] [--question-weight 3]";
 
 fn flags(args: &[String]) -> Result<HashMap<String, String>, String> {
     let mut out = HashMap::new();
