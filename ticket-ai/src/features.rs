@@ -141,6 +141,28 @@ impl FeatureSpec {
     }
 }
 
+/// A `Hasher` for keys that are already well-mixed 64-bit hashes (the n-gram hashes):
+/// it passes them through, sparing SipHash on every lookup of the hot path.
+#[derive(Default, Clone, Copy)]
+pub struct PassThrough(u64);
+
+impl std::hash::Hasher for PassThrough {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0 << 8) ^ u64::from(*b);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
+/// Hash → column lookups keyed by n-gram hashes.
+type ColumnIndex = HashMap<u64, u32, std::hash::BuildHasherDefault<PassThrough>>;
+
 /// A sparse vector: (column, value) sorted by column.
 pub type Sparse = Vec<(u32, f32)>;
 
@@ -155,7 +177,7 @@ pub struct Vocabulary {
     idf: Vec<f32>,
     /// Hash → column, for lookups (rebuilt from `columns` after loading).
     #[serde(skip)]
-    index: HashMap<u64, u32>,
+    index: ColumnIndex,
 }
 
 impl Vocabulary {
@@ -184,7 +206,7 @@ impl Vocabulary {
             spec,
             columns,
             idf,
-            index: HashMap::new(),
+            index: ColumnIndex::default(),
         };
         v.build_index();
         v

@@ -223,8 +223,9 @@ pub const RULES: &[Rule] = &[
     },
 ];
 
-fn matches_at(words: &[String], at: usize, phrase: &[&str]) -> bool {
-    phrase.iter().enumerate().all(|(k, p)| {
+/// Whether the words of `phrase` (a `*` suffix matching by prefix) start at `at`.
+pub(crate) fn matches_at(words: &[String], at: usize, phrase: &str) -> bool {
+    phrase.split(' ').enumerate().all(|(k, p)| {
         words
             .get(at + k)
             .is_some_and(|w| match p.strip_suffix('*') {
@@ -234,10 +235,9 @@ fn matches_at(words: &[String], at: usize, phrase: &[&str]) -> bool {
     })
 }
 
-/// Whether `phrase` occurs in `words`.
-fn contains(words: &[String], phrase: &str) -> bool {
-    let parts: Vec<&str> = phrase.split(' ').collect();
-    (0..words.len()).any(|at| matches_at(words, at, &parts))
+/// Whether `phrase` occurs in `words` (no allocation).
+pub(crate) fn contains(words: &[String], phrase: &str) -> bool {
+    (0..words.len()).any(|at| matches_at(words, at, phrase))
 }
 
 /// The rules whose wording occurs in `text`, in [`RULES`] order.

@@ -96,13 +96,6 @@ pub fn known_skills() -> Vec<&'static str> {
     WORDING.iter().map(|(s, _)| *s).collect()
 }
 
-fn word_matches(word: &str, pattern: &str) -> bool {
-    match pattern.strip_suffix('*') {
-        Some(prefix) => word.starts_with(prefix),
-        None => word == pattern,
-    }
-}
-
 /// The skills for a ticket in `category` with `tags`, worded as `text`: the category,
 /// then the tags that are known skills, then the skills the wording points to; at most
 /// `max`, without repeats. A pattern of several words matches them in sequence.
@@ -125,15 +118,9 @@ pub fn propose(category: Option<&str>, tags: &Tags, text: &str, max: usize) -> V
         }
     }
     for (skill, patterns) in WORDING {
-        let hit = patterns.iter().any(|p| {
-            let parts: Vec<&str> = p.split(' ').collect();
-            (0..words.len()).any(|at| {
-                parts
-                    .iter()
-                    .enumerate()
-                    .all(|(k, part)| words.get(at + k).is_some_and(|w| word_matches(w, part)))
-            })
-        });
+        let hit = patterns
+            .iter()
+            .any(|p| crate::priority::contains(&words, p));
         if hit {
             push(skill);
         }
