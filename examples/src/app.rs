@@ -33,6 +33,9 @@ pub enum AppError {
         #[source]
         source: ticket_core::Error,
     },
+    /// The classifier could not be set up.
+    #[error("ai: {0}")]
+    Ai(String),
     /// The HTTP layer's configuration.
     #[error(transparent)]
     Http(#[from] ticket_http::Error),
@@ -62,6 +65,8 @@ pub struct App {
     pub store: OpenStore,
     /// The SLA sweep and outbox relay timers (none when both are disabled).
     pub background: Option<Background>,
+    /// The classifier's retraining timer (none unless configured).
+    pub retrain: Option<crate::ai::RetrainTimer>,
 }
 
 impl std::fmt::Debug for App {
@@ -174,7 +179,7 @@ pub async fn build_app(config: &ServerConfig) -> Result<App, AppError> {
     };
     let store = store::open(&url, options).await?;
     tracing::info!(store = store.kind, url = %store::redact(&url), "store ready");
-    let desk = HelpDesk::builder(store.store.clone())
+    let mut builder = HelpDesk::builder(store.store.clone())
         .event_bus(store.bus.clone())
         .notifier(std::sync::Arc::new(crate::notifier::build(config)?))
         .config(HelpDeskConfig {
@@ -185,13 +190,18 @@ pub async fn build_app(config: &ServerConfig) -> Result<App, AppError> {
             webhook_addresses: crate::notifier::webhook_addresses(config)
                 .map_err(crate::notifier::NotifierError::from)?,
             public_url: Some(crate::notifier::public_url(config)),
+            faq_min_score: config.ai_faq_min_score,
+            faq_deflect: config.ai_faq_deflect,
+            helpful_notes: config.ai_enabled && config.ai_helpful_notes,
             ..HelpDeskConfig::default()
-        })
-        .build()
-        .map_err(|source| AppError::Desk {
-            what: "cannot build the help desk",
-            source,
-        })?;
+        });
+    if let Some((classifier, faq)) = crate::ai::build(config).await.map_err(AppError::Ai)? {
+        builder = builder.classifier(classifier).faq_matcher(faq);
+    }
+    let desk = builder.build().map_err(|source| AppError::Desk {
+        what: "cannot build the help desk",
+        source,
+    })?;
     let tenant = TenantId::DEFAULT;
     if let (Some(email), Some(password)) = (&config.admin_email, &config.admin_password) {
         let input = RegisterInput {
@@ -260,12 +270,14 @@ pub async fn build_app(config: &ServerConfig) -> Result<App, AppError> {
         };
         Background::spawn(desk.clone(), b, state.metrics().clone())
     });
+    let retrain = crate::ai::retrain_timer(config, &desk);
     Ok(App {
         router,
         state,
         desk,
         store,
         background,
+        retrain,
     })
 }
 

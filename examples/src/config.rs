@@ -166,6 +166,38 @@ pub struct ServerConfig {
     pub shutdown_grace_secs: u64,
     /// The log filter (`info`, `ticket_http=debug,info`…); `RUST_LOG` wins when set.
     pub log: String,
+    /// Whether new tickets are classified and answered from the FAQ by `ticket-ai`
+    /// (`TICKET_AI_ENABLED`, default true: the offline lexical model).
+    pub ai_enabled: bool,
+    /// Under this confidence the category is left to the requester or the default
+    /// (`TICKET_AI_CATEGORY_THRESHOLD`, default 0.5).
+    pub ai_category_threshold: f32,
+    /// The same for the priority (`TICKET_AI_PRIORITY_THRESHOLD`, default 0.4).
+    pub ai_priority_threshold: f32,
+    /// A FAQ answer is posted when its calibrated score reaches this
+    /// (`TICKET_AI_FAQ_MIN_SCORE`, default 0.6).
+    pub ai_faq_min_score: f32,
+    /// Whether a FAQ-answered ticket waits in `pending` for the requester to confirm or
+    /// reject the answer (`TICKET_AI_FAQ_DEFLECT`, default true).
+    pub ai_faq_deflect: bool,
+    /// Whether new tickets get the agents' internal "helpful notes"
+    /// (`TICKET_AI_HELPFUL_NOTES`, default true).
+    pub ai_helpful_notes: bool,
+    /// Retrain the classifier from the desk's tickets this often, in seconds
+    /// (`TICKET_AI_RETRAIN_INTERVAL_SECS`, default 0: only on `POST /ai/retrain`).
+    pub ai_retrain_interval_secs: u64,
+    /// An OpenAI-compatible endpoint up to `/v1` (`TICKET_AI_LLM_URL`; unset: no LLM).
+    pub ai_llm_url: Option<String>,
+    /// Its model (`TICKET_AI_LLM_MODEL`, default `gpt-4o-mini`).
+    pub ai_llm_model: String,
+    /// Its bearer key (`TICKET_AI_LLM_KEY`), never logged.
+    pub ai_llm_key: Option<Secret>,
+    /// Its timeout in milliseconds (`TICKET_AI_LLM_TIMEOUT_MS`, default 3000); the
+    /// local model answers on timeout.
+    pub ai_llm_timeout_ms: u64,
+    /// Ask the LLM only when the local category confidence is under this
+    /// (`TICKET_AI_LLM_ONLY_BELOW`, default 0: always ask).
+    pub ai_llm_only_below: f32,
     /// `TICKET_*` variables that name no key (reported as warnings at start).
     #[serde(skip)]
     pub ignored_variables: Vec<String>,
@@ -207,6 +239,18 @@ impl Default for ServerConfig {
             install_default_sla: true,
             shutdown_grace_secs: 30,
             log: "info".into(),
+            ai_enabled: true,
+            ai_category_threshold: 0.5,
+            ai_priority_threshold: 0.4,
+            ai_faq_min_score: 0.6,
+            ai_faq_deflect: true,
+            ai_helpful_notes: true,
+            ai_retrain_interval_secs: 0,
+            ai_llm_url: None,
+            ai_llm_model: "gpt-4o-mini".into(),
+            ai_llm_key: None,
+            ai_llm_timeout_ms: 3000,
+            ai_llm_only_below: 0.0,
             ignored_variables: Vec::new(),
         }
     }
@@ -217,6 +261,8 @@ impl Default for ServerConfig {
 enum Kind {
     Text,
     Number,
+    /// A number from 0 to 1.
+    Fraction,
     Flag,
     List,
 }
@@ -256,6 +302,18 @@ const KEYS: &[(&str, Kind)] = &[
     ("install_default_sla", Kind::Flag),
     ("shutdown_grace_secs", Kind::Number),
     ("log", Kind::Text),
+    ("ai_enabled", Kind::Flag),
+    ("ai_category_threshold", Kind::Fraction),
+    ("ai_priority_threshold", Kind::Fraction),
+    ("ai_faq_min_score", Kind::Fraction),
+    ("ai_faq_deflect", Kind::Flag),
+    ("ai_helpful_notes", Kind::Flag),
+    ("ai_retrain_interval_secs", Kind::Number),
+    ("ai_llm_url", Kind::Text),
+    ("ai_llm_model", Kind::Text),
+    ("ai_llm_key", Kind::Text),
+    ("ai_llm_timeout_ms", Kind::Number),
+    ("ai_llm_only_below", Kind::Fraction),
 ];
 
 /// Variables that are not keys but are read by the server or by tests.
@@ -334,6 +392,18 @@ impl ServerConfig {
             return bad("relay_batch must be above zero");
         }
         self.trusted_proxy_networks()?;
+        let fractions = [
+            self.ai_category_threshold,
+            self.ai_priority_threshold,
+            self.ai_faq_min_score,
+            self.ai_llm_only_below,
+        ];
+        if fractions.iter().any(|f| !(0.0..=1.0).contains(f)) {
+            return bad("the ai thresholds must be numbers from 0 to 1");
+        }
+        if self.ai_llm_timeout_ms == 0 {
+            return bad("ai_llm_timeout_ms must be above zero");
+        }
         Ok(())
     }
 
@@ -391,6 +461,16 @@ fn env_value(name: &str, raw: &str, kind: Kind) -> Result<toml::Value, ConfigErr
         Kind::Number => toml::Value::Integer(raw.parse().map_err(|_| {
             ConfigError::Invalid(format!("{name} must be a whole number, not {raw:?}"))
         })?),
+        Kind::Fraction => toml::Value::Float(
+            raw.parse::<f64>()
+                .ok()
+                .filter(|f| (0.0..=1.0).contains(f))
+                .ok_or_else(|| {
+                    ConfigError::Invalid(format!(
+                        "{name} must be a number from 0 to 1, not {raw:?}"
+                    ))
+                })?,
+        ),
         Kind::Flag => toml::Value::Boolean(match raw.to_ascii_lowercase().as_str() {
             "1" | "true" | "yes" | "on" => true,
             "0" | "false" | "no" | "off" => false,

@@ -77,6 +77,7 @@ fn ticket(team: TeamId) -> Ticket {
             priority: None,
             tags: vec![],
             model: "keywords".into(),
+            ..Classification::default()
         }),
         sla: None,
         version: 1,

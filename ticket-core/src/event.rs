@@ -92,6 +92,10 @@ pub enum EventKind {
         from: Option<UserId>,
         /// After.
         to: Option<UserId>,
+        /// Why, when a routing strategy chose (`assigned to ann: skills billing,
+        /// refunds; load 3/10`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
     },
     /// The owning team changed.
     TeamChanged {
@@ -154,6 +158,16 @@ pub enum EventKind {
         /// Match score, 0.0–1.0.
         score: f32,
     },
+    /// The requester said the proposed FAQ answer solved their problem (a deflection).
+    FaqConfirmed {
+        /// The FAQ entry.
+        faq_id: FaqId,
+    },
+    /// The requester said the proposed FAQ answer did not help (the ticket reopens).
+    FaqRejected {
+        /// The FAQ entry.
+        faq_id: FaqId,
+    },
     /// The ticket was deleted (the history remains for audit).
     Deleted,
 }
@@ -179,6 +193,8 @@ impl EventKind {
             Self::Notified { .. } => "notified",
             Self::RuleFired { .. } => "rule_fired",
             Self::FaqSuggested { .. } => "faq_suggested",
+            Self::FaqConfirmed { .. } => "faq_confirmed",
+            Self::FaqRejected { .. } => "faq_rejected",
             Self::Deleted => "deleted",
         }
     }

@@ -23,11 +23,14 @@ use crate::rules::Rule;
 use crate::sla::{BusinessCalendar, SlaPolicy};
 use crate::team::{Faq, Team};
 use crate::text::Email;
-use crate::ticket::{Classification, Comment, NewTicket, Ticket, TicketSla};
+use crate::ticket::{Comment, Ticket, TicketSla};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use futures::stream::BoxStream;
 use uuid::Uuid;
+
+mod ai;
+pub use ai::{Classifier, FaqMatch, FaqMatcher, RetrainReport, TrainingExample};
 
 /// Everything one ticket change writes, stored atomically by [`TicketStore::save`]:
 /// the ticket, its new comments, its events, its in-app notifications and its outbox
@@ -678,33 +681,4 @@ pub trait Notifier: Send + Sync {
             Err(e) => AttemptResult::retry(error_text(&e)),
         }
     }
-}
-
-/// Classifies a new ticket.
-#[async_trait]
-pub trait Classifier: Send + Sync {
-    /// Category, priority and tags for `draft`, with confidences.
-    ///
-    /// # Errors
-    /// [`Error::Classify`] with the cause; the `HelpDesk` falls back to defaults.
-    async fn classify(&self, draft: &NewTicket) -> Result<Classification>;
-}
-
-/// A FAQ answer proposed for a ticket.
-#[derive(Debug, Clone, PartialEq)]
-pub struct FaqMatch {
-    /// The entry.
-    pub faq: Faq,
-    /// Match score, 0.0–1.0.
-    pub score: f32,
-}
-
-/// Finds the FAQ entry that answers a ticket.
-#[async_trait]
-pub trait FaqMatcher: Send + Sync {
-    /// The best entry among `faqs` for `draft`, if any clears the matcher's threshold.
-    ///
-    /// # Errors
-    /// [`Error::Classify`] with the cause; the `HelpDesk` ignores the failure.
-    async fn best_match(&self, draft: &NewTicket, faqs: &[Faq]) -> Result<Option<FaqMatch>>;
 }

@@ -338,6 +338,41 @@ pub struct SlaStats {
     pub at_risk: u64,
 }
 
+/// FAQ deflection over the tickets in scope, counted from their history: answers
+/// proposed (`faq_suggested` events), confirmed by the requester as helpful
+/// (`faq_confirmed`: a deflected ticket) and rejected (`faq_rejected`: reopened).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct DeflectionStats {
+    /// FAQ answers proposed.
+    pub suggested: u64,
+    /// Answers the requester confirmed.
+    pub confirmed: u64,
+    /// Answers the requester rejected.
+    pub rejected: u64,
+}
+
+impl DeflectionStats {
+    /// Confirmed ÷ proposed (0 when none was proposed).
+    #[must_use]
+    pub fn deflection_rate(&self) -> f64 {
+        ratio(self.confirmed, self.suggested)
+    }
+
+    /// Rejected ÷ proposed (0 when none was proposed).
+    #[must_use]
+    pub fn reopen_rate(&self) -> f64 {
+        ratio(self.rejected, self.suggested)
+    }
+}
+
+fn ratio(a: u64, b: u64) -> f64 {
+    if b == 0 {
+        0.0
+    } else {
+        a as f64 / b as f64
+    }
+}
+
 /// Open tickets held by one agent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AgentLoadStat {
@@ -367,6 +402,9 @@ pub struct Stats {
     pub sla: SlaStats,
     /// Open tickets per assignee, most loaded first.
     pub agent_load: Vec<AgentLoadStat>,
+    /// FAQ deflection.
+    #[serde(default)]
+    pub deflection: DeflectionStats,
 }
 
 /// Days spanned by a stats window, the rule behind [`Stats::average_per_day`]: whole

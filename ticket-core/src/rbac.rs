@@ -50,11 +50,13 @@ pub enum Permission {
     FaqManage,
     /// See and retry outbound deliveries.
     DeliveriesManage,
+    /// Retrain the classifier from the desk's tickets.
+    AiManage,
 }
 
 impl Permission {
     /// Every permission.
-    pub const ALL: [Permission; 20] = [
+    pub const ALL: [Permission; 21] = [
         Self::TicketCreate,
         Self::TicketOwn,
         Self::TicketReadAll,
@@ -75,6 +77,7 @@ impl Permission {
         Self::RulesManage,
         Self::FaqManage,
         Self::DeliveriesManage,
+        Self::AiManage,
     ];
 }
 
@@ -140,7 +143,7 @@ impl Policy {
 impl Default for Policy {
     /// Customers raise and follow their own tickets. Agents work every ticket, see
     /// statistics and users. Admins also delete tickets and manage customers, agents,
-    /// teams, SLA, rules, FAQ and deliveries. Super-admins also manage admins.
+    /// teams, SLA, rules, FAQ, deliveries and the classifier. Super-admins also manage admins.
     fn default() -> Self {
         use Permission as P;
         let customer = [P::TicketCreate, P::TicketOwn];
@@ -164,6 +167,7 @@ impl Default for Policy {
             P::RulesManage,
             P::FaqManage,
             P::DeliveriesManage,
+            P::AiManage,
         ];
         Self::empty()
             .grant(Role::Customer, &customer)

@@ -3,10 +3,11 @@
 
 use crate::account::Availability;
 use crate::id::{TeamId, UserId};
-use crate::text::Tags;
+use crate::text::{Tag, Tags};
 use crate::ticket::Ticket;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 use std::cmp::Ordering;
 
 /// How to pick an agent.
@@ -91,15 +92,16 @@ pub fn choose_assignee(
     ticket: &Ticket,
     agents: &[AgentLoad],
 ) -> Option<UserId> {
+    let needs = needed_skills(ticket);
     let mut best: Option<Candidate<'_>> = None;
     for agent in agents.iter().filter(|agent| agent.takes_work()) {
         let beats_best =
             |c: &Candidate<'_>| best.as_ref().is_none_or(|b| c.cmp_for(strategy, b).is_lt());
-        if !beats_best(&Candidate::at_best(strategy, ticket, agent)) {
+        if !beats_best(&Candidate::at_best(strategy, &needs, agent)) {
             continue;
         }
         let need = best.as_ref().map_or(0, |b| b.shared);
-        let Some(candidate) = Candidate::new(strategy, ticket, agent, need) else {
+        let Some(candidate) = Candidate::new(strategy, &needs, agent, need) else {
             continue;
         };
         // Last: the team check reads the agent's team list, off the agent itself.
@@ -108,6 +110,52 @@ pub fn choose_assignee(
         }
     }
     best.map(|b| b.agent.user_id)
+}
+
+/// What skills-match looks for in an agent's skills: the ticket's tags plus the skills
+/// its classification proposed (beyond [`Tags::MAX`] the tags win). Borrowed when the
+/// classification proposed none.
+#[must_use]
+pub fn needed_skills(ticket: &Ticket) -> Cow<'_, Tags> {
+    match ticket.classification.as_ref().map(|c| c.skills.as_slice()) {
+        Some(skills) if !skills.is_empty() => Cow::Owned(
+            ticket
+                .tags
+                .with(skills)
+                .unwrap_or_else(|_| ticket.tags.clone()),
+        ),
+        _ => Cow::Borrowed(&ticket.tags),
+    }
+}
+
+/// Why `agent` was chosen for `ticket`, for the history: "assigned to ann: skills
+/// billing, refunds; load 3/10" (skills-match names the shared skills; every strategy
+/// gives the load before the assignment).
+#[must_use]
+pub fn explain_assignment(
+    strategy: AssignStrategy,
+    ticket: &Ticket,
+    agent: &AgentLoad,
+    name: &str,
+) -> String {
+    let load = format!("load {}/{}", agent.open_tickets, agent.capacity);
+    match strategy {
+        AssignStrategy::SkillsMatch => {
+            let needs = needed_skills(ticket);
+            let shared: Vec<&str> = needs
+                .iter()
+                .filter(|t| agent.skills.contains(t))
+                .map(Tag::as_str)
+                .collect();
+            if shared.is_empty() {
+                format!("assigned to {name}: no skill matched; {load}")
+            } else {
+                format!("assigned to {name}: skills {}; {load}", shared.join(", "))
+            }
+        }
+        AssignStrategy::LeastLoaded => format!("assigned to {name}: least loaded; {load}"),
+        AssignStrategy::RoundRobin => format!("assigned to {name}: next in rotation; {load}"),
+    }
 }
 
 /// An eligible agent with what the strategy needs to know of them.
@@ -122,12 +170,12 @@ impl<'a> Candidate<'a> {
     /// `need` tags with it (only skills-match counts shared tags).
     fn new(
         strategy: AssignStrategy,
-        ticket: &Ticket,
+        needs: &Tags,
         agent: &'a AgentLoad,
         need: usize,
     ) -> Option<Self> {
         let shared = match strategy {
-            AssignStrategy::SkillsMatch => shared_tags(&ticket.tags, &agent.skills, need)?,
+            AssignStrategy::SkillsMatch => shared_tags(needs, &agent.skills, need)?,
             AssignStrategy::RoundRobin | AssignStrategy::LeastLoaded => 0,
         };
         Some(Self { agent, shared })
@@ -135,9 +183,9 @@ impl<'a> Candidate<'a> {
 
     /// `agent` at best: an upper bound on the shared tags from the tag-set signatures,
     /// known without reading the tags; exact for the strategies that ignore skills.
-    fn at_best(strategy: AssignStrategy, ticket: &Ticket, agent: &'a AgentLoad) -> Self {
+    fn at_best(strategy: AssignStrategy, needs: &Tags, agent: &'a AgentLoad) -> Self {
         let shared = match strategy {
-            AssignStrategy::SkillsMatch => ticket.tags.overlap_bound(&agent.skills),
+            AssignStrategy::SkillsMatch => needs.overlap_bound(&agent.skills),
             AssignStrategy::RoundRobin | AssignStrategy::LeastLoaded => 0,
         };
         Self { agent, shared }
@@ -430,6 +478,36 @@ mod tests {
     }
 
     #[test]
+    fn skills_match_counts_the_skills_the_classification_proposed() {
+        let mut t = ticket();
+        let agents = [
+            skilled(1, &["vpn"], 0),
+            skilled(2, &["refunds", "billing"], 5),
+        ];
+        // Without skills nobody matches: the least loaded wins the tie.
+        assert_eq!(
+            choose_assignee(AssignStrategy::SkillsMatch, &t, &agents),
+            Some(id(1))
+        );
+        t.classification = Some(crate::ticket::Classification {
+            skills: tags(&["billing", "refunds"]).as_slice().to_vec(),
+            ..Default::default()
+        });
+        assert_eq!(
+            choose_assignee(AssignStrategy::SkillsMatch, &t, &agents),
+            Some(id(2))
+        );
+        assert_eq!(
+            explain_assignment(AssignStrategy::SkillsMatch, &t, &agents[1], "ann"),
+            "assigned to ann: skills billing, refunds; load 5/10"
+        );
+        assert_eq!(
+            explain_assignment(AssignStrategy::LeastLoaded, &t, &agents[0], "bob"),
+            "assigned to bob: least loaded; load 0/10"
+        );
+    }
+
+    #[test]
     fn skills_match_ties_break_by_load() {
         let mut t = ticket();
         t.tags = tags(&["vpn", "windows"]);
@@ -509,7 +587,7 @@ mod tests {
         agents
             .iter()
             .filter(|a| a.is_eligible_for(t))
-            .filter_map(|a| Candidate::new(strategy, t, a, 0))
+            .filter_map(|a| Candidate::new(strategy, &needed_skills(t), a, 0))
             .min_by(|a, b| a.cmp_for(strategy, b))
             .map(|c| c.agent.user_id)
     }

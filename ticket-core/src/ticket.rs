@@ -89,7 +89,16 @@ pub struct Classification {
     pub priority: Option<Scored<Priority>>,
     /// Tags it suggests.
     pub tags: Vec<Tag>,
-    /// Which classifier (for audits), e.g. `keywords`, `naive_bayes`, `llm:gpt-4o`.
+    /// Skills an agent needs for the ticket (from its category, tags and wording); the
+    /// skills-match routing strategy counts them with the ticket's tags.
+    #[serde(default)]
+    pub skills: Vec<Tag>,
+    /// The fields (`category`, `priority`) the classifier declined to set because its
+    /// confidence was under its threshold: the ticket keeps the requester's choice or the
+    /// default there.
+    #[serde(default)]
+    pub abstained: Vec<String>,
+    /// Which classifier (for audits), e.g. `lexical`, `llm:gpt-4o`.
     pub model: String,
 }
 

@@ -61,6 +61,7 @@ async fn classification_sets_category_priority_and_tags() {
             }),
             tags: vec![Tag::parse("refund").unwrap()],
             model: "mock".into(),
+            ..Classification::default()
         })
     });
     let w = world_with(|b| b.classifier(Arc::new(mock))).await;

@@ -35,6 +35,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod ai;
 pub mod auth;
 pub mod background;
 pub mod comments;
@@ -101,6 +102,7 @@ fn collect(state: Option<&AppState>) -> OpenApiRouter<AppState> {
         .merge(sla::routes())
         .merge(rules::routes())
         .merge(faqs::routes())
+        .merge(ai::routes())
         .merge(notifications::routes())
         .merge(deliveries::routes())
         .merge(realtime::routes());

@@ -30,6 +30,7 @@ use utoipa::{Modify, ToSchema};
         (name = "sla", description = "SLA policies and business calendars"),
         (name = "rules", description = "Automation rules"),
         (name = "faqs", description = "FAQ entries"),
+        (name = "ai", description = "Classifier retraining and FAQ deflection verdicts"),
         (name = "notifications", description = "In-app notifications"),
         (name = "deliveries", description = "Outbound deliveries (webhooks, e-mail)"),
         (name = "realtime", description = "WebSocket and SSE feeds of ticket events"),

@@ -678,6 +678,21 @@ fn cases() -> Vec<Case> {
             none,
             "133AA"
         ),
+        // AI: the verdict needs a FAQ answer awaiting one (none here: 422 past the
+        // permission check); retraining needs a classifier (none in this desk: 422).
+        case!(
+            "POST",
+            |w, _| format!("/api/v1/tickets/{}/faq/confirm", w.ticket),
+            none,
+            "1IIII"
+        ),
+        case!(
+            "POST",
+            |w, _| format!("/api/v1/tickets/{}/faq/reject", w.other_ticket),
+            none,
+            "1NIII"
+        ),
+        case!("POST", |_, _| "/api/v1/ai/retrain".into(), none, "133II"),
         // notifications (each user's own)
         case!("GET", |_, _| "/api/v1/notifications".into(), none, "1AAAA"),
         case!(

@@ -42,6 +42,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "outbox_log",
         sql: include_str!("../migrations/0004_outbox_log.sql"),
     },
+    Migration {
+        version: 5,
+        name: "faq_deflection",
+        sql: include_str!("../migrations/0005_faq_deflection.sql"),
+    },
 ];
 
 /// The checksum of a migration's text as written (before the schema is filled in).

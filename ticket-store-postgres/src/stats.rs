@@ -1,5 +1,6 @@
 //! `TicketStore::stats`: one aggregate over the tickets in scope, with `GROUPING SETS`
-//! for the totals and each breakdown and `FILTER` for the conditional counts.
+//! for the totals and each breakdown and `FILTER` for the conditional counts, and the FAQ
+//! deflection counts over the scoped tickets' events, both in one read-only snapshot.
 
 use crate::connect::PostgresStore;
 use crate::errors::db;
@@ -8,7 +9,7 @@ use chrono::{DateTime, Utc};
 use sqlx::{Arguments as _, Row as _};
 use std::cmp::Reverse;
 use ticket_core::id::{TenantId, UserId};
-use ticket_core::query::{days_spanned, AgentLoadStat, Stats, StatsQuery};
+use ticket_core::query::{days_spanned, AgentLoadStat, DeflectionStats, Stats, StatsQuery};
 use ticket_core::ticket::Priority;
 use ticket_core::{Error, Result};
 use uuid::Uuid;
@@ -23,6 +24,9 @@ const BY_AGENT: i32 = 0b1110;
 
 /// Open work, as `StatusCategory::is_open` says.
 const OPEN: &str = "status_category IN ('new', 'open', 'pending')";
+/// The event kinds of FAQ deflection (the partial index `events_faq_verdicts`).
+const FAQ_KINDS: &str = "'faq_suggested', 'faq_confirmed', 'faq_rejected'";
+
 /// Solved or closed.
 const DONE: &str = "status_category IN ('solved', 'closed')";
 
@@ -68,11 +72,39 @@ impl PostgresStore {
              GROUP BY GROUPING SETS ((), (status), (priority), (category), (agent))",
             tickets = self.tables().tickets,
         );
-        let found = sqlx::query_with(&sql, args)
-            .fetch_all(self.pool())
+        let deflection_sql = format!(
+            "SELECT count(*) FILTER (WHERE doc->>'type' = 'faq_suggested') AS suggested,
+                    count(*) FILTER (WHERE doc->>'type' = 'faq_confirmed') AS confirmed,
+                    count(*) FILTER (WHERE doc->>'type' = 'faq_rejected') AS rejected
+             FROM {events}
+             WHERE tenant = $1 AND doc->>'type' IN ({FAQ_KINDS})
+               AND ticket_id IN (SELECT id FROM {tickets} WHERE {scope})",
+            events = self.tables().events,
+            tickets = self.tables().tickets,
+        );
+        // One snapshot for both reads.
+        let mut tx = self.pool().begin().await.map_err(db)?;
+        sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            .execute(&mut *tx)
             .await
             .map_err(db)?;
-        let mut stats = Stats::default();
+        let found = sqlx::query_with(&sql, args.clone())
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(db)?;
+        let verdicts = sqlx::query_with(&deflection_sql, args)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(db)?;
+        tx.commit().await.map_err(db)?;
+        let mut stats = Stats {
+            deflection: DeflectionStats {
+                suggested: count(rows::get(&verdicts, "suggested")?),
+                confirmed: count(rows::get(&verdicts, "confirmed")?),
+                rejected: count(rows::get(&verdicts, "rejected")?),
+            },
+            ..Stats::default()
+        };
         let mut span: Option<(DateTime<Utc>, DateTime<Utc>)> = None;
         for row in &found {
             let g: i32 = rows::get(row, "g")?;

@@ -38,6 +38,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "outbox_log",
         sql: include_str!("../migrations/0004_outbox_log.sql"),
     },
+    Migration {
+        version: 5,
+        name: "faq_deflection",
+        sql: include_str!("../migrations/0005_faq_deflection.sql"),
+    },
 ];
 
 /// Why [`SqliteStore::migrate`] refused to run (returned inside [`Error::Store`]).

@@ -10,14 +10,22 @@ use sqlx::{QueryBuilder, Row as _, Sqlite, SqlitePool};
 use std::collections::BTreeMap;
 use ticket_core::error::Result;
 use ticket_core::id::{TenantId, UserId};
-use ticket_core::query::{days_spanned, AgentLoadStat, SlaStats, Stats, StatsQuery};
+use ticket_core::query::{
+    days_spanned, AgentLoadStat, DeflectionStats, SlaStats, Stats, StatsQuery,
+};
 use ticket_core::ticket::Priority;
 use uuid::Uuid;
 
 /// `SELECT <what> FROM ticket_tickets WHERE <the scope of query>`, ready for more.
 fn scoped<'a>(what: &str, tenant: TenantId, query: &StatsQuery) -> QueryBuilder<'a, Sqlite> {
-    let mut q = QueryBuilder::new(format!("SELECT {what} FROM ticket_tickets WHERE tenant = "));
-    q.push_bind(tenant.as_uuid());
+    let mut q = QueryBuilder::new(format!("SELECT {what} FROM ticket_tickets WHERE "));
+    push_scope(&mut q, tenant, query);
+    q
+}
+
+/// Pushes the conditions of the scope of `query` (`tenant = ? AND …`) onto `q`.
+fn push_scope(q: &mut QueryBuilder<'_, Sqlite>, tenant: TenantId, query: &StatsQuery) {
+    q.push("tenant = ").push_bind(tenant.as_uuid());
     if let Some(from) = query.from {
         q.push(" AND created_at >= ").push_bind(micros_ceil(from));
     }
@@ -27,7 +35,6 @@ fn scoped<'a>(what: &str, tenant: TenantId, query: &StatsQuery) -> QueryBuilder<
     if let Some(team) = query.team {
         q.push(" AND team = ").push_bind(team.as_uuid());
     }
-    q
 }
 
 /// Counts per value of `column` (read as text by `key`).
@@ -121,6 +128,34 @@ pub(crate) async fn stats(
             open: count(n),
         });
     }
+    stats.deflection = deflection(conn, tenant, query).await?;
     tx.commit().await.map_err(db)?;
     Ok(stats)
+}
+
+/// FAQ deflection: the `faq_suggested`, `faq_confirmed` and `faq_rejected` events of the
+/// tickets in scope, found through the index `ticket_events_by_tenant`.
+async fn deflection(
+    conn: &mut SqliteConnection,
+    tenant: TenantId,
+    query: &StatsQuery,
+) -> Result<DeflectionStats> {
+    let mut q = QueryBuilder::new(
+        "SELECT coalesce(sum(json_extract(doc, '$.type') = 'faq_suggested'), 0) AS suggested,
+                coalesce(sum(json_extract(doc, '$.type') = 'faq_confirmed'), 0) AS confirmed,
+                coalesce(sum(json_extract(doc, '$.type') = 'faq_rejected'), 0) AS rejected
+         FROM ticket_events
+         WHERE json_extract(doc, '$.type') IN ('faq_suggested', 'faq_confirmed', 'faq_rejected')
+           AND tenant = ",
+    );
+    q.push_bind(tenant.as_uuid());
+    q.push(" AND ticket_id IN (SELECT id FROM ticket_tickets WHERE ");
+    push_scope(&mut q, tenant, query);
+    q.push(")");
+    let row = q.build().fetch_one(&mut *conn).await.map_err(db)?;
+    Ok(DeflectionStats {
+        suggested: count(row.try_get("suggested").map_err(db)?),
+        confirmed: count(row.try_get("confirmed").map_err(db)?),
+        rejected: count(row.try_get("rejected").map_err(db)?),
+    })
 }

@@ -26,6 +26,8 @@ pub(crate) struct Draft {
     pub outbox: Vec<OutboxEntry>,
     /// Agents picked for this change, held until it is stored (or dropped).
     pub reservations: Vec<Reservation>,
+    /// Why the assignee changed, given to the next recorded `Assigned` event.
+    pub assign_reason: Option<String>,
 }
 
 impl Draft {
@@ -41,6 +43,7 @@ impl Draft {
             notifications: Vec::new(),
             outbox: Vec::new(),
             reservations: Vec::new(),
+            assign_reason: None,
         }
     }
 
@@ -73,7 +76,10 @@ impl Draft {
     /// Records, as done by `actor`, every difference between the last recorded state and
     /// the ticket now.
     pub fn record(&mut self, actor: Option<UserId>) {
-        for kind in diff(&self.recorded, &self.ticket) {
+        for mut kind in diff(&self.recorded, &self.ticket) {
+            if let EventKind::Assigned { reason, .. } = &mut kind {
+                *reason = self.assign_reason.take();
+            }
             self.event(actor, kind);
         }
         self.recorded = self.ticket.clone();
@@ -271,6 +277,7 @@ fn diff(a: &Ticket, b: &Ticket) -> Vec<EventKind> {
         out.push(EventKind::Assigned {
             from: a.assignee,
             to: b.assignee,
+            reason: None,
         });
     }
     out

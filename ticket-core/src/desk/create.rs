@@ -11,7 +11,6 @@ use crate::rbac::Permission;
 use crate::rules::Trigger;
 use crate::text::{Category, CommentBody, Tags};
 use crate::ticket::{Classification, NewTicket, Priority, Ticket, TicketInput, Visibility};
-use crate::workflow::StatusCategory;
 
 /// What raising a ticket would decide ([`HelpDesk::preview_ticket`]).
 #[derive(Debug, Clone, PartialEq)]
@@ -45,6 +44,7 @@ impl HelpDesk {
         if let Some(m) = self.match_faq(actor, &draft).await {
             self.answer_from_faq(&mut d, &m);
         }
+        self.helpful_note(&mut d, actor, &draft).await;
         self.finalize(d, actor, &[Trigger::TicketCreated], &[])
             .await
     }
@@ -176,16 +176,6 @@ impl HelpDesk {
             },
         );
         d.comment(None, AuthorKind::System, Visibility::Public, body);
-        if self.inner.config.faq_auto_resolve {
-            let wf = &self.inner.config.workflow;
-            let solved = wf
-                .in_category(StatusCategory::Solved)
-                .find(|s| wf.check(&d.ticket.status, &s.name, None).is_ok());
-            if let Some(s) = solved {
-                d.ticket.status = s.name.clone();
-                d.ticket.status_category = s.category;
-                d.record(None);
-            }
-        }
+        self.after_faq_answer(d);
     }
 }

@@ -5,12 +5,14 @@
 mod accounts;
 mod actors;
 mod admin;
+mod ai;
 mod assignment;
 mod background;
 mod change;
 mod comments;
 mod config_admin;
 mod create;
+mod deflection;
 mod deliveries;
 mod distribution;
 mod finalize;
@@ -23,10 +25,12 @@ mod update;
 
 pub use accounts::{RegisterInput, Session, UserPatch};
 pub use admin::{FaqInput, TeamInput, TeamPatch};
+pub use ai::labels_trusted;
 pub use assignment::AssignInput;
 pub use background::SweepReport;
 pub use config_admin::{CalendarInput, RuleInput, SlaPolicyInput};
 pub use create::TicketPreview;
+pub use deflection::awaiting_verdict;
 pub use deliveries::MAX_REPLAY;
 pub use presence::{Activity, Presence, MAX_PER_TICKET, MAX_TICKETS, PRESENCE_TTL};
 pub use relay::RelayReport;
@@ -99,6 +103,20 @@ pub struct HelpDeskConfig {
     /// Whether a ticket answered by a FAQ entry is resolved at once (the requester can
     /// reopen it).
     pub faq_auto_resolve: bool,
+    /// Whether a ticket answered by a FAQ entry waits in a pending status for the
+    /// requester to confirm the answer helped (it resolves) or reject it (it reopens);
+    /// takes precedence over `faq_auto_resolve`.
+    pub faq_deflect: bool,
+    /// Whether a new ticket gets an internal note for the agent listing the best FAQ
+    /// candidates and the most similar solved tickets (when any clears
+    /// `faq_min_score` / has shared words).
+    pub helpful_notes: bool,
+    /// A FAQ entry is listed in the helpful note when its score reaches this (0.0–1.0;
+    /// usually under `faq_min_score`: the agent judges).
+    pub helpful_min_score: f32,
+    /// At most this many of the newest trusted tickets are read to retrain the
+    /// classifier (bounds memory and time).
+    pub retrain_max_examples: usize,
     /// Whether anyone may register as a customer.
     pub open_registration: bool,
     /// Whether an account must have verified its e-mail address before it raises a
@@ -133,6 +151,10 @@ impl Default for HelpDeskConfig {
             hash_concurrency: std::thread::available_parallelism().map_or(1, usize::from),
             faq_min_score: 0.6,
             faq_auto_resolve: false,
+            faq_deflect: false,
+            helpful_notes: false,
+            helpful_min_score: 0.3,
+            retrain_max_examples: 20_000,
             open_registration: true,
             require_verified_email: false,
             sweep_batch: 200,

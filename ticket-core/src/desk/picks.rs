@@ -62,7 +62,7 @@ impl HelpDesk {
         strategy: AssignStrategy,
     ) -> Result<()> {
         let picks = &self.inner.picks;
-        let _turn = picks.turn.lock().await;
+        let turn = picks.turn.lock().await;
         // The reservations are read before the loads: a pick stored in between is then
         // counted twice (a safe overestimate), never missed.
         let reserved = lock(&picks.reserved).clone();
@@ -86,6 +86,8 @@ impl HelpDesk {
             reserved: Arc::clone(&picks.reserved),
             user,
         });
+        drop(turn);
+        d.assign_reason = self.assignment_reason(strategy, d, &loads, user).await;
         Ok(())
     }
 }

@@ -1,8 +1,9 @@
 //! The aggregation behind `TicketStore::stats` for `MemoryStore`: one pass over the
 //! tickets in scope, the way a database would `GROUP BY`.
 
+use crate::event::EventKind;
 use crate::id::UserId;
-use crate::query::{days_spanned, AgentLoadStat, Stats, StatsQuery};
+use crate::query::{days_spanned, AgentLoadStat, DeflectionStats, Stats, StatsQuery};
 use crate::ticket::Ticket;
 use crate::workflow::StatusCategory;
 use chrono::{DateTime, Utc};
@@ -64,4 +65,18 @@ pub(super) fn compute<'a>(tickets: impl Iterator<Item = &'a Ticket>, query: &Sta
     agent_load.sort_by_key(|a| (Reverse(a.open), a.user_id));
     stats.agent_load = agent_load;
     stats
+}
+
+/// FAQ deflection counts over the events of the tickets in scope.
+pub(super) fn deflection<'a>(kinds: impl Iterator<Item = &'a EventKind>) -> DeflectionStats {
+    let mut d = DeflectionStats::default();
+    for kind in kinds {
+        match kind {
+            EventKind::FaqSuggested { .. } => d.suggested += 1,
+            EventKind::FaqConfirmed { .. } => d.confirmed += 1,
+            EventKind::FaqRejected { .. } => d.rejected += 1,
+            _ => {}
+        }
+    }
+    d
 }

@@ -241,13 +241,23 @@ impl TicketStore for MemoryStore {
 
     async fn stats(&self, tenant: TenantId, query: &StatsQuery) -> Result<Stats> {
         let s = self.state();
-        let in_scope = s.tickets.values().filter(|t| {
+        let in_scope = |t: &&Ticket| {
             t.tenant == tenant
                 && query.from.is_none_or(|from| t.created_at >= from)
                 && query.to.is_none_or(|to| t.created_at < to)
                 && query.team.is_none_or(|team| t.team == Some(team))
-        });
-        Ok(super::stats::compute(in_scope, query))
+        };
+        let mut stats = super::stats::compute(s.tickets.values().filter(in_scope), query);
+        if stats.total > 0 {
+            let scoped: std::collections::BTreeSet<TicketId> =
+                s.tickets.values().filter(in_scope).map(|t| t.id).collect();
+            let events = s
+                .events
+                .values()
+                .filter(|e| e.tenant == tenant && scoped.contains(&e.ticket_id));
+            stats.deflection = super::stats::deflection(events.map(|e| &e.kind));
+        }
+        Ok(stats)
     }
 
     async fn sla_due(&self, now: DateTime<Utc>, limit: u32) -> Result<Vec<(TenantId, TicketId)>> {

@@ -290,6 +290,8 @@ pub fn full_ticket(tenant: TenantId, requester: UserId, assignee: UserId, team: 
                 confidence: 0.5,
             }),
             tags: vec![tag("vpn")],
+            skills: vec![tag("networking")],
+            abstained: vec![],
             model: "keywords".to_string(),
         }),
         sla: Some(TicketSla {

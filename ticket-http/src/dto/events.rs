@@ -87,6 +87,9 @@ pub enum EventKindDto {
         from: Option<Uuid>,
         /// After.
         to: Option<Uuid>,
+        /// Why, when a routing strategy chose.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
     },
     /// The owning team changed.
     TeamChanged {
@@ -148,6 +151,16 @@ pub enum EventKindDto {
         faq_id: Uuid,
         /// Match score, 0.0–1.0.
         score: f32,
+    },
+    /// The requester confirmed the FAQ answer solved their problem (a deflection).
+    FaqConfirmed {
+        /// The FAQ entry.
+        faq_id: Uuid,
+    },
+    /// The requester said the FAQ answer did not help (the ticket reopened).
+    FaqRejected {
+        /// The FAQ entry.
+        faq_id: Uuid,
     },
     /// The ticket was deleted (its history remains).
     Deleted,
@@ -229,6 +242,7 @@ mod tests {
             EventKind::Assigned {
                 from: None,
                 to: Some(UserId::new()),
+                reason: Some("assigned to ann: skills billing; load 1/10".into()),
             },
             EventKind::TeamChanged {
                 from: Some(TeamId::new()),
@@ -264,6 +278,12 @@ mod tests {
             EventKind::FaqSuggested {
                 faq_id: FaqId::new(),
                 score: 0.75,
+            },
+            EventKind::FaqConfirmed {
+                faq_id: FaqId::new(),
+            },
+            EventKind::FaqRejected {
+                faq_id: FaqId::new(),
             },
             EventKind::Deleted,
         ];

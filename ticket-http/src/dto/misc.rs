@@ -284,6 +284,21 @@ pub struct SlaStatsDto {
     pub at_risk: u64,
 }
 
+/// FAQ deflection: answers proposed, confirmed and rejected by the requesters.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct DeflectionStatsDto {
+    /// FAQ answers proposed.
+    pub suggested: u64,
+    /// Answers the requester confirmed (deflected tickets).
+    pub confirmed: u64,
+    /// Answers the requester rejected (reopened tickets).
+    pub rejected: u64,
+    /// Confirmed ÷ proposed (0 when none was proposed).
+    pub deflection_rate: f64,
+    /// Rejected ÷ proposed (0 when none was proposed).
+    pub reopen_rate: f64,
+}
+
 /// Open tickets held by one agent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct AgentLoadDto {
@@ -313,6 +328,8 @@ pub struct StatsDto {
     pub sla: SlaStatsDto,
     /// Open tickets per assignee, most loaded first.
     pub agent_load: Vec<AgentLoadDto>,
+    /// FAQ deflection.
+    pub deflection: DeflectionStatsDto,
 }
 
 impl From<Stats> for StatsDto {
@@ -337,6 +354,13 @@ impl From<Stats> for StatsDto {
                     open: a.open,
                 })
                 .collect(),
+            deflection: DeflectionStatsDto {
+                suggested: s.deflection.suggested,
+                confirmed: s.deflection.confirmed,
+                rejected: s.deflection.rejected,
+                deflection_rate: s.deflection.deflection_rate(),
+                reopen_rate: s.deflection.reopen_rate(),
+            },
         }
     }
 }

@@ -38,6 +38,11 @@ pub struct ClassificationDto {
     pub priority: Option<ScoredPriority>,
     /// Suggested tags.
     pub tags: Vec<String>,
+    /// Skills an agent needs for it (skills-match routing counts them).
+    pub skills: Vec<String>,
+    /// Fields (`category`, `priority`) the classifier was too unsure of to set: the
+    /// requester's choice or the default stands there.
+    pub abstained: Vec<String>,
     /// Which classifier.
     pub model: String,
 }
@@ -54,6 +59,8 @@ impl From<&Classification> for ClassificationDto {
                 confidence: s.confidence,
             }),
             tags: c.tags.iter().map(ToString::to_string).collect(),
+            skills: c.skills.iter().map(ToString::to_string).collect(),
+            abstained: c.abstained.clone(),
             model: c.model.clone(),
         }
     }

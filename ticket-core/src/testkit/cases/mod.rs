@@ -5,6 +5,7 @@
 pub mod bus;
 pub mod comments;
 pub mod config;
+pub mod deflection;
 pub mod isolation;
 pub mod notifications;
 pub mod outbox;
@@ -115,6 +116,9 @@ macro_rules! __store_cases {
                 agent_load,
                 window_filter,
                 team_filter,
+            }
+            deflection {
+                faq_deflection_counts,
             }
             users {
                 user_round_trip,

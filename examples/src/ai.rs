@@ -1,0 +1,97 @@
+//! The server's AI (`ticket-ai`), on by default: the offline lexical classifier (day-one
+//! model trained at start from the tickets shipped in the crate), the BM25 FAQ matcher,
+//! optionally an OpenAI-compatible LLM in front of the local model, and the retraining
+//! timer.
+
+use crate::config::ServerConfig;
+use std::sync::Arc;
+use std::time::Duration;
+use ticket_ai::{
+    Bm25Config, Bm25Matcher, LexicalClassifier, LexicalConfig, LlmClassifier, LlmConfig,
+};
+use ticket_core::ports::{Classifier, FaqMatcher};
+use ticket_core::text::Category;
+use ticket_core::{Actor, HelpDesk, TenantId};
+
+/// The classifier and FAQ matcher the configuration asks for (`None` when
+/// `ai_enabled` is off).
+///
+/// # Errors
+/// A message when the day-one model cannot be trained or the LLM client built.
+pub async fn build(
+    config: &ServerConfig,
+) -> Result<Option<(Arc<dyn Classifier>, Arc<dyn FaqMatcher>)>, String> {
+    if !config.ai_enabled {
+        return Ok(None);
+    }
+    let lexical = LexicalConfig {
+        category_threshold: config.ai_category_threshold,
+        priority_threshold: config.ai_priority_threshold,
+        ..LexicalConfig::default()
+    };
+    let started = std::time::Instant::now();
+    let local = tokio::task::spawn_blocking(move || LexicalClassifier::day_one(lexical))
+        .await
+        .map_err(|e| format!("training the day-one model: {e}"))?
+        .map_err(|e| format!("training the day-one model: {e}"))?;
+    tracing::info!(
+        ms = started.elapsed().as_millis() as u64,
+        "day-one lexical model ready"
+    );
+    let local: Arc<dyn Classifier> = Arc::new(local);
+    let classifier: Arc<dyn Classifier> = match &config.ai_llm_url {
+        Some(url) => {
+            let llm = LlmConfig {
+                base_url: url.clone(),
+                model: config.ai_llm_model.clone(),
+                api_key: config.ai_llm_key.as_ref().map(|k| k.expose().to_string()),
+                timeout: Duration::from_millis(config.ai_llm_timeout_ms),
+                categories: Category::defaults().to_vec(),
+                only_below: (config.ai_llm_only_below > 0.0).then_some(config.ai_llm_only_below),
+            };
+            tracing::info!(url = %url, model = %config.ai_llm_model, "LLM classifier, local model as fallback");
+            Arc::new(LlmClassifier::new(llm, local).map_err(|e| e.to_string())?)
+        }
+        None => local,
+    };
+    let faq: Arc<dyn FaqMatcher> = Arc::new(Bm25Matcher::new(
+        Bm25Config::default(),
+        config.ai_faq_min_score,
+    ));
+    Ok(Some((classifier, faq)))
+}
+
+/// Retrains the classifier on a timer while alive (the task stops when dropped).
+#[derive(Debug)]
+pub struct RetrainTimer(tokio::task::JoinHandle<()>);
+
+impl Drop for RetrainTimer {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// Starts the retraining timer when `ai_retrain_interval_secs` is above zero.
+#[must_use]
+pub fn retrain_timer(config: &ServerConfig, desk: &HelpDesk) -> Option<RetrainTimer> {
+    if !config.ai_enabled || config.ai_retrain_interval_secs == 0 {
+        return None;
+    }
+    let every = Duration::from_secs(config.ai_retrain_interval_secs);
+    let desk = desk.clone();
+    Some(RetrainTimer(tokio::spawn(async move {
+        let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+        loop {
+            tick.tick().await;
+            match desk
+                .retrain_classifier(&Actor::system(TenantId::DEFAULT))
+                .await
+            {
+                Ok(r) => {
+                    tracing::info!(examples = r.examples, rows = r.rows, "classifier retrained")
+                }
+                Err(e) => tracing::warn!(error = %e, "retraining the classifier failed"),
+            }
+        }
+    })))
+}

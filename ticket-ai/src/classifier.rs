@@ -1,0 +1,265 @@
+//! [`LexicalClassifier`]: the default [`Classifier`] — a category model and a priority
+//! model (wording rules + model), skills, abstention under configurable thresholds, and
+//! retraining that swaps both models atomically.
+
+use crate::data::{read_rows, ticket_text, SHIPPED_TICKETS};
+use crate::error::AiError;
+use crate::model::{decide, ModelOptions, TextModel};
+use crate::priority::combine;
+use crate::skills;
+use async_trait::async_trait;
+use std::sync::{Arc, RwLock};
+use ticket_core::ports::{Classifier, RetrainReport, TrainingExample};
+use ticket_core::text::{Category, Tags};
+use ticket_core::ticket::{Classification, NewTicket, Priority, Scored};
+
+/// Thresholds and limits of a [`LexicalClassifier`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct LexicalConfig {
+    /// Under this calibrated probability the category is left to the requester or the
+    /// default (and `abstained` says so).
+    pub category_threshold: f32,
+    /// The same for the priority.
+    pub priority_threshold: f32,
+    /// At most this many skills are proposed.
+    pub max_skills: usize,
+    /// Whether retraining keeps the shipped sample beside the desk's own tickets (the
+    /// desk's tickets alone are often too few, and may lack a category).
+    pub keep_shipped: bool,
+    /// Model options for both models.
+    pub options: ModelOptions,
+}
+
+impl Default for LexicalConfig {
+    fn default() -> Self {
+        Self {
+            category_threshold: 0.5,
+            priority_threshold: 0.4,
+            max_skills: 6,
+            keep_shipped: true,
+            options: ModelOptions::default(),
+        }
+    }
+}
+
+/// The two models in use, swapped together.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TicketModels {
+    /// Category model.
+    pub category: TextModel,
+    /// Priority model (trained with the wording rules as features).
+    pub priority: TextModel,
+}
+
+impl TicketModels {
+    /// Trains both models on `(text, category, priority)` rows.
+    ///
+    /// # Errors
+    /// [`AiError::Training`] when either label has fewer than two values.
+    pub fn train(
+        rows: &[(String, String, String)],
+        options: &ModelOptions,
+    ) -> Result<Self, AiError> {
+        let texts: Vec<String> = rows.iter().map(|r| r.0.clone()).collect();
+        let cats: Vec<String> = rows.iter().map(|r| r.1.clone()).collect();
+        let pris: Vec<String> = rows.iter().map(|r| r.2.clone()).collect();
+        let category = TextModel::train(&texts, &cats, options)?;
+        let priority_opts = ModelOptions {
+            rule_features: true,
+            ..*options
+        };
+        let priority = TextModel::train(&texts, &pris, &priority_opts)?;
+        Ok(Self { category, priority })
+    }
+
+    /// The shipped sample as `(text, category, priority)` rows.
+    ///
+    /// # Errors
+    /// [`AiError::Csv`] if the embedded file were malformed (a test guards it).
+    pub fn shipped_rows() -> Result<Vec<(String, String, String)>, AiError> {
+        let text = ["title", "description"];
+        let cats = read_rows(SHIPPED_TICKETS.as_bytes(), &text, "category")?;
+        let pris = read_rows(SHIPPED_TICKETS.as_bytes(), &text, "priority")?;
+        Ok(cats
+            .into_iter()
+            .zip(pris)
+            .map(|(c, p)| (c.text, c.label, p.label))
+            .collect())
+    }
+
+    /// The day-one models: trained on the shipped sample (no download, no key). With
+    /// the default options they are trained once per process and cloned after.
+    ///
+    /// # Errors
+    /// As [`TicketModels::train`].
+    pub fn day_one(options: &ModelOptions) -> Result<Self, AiError> {
+        static DEFAULT: std::sync::OnceLock<TicketModels> = std::sync::OnceLock::new();
+        if *options != ModelOptions::default() {
+            return Self::train(&Self::shipped_rows()?, options);
+        }
+        if let Some(m) = DEFAULT.get() {
+            return Ok(m.clone());
+        }
+        let trained = Self::train(&Self::shipped_rows()?, options)?;
+        Ok(DEFAULT.get_or_init(|| trained).clone())
+    }
+}
+
+/// The default classifier: offline, in-process. Cheap to clone (clones share the
+/// models, so a retrain through one is seen by all).
+#[derive(Debug, Clone)]
+pub struct LexicalClassifier {
+    shared: Arc<Shared>,
+}
+
+#[derive(Debug)]
+struct Shared {
+    models: RwLock<Arc<TicketModels>>,
+    config: LexicalConfig,
+}
+
+impl LexicalClassifier {
+    /// A classifier using `models`.
+    #[must_use]
+    pub fn new(models: TicketModels, config: LexicalConfig) -> Self {
+        Self {
+            shared: Arc::new(Shared {
+                models: RwLock::new(Arc::new(models)),
+                config,
+            }),
+        }
+    }
+
+    /// A classifier with the day-one models.
+    ///
+    /// # Errors
+    /// As [`TicketModels::day_one`].
+    pub fn day_one(config: LexicalConfig) -> Result<Self, AiError> {
+        Ok(Self::new(TicketModels::day_one(&config.options)?, config))
+    }
+
+    /// The models in use now.
+    #[must_use]
+    pub fn models(&self) -> Arc<TicketModels> {
+        match self.shared.models.read() {
+            Ok(m) => Arc::clone(&m),
+            Err(poisoned) => Arc::clone(&poisoned.into_inner()),
+        }
+    }
+
+    /// Puts `models` in use; classifications already running finish with the old ones.
+    pub fn swap(&self, models: TicketModels) {
+        let new = Arc::new(models);
+        match self.shared.models.write() {
+            Ok(mut m) => *m = new,
+            Err(poisoned) => *poisoned.into_inner() = new,
+        }
+    }
+
+    /// The configuration.
+    #[must_use]
+    pub fn config(&self) -> &LexicalConfig {
+        &self.shared.config
+    }
+
+    /// Classifies a ticket's wording and tags (synchronous; what the port calls).
+    #[must_use]
+    pub fn classify_text(&self, title: &str, description: &str, tags: &Tags) -> Classification {
+        let models = self.models();
+        let text = ticket_text(title, description);
+        let mut abstained = Vec::new();
+        let category_guess = models.category.predict(&text);
+        let category = decide(&category_guess, self.shared.config.category_threshold).and_then(
+            |(label, p)| {
+                Category::parse(label).ok().map(|value| Scored {
+                    value,
+                    confidence: p,
+                })
+            },
+        );
+        if category.is_none() {
+            abstained.push("category".to_string());
+        }
+        let priority_guess = models.priority.predict(&text);
+        let (label, confidence, unsure) = combine(
+            &priority_guess,
+            &text,
+            self.shared.config.priority_threshold,
+        );
+        let priority = label
+            .parse::<Priority>()
+            .ok()
+            .filter(|_| !unsure)
+            .map(|value| Scored { value, confidence });
+        if priority.is_none() {
+            abstained.push("priority".to_string());
+        }
+        let skill_category = category
+            .as_ref()
+            .map(|c| c.value.as_str().to_string())
+            .or_else(|| category_guess.best().map(|(l, _)| l.to_string()));
+        let skills = skills::propose(
+            skill_category.as_deref(),
+            tags,
+            &text,
+            self.shared.config.max_skills,
+        );
+        Classification {
+            category,
+            priority,
+            tags: Vec::new(),
+            skills,
+            abstained,
+            model: "lexical".to_string(),
+        }
+    }
+
+    /// Trains new models from the desk's `examples` (plus the shipped sample when
+    /// configured) and swaps them in. CPU-bound: call it off the async workers.
+    ///
+    /// # Errors
+    /// [`AiError::Training`]; the old models stay in use.
+    pub fn retrain_blocking(&self, examples: &[TrainingExample]) -> Result<RetrainReport, AiError> {
+        let mut rows = if self.shared.config.keep_shipped {
+            TicketModels::shipped_rows()?
+        } else {
+            Vec::new()
+        };
+        rows.extend(examples.iter().map(|e| {
+            (
+                e.text.clone(),
+                e.category.as_str().to_string(),
+                e.priority.as_str().to_string(),
+            )
+        }));
+        let models = TicketModels::train(&rows, &self.shared.config.options)?;
+        let report = RetrainReport {
+            examples: examples.len(),
+            rows: rows.len(),
+            model: "lexical".to_string(),
+            categories: models.category.labels().to_vec(),
+        };
+        self.swap(models);
+        Ok(report)
+    }
+}
+
+#[async_trait]
+impl Classifier for LexicalClassifier {
+    async fn classify(&self, draft: &NewTicket) -> ticket_core::Result<Classification> {
+        Ok(self.classify_text(
+            draft.title.as_str(),
+            draft.description.as_str(),
+            &draft.tags,
+        ))
+    }
+
+    async fn retrain(&self, examples: Vec<TrainingExample>) -> ticket_core::Result<RetrainReport> {
+        // Training takes CPU seconds: keep it off the async workers.
+        let this = self.clone();
+        tokio::task::spawn_blocking(move || this.retrain_blocking(&examples))
+            .await
+            .map_err(|e| ticket_core::Error::Classify(Box::new(e)))?
+            .map_err(Into::into)
+    }
+}

@@ -1,0 +1,235 @@
+//! The evaluations behind the `ticket-ai` binary: `eval` (train on one CSV, score on
+//! another, or stratified k-fold cross-validation on one) and `faq-eval` (rank FAQ
+//! entries for paraphrased queries). Both return a JSON object the binary prints.
+
+use crate::data::{read_file, Row};
+use crate::error::AiError;
+use crate::faq::{Bm25Config, Bm25Index};
+use crate::metrics::{ece, Outcome, Report};
+use crate::model::{stratified_folds, ModelOptions, TextModel};
+use crate::priority::combine;
+use serde_json::{json, Value};
+use std::path::PathBuf;
+
+/// What `ticket-ai eval` runs.
+#[derive(Debug, Clone)]
+pub struct EvalArgs {
+    /// Training CSV.
+    pub train: PathBuf,
+    /// Test CSV; `None` scores by stratified `folds`-fold cross-validation on `train`.
+    pub test: Option<PathBuf>,
+    /// Text columns.
+    pub text: Vec<String>,
+    /// Label column.
+    pub label: String,
+    /// Folds of the cross-validation.
+    pub folds: usize,
+    /// Abstention threshold on the calibrated probability.
+    pub threshold: f32,
+    /// Whether the priority wording rules join the model (on by default for a label
+    /// named `priority`).
+    pub rules: bool,
+    /// A label meaning "out of scope" (CLINC150's `oos`): its rows are left out of
+    /// training, and an abstention on them counts as right.
+    pub oos_label: Option<String>,
+    /// Model options.
+    pub options: ModelOptions,
+}
+
+fn scored(model: &TextModel, rows: &[Row], args: &EvalArgs) -> Vec<Outcome> {
+    rows.iter()
+        .map(|r| {
+            let p = model.predict(&r.text);
+            let (predicted, confidence, abstained) = if args.rules {
+                combine(&p, &r.text, args.threshold)
+            } else {
+                let (l, c) = p.best().unwrap_or(("", 0.0));
+                (l.to_string(), c, c < args.threshold)
+            };
+            Outcome {
+                truth: r.label.clone(),
+                predicted,
+                confidence,
+                abstained,
+            }
+        })
+        .collect()
+}
+
+fn train(rows: &[Row], args: &EvalArgs) -> Result<TextModel, AiError> {
+    let (texts, labels): (Vec<String>, Vec<String>) = rows
+        .iter()
+        .filter(|r| Some(&r.label) != args.oos_label.as_ref())
+        .map(|r| (r.text.clone(), r.label.clone()))
+        .unzip();
+    let opts = ModelOptions {
+        rule_features: args.rules,
+        ..args.options
+    };
+    TextModel::train(&texts, &labels, &opts)
+}
+
+/// Runs `eval`.
+///
+/// # Errors
+/// [`AiError`] on unreadable files or an unusable training set.
+pub fn eval(args: &EvalArgs) -> Result<Value, AiError> {
+    let text: Vec<&str> = args.text.iter().map(String::as_str).collect();
+    let rows = read_file(&args.train, &text, &args.label)?;
+    let started = std::time::Instant::now();
+    let (outcomes, temperature, method) = match &args.test {
+        Some(test) => {
+            let test_rows = read_file(test, &text, &args.label)?;
+            let model = train(&rows, args)?;
+            (
+                scored(&model, &test_rows, args),
+                vec![model.temperature()],
+                "train/test".to_string(),
+            )
+        }
+        None => {
+            let labels: Vec<&str> = rows.iter().map(|r| r.label.as_str()).collect();
+            let folds = stratified_folds(&labels, args.folds.max(2), 42);
+            let mut all = Vec::with_capacity(rows.len());
+            let mut temps = Vec::new();
+            for f in 0..args.folds.max(2) {
+                let mut test = Vec::new();
+                let mut train_rows = Vec::new();
+                for (i, r) in rows.iter().enumerate() {
+                    if folds[i] == f {
+                        test.push(r.clone());
+                    } else {
+                        train_rows.push(r.clone());
+                    }
+                }
+                let model = train(&train_rows, args)?;
+                temps.push(model.temperature());
+                all.extend(scored(&model, &test, args));
+            }
+            (
+                all,
+                temps,
+                format!("stratified {}-fold cross-validation", args.folds.max(2)),
+            )
+        }
+    };
+    let mut out = serde_json::to_value(Report::of(&outcomes))?;
+    if let Some(oos) = &args.oos_label {
+        out["oos"] = oos_report(&outcomes, oos, args.threshold);
+    }
+    out["method"] = json!(method);
+    out["label"] = json!(args.label);
+    out["threshold"] = json!(args.threshold);
+    out["rules"] = json!(args.rules);
+    out["temperatures"] = json!(temperature);
+    out["seconds"] = json!(started.elapsed().as_secs_f64());
+    Ok(out)
+}
+
+/// Out-of-scope detection by abstention: the recall of the `oos` rows (abstained) and the
+/// accuracy on in-scope rows (right and answered) at the run's threshold, and the same
+/// over a sweep of thresholds (reported on the scored rows: choose one on a validation
+/// set, not here).
+fn oos_report(outcomes: &[Outcome], oos: &str, threshold: f32) -> Value {
+    let at = |t: f32| {
+        let (mut oos_n, mut oos_caught, mut in_n, mut in_right) = (0usize, 0usize, 0usize, 0usize);
+        for o in outcomes {
+            let abstained = o.confidence < t;
+            if o.truth == oos {
+                oos_n += 1;
+                oos_caught += usize::from(abstained);
+            } else {
+                in_n += 1;
+                in_right += usize::from(!abstained && o.truth == o.predicted);
+            }
+        }
+        json!({
+            "threshold": t,
+            "oos_recall": oos_caught as f64 / oos_n.max(1) as f64,
+            "in_scope_accuracy": in_right as f64 / in_n.max(1) as f64,
+        })
+    };
+    let sweep: Vec<Value> = (1..20).map(|i| at(i as f32 * 0.05)).collect();
+    json!({ "at_threshold": at(threshold), "sweep": sweep })
+}
+
+/// What `ticket-ai faq-eval` runs.
+#[derive(Debug, Clone)]
+pub struct FaqEvalArgs {
+    /// The FAQ CSV.
+    pub faq: PathBuf,
+    /// The queries CSV.
+    pub queries: PathBuf,
+    /// FAQ id column (in both files).
+    pub id: String,
+    /// FAQ question column.
+    pub question: String,
+    /// FAQ answer column.
+    pub answer: String,
+    /// Query text column.
+    pub text: String,
+    /// BM25 settings.
+    pub config: Bm25Config,
+}
+
+/// Runs `faq-eval`: top-1, top-3, MRR, and the calibration of the top score (the
+/// temperature fitted on these queries and the ECE at the configured one).
+///
+/// # Errors
+/// [`AiError`] on unreadable files.
+pub fn faq_eval(args: &FaqEvalArgs) -> Result<Value, AiError> {
+    let questions = read_file(&args.faq, &[&args.question], &args.id)?;
+    let answers = read_file(&args.faq, &[&args.answer], &args.id)?;
+    let queries = read_file(&args.queries, &[&args.text], &args.id)?;
+    let config = args.config;
+    let index = Bm25Index::new(
+        questions
+            .iter()
+            .zip(&answers)
+            .map(|(q, a)| (q.text.as_str(), a.text.as_str())),
+        config,
+    );
+    let started = std::time::Instant::now();
+    let (mut top1, mut top3, mut rr) = (0usize, 0usize, 0.0f64);
+    let mut outcomes = Vec::new();
+    let mut logits = Vec::new();
+    let mut truth = Vec::new();
+    for q in &queries {
+        let ranked = index.top(&q.text, index.len());
+        let pos = ranked
+            .iter()
+            .position(|(i, _)| questions.get(*i).is_some_and(|f| f.label == q.label));
+        if let Some(p) = pos {
+            top1 += usize::from(p == 0);
+            top3 += usize::from(p < 3);
+            rr += 1.0 / (p as f64 + 1.0);
+            let scores = index.scores(&q.text);
+            if let Some(t) = questions.iter().position(|f| f.label == q.label) {
+                logits.push(scores);
+                truth.push(t);
+            }
+        }
+        if let Some((i, s)) = ranked.first() {
+            outcomes.push(Outcome {
+                truth: q.label.clone(),
+                predicted: questions
+                    .get(*i)
+                    .map(|f| f.label.clone())
+                    .unwrap_or_default(),
+                confidence: *s,
+                abstained: false,
+            });
+        }
+    }
+    let n = queries.len().max(1) as f64;
+    Ok(json!({
+        "queries": queries.len(),
+        "faqs": index.len(),
+        "top1": top1 as f64 / n,
+        "top3": top3 as f64 / n,
+        "mrr": rr / n,
+        "ece": ece(&outcomes, 10),
+        "fitted_temperature": crate::metrics::fit_temperature(&logits, &truth),
+        "seconds": started.elapsed().as_secs_f64(),
+    }))
+}

@@ -1,0 +1,324 @@
+//! Tokenisation and features: lower-cased words, word unigrams and bigrams, and character
+//! 3–5-grams inside word boundaries (`" pay"`, `"ment "`), each hashed to 64 bits so that
+//! extracting a ticket's features allocates no string per n-gram. A [`Vocabulary`] learnt
+//! from training text maps those hashes to columns with TF-IDF weights; a document becomes
+//! a sparse vector, each of the two blocks (words, characters) L2-normalised.
+
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+
+/// The words of `text`: maximal runs of letters or digits, lower-cased. Apostrophes inside
+/// a word are dropped (`can't` → `cant`), so contractions match their spelling without one.
+#[must_use]
+pub fn tokenize(text: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut current = String::new();
+    for c in text.chars() {
+        if c.is_alphanumeric() {
+            current.extend(c.to_lowercase());
+        } else if (c == '\'' || c == '’') && !current.is_empty() {
+            continue;
+        } else if !current.is_empty() {
+            words.push(std::mem::take(&mut current));
+        }
+    }
+    if !current.is_empty() {
+        words.push(current);
+    }
+    words
+}
+
+/// FNV-1a over a sequence of bytes, with a seed per kind of feature.
+#[derive(Clone, Copy)]
+struct Fnv(u64);
+
+impl Fnv {
+    fn new(seed: u64) -> Self {
+        Self(0xcbf2_9ce4_8422_2325 ^ seed.wrapping_mul(0x9E37_79B9_7F4A_7C15))
+    }
+    fn bytes(mut self, bytes: &[u8]) -> Self {
+        for b in bytes {
+            self.0 ^= u64::from(*b);
+            self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
+        }
+        self
+    }
+    fn char(self, c: char) -> Self {
+        let mut buf = [0u8; 4];
+        self.bytes(c.encode_utf8(&mut buf).as_bytes())
+    }
+}
+
+const WORD: u64 = 1;
+const BIGRAM: u64 = 2;
+const CHARS: u64 = 3;
+
+/// The hashed features of one text, in two blocks, each a list of (hash, count).
+#[derive(Debug, Default, Clone)]
+pub struct RawFeatures {
+    /// Word unigrams and bigrams.
+    pub words: Vec<(u64, u32)>,
+    /// Character n-grams.
+    pub chars: Vec<(u64, u32)>,
+}
+
+/// Which n-grams are extracted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FeatureSpec {
+    /// Smallest character n-gram.
+    pub char_min: usize,
+    /// Largest character n-gram.
+    pub char_max: usize,
+    /// Whether word bigrams are extracted too.
+    pub bigrams: bool,
+}
+
+impl Default for FeatureSpec {
+    fn default() -> Self {
+        Self {
+            char_min: 3,
+            char_max: 5,
+            bigrams: true,
+        }
+    }
+}
+
+fn counted(mut hashes: Vec<u64>) -> Vec<(u64, u32)> {
+    hashes.sort_unstable();
+    let mut out: Vec<(u64, u32)> = Vec::with_capacity(hashes.len());
+    for h in hashes {
+        match out.last_mut() {
+            Some((last, n)) if *last == h => *n += 1,
+            _ => out.push((h, 1)),
+        }
+    }
+    out
+}
+
+impl FeatureSpec {
+    /// The hashed n-grams of `text` (plus `extra` named features, e.g. rule hits, which
+    /// join the word block).
+    #[must_use]
+    pub fn extract(&self, text: &str, extra: &[&str]) -> RawFeatures {
+        let words = tokenize(text);
+        let mut w = Vec::with_capacity(words.len() * 2 + extra.len());
+        for (i, word) in words.iter().enumerate() {
+            w.push(Fnv::new(WORD).bytes(word.as_bytes()).0);
+            if self.bigrams {
+                if let Some(next) = words.get(i + 1) {
+                    let h = Fnv::new(BIGRAM)
+                        .bytes(word.as_bytes())
+                        .bytes(b" ")
+                        .bytes(next.as_bytes());
+                    w.push(h.0);
+                }
+            }
+        }
+        for name in extra {
+            w.push(Fnv::new(WORD).bytes(b"\0").bytes(name.as_bytes()).0);
+        }
+        let mut c = Vec::new();
+        let mut chars: Vec<char> = Vec::new();
+        for word in &words {
+            chars.clear();
+            chars.push(' ');
+            chars.extend(word.chars());
+            chars.push(' ');
+            for n in self.char_min..=self.char_max {
+                if n > chars.len() {
+                    break;
+                }
+                for window in chars.windows(n) {
+                    let h = window.iter().fold(Fnv::new(CHARS), |h, ch| h.char(*ch));
+                    c.push(h.0);
+                }
+            }
+        }
+        RawFeatures {
+            words: counted(w),
+            chars: counted(c),
+        }
+    }
+}
+
+/// A `Hasher` for keys that are already well-mixed 64-bit hashes (the n-gram hashes):
+/// it passes them through, sparing SipHash on every lookup of the hot path.
+#[derive(Default, Clone, Copy)]
+pub struct PassThrough(u64);
+
+impl std::hash::Hasher for PassThrough {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0 << 8) ^ u64::from(*b);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
+/// Hash → column lookups keyed by n-gram hashes.
+type ColumnIndex = HashMap<u64, u32, std::hash::BuildHasherDefault<PassThrough>>;
+
+/// A sparse vector: (column, value) sorted by column.
+pub type Sparse = Vec<(u32, f32)>;
+
+/// Columns and inverse document frequencies learnt from a training set.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Vocabulary {
+    /// The n-grams extracted.
+    pub spec: FeatureSpec,
+    /// Hash → column, stored as pairs for a compact, stable file format.
+    columns: Vec<(u64, u32)>,
+    /// IDF per column.
+    idf: Vec<f32>,
+    /// Hash → column, for lookups (rebuilt from `columns` after loading).
+    #[serde(skip)]
+    index: ColumnIndex,
+}
+
+impl Vocabulary {
+    /// Learns the columns from `docs`: every n-gram seen in at least `min_df` documents,
+    /// keeping at most `max_features` of the most frequent.
+    #[must_use]
+    pub fn fit(spec: FeatureSpec, docs: &[RawFeatures], min_df: u32, max_features: usize) -> Self {
+        let mut df: HashMap<u64, u32> = HashMap::new();
+        for d in docs {
+            for (h, _) in d.words.iter().chain(&d.chars) {
+                *df.entry(*h).or_default() += 1;
+            }
+        }
+        let mut kept: Vec<(u64, u32)> = df.into_iter().filter(|(_, n)| *n >= min_df).collect();
+        kept.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        kept.truncate(max_features);
+        kept.sort_unstable_by_key(|(h, _)| *h);
+        let n = docs.len() as f32;
+        let mut columns = Vec::with_capacity(kept.len());
+        let mut idf = Vec::with_capacity(kept.len());
+        for (i, (h, d)) in kept.into_iter().enumerate() {
+            columns.push((h, i as u32));
+            idf.push(((1.0 + n) / (1.0 + d as f32)).ln() + 1.0);
+        }
+        let mut v = Self {
+            spec,
+            columns,
+            idf,
+            index: ColumnIndex::default(),
+        };
+        v.build_index();
+        v
+    }
+
+    /// Rebuilds the lookup table after deserialisation.
+    pub(crate) fn build_index(&mut self) {
+        self.index = self.columns.iter().copied().collect();
+    }
+
+    /// How many columns.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.idf.len()
+    }
+
+    /// Whether it has no column.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.idf.is_empty()
+    }
+
+    /// The TF-IDF vector of `raw`: sublinear term frequency, each block L2-normalised and
+    /// scaled by 1/√2 so the whole vector has unit length when both blocks are present.
+    #[must_use]
+    pub fn vectorize(&self, raw: &RawFeatures) -> Sparse {
+        let mut out = Vec::with_capacity(raw.words.len() + raw.chars.len());
+        for block in [&raw.words, &raw.chars] {
+            let start = out.len();
+            for (h, tf) in block {
+                if let Some(col) = self.index.get(h) {
+                    let idf = self.idf.get(*col as usize).copied().unwrap_or(1.0);
+                    out.push((*col, (1.0 + (*tf as f32).ln()) * idf));
+                }
+            }
+            let norm = out[start..].iter().map(|(_, v)| v * v).sum::<f32>().sqrt();
+            if norm > 0.0 {
+                let scale = std::f32::consts::FRAC_1_SQRT_2 / norm;
+                for (_, v) in &mut out[start..] {
+                    *v *= scale;
+                }
+            }
+        }
+        out.sort_unstable_by_key(|(c, _)| *c);
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokenize_lowercases_and_splits_on_punctuation() {
+        assert_eq!(
+            tokenize("Payment FAILED—charged twice! Can't log-in."),
+            ["payment", "failed", "charged", "twice", "cant", "log", "in"]
+        );
+        assert!(tokenize("  ...  ").is_empty());
+        assert_eq!(tokenize("Ünïcode café"), ["ünïcode", "café"]);
+    }
+
+    #[test]
+    fn extract_counts_words_bigrams_and_char_grams() {
+        let spec = FeatureSpec::default();
+        let f = spec.extract("refund refund", &[]);
+        // "refund" twice (one unigram counted 2) + the bigram "refund refund".
+        assert_eq!(f.words.len(), 2);
+        assert!(f.words.iter().any(|(_, n)| *n == 2));
+        // " refund " has 8 chars: 6 trigrams, 5 four-grams, 4 five-grams, each twice.
+        assert_eq!(f.chars.len(), 15);
+        assert!(f.chars.iter().all(|(_, n)| *n == 2));
+        let with_rule = spec.extract("refund", &["rule:money"]);
+        assert_eq!(with_rule.words.len(), 2);
+    }
+
+    #[test]
+    fn vectorize_ignores_unseen_ngrams_and_normalises_each_block() {
+        let spec = FeatureSpec::default();
+        let docs: Vec<_> = ["card declined", "password reset", "card refund"]
+            .iter()
+            .map(|t| spec.extract(t, &[]))
+            .collect();
+        let vocab = Vocabulary::fit(spec, &docs, 1, usize::MAX);
+        let v = vocab.vectorize(&spec.extract("card zzzz", &[]));
+        let norm: f32 = v.iter().map(|(_, x)| x * x).sum();
+        assert!((norm - 1.0).abs() < 1e-4, "{norm}");
+        assert!(vocab.vectorize(&spec.extract("qqqq", &[])).is_empty());
+        // Rarer n-grams weigh more: "declined" (1 doc) beats "card" (2 docs).
+        let d = vocab.vectorize(&spec.extract("card declined", &[]));
+        let card = vocab.index[&Fnv::new(WORD).bytes(b"card").0];
+        let declined = vocab.index[&Fnv::new(WORD).bytes(b"declined").0];
+        let get = |c: u32| {
+            d.iter()
+                .find(|(k, _)| *k == c)
+                .map(|(_, v)| *v)
+                .unwrap_or(0.0)
+        };
+        assert!(get(declined) > get(card));
+    }
+
+    #[test]
+    fn min_df_and_max_features_bound_the_vocabulary() {
+        let spec = FeatureSpec::default();
+        let docs: Vec<_> = ["alpha beta", "alpha gamma"]
+            .iter()
+            .map(|t| spec.extract(t, &[]))
+            .collect();
+        let all = Vocabulary::fit(spec, &docs, 1, usize::MAX);
+        let common = Vocabulary::fit(spec, &docs, 2, usize::MAX);
+        assert!(common.len() < all.len());
+        assert!(common.index.contains_key(&Fnv::new(WORD).bytes(b"alpha").0));
+        assert_eq!(Vocabulary::fit(spec, &docs, 1, 3).len(), 3);
+    }
+}

@@ -1,0 +1,200 @@
+//! Multinomial logistic regression over sparse vectors, trained in Rust by stochastic
+//! gradient descent with L2 regularisation (Bottou's learning-rate schedule and the
+//! scaled-weights trick, so each step costs only the example's non-zero columns).
+
+use crate::features::Sparse;
+use rand::rngs::StdRng;
+use rand::seq::SliceRandom;
+use rand::SeedableRng;
+use serde::{Deserialize, Serialize};
+
+/// How a [`Linear`] model is trained.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct TrainOptions {
+    /// Passes over the training set.
+    pub epochs: usize,
+    /// L2 strength (per example).
+    pub l2: f32,
+    /// Initial learning rate.
+    pub learning_rate: f32,
+    /// Seed of the shuffling, so training is reproducible.
+    pub seed: u64,
+}
+
+impl Default for TrainOptions {
+    fn default() -> Self {
+        Self {
+            epochs: 30,
+            l2: 1e-5,
+            learning_rate: 0.5,
+            seed: 7,
+        }
+    }
+}
+
+/// Weights of a linear softmax model: `classes` scores per column, row-major by column.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Linear {
+    classes: usize,
+    weights: Vec<f32>,
+    bias: Vec<f32>,
+}
+
+impl Linear {
+    /// Trains on `xs` (vectors over `columns` columns) with labels `ys` (< `classes`).
+    #[must_use]
+    pub fn train(
+        xs: &[Sparse],
+        ys: &[usize],
+        columns: usize,
+        classes: usize,
+        opts: &TrainOptions,
+    ) -> Self {
+        let mut weights = vec![0.0f32; columns * classes];
+        let mut bias = vec![0.0f32; classes];
+        let mut scale = 1.0f32;
+        let mut order: Vec<usize> = (0..xs.len().min(ys.len())).collect();
+        let mut rng = StdRng::seed_from_u64(opts.seed);
+        let mut logits = vec![0.0f32; classes];
+        let mut t = 0.0f32;
+        for _ in 0..opts.epochs {
+            order.shuffle(&mut rng);
+            for &i in &order {
+                let (x, y) = (&xs[i], ys[i]);
+                let lr = opts.learning_rate / (1.0 + opts.learning_rate * opts.l2 * t);
+                t += 1.0;
+                logits.copy_from_slice(&bias);
+                for (col, v) in x {
+                    let row = &weights[*col as usize * classes..][..classes];
+                    for (l, w) in logits.iter_mut().zip(row) {
+                        *l += scale * w * v;
+                    }
+                }
+                softmax(&mut logits);
+                if let Some(p) = logits.get_mut(y) {
+                    *p -= 1.0;
+                }
+                scale *= 1.0 - lr * opts.l2;
+                let step = lr / scale;
+                for (col, v) in x {
+                    let row = &mut weights[*col as usize * classes..][..classes];
+                    for (w, g) in row.iter_mut().zip(&logits) {
+                        *w -= step * g * v;
+                    }
+                }
+                for (b, g) in bias.iter_mut().zip(&logits) {
+                    *b -= lr * g;
+                }
+                if scale < 1e-6 {
+                    weights.iter_mut().for_each(|w| *w *= scale);
+                    scale = 1.0;
+                }
+            }
+        }
+        weights.iter_mut().for_each(|w| *w *= scale);
+        Self {
+            classes,
+            weights,
+            bias,
+        }
+    }
+
+    /// How many classes.
+    #[must_use]
+    pub fn classes(&self) -> usize {
+        self.classes
+    }
+
+    /// The raw scores (logits) of `x`; columns beyond the model are ignored.
+    #[must_use]
+    pub fn logits(&self, x: &Sparse) -> Vec<f32> {
+        let mut out = self.bias.clone();
+        for (col, v) in x {
+            if let Some(row) = self
+                .weights
+                .get(*col as usize * self.classes..(*col as usize + 1) * self.classes)
+            {
+                for (l, w) in out.iter_mut().zip(row) {
+                    *l += w * v;
+                }
+            }
+        }
+        out
+    }
+}
+
+/// Turns scores into probabilities in place (numerically stable).
+pub fn softmax(scores: &mut [f32]) {
+    let max = scores.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+    let mut sum = 0.0;
+    for s in scores.iter_mut() {
+        *s = (*s - max).exp();
+        sum += *s;
+    }
+    if sum > 0.0 {
+        scores.iter_mut().for_each(|s| *s /= sum);
+    }
+}
+
+/// The index and value of the largest entry (the first on ties); `(0, 0.0)` when empty.
+#[must_use]
+pub fn argmax(values: &[f32]) -> (usize, f32) {
+    let mut best = (0, 0.0);
+    for (i, v) in values.iter().copied().enumerate() {
+        if i == 0 || v > best.1 {
+            best = (i, v);
+        }
+    }
+    best
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn softmax_sums_to_one_and_keeps_order() {
+        let mut s = [1.0, 3.0, 2.0, 12.0];
+        softmax(&mut s);
+        assert!((s.iter().sum::<f32>() - 1.0).abs() < 1e-5);
+        assert!(s[3] > 0.99 && s[1] > s[2] && s[2] > s[0]);
+        assert_eq!(argmax(&[0.1, 0.7, 0.2]), (1, 0.7));
+        assert_eq!(argmax(&[]), (0, 0.0));
+    }
+
+    #[test]
+    fn learns_a_separable_problem_and_generalises() {
+        // Class 0 has column 0 or 1, class 1 has column 2 or 3, column 4 is noise.
+        let xs: Vec<Sparse> = vec![
+            vec![(0, 1.0), (4, 0.5)],
+            vec![(1, 1.0)],
+            vec![(2, 1.0), (4, 0.5)],
+            vec![(3, 1.0)],
+        ];
+        let ys = [0, 0, 1, 1];
+        let m = Linear::train(&xs, &ys, 5, 2, &TrainOptions::default());
+        let mut p = m.logits(&vec![(0, 1.0), (1, 1.0)]);
+        softmax(&mut p);
+        assert!(p[0] > 0.9, "{p:?}");
+        let mut q = m.logits(&vec![(3, 1.0), (4, 1.0)]);
+        softmax(&mut q);
+        assert!(q[1] > 0.8, "{q:?}");
+        // Unknown columns are ignored, not a panic.
+        assert_eq!(m.logits(&vec![(99, 1.0)]).len(), 2);
+    }
+
+    #[test]
+    fn training_is_reproducible_and_regularisation_shrinks_weights() {
+        let xs: Vec<Sparse> = vec![vec![(0, 1.0)], vec![(1, 1.0)]];
+        let ys = [0, 1];
+        let opts = TrainOptions::default();
+        assert_eq!(
+            Linear::train(&xs, &ys, 2, 2, &opts),
+            Linear::train(&xs, &ys, 2, 2, &opts)
+        );
+        let strong = TrainOptions { l2: 0.1, ..opts };
+        let loose = Linear::train(&xs, &ys, 2, 2, &opts).logits(&xs[0]);
+        let tight = Linear::train(&xs, &ys, 2, 2, &strong).logits(&xs[0]);
+        assert!(loose[0] - loose[1] > tight[0] - tight[1]);
+    }
+}

@@ -1,0 +1,319 @@
+//! [`TextModel`]: vocabulary + linear softmax + temperature, for one label (category,
+//! priority, an intent). Trained from labelled text, calibrated on out-of-fold
+//! predictions, saved to and loaded from a JSON file.
+
+use crate::error::AiError;
+use crate::features::{FeatureSpec, Sparse, Vocabulary};
+use crate::linear::{softmax, Linear, TrainOptions};
+use crate::metrics::fit_temperature;
+use crate::priority;
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+
+/// How a [`TextModel`] is built.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct ModelOptions {
+    /// Which n-grams.
+    pub spec: FeatureSpec,
+    /// An n-gram is a column when seen in at least this many training texts.
+    pub min_df: u32,
+    /// At most this many columns (the most frequent).
+    pub max_features: usize,
+    /// The optimiser.
+    pub train: TrainOptions,
+    /// Folds of the out-of-fold predictions the temperature is fitted on (< 2: none).
+    pub calibration_folds: usize,
+    /// Whether the priority wording rules ([`crate::priority`]) join the features.
+    pub rule_features: bool,
+}
+
+impl Default for ModelOptions {
+    fn default() -> Self {
+        Self {
+            spec: FeatureSpec::default(),
+            min_df: 1,
+            max_features: 200_000,
+            train: TrainOptions::default(),
+            calibration_folds: 3,
+            rule_features: false,
+        }
+    }
+}
+
+/// A prediction: every label with its calibrated probability, best first.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Prediction {
+    /// (label, probability), most probable first.
+    pub ranked: Vec<(String, f32)>,
+}
+
+impl Prediction {
+    /// The most probable label and its probability.
+    #[must_use]
+    pub fn best(&self) -> Option<(&str, f32)> {
+        self.ranked.first().map(|(l, p)| (l.as_str(), *p))
+    }
+}
+
+/// A trained text classifier for one label.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TextModel {
+    /// The labels, in column order of the linear model.
+    labels: Vec<String>,
+    vocabulary: Vocabulary,
+    linear: Linear,
+    /// Logits are divided by this before the softmax (calibration).
+    temperature: f32,
+    rule_features: bool,
+    /// Rows it was trained on.
+    rows: usize,
+}
+
+impl TextModel {
+    /// Trains on `texts` labelled `labels`.
+    ///
+    /// # Errors
+    /// [`AiError::Training`] when there are no rows, the lengths differ, or fewer than
+    /// two labels.
+    pub fn train(
+        texts: &[String],
+        labels: &[String],
+        opts: &ModelOptions,
+    ) -> Result<Self, AiError> {
+        if texts.is_empty() || texts.len() != labels.len() {
+            return Err(AiError::Training(format!(
+                "{} texts for {} labels",
+                texts.len(),
+                labels.len()
+            )));
+        }
+        let mut names: Vec<String> = labels.to_vec();
+        names.sort_unstable();
+        names.dedup();
+        if names.len() < 2 {
+            return Err(AiError::Training("at least two labels are needed".into()));
+        }
+        let ys: Vec<usize> = labels
+            .iter()
+            .map(|l| names.binary_search(l).unwrap_or(0))
+            .collect();
+        let raw: Vec<_> = texts
+            .iter()
+            .map(|t| extract(&opts.spec, t, opts.rule_features))
+            .collect();
+        let temperature = calibrate(&raw, &ys, names.len(), opts);
+        let vocabulary = Vocabulary::fit(opts.spec, &raw, opts.min_df, opts.max_features);
+        let xs: Vec<Sparse> = raw.iter().map(|r| vocabulary.vectorize(r)).collect();
+        let linear = Linear::train(&xs, &ys, vocabulary.len(), names.len(), &opts.train);
+        Ok(Self {
+            labels: names,
+            vocabulary,
+            linear,
+            temperature,
+            rule_features: opts.rule_features,
+            rows: texts.len(),
+        })
+    }
+
+    /// The labels it knows, sorted.
+    #[must_use]
+    pub fn labels(&self) -> &[String] {
+        &self.labels
+    }
+
+    /// Rows it was trained on.
+    #[must_use]
+    pub fn rows(&self) -> usize {
+        self.rows
+    }
+
+    /// The calibration temperature.
+    #[must_use]
+    pub fn temperature(&self) -> f32 {
+        self.temperature
+    }
+
+    /// Calibrated probabilities of every label for `text`, best first.
+    #[must_use]
+    pub fn predict(&self, text: &str) -> Prediction {
+        let raw = extract(&self.vocabulary.spec, text, self.rule_features);
+        let mut p = self.linear.logits(&self.vocabulary.vectorize(&raw));
+        p.iter_mut().for_each(|l| *l /= self.temperature);
+        softmax(&mut p);
+        let mut ranked: Vec<(String, f32)> = self.labels.iter().cloned().zip(p).collect();
+        ranked.sort_by(|a, b| b.1.total_cmp(&a.1));
+        Prediction { ranked }
+    }
+
+    /// Writes the model as JSON.
+    ///
+    /// # Errors
+    /// [`AiError::Io`] or [`AiError::Format`].
+    pub fn save(&self, path: &Path) -> Result<(), AiError> {
+        let file = std::fs::File::create(path)?;
+        serde_json::to_writer(std::io::BufWriter::new(file), self)?;
+        Ok(())
+    }
+
+    /// Reads a model written by [`TextModel::save`].
+    ///
+    /// # Errors
+    /// [`AiError::Io`] or [`AiError::Format`] (also when its parts disagree).
+    pub fn load(path: &Path) -> Result<Self, AiError> {
+        let file = std::fs::File::open(path)?;
+        let mut m: Self = serde_json::from_reader(std::io::BufReader::new(file))?;
+        if m.labels.len() != m.linear.classes() || m.temperature.is_nan() || m.temperature <= 0.0 {
+            return Err(AiError::Training(
+                "model file: labels and weights disagree".into(),
+            ));
+        }
+        m.vocabulary.build_index();
+        Ok(m)
+    }
+}
+
+fn extract(spec: &FeatureSpec, text: &str, rules: bool) -> crate::features::RawFeatures {
+    if rules {
+        let hits = priority::rule_hits(text);
+        let names: Vec<&str> = hits.iter().map(|h| h.name).collect();
+        spec.extract(text, &names)
+    } else {
+        spec.extract(text, &[])
+    }
+}
+
+/// The temperature fitted on out-of-fold logits (each fold predicted by a model trained
+/// on the others, vocabulary included); 1.0 with too few rows or folds.
+fn calibrate(
+    raw: &[crate::features::RawFeatures],
+    ys: &[usize],
+    classes: usize,
+    opts: &ModelOptions,
+) -> f32 {
+    let k = opts.calibration_folds;
+    if k < 2 || raw.len() < 2 * k {
+        return 1.0;
+    }
+    let folds = stratified_folds(ys, k, opts.train.seed);
+    let mut logits = Vec::with_capacity(raw.len());
+    let mut truth = Vec::with_capacity(raw.len());
+    for f in 0..k {
+        let train: Vec<usize> = (0..raw.len()).filter(|i| folds[*i] != f).collect();
+        let train_raw: Vec<_> = train.iter().map(|i| raw[*i].clone()).collect();
+        let vocab = Vocabulary::fit(opts.spec, &train_raw, opts.min_df, opts.max_features);
+        let xs: Vec<Sparse> = train_raw.iter().map(|r| vocab.vectorize(r)).collect();
+        let train_ys: Vec<usize> = train.iter().map(|i| ys[*i]).collect();
+        let model = Linear::train(&xs, &train_ys, vocab.len(), classes, &opts.train);
+        for i in (0..raw.len()).filter(|i| folds[*i] == f) {
+            logits.push(model.logits(&vocab.vectorize(&raw[i])));
+            truth.push(ys[i]);
+        }
+    }
+    fit_temperature(&logits, &truth)
+}
+
+/// Fold index (0..k) of each row: rows of each label are shuffled and dealt round-robin,
+/// so every fold has each label in proportion.
+#[must_use]
+pub fn stratified_folds<T: Ord + Clone>(labels: &[T], k: usize, seed: u64) -> Vec<usize> {
+    use rand::seq::SliceRandom;
+    use rand::SeedableRng;
+    let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+    let mut by_label: std::collections::BTreeMap<T, Vec<usize>> = Default::default();
+    for (i, l) in labels.iter().enumerate() {
+        by_label.entry(l.clone()).or_default().push(i);
+    }
+    let mut folds = vec![0; labels.len()];
+    let mut next = 0;
+    for rows in by_label.values_mut() {
+        rows.shuffle(&mut rng);
+        for i in rows.iter() {
+            folds[*i] = next % k.max(1);
+            next += 1;
+        }
+    }
+    folds
+}
+
+/// The label chosen for a prediction, or `None` when its probability is under
+/// `threshold` (abstention).
+#[must_use]
+pub fn decide(prediction: &Prediction, threshold: f32) -> Option<(&str, f32)> {
+    prediction.best().filter(|(_, p)| *p >= threshold)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> (Vec<String>, Vec<String>) {
+        let rows = [
+            ("I was charged twice for my subscription", "billing"),
+            ("refund the duplicate payment on my card", "billing"),
+            ("invoice shows the wrong amount", "billing"),
+            ("my card payment was declined at checkout", "billing"),
+            ("the app crashes when I open settings", "technical"),
+            ("error 500 when uploading a file", "technical"),
+            ("the api returns a timeout error", "technical"),
+            ("sync is broken and the page crashes", "technical"),
+        ];
+        rows.iter()
+            .map(|(t, l)| (t.to_string(), l.to_string()))
+            .unzip()
+    }
+
+    #[test]
+    fn trains_predicts_and_round_trips_through_a_file() {
+        let (texts, labels) = sample();
+        let m = TextModel::train(&texts, &labels, &ModelOptions::default()).expect("train");
+        assert_eq!(m.labels(), ["billing", "technical"]);
+        let p = m.predict("please refund this payment");
+        assert_eq!(p.best().map(|b| b.0), Some("billing"));
+        let sum: f32 = p.ranked.iter().map(|r| r.1).sum();
+        assert!((sum - 1.0).abs() < 1e-4);
+        let dir = std::env::temp_dir().join(format!("ticket-ai-model-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let path = dir.join("m.json");
+        m.save(&path).expect("save");
+        let back = TextModel::load(&path).expect("load");
+        assert_eq!(
+            back.predict("the app crashes"),
+            m.predict("the app crashes")
+        );
+        std::fs::write(&path, b"{\"labels\": 3}").expect("write");
+        assert!(TextModel::load(&path).is_err());
+        std::fs::remove_dir_all(dir).ok();
+    }
+
+    #[test]
+    fn refuses_unusable_training_sets() {
+        let one = vec!["a".to_string()];
+        assert!(TextModel::train(&one, &one, &ModelOptions::default()).is_err());
+        assert!(TextModel::train(&[], &[], &ModelOptions::default()).is_err());
+        assert!(TextModel::train(&one, &[], &ModelOptions::default()).is_err());
+    }
+
+    #[test]
+    fn stratified_folds_deal_each_label_evenly() {
+        let labels: Vec<&str> = (0..30).map(|i| if i < 20 { "a" } else { "b" }).collect();
+        let folds = stratified_folds(&labels, 5, 1);
+        for f in 0..5 {
+            let a = (0..30)
+                .filter(|i| folds[*i] == f && labels[*i] == "a")
+                .count();
+            let b = (0..30)
+                .filter(|i| folds[*i] == f && labels[*i] == "b")
+                .count();
+            assert_eq!((a, b), (4, 2), "fold {f}");
+        }
+    }
+
+    #[test]
+    fn decide_abstains_under_the_threshold() {
+        let p = Prediction {
+            ranked: vec![("a".into(), 0.55), ("b".into(), 0.45)],
+        };
+        assert_eq!(decide(&p, 0.5), Some(("a", 0.55)));
+        assert_eq!(decide(&p, 0.6), None);
+    }
+}
