@@ -50,6 +50,11 @@
 //! warning and breach of a running cycle, and the breach (never the warning) of any other
 //! cycle, each only when not yet recorded. Once those events are appended, evaluating
 //! again at the same instant finds nothing due, so each threshold is recorded once.
+//!
+//! A cycle that ended (met or cancelled) before the policy or its calendar last changed
+//! (`updated_at`) keeps the verdict recorded under the terms in force when it ended: a
+//! tightened target does not breach it after the fact (policy changes reach open
+//! tickets, not finished work).
 
 mod cycle;
 mod history;
@@ -251,6 +256,7 @@ pub fn evaluate(
         warn_at_percent: policy.warn_at_percent,
         warned: &replay.warned,
         breached: &replay.breached,
+        terms_changed_at: policy.updated_at.max(calendar.updated_at),
     };
     let mut next = replay
         .next_responses

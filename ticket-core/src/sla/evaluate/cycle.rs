@@ -14,8 +14,16 @@ pub(super) type CycleKey = (SlaTarget, u32);
 enum End {
     /// Achieved at this instant.
     Met(DateTime<Utc>),
-    /// No longer applies.
-    Cancelled,
+    /// No longer applies, from this instant.
+    Cancelled(DateTime<Utc>),
+}
+
+impl End {
+    fn at(self) -> DateTime<Utc> {
+        match self {
+            Self::Met(at) | Self::Cancelled(at) => at,
+        }
+    }
 }
 
 /// What judging a cycle needs besides the cycle itself.
@@ -30,6 +38,9 @@ pub(super) struct Judge<'a> {
     pub warned: &'a BTreeSet<CycleKey>,
     /// Target and cycle of every `SlaBreached` in history.
     pub breached: &'a BTreeSet<CycleKey>,
+    /// When the policy or its calendar last changed: a cycle that ended before then
+    /// keeps the verdict recorded under the terms in force when it ended.
+    pub terms_changed_at: DateTime<Utc>,
 }
 
 /// One cycle of one target.
@@ -99,7 +110,7 @@ impl Cycle {
     /// No longer applies from `at`.
     pub(super) fn cancel(&mut self, at: DateTime<Utc>, calendar: &BusinessCalendar) {
         self.pause(at, calendar);
-        self.end = Some(End::Cancelled);
+        self.end = Some(End::Cancelled(at));
     }
 
     /// Open again at `at` with the business time counted so far, running when `running`.
@@ -117,6 +128,9 @@ impl Cycle {
         let warn_threshold =
             Duration::seconds(self.target_secs * i64::from(judge.warn_at_percent.min(100)) / 100);
         let key = (self.target, self.number);
+        let frozen = self
+            .end
+            .is_some_and(|end| end.at() < judge.terms_changed_at);
         let deadline = |threshold: Duration| {
             self.resumed_at
                 .map(|resumed_at| judge.calendar.add(resumed_at, threshold - self.elapsed))
@@ -135,9 +149,11 @@ impl Cycle {
                 _ => None,
             },
             // A recorded breach stays a breach whatever the policy says now (a lowered
-            // priority or a loosened target does not undo it).
-            warning: elapsed >= warn_threshold,
-            breached: elapsed >= target || judge.breached.contains(&key),
+            // priority or a loosened target does not undo it), and a cycle that ended
+            // before the terms changed keeps what was recorded (a tightened target does
+            // not breach it after the fact).
+            warning: judge.warned.contains(&key) || (!frozen && elapsed >= warn_threshold),
+            breached: judge.breached.contains(&key) || (!frozen && elapsed >= target),
             warning_recorded: judge.warned.contains(&key),
             breach_recorded: judge.breached.contains(&key),
         }
@@ -154,7 +170,7 @@ impl Cycle {
     fn state(&self) -> TargetState {
         match (self.end, self.resumed_at) {
             (Some(End::Met(_)), _) => TargetState::Met,
-            (Some(End::Cancelled), _) => TargetState::Cancelled,
+            (Some(End::Cancelled(_)), _) => TargetState::Cancelled,
             (None, Some(_)) => TargetState::Running,
             (None, None) => TargetState::Paused,
         }

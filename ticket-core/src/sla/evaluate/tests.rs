@@ -619,3 +619,23 @@ fn a_recorded_breach_stays_a_breach_under_a_looser_policy() {
     let s = h.eval(&none, &cal, t0() + mins(90));
     assert!(s.ever_breached && s.snapshot().breached);
 }
+
+#[test]
+fn a_cycle_that_ended_before_the_terms_changed_keeps_its_verdict() {
+    let cal = open_24_7();
+    let mut h = History::created_at(t0());
+    h.staff_reply(t0() + mins(50));
+    // Tightened to 30 minutes after the reply: met in time under the terms of then.
+    let mut tight = policy(Some(30), Some(120), Some(480));
+    tight.updated_at = t0() + mins(100);
+    let s = h.eval(&tight, &cal, t0() + mins(120));
+    let fr = target(&s, SlaTarget::FirstResponse);
+    assert_eq!((fr.state, fr.breached), (TargetState::Met, false), "{fr:?}");
+    assert!(s.due_events().is_empty());
+    // Tightened before the reply: the reply came late under the terms in force.
+    tight.updated_at = t0() + mins(10);
+    let s = h.eval(&tight, &cal, t0() + mins(120));
+    let fr = target(&s, SlaTarget::FirstResponse);
+    assert!(fr.breached && !fr.breach_recorded, "{fr:?}");
+    assert_eq!(s.due_events().len(), 1);
+}
