@@ -4,6 +4,7 @@
 use crate::error::{Error, Result};
 use crate::id::{TeamId, TenantId, TokenId, UserId};
 use crate::text::{DisplayName, Email, Secret, Tags, Username};
+use crate::views::SavedView;
 use argon2::password_hash::{
     PasswordHash as PhcHash, PasswordHasher as _, PasswordVerifier as _, SaltString,
 };
@@ -118,6 +119,9 @@ pub struct User {
     pub deleted_at: Option<DateTime<Utc>>,
     /// Optimistic-concurrency version, starting at 1.
     pub version: u64,
+    /// The user's saved ticket views ([`crate::views`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub saved_views: Vec<SavedView>,
 }
 
 impl User {

@@ -72,6 +72,7 @@ pub mod team;
 pub mod testkit;
 pub mod text;
 pub mod ticket;
+pub mod views;
 pub mod workflow;
 
 pub use account::{Actor, Role};

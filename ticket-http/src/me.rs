@@ -8,15 +8,18 @@ use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use ticket_core::text::Secret;
+use ticket_core::views::{parse_views, SavedView};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 /// The `/me` routes but [`limited_routes`].
 pub(crate) fn routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(get_me, update_me, delete_me))
+    OpenApiRouter::new()
+        .routes(routes!(get_me, update_me, delete_me))
+        .routes(routes!(get_views, put_views))
 }
 
 /// The `/me` routes that check a password or send e-mail: rate limited per client (by
@@ -36,6 +39,42 @@ pub struct MePatch {
     pub name: Option<String>,
     /// Login name.
     pub username: Option<String>,
+}
+
+/// One saved ticket view: a name and the ticket-list query string it stands for.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SavedViewDto {
+    /// 1-60 characters, one line, unique per user (case-insensitive).
+    #[schema(min_length = 1, max_length = 60)]
+    pub name: String,
+    /// The `GET /tickets` query string, e.g. `assignee=me&status_category=new,open`
+    /// (at most 1000 characters).
+    #[schema(max_length = 1000)]
+    pub query: String,
+}
+
+/// The caller's saved views, in the caller's order (at most 20).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SavedViews {
+    /// The views.
+    #[schema(max_items = 20)]
+    pub views: Vec<SavedViewDto>,
+}
+
+impl From<Vec<SavedView>> for SavedViews {
+    fn from(views: Vec<SavedView>) -> Self {
+        Self {
+            views: views
+                .iter()
+                .map(|v| SavedViewDto {
+                    name: v.name().to_string(),
+                    query: v.query().to_string(),
+                })
+                .collect(),
+        }
+    }
 }
 
 /// A password change.
@@ -81,6 +120,32 @@ async fn delete_me(State(state): State<AppState>, auth: Auth) -> Result<StatusCo
         .delete_account(&auth.actor, auth.user_id)
         .await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// The caller's saved ticket views (kept with the account: the same on every device).
+#[utoipa::path(get, path = "/me/views", tag = "me", security(("bearer" = [])),
+    responses((status = 200, description = "The views", body = SavedViews)))]
+async fn get_views(State(state): State<AppState>, auth: Auth) -> Result<Json<SavedViews>, Problem> {
+    Ok(Json(state.desk().saved_views(&auth.actor).await?.into()))
+}
+
+/// Replaces the caller's saved ticket views with these (an empty list clears them).
+#[utoipa::path(put, path = "/me/views", tag = "me", security(("bearer" = [])),
+    request_body = SavedViews,
+    responses((status = 200, description = "The views now", body = SavedViews)))]
+async fn put_views(
+    State(state): State<AppState>,
+    auth: Auth,
+    ApiJson(body): ApiJson<SavedViews>,
+) -> Result<Json<SavedViews>, Problem> {
+    let views = parse_views(body.views.iter().map(|v| (&v.name, &v.query)))?;
+    Ok(Json(
+        state
+            .desk()
+            .set_saved_views(&auth.actor, views)
+            .await?
+            .into(),
+    ))
 }
 
 /// Changes the caller's password (the current one is checked); every session ends.

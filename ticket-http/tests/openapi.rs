@@ -23,6 +23,8 @@ const OPERATIONS: &[(&str, &str, bool)] = &[
     ("delete", "/api/v1/me", false),
     ("put", "/api/v1/me/password", false),
     ("post", "/api/v1/me/email-verification", false),
+    ("get", "/api/v1/me/views", false),
+    ("put", "/api/v1/me/views", false),
     ("get", "/api/v1/users", false),
     ("post", "/api/v1/users", false),
     ("get", "/api/v1/users/{id}", false),

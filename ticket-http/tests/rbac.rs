@@ -339,6 +339,13 @@ fn cases() -> Vec<Case> {
             none,
             "1AAAA"
         ),
+        case!("GET", |_, _| "/api/v1/me/views".into(), none, "1AAAA"),
+        case!(
+            "PUT",
+            |_, _| "/api/v1/me/views".into(),
+            |_| Some(json!({"views": [{"name": "Mine", "query": "assignee=me"}]})),
+            "1AAAA"
+        ),
         // users
         case!("GET", |_, _| "/api/v1/users".into(), none, "13AAA"),
         case!(

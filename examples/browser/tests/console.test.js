@@ -242,10 +242,18 @@ test("bulk actions change the selected rows and a saved view comes back after a 
   await agent.locator("#queue tbody tr[data-ticket]").nth(1).waitFor();
   await agent.getByLabel("Name of the view to save").fill("Urgent");
   await agent.getByRole("button", { name: "Save view" }).click();
+  await agent.getByText("View “Urgent” saved.").waitFor();
   await agent.goto("/queue");
   await agent.getByLabel("Saved views").selectOption({ label: "Urgent" });
   await agent.waitForURL(/priority=high%2Ccritical/);
   assert.equal(await agent.getByLabel("Priority", { exact: true }).inputValue(), "high,critical");
+  // Kept with the account (`/me/views`): another browser of the same agent has it too.
+  const other = await newPage(browser, server.base);
+  await signIn(other, AGENT.username, AGENT.password);
+  await other.goto("/queue");
+  await other.getByLabel("Saved views").selectOption({ label: "Urgent" });
+  await other.waitForURL(/priority=high%2Ccritical/);
+  await other.context().close();
 });
 
 test("the dark theme follows the system", async () => {

@@ -179,6 +179,7 @@ pub fn user(tenant: TenantId, handle: &str) -> User {
         updated_at: now,
         deleted_at: None,
         version: 1,
+        saved_views: Vec::new(),
     }
 }
 

@@ -24,13 +24,14 @@ export async function directory() {
   return { people, teams: teams.items, name: (id) => (id ? people.get(id)?.name ?? "someone" : "—") };
 }
 
-/** Saved views: named filter sets, kept per user in this browser. */
-function savedViews() {
-  const key = `ticket.views.${currentUser().id}`;
+/** Saved views: named filter sets kept with the account (`/me/views`), so every device of
+ * the user shows the same ones. */
+async function savedViews() {
+  let cache = (await api("GET", "/me/views").catch(() => ({ views: [] }))).views;
   return {
-    list: () => JSON.parse(localStorage.getItem(key) || "[]"),
-    save(views) {
-      localStorage.setItem(key, JSON.stringify(views));
+    list: () => cache,
+    async save(views) {
+      cache = (await api("PUT", "/me/views", { views })).views;
     },
   };
 }
@@ -47,7 +48,7 @@ export async function queue(root, _params, ctx) {
   const filters = Object.fromEntries(FILTERS.map((f) => [f, params.get(f) ?? ""]));
   if (!params.toString()) filters.status_category = "new,open,pending";
   const dir = await directory();
-  const views = savedViews();
+  const views = await savedViews();
 
   const form = h("form", { class: "card", role: "search", "aria-label": "Filter tickets" },
     h("div", { class: "row" },
@@ -73,25 +74,33 @@ export async function queue(root, _params, ctx) {
     if (v) ctx.navigate(`/queue?${v.query}`);
   });
   const saveView = h("button", { type: "button", class: "secondary" }, "Save view");
-  saveView.addEventListener("click", () => {
+  saveView.addEventListener("click", async () => {
     const name = viewName.value.trim();
     if (!name) {
       notice("Name the view first.", "error");
       viewName.focus();
       return;
     }
-    const all = views.list().filter((v) => v.name !== name);
+    const all = views.list().filter((v) => v.name.toLowerCase() !== name.toLowerCase());
     all.push({ name, query: queryString() });
-    views.save(all);
+    try {
+      await views.save(all);
+    } catch (e) {
+      return notice(e.message || "The view was not saved.", "error");
+    }
     viewName.value = "";
     renderViews();
     notice(`View “${name}” saved.`);
   });
   const deleteView = h("button", { type: "button", class: "secondary" }, "Delete view");
-  deleteView.addEventListener("click", () => {
+  deleteView.addEventListener("click", async () => {
     const i = Number(viewSelect.value);
     if (viewSelect.value === "") return notice("Choose a saved view to delete.", "error");
-    views.save(views.list().filter((_, j) => j !== i));
+    try {
+      await views.save(views.list().filter((_, j) => j !== i));
+    } catch (e) {
+      return notice(e.message || "The view was not deleted.", "error");
+    }
     renderViews();
   });
 

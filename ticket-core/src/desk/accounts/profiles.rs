@@ -103,6 +103,32 @@ impl HelpDesk {
         Ok(user)
     }
 
+    /// The acting user's saved ticket views.
+    ///
+    /// # Errors
+    /// [`Error::Unauthenticated`] for the system or a deleted account.
+    pub async fn saved_views(&self, actor: &Actor) -> Result<Vec<crate::views::SavedView>> {
+        Ok(self.me(actor).await?.saved_views)
+    }
+
+    /// Replaces the acting user's saved ticket views (checked by
+    /// [`check_views`](crate::views::check_views)).
+    ///
+    /// # Errors
+    /// [`Error::Invalid`] on `views`; [`Error::Unauthenticated`]; [`Error::Conflict`] when
+    /// the account changed meanwhile.
+    pub async fn set_saved_views(
+        &self,
+        actor: &Actor,
+        views: Vec<crate::views::SavedView>,
+    ) -> Result<Vec<crate::views::SavedView>> {
+        let views = crate::views::check_views(views)?;
+        let mut user = self.me(actor).await?;
+        user.saved_views = views;
+        self.save_user(&mut user).await?;
+        Ok(user.saved_views)
+    }
+
     /// An admin changes a user: name, username, role, skills, capacity, teams. Changing
     /// an admin or super-admin, or making one, needs `AdminsManage`. Demoting staff to
     /// customer drops their agent profile (so team notifications stop reaching them) and

@@ -137,6 +137,7 @@ impl HelpDesk {
             updated_at: now,
             deleted_at: None,
             version: 1,
+            saved_views: Vec::new(),
         })
     }
 }

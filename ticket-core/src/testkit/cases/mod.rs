@@ -122,6 +122,7 @@ macro_rules! __store_cases {
             }
             users {
                 user_round_trip,
+                saved_views_are_kept,
                 get_missing_user_is_not_found,
                 duplicate_id_conflicts,
                 duplicate_email_conflicts,

@@ -140,6 +140,33 @@ pub async fn find_by_email_or_username(store: Arc<dyn Store>) {
     }
 }
 
+/// A user's saved views survive an update and a read (and a lookup by login).
+pub async fn saved_views_are_kept(store: Arc<dyn Store>) {
+    let tenant = fixtures::tenant();
+    let ann = customer(&*store, tenant, "ann").await;
+    let views = crate::views::parse_views([
+        ("Mine", "assignee=me&status_category=new,open"),
+        ("Urgent", "priority=high,critical"),
+    ])
+    .expect("views");
+    let changed = User {
+        saved_views: views,
+        version: 2,
+        ..ann.clone()
+    };
+    store.update_user(&changed, 1).await.expect("update_user");
+    assert_eq!(
+        store.get_user(tenant, ann.id).await.expect("get_user"),
+        changed
+    );
+    let found = store
+        .find_user_by_login(tenant, "ann")
+        .await
+        .expect("find")
+        .expect("ann");
+    assert_eq!(found.saved_views, changed.saved_views);
+}
+
 /// An update replaces the user and bumps the version.
 pub async fn update_replaces_the_user(store: Arc<dyn Store>) {
     let tenant = fixtures::tenant();
