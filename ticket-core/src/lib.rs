@@ -57,6 +57,7 @@ pub mod clock;
 pub mod desk;
 pub mod error;
 pub mod event;
+pub mod forecast;
 pub mod id;
 pub mod memory;
 pub mod net;
