@@ -28,8 +28,9 @@ use ticket_core::id::{
 use ticket_core::memory::MemoryStore;
 use ticket_core::notify::{DeliveryAttempt, DeliveryStatus, Notification, OutboxEntry};
 use ticket_core::ports::{
-    ConfigStore, EventBus, EventStream, FaqStore, NotificationStore, Outbox, Store, TeamStore,
-    TicketChange, TicketStore, TokenStore, UserStore,
+    ConfigStore, EventBus, EventStream, FaqStore, HandleTime, HourlyCount, NotificationStore,
+    Outbox, Store, TeamStore, TicketChange, TicketStore, TokenStore, UserStore, VolumeQuery,
+    VolumeStore,
 };
 use ticket_core::query::{CommentQuery, Page, Stats, StatsQuery, TicketQuery, UserQuery};
 use ticket_core::routing::AgentLoad;
@@ -377,6 +378,20 @@ impl<S: Store> NotificationStore for AuditedStore<S> {
     }
     async fn unread_count(&self, tenant: TenantId, user: UserId) -> Result<u64> {
         self.inner.unread_count(tenant, user).await
+    }
+}
+
+#[async_trait]
+impl<S: Store> VolumeStore for AuditedStore<S> {
+    async fn hourly_created(
+        &self,
+        tenant: TenantId,
+        query: &VolumeQuery,
+    ) -> Result<Vec<HourlyCount>> {
+        self.inner.hourly_created(tenant, query).await
+    }
+    async fn handle_time(&self, tenant: TenantId, query: &VolumeQuery) -> Result<HandleTime> {
+        self.inner.handle_time(tenant, query).await
     }
 }
 

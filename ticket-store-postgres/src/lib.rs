@@ -110,6 +110,7 @@ mod teams;
 mod tickets;
 mod tokens;
 mod users;
+mod volume;
 
 #[doc(hidden)]
 pub mod bench;

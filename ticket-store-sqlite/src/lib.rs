@@ -78,6 +78,7 @@ mod teams;
 mod tickets;
 mod tokens;
 mod users;
+mod volume;
 mod write;
 
 pub use connect::{ConnectError, BUSY_TIMEOUT};

@@ -24,6 +24,7 @@ mod stats;
 mod tickets;
 mod tokens;
 mod users;
+mod volume;
 
 use crate::account::{OneTimeToken, User};
 use crate::error::{Error, Result};

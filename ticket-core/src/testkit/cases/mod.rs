@@ -19,6 +19,7 @@ pub mod teams;
 pub mod tickets;
 pub mod tokens;
 pub mod users;
+pub mod volume;
 
 use crate::account::User;
 use crate::error::{Conflict, Error, Result};
@@ -119,6 +120,10 @@ macro_rules! __store_cases {
             }
             deflection {
                 faq_deflection_counts,
+            }
+            volume {
+                hourly_counts_by_hour_and_scope,
+                handle_time_from_assignment_to_first_reply,
             }
             users {
                 user_round_trip,
