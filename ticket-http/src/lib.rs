@@ -47,6 +47,7 @@ pub mod dto;
 pub mod error;
 pub mod extract;
 pub mod faqs;
+pub mod forecast;
 pub mod jwt;
 pub mod me;
 pub mod middleware;
@@ -99,6 +100,7 @@ fn collect(state: Option<&AppState>) -> OpenApiRouter<AppState> {
         .merge(users::routes())
         .merge(teams::routes())
         .merge(stats::routes())
+        .merge(forecast::routes())
         .merge(sla::routes())
         .merge(rules::routes())
         .merge(faqs::routes())

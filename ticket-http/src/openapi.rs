@@ -27,6 +27,7 @@ use utoipa::{Modify, ToSchema};
         (name = "tickets", description = "Tickets, their history and SLA state"),
         (name = "comments", description = "Public replies and internal notes"),
         (name = "stats", description = "Desk statistics"),
+        (name = "workload", description = "Ticket volume forecasts and staffing"),
         (name = "sla", description = "SLA policies and business calendars"),
         (name = "rules", description = "Automation rules"),
         (name = "faqs", description = "FAQ entries"),

@@ -56,6 +56,8 @@ const OPERATIONS: &[(&str, &str, bool)] = &[
     ("put", "/api/v1/tickets/{id}/presence", false),
     ("delete", "/api/v1/tickets/{id}/presence", false),
     ("get", "/api/v1/stats", false),
+    ("get", "/api/v1/workload/forecast", false),
+    ("get", "/api/v1/workload/staffing", false),
     ("get", "/api/v1/sla/policies", false),
     ("post", "/api/v1/sla/policies", false),
     ("get", "/api/v1/sla/policies/{id}", false),

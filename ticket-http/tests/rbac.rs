@@ -574,6 +574,19 @@ fn cases() -> Vec<Case> {
         ),
         // stats
         case!("GET", |_, _| "/api/v1/stats".into(), none, "13AAA"),
+        // workload (staff pass the permission check, then lack history: 422)
+        case!(
+            "GET",
+            |_, _| "/api/v1/workload/forecast".into(),
+            none,
+            "13III"
+        ),
+        case!(
+            "GET",
+            |_, _| "/api/v1/workload/staffing?within_secs=60&handle_secs=60".into(),
+            none,
+            "13III"
+        ),
         // SLA
         case!("GET", |_, _| "/api/v1/sla/policies".into(), none, "13AAA"),
         case!(

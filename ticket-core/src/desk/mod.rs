@@ -16,6 +16,7 @@ mod deflection;
 mod deliveries;
 mod distribution;
 mod finalize;
+mod forecasts;
 mod picks;
 mod presence;
 mod queries;
@@ -32,6 +33,10 @@ pub use config_admin::{CalendarInput, RuleInput, SlaPolicyInput};
 pub use create::TicketPreview;
 pub use deflection::awaiting_verdict;
 pub use deliveries::MAX_REPLAY;
+pub use forecasts::{
+    ForecastInput, HandleTimeSource, StaffingPlan, StaffingRequest, VolumeForecast,
+    DEFAULT_HISTORY_WEEKS, MAX_FORECAST_DAYS, MAX_HISTORY_WEEKS,
+};
 pub use presence::{Activity, Presence, MAX_PER_TICKET, MAX_TICKETS, PRESENCE_TTL};
 pub use relay::RelayReport;
 

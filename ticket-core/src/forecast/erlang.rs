@@ -23,6 +23,10 @@
 use crate::error::{Error, Result};
 use serde::{Deserialize, Serialize};
 
+/// The largest offered load staffed, in erlangs (a hundred thousand agents busy at
+/// once): it bounds the work of one staffing.
+pub const MAX_LOAD: f64 = 100_000.0;
+
 /// A service-level target: `share` of the work answered within `within_secs`.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct ServiceTarget {
@@ -119,8 +123,11 @@ fn check(load: f64, handle_secs: f64) -> Result<()> {
             "must be a positive number of seconds",
         ));
     }
-    if load > 1e6 {
-        return Err(Error::invalid("load", "is beyond a million erlangs"));
+    if load > MAX_LOAD {
+        return Err(Error::invalid(
+            "load",
+            format!("is beyond {MAX_LOAD} erlangs: check the handle time"),
+        ));
     }
     Ok(())
 }
@@ -136,12 +143,20 @@ pub fn erlang_c_agents(load: f64, handle_secs: f64, target: ServiceTarget) -> Re
     if load == 0.0 {
         return Ok(0);
     }
-    // the first stable staffing; load ≤ 1e6 fits u32
+    // From the first stable staffing up, carrying Erlang B along (one step per agent,
+    // so the search is linear in the answer); the load cap keeps it in u32 and fast.
     let mut agents = load.floor() as u32 + 1;
-    while service_level(agents, load, handle_secs, target.within_secs) < target.share {
+    let mut b = erlang_b(agents, load);
+    loop {
+        let n = f64::from(agents);
+        let waits = n * b / (n - load * (1.0 - b));
+        let level = 1.0 - waits * (-(n - load) * target.within_secs / handle_secs).exp();
+        if level >= target.share {
+            return Ok(agents);
+        }
         agents += 1;
+        b = load * b / (f64::from(agents) + load * b);
     }
-    Ok(agents)
 }
 
 /// The standard normal density.
