@@ -1,7 +1,7 @@
 //! # ticket-core
 //!
 //! The heart of the ticketing engine: the pure domain (tickets, workflow, accounts, RBAC,
-//! SLA, rules, routing, events, notifications), the [ports](ports) adapters implement,
+//! SLA, rules, routing, events, notifications, volume forecasts and staffing), the [ports](ports) adapters implement,
 //! the [`HelpDesk`] application service, the reference [`memory::MemoryStore`] and,
 //! behind the `testkit` feature, the store conformance suite (`store_conformance!`).
 //!
@@ -45,7 +45,8 @@
 //!
 //! Implement [`ports::TicketStore`], [`ports::UserStore`], [`ports::TeamStore`],
 //! [`ports::ConfigStore`], [`ports::FaqStore`], [`ports::TokenStore`],
-//! [`ports::NotificationStore`] and [`ports::Outbox`] (together: [`ports::Store`]) and
+//! [`ports::NotificationStore`], [`ports::Outbox`] and [`ports::VolumeStore`] (together:
+//! [`ports::Store`]) and
 //! prove them with `ticket_core::store_conformance!(your_factory)` in a test file, with
 //! the `testkit` feature on. The `custom_store` example of the `ticket-examples` package
 //! is a complete store of one's own run through the kit.
