@@ -14,7 +14,7 @@
 //! needs more history than the earliest origin has takes no part.
 
 use super::models::ModelKind;
-use super::series::{HourlySeries, WEEK};
+use super::series::{after_hours, HourlySeries, WEEK};
 use crate::error::{Error, Result};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -191,7 +191,7 @@ impl Forecast {
         self.values
             .iter()
             .enumerate()
-            .map(|(h, v)| (self.start + chrono::Duration::hours(h as i64), *v))
+            .map(|(h, v)| (after_hours(self.start, h), *v))
     }
 }
 

@@ -23,6 +23,18 @@ pub fn floor_hour(at: DateTime<Utc>) -> DateTime<Utc> {
     at.duration_trunc(Duration::hours(1)).unwrap_or(at)
 }
 
+/// `at` plus `hours` hours, saturating at the last representable instant (a series is
+/// never near it, but the arithmetic must not panic).
+#[must_use]
+pub fn after_hours(at: DateTime<Utc>, hours: usize) -> DateTime<Utc> {
+    i64::try_from(hours)
+        .ok()
+        .and_then(|h| h.checked_mul(3600))
+        .and_then(Duration::try_seconds)
+        .and_then(|d| at.checked_add_signed(d))
+        .unwrap_or(DateTime::<Utc>::MAX_UTC)
+}
+
 /// The hour of the week of `at` in UTC: 0 is Monday 00:00–01:00, 167 Sunday 23:00–24:00.
 #[must_use]
 pub fn hour_of_week(at: DateTime<Utc>) -> usize {
@@ -50,7 +62,8 @@ impl HourlySeries {
 
     /// The hours from `from` (rounded down to its hour) up to `to` (exclusive, rounded
     /// up), each with the count `counts` gives for it (by the hour's start) and zero
-    /// otherwise. Counts outside the range are ignored.
+    /// otherwise. Counts outside the range are ignored. One value per hour of the range
+    /// is allocated: callers bound the range (the desk reads at most 26 weeks).
     #[must_use]
     pub fn from_counts(
         from: DateTime<Utc>,
@@ -61,7 +74,7 @@ impl HourlySeries {
         let end = if floor_hour(to) == to {
             to
         } else {
-            floor_hour(to) + Duration::hours(1)
+            after_hours(floor_hour(to), 1)
         };
         let len = usize::try_from((end - start).num_hours()).unwrap_or(0);
         let mut values = vec![0.0; len];
@@ -107,7 +120,7 @@ impl HourlySeries {
     /// The start of hour `index` (which may lie past the end: forecasts use it).
     #[must_use]
     pub fn hour(&self, index: usize) -> DateTime<Utc> {
-        self.start + Duration::hours(i64::try_from(index).unwrap_or(i64::MAX / 3600 / 2))
+        after_hours(self.start, index)
     }
 
     /// The series from its first non-zero hour on (a desk that opened recently has no

@@ -193,3 +193,39 @@ fn staffing_follows_the_forecast_and_compares_with_the_schedule() {
     assert_eq!((cover[0].gap, cover[1].gap), (-2, 1));
     assert!(compare(&need, &[1]).is_err());
 }
+
+mod properties {
+    use super::super::erlang::{erlang_c, erlang_c_agents, service_level, ServiceTarget};
+    use proptest::prelude::*;
+
+    proptest! {
+        /// More load never needs fewer agents; the answer meets the target and one agent
+        /// fewer does not.
+        #[test]
+        fn erlang_c_staffing_is_minimal_and_monotone(
+            load in 0.01f64..400.0,
+            extra in 0.0f64..50.0,
+            handle in 30.0f64..7200.0,
+            within in 0.0f64..7200.0,
+            share in 0.05f64..0.99,
+        ) {
+            let target = ServiceTarget::new(share, within).unwrap();
+            let n = erlang_c_agents(load, handle, target).unwrap();
+            prop_assert!(f64::from(n) > load);
+            prop_assert!(service_level(n, load, handle, within) >= share);
+            if f64::from(n - 1) > load {
+                prop_assert!(service_level(n - 1, load, handle, within) < share);
+            }
+            prop_assert!(erlang_c_agents(load + extra, handle, target).unwrap() >= n);
+        }
+
+        /// The probability of waiting is a probability, and falls as agents are added.
+        #[test]
+        fn erlang_c_is_a_falling_probability(load in 0.01f64..500.0, more in 1u32..20) {
+            let n = load.floor() as u32 + 1;
+            let c = erlang_c(n, load);
+            prop_assert!((0.0..=1.0).contains(&c));
+            prop_assert!(erlang_c(n + more, load) <= c);
+        }
+    }
+}
