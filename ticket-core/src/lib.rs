@@ -1,9 +1,10 @@
 //! # ticket-core
 //!
 //! The heart of the ticketing engine: the pure domain (tickets, workflow, accounts, RBAC,
-//! SLA, rules, routing, events, notifications, volume forecasts and staffing), the [ports](ports) adapters implement,
-//! the [`HelpDesk`] application service, the reference [`memory::MemoryStore`] and,
-//! behind the `testkit` feature, the store conformance suite (`store_conformance!`).
+//! SLA, rules, routing, events, notifications, volume forecasts and staffing), the
+//! [ports](ports) adapters implement, the [`HelpDesk`] application service, the reference
+//! [`memory::MemoryStore`] and, behind the `testkit` feature, the store conformance suite
+//! (`store_conformance!`).
 //!
 //! No I/O lives here: no sockets, no files, no database. CI checks that no I/O crate
 //! enters this crate's dependency tree.
@@ -46,10 +47,9 @@
 //! Implement [`ports::TicketStore`], [`ports::UserStore`], [`ports::TeamStore`],
 //! [`ports::ConfigStore`], [`ports::FaqStore`], [`ports::TokenStore`],
 //! [`ports::NotificationStore`], [`ports::Outbox`] and [`ports::VolumeStore`] (together:
-//! [`ports::Store`]) and
-//! prove them with `ticket_core::store_conformance!(your_factory)` in a test file, with
-//! the `testkit` feature on. The `custom_store` example of the `ticket-examples` package
-//! is a complete store of one's own run through the kit.
+//! [`ports::Store`]) and prove them with `ticket_core::store_conformance!(your_factory)`
+//! in a test file, with the `testkit` feature on. The `custom_store` example of the
+//! `ticket-examples` package is a complete store of one's own run through the kit.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
