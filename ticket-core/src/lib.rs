@@ -74,6 +74,7 @@ pub mod text;
 pub mod ticket;
 pub mod views;
 pub mod workflow;
+pub mod workforce;
 
 pub use account::{Actor, Role};
 pub use desk::{HelpDesk, HelpDeskConfig};

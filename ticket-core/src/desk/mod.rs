@@ -19,9 +19,13 @@ mod finalize;
 mod picks;
 mod presence;
 mod queries;
+mod queue;
+mod rebalance;
 mod relay;
+mod shifts;
 mod sla_config;
 mod update;
+mod workload;
 
 pub use accounts::{RegisterInput, Session, UserPatch};
 pub use admin::{FaqInput, TeamInput, TeamPatch};
@@ -33,7 +37,11 @@ pub use create::TicketPreview;
 pub use deflection::awaiting_verdict;
 pub use deliveries::MAX_REPLAY;
 pub use presence::{Activity, Presence, MAX_PER_TICKET, MAX_TICKETS, PRESENCE_TTL};
+pub use queue::{QueueReport, QUEUE_PAGE};
+pub use rebalance::{RebalanceReport, REBALANCE_PER_AGENT};
 pub use relay::RelayReport;
+pub use shifts::{AdherenceReport, AdherenceScope, ScheduleInput, ShiftAction, SHIFT_END_GRACE};
+pub use workload::{team_workloads, AgentWorkload, TeamWorkload, Workload};
 
 use crate::account::{Actor, HashCost, PasswordHasher};
 use crate::clock::{Clock, SystemClock};
@@ -183,6 +191,8 @@ struct Inner {
     actors: actors::ActorCache,
     presence: presence::PresenceBoard,
     picks: picks::Picks,
+    /// Wakes the queue processor (an agent became available).
+    queue_wake: tokio::sync::Notify,
     mail_limit: accounts::mail_limit::MailLimiter,
     config: HelpDeskConfig,
 }
@@ -267,6 +277,7 @@ impl HelpDeskBuilder {
                 actors: actors::ActorCache::new(self.config.actor_ttl),
                 presence: presence::PresenceBoard::default(),
                 picks: picks::Picks::default(),
+                queue_wake: tokio::sync::Notify::new(),
                 mail_limit: accounts::mail_limit::MailLimiter::default(),
                 config: self.config,
             }),
