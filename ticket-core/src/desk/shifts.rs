@@ -30,8 +30,8 @@ pub const SHIFT_END_GRACE: Duration = Duration::minutes(15);
 /// A schedule as a manager writes it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ScheduleInput {
-    /// IANA time zone of the weekly shifts.
-    pub time_zone: Tz,
+    /// IANA time zone of the weekly shifts (`Europe/Paris`).
+    pub time_zone: String,
     /// Weekly shifts.
     pub weekly: Vec<WeeklyShift>,
     /// One-off shifts.
@@ -201,7 +201,11 @@ impl HelpDesk {
         self.workforce_member(actor, id, Permission::UsersManage)
             .await?;
         let now = self.now();
-        let mut schedule = ShiftSchedule::new(actor.tenant(), id, input.time_zone, now);
+        let time_zone: Tz =
+            input.time_zone.trim().parse().map_err(|_| {
+                Error::invalid("time_zone", "an IANA time zone such as Europe/Paris")
+            })?;
+        let mut schedule = ShiftSchedule::new(actor.tenant(), id, time_zone, now);
         schedule.weekly = input.weekly;
         schedule.one_off = input.one_off;
         schedule.time_off = input.time_off;
