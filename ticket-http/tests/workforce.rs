@@ -46,19 +46,31 @@ async fn shifts_queue_rebalance_and_history_end_to_end() {
 
     // Ann starts her shift: online, and the queue goes to her.
     let r = s
-        .post(&format!("/api/v1/users/{ann}/shift/start"), &ann_t, json!({}))
+        .post(
+            &format!("/api/v1/users/{ann}/shift/start"),
+            &ann_t,
+            json!({}),
+        )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert_eq!(r.body["availability"], "online");
     assert_eq!(ids(&s.get(available, &admin).await.body), vec![ann.clone()]);
     let again = s
-        .post(&format!("/api/v1/users/{ann}/shift/start"), &ann_t, json!({}))
+        .post(
+            &format!("/api/v1/users/{ann}/shift/start"),
+            &ann_t,
+            json!({}),
+        )
         .await;
     assert_eq!(again.status, StatusCode::CONFLICT);
     let someone_else = s
         .post(&format!("/api/v1/users/{ann}/shift/end"), &bob_t, json!({}))
         .await;
-    assert_eq!(someone_else.status, StatusCode::FORBIDDEN, "bob cannot end ann's shift");
+    assert_eq!(
+        someone_else.status,
+        StatusCode::FORBIDDEN,
+        "bob cannot end ann's shift"
+    );
     let q = s
         .req(Method::POST, "/api/v1/queue/process", Some(&admin), None)
         .await;
@@ -71,11 +83,19 @@ async fn shifts_queue_rebalance_and_history_end_to_end() {
     let history = s
         .get(&format!("/api/v1/tickets/{}/history", tickets[1]), &admin)
         .await;
-    assert!(history.text.contains("queue: assigned to ann"), "{}", history.text);
+    assert!(
+        history.text.contains("queue: assigned to ann"),
+        "{}",
+        history.text
+    );
 
     // A break, then the end of her shift: away, then offline.
     let r = s
-        .post(&format!("/api/v1/users/{ann}/break/start"), &ann_t, json!({}))
+        .post(
+            &format!("/api/v1/users/{ann}/break/start"),
+            &ann_t,
+            json!({}),
+        )
         .await;
     assert_eq!(r.body["availability"], "away");
     let r = s
@@ -84,9 +104,16 @@ async fn shifts_queue_rebalance_and_history_end_to_end() {
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert_eq!(r.body["availability"], "offline");
     assert_eq!(r.body["breaks"].as_array().unwrap().len(), 1);
-    assert!(!r.body["breaks"][0]["ended_at"].is_null(), "the end closes the break");
-    s.post(&format!("/api/v1/users/{bob}/shift/start"), &bob_t, json!({}))
-        .await;
+    assert!(
+        !r.body["breaks"][0]["ended_at"].is_null(),
+        "the end closes the break"
+    );
+    s.post(
+        &format!("/api/v1/users/{bob}/shift/start"),
+        &bob_t,
+        json!({}),
+    )
+    .await;
 
     // Rebalance: the dry run plans, the run moves, with the reason in the history.
     let dry = s
@@ -100,18 +127,35 @@ async fn shifts_queue_rebalance_and_history_end_to_end() {
     assert_eq!(dry.status, StatusCode::OK, "{}", dry.text);
     let moves = dry.body["moves"].as_array().unwrap();
     assert_eq!(moves.len(), 3);
-    assert!(moves
-        .iter()
-        .all(|m| m["from"] == ann.as_str() && m["to"] == bob.as_str() && m["reason"] == "shift_ended"));
-    assert_eq!(moves[0]["ticket_id"], tickets[1].as_str(), "the critical one first");
+    assert!(moves.iter().all(|m| m["from"] == ann.as_str()
+        && m["to"] == bob.as_str()
+        && m["reason"] == "shift_ended"));
+    assert_eq!(
+        moves[0]["ticket_id"],
+        tickets[1].as_str(),
+        "the critical one first"
+    );
     assert_eq!(dry.body["applied"], 0);
-    let t = s.get(&format!("/api/v1/tickets/{}", tickets[0]), &admin).await;
-    assert_eq!(t.body["assignee_id"], ann.as_str(), "a dry run moves nothing");
+    let t = s
+        .get(&format!("/api/v1/tickets/{}", tickets[0]), &admin)
+        .await;
+    assert_eq!(
+        t.body["assignee_id"],
+        ann.as_str(),
+        "a dry run moves nothing"
+    );
     let run = s
-        .req(Method::POST, "/api/v1/workload/rebalance", Some(&admin), None)
+        .req(
+            Method::POST,
+            "/api/v1/workload/rebalance",
+            Some(&admin),
+            None,
+        )
         .await;
     assert_eq!(run.body["applied"], 3, "{}", run.text);
-    let t = s.get(&format!("/api/v1/tickets/{}", tickets[0]), &admin).await;
+    let t = s
+        .get(&format!("/api/v1/tickets/{}", tickets[0]), &admin)
+        .await;
     assert_eq!(t.body["assignee_id"], bob.as_str());
     let history = s
         .get(&format!("/api/v1/tickets/{}/history", tickets[0]), &admin)
@@ -187,9 +231,18 @@ async fn schedules_are_validated_versioned_and_give_adherence() {
     assert_eq!(zone.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(zone.text.contains("time_zone"), "{}", zone.text);
     let by_agent = s
-        .req(Method::PUT, &path, Some(&ann_t), Some(json!({"time_zone": "UTC"})))
+        .req(
+            Method::PUT,
+            &path,
+            Some(&ann_t),
+            Some(json!({"time_zone": "UTC"})),
+        )
         .await;
-    assert_eq!(by_agent.status, StatusCode::FORBIDDEN, "managers plan schedules");
+    assert_eq!(
+        by_agent.status,
+        StatusCode::FORBIDDEN,
+        "managers plan schedules"
+    );
     // Today, all day, in UTC: a one-off shift with a break.
     let day = now().date_naive();
     let start = day.and_hms_opt(0, 0, 0).unwrap().and_utc();
