@@ -1,7 +1,7 @@
 //! # ticket-core
 //!
 //! The heart of the ticketing engine: the pure domain (tickets, workflow, accounts, RBAC,
-//! SLA, rules, routing, events, notifications), the [ports](ports) adapters implement,
+//! SLA, rules, routing, the workforce, events, notifications), the [ports](ports) adapters implement,
 //! the [`HelpDesk`] application service, the reference [`memory::MemoryStore`] and,
 //! behind the `testkit` feature, the store conformance suite (`store_conformance!`).
 //!

@@ -52,7 +52,10 @@ async fn seed(store: &Arc<dyn Store>, sizes: &Sizes) -> Result<TenantId, String>
         store.create_user(&agent).await.map_err(|e| e.to_string())?;
     }
     let customer = fixtures::user(tenant, "requester");
-    store.create_user(&customer).await.map_err(|e| e.to_string())?;
+    store
+        .create_user(&customer)
+        .await
+        .map_err(|e| e.to_string())?;
     let base = fixtures::now() - chrono::Duration::days(1);
     let tickets: Vec<Ticket> = (0..sizes.tickets)
         .map(|i| Ticket {
