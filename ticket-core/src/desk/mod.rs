@@ -134,7 +134,8 @@ pub struct HelpDeskConfig {
     /// Tickets the SLA sweep handles per store round trip.
     pub sweep_batch: u32,
     /// Tickets of one batch the SLA sweep works on at once (each is its own versioned
-    /// save, so they are independent); 1 sweeps one after another.
+    /// save, so they are independent); 1 sweeps one after another. The queue processor
+    /// ([`HelpDesk::run_queue`]) saves as many assignments at once.
     pub sweep_concurrency: usize,
     /// How long the desk remembers who an authenticated user id acts as (role, deleted
     /// or not) before asking the store again. Changes made through this desk apply at
