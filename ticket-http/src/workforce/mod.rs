@@ -7,8 +7,9 @@
 //! schedules needs `UsersManage`; reading them `UsersRead`; adherence and workload
 //! `StatsRead`; processing the queue and rebalancing `TicketAssign`.
 
-pub mod dto;
 pub(crate) mod job;
+pub mod report_dto;
+pub mod schedule_dto;
 
 use crate::dto::rules::AssignStrategyDto;
 use crate::extract::{ApiJson, ApiPath, ApiQuery, Auth};
@@ -19,10 +20,11 @@ use crate::users::UserPath;
 use axum::extract::State;
 use axum::Json;
 use chrono::{DateTime, Utc};
-use dto::{
-    span, AdherenceDto, QueueReportDto, RebalanceDto, ScheduleBody, ScheduleDto,
-    ScheduledStaffList, ShiftDto, ShiftList, WorkloadDto,
+use report_dto::{
+    AdherenceDto, QueueReportDto, RebalanceDto, ScheduledStaffList, ShiftDto, ShiftList,
+    WorkloadDto,
 };
+use schedule_dto::{span, ScheduleBody, ScheduleDto};
 use serde::Deserialize;
 use ticket_core::desk::{AdherenceScope, ShiftAction};
 use ticket_core::id::{TeamId, UserId};
