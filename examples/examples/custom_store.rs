@@ -29,8 +29,8 @@ use ticket_core::memory::MemoryStore;
 use ticket_core::notify::{DeliveryAttempt, DeliveryStatus, Notification, OutboxEntry};
 use ticket_core::ports::{
     ConfigStore, EventBus, EventStream, FaqStore, HandleTime, HourlyCount, NotificationStore,
-    Outbox, Store, TeamStore, TicketChange, TicketStore, TokenStore, UserStore, VolumeQuery,
-    VolumeStore,
+    Outbox, ShiftStore, Store, TeamStore, TicketChange, TicketStore, TokenStore, UserStore,
+    VolumeQuery, VolumeStore,
 };
 use ticket_core::query::{CommentQuery, Page, Stats, StatsQuery, TicketQuery, UserQuery};
 use ticket_core::routing::AgentLoad;
@@ -40,6 +40,7 @@ use ticket_core::team::{Faq, Team};
 use ticket_core::testkit::{self, uuid::Uuid};
 use ticket_core::text::Email;
 use ticket_core::ticket::{Comment, Ticket, TicketSla};
+use ticket_core::workforce::{ShiftRecord, ShiftSchedule, Span};
 use ticket_core::Result;
 
 /// Successful writes per store method, shared by every store that reports to it.
@@ -468,6 +469,47 @@ impl<S: Store> Outbox for AuditedStore<S> {
             .forget_recipient(tenant, address, placeholder)
             .await;
         self.counted_if("forget_recipient", result, |n| *n > 0)
+    }
+}
+
+#[async_trait]
+impl<S: Store> ShiftStore for AuditedStore<S> {
+    async fn save_schedule(&self, schedule: &ShiftSchedule, expected: Option<u64>) -> Result<()> {
+        let saved = self.inner.save_schedule(schedule, expected).await;
+        self.counted("save_schedule", saved)
+    }
+    async fn get_schedule(&self, tenant: TenantId, user: UserId) -> Result<Option<ShiftSchedule>> {
+        self.inner.get_schedule(tenant, user).await
+    }
+    async fn list_schedules(
+        &self,
+        tenant: TenantId,
+        users: &[UserId],
+    ) -> Result<Vec<ShiftSchedule>> {
+        self.inner.list_schedules(tenant, users).await
+    }
+    async fn save_shift(&self, record: &ShiftRecord, expected: Option<u64>) -> Result<()> {
+        let saved = self.inner.save_shift(record, expected).await;
+        self.counted("save_shift", saved)
+    }
+    async fn open_shift(&self, tenant: TenantId, user: UserId) -> Result<Option<ShiftRecord>> {
+        self.inner.open_shift(tenant, user).await
+    }
+    async fn list_shifts(
+        &self,
+        tenant: TenantId,
+        user: Option<UserId>,
+        range: Span,
+        limit: u32,
+    ) -> Result<Vec<ShiftRecord>> {
+        self.inner.list_shifts(tenant, user, range, limit).await
+    }
+    async fn open_shifts(
+        &self,
+        started_before: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<ShiftRecord>> {
+        self.inner.open_shifts(started_before, limit).await
     }
 }
 

@@ -124,6 +124,10 @@ id_type!(
     /// A FAQ entry.
     FaqId
 );
+id_type!(
+    /// One worked shift of an agent (its actual start, end and breaks).
+    ShiftId
+);
 
 impl TenantId {
     /// The tenant that single-tenant hosts use without ever naming it.

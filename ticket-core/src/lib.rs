@@ -1,10 +1,10 @@
 //! # ticket-core
 //!
 //! The heart of the ticketing engine: the pure domain (tickets, workflow, accounts, RBAC,
-//! SLA, rules, routing, events, notifications, volume forecasts and staffing), the
-//! [ports](ports) adapters implement, the [`HelpDesk`] application service, the reference
-//! [`memory::MemoryStore`] and, behind the `testkit` feature, the store conformance suite
-//! (`store_conformance!`).
+//! SLA, rules, routing, the workforce (shifts, queue, rebalance), events, notifications,
+//! volume forecasts and staffing), the [ports](ports) adapters implement, the
+//! [`HelpDesk`] application service, the reference [`memory::MemoryStore`] and, behind
+//! the `testkit` feature, the store conformance suite (`store_conformance!`).
 //!
 //! No I/O lives here: no sockets, no files, no database. CI checks that no I/O crate
 //! enters this crate's dependency tree.
@@ -76,6 +76,7 @@ pub mod text;
 pub mod ticket;
 pub mod views;
 pub mod workflow;
+pub mod workforce;
 
 pub use account::{Actor, Role};
 pub use desk::{HelpDesk, HelpDeskConfig};

@@ -30,8 +30,10 @@ use futures::stream::BoxStream;
 use uuid::Uuid;
 
 mod ai;
+mod shifts;
 mod volume;
 pub use ai::{Classifier, FaqMatch, FaqMatcher, RetrainReport, TrainingExample};
+pub use shifts::{ShiftStore, MAX_SHIFTS_LISTED};
 pub use volume::{HandleTime, HourlyCount, VolumeQuery, VolumeStore};
 
 /// Everything one ticket change writes, stored atomically by [`TicketStore::save`]:
@@ -53,6 +55,23 @@ pub struct TicketChange {
     pub notifications: Vec<Notification>,
     /// New outbound deliveries.
     pub outbox: Vec<OutboxEntry>,
+    /// When routing picked the assignee: the capacity the store holds the agent to.
+    /// `None` for every other change (a manual assignment may exceed capacity).
+    pub capacity: Option<CapacityCheck>,
+}
+
+/// A routed assignment's capacity check, made by [`TicketStore::save`] atomically with
+/// the write: the change is stored only if `agent` holds fewer than `capacity` working
+/// tickets ([`is_working`](crate::workforce::is_working): status category New or Open)
+/// other than the ticket saved. Saves checking the same agent are serialised (a row lock
+/// on the agent, a write transaction, a mutex), so two instances never both take the
+/// agent's last slot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CapacityCheck {
+    /// The agent assigned.
+    pub agent: UserId,
+    /// The most working tickets they may hold, this one included.
+    pub capacity: u32,
 }
 
 /// Tickets, their comments and their history.
@@ -66,6 +85,8 @@ pub trait TicketStore: Send + Sync {
     /// - [`Error::Conflict`] (`Unique { field: "id" }`) when creating a ticket whose id
     ///   exists;
     /// - [`Error::NotFound`] when updating a ticket that does not exist in the tenant;
+    /// - [`Error::Conflict`] (`Capacity`) when `capacity` is set and the agent is full
+    ///   (nothing is written);
     /// - [`Error::Store`] on infrastructure failure.
     async fn save(&self, change: &TicketChange) -> Result<()>;
 
@@ -239,8 +260,9 @@ pub trait UserStore: Send + Sync {
     async fn list_users(&self, tenant: TenantId, query: &UserQuery) -> Result<Page<User>>;
 
     /// The load of every non-deleted user with an agent profile (of `team` when given):
-    /// open tickets assigned (status category New, Open or Pending) and the latest
-    /// `assigned_at` among their tickets.
+    /// working tickets assigned (what counts against capacity:
+    /// [`is_working`](crate::workforce::is_working), status category New or Open; a
+    /// Pending ticket's clock is paused) and the latest `assigned_at` among their tickets.
     ///
     /// # Errors
     /// [`Error::Store`].
@@ -629,6 +651,7 @@ pub trait Store:
     + NotificationStore
     + Outbox
     + VolumeStore
+    + ShiftStore
 {
 }
 
@@ -642,6 +665,7 @@ impl<T> Store for T where
         + NotificationStore
         + Outbox
         + VolumeStore
+        + ShiftStore
 {
 }
 

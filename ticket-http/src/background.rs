@@ -1,7 +1,8 @@
 //! The timers of a server: the SLA sweep ([`HelpDesk::sweep_sla`]), the outbox relay
 //! ([`HelpDesk::relay_outbox`]), the purge of expired one-time and refresh tokens
 //! ([`HelpDesk::purge_expired_tokens`]) and the purge of delivered bodies
-//! ([`HelpDesk::purge_delivered`]). All are safe with several instances on one database
+//! ([`HelpDesk::purge_delivered`]), and the queue job (`workforce::job`: ends finished
+//! shifts, assigns the queue). All are safe with several instances on one database
 //! (the core claims work through the store), so every instance may run them.
 
 use crate::middleware::metrics::Metrics;
@@ -26,6 +27,11 @@ pub struct BackgroundConfig {
     pub purge_batch: u32,
     /// Between purges of delivered bodies older than the relay's retention.
     pub body_purge_every: Duration,
+    /// Between queue runs (besides each time an agent becomes available), see
+    /// [`crate::workforce`].
+    pub queue_every: Duration,
+    /// The tenant whose queue the server processes.
+    pub queue_tenant: ticket_core::TenantId,
 }
 
 impl Default for BackgroundConfig {
@@ -37,6 +43,8 @@ impl Default for BackgroundConfig {
             purge_every: Duration::from_secs(10 * 60),
             purge_batch: 500,
             body_purge_every: Duration::from_secs(3600),
+            queue_every: Duration::from_secs(30),
+            queue_tenant: ticket_core::TenantId::DEFAULT,
         }
     }
 }
@@ -77,6 +85,13 @@ impl Background {
                 async move { relay(&desk, &metrics, config.relay_batch).await }
             })
         };
+        let queue = crate::workforce::job::queue_job(
+            desk.clone(),
+            config.queue_tenant,
+            config.queue_every,
+            metrics.clone(),
+            rx.clone(),
+        );
         let purge_bodies = every(config.body_purge_every, rx, move || {
             let (desk, metrics) = (desk.clone(), metrics.clone());
             async move { purge_bodies(&desk, &metrics).await }
@@ -88,6 +103,7 @@ impl Background {
                 tokio::spawn(relay),
                 tokio::spawn(purge),
                 tokio::spawn(purge_bodies),
+                tokio::spawn(queue),
             ],
         }
     }

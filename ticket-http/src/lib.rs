@@ -67,6 +67,7 @@ pub mod teams;
 pub mod testing;
 pub mod tickets;
 pub mod users;
+pub mod workforce;
 
 pub use config::{AuthConfig, CorsConfig, HttpConfig, Limits, RateLimit, RealtimeConfig};
 pub use error::Error;
@@ -98,6 +99,7 @@ fn collect(state: Option<&AppState>) -> OpenApiRouter<AppState> {
         .merge(comments::routes())
         .merge(presence::routes())
         .merge(users::routes())
+        .merge(workforce::routes())
         .merge(teams::routes())
         .merge(stats::routes())
         .merge(forecast::routes())

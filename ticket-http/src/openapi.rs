@@ -35,6 +35,7 @@ use utoipa::{Modify, ToSchema};
         (name = "notifications", description = "In-app notifications"),
         (name = "deliveries", description = "Outbound deliveries (webhooks, e-mail)"),
         (name = "realtime", description = "WebSocket and SSE feeds of ticket events"),
+        (name = "workforce", description = "Shifts, breaks, schedules, adherence, workload, queue processing and rebalancing"),
         (name = "operations", description = "Health, readiness, metrics, this document")
     ),
     components(schemas(ProblemBody)),

@@ -406,6 +406,101 @@ fn cases() -> Vec<Case> {
             |_| Some(json!({"availability": "away"})),
             "1IAAA"
         ),
+        // workforce: one's own shifts (a customer has none), others' with UsersManage
+        case!(
+            "POST",
+            |w, r| format!("/api/v1/users/{}/shift/start", w.users[r.max(1) - 1].0),
+            none,
+            "1IAAA"
+        ),
+        case!(
+            "POST",
+            |w, _| format!("/api/v1/users/{}/shift/start", w.other_agent),
+            none,
+            "133AA"
+        ),
+        // Off shift in a fresh world: nothing to end.
+        case!(
+            "POST",
+            |w, r| format!("/api/v1/users/{}/shift/end", w.users[r.max(1) - 1].0),
+            none,
+            "1ICCC"
+        ),
+        case!(
+            "POST",
+            |w, r| format!("/api/v1/users/{}/break/start", w.users[r.max(1) - 1].0),
+            none,
+            "1ICCC"
+        ),
+        case!(
+            "POST",
+            |w, r| format!("/api/v1/users/{}/break/end", w.users[r.max(1) - 1].0),
+            none,
+            "1ICCC"
+        ),
+        case!(
+            "GET",
+            |w, _| format!("/api/v1/users/{}/schedule", w.other_agent),
+            none,
+            "13NNN"
+        ),
+        case!(
+            "PUT",
+            |w, _| format!("/api/v1/users/{}/schedule", w.other_agent),
+            |_| Some(json!({"time_zone": "Europe/Paris", "weekly": [
+                {"weekday": "monday", "start": "09:00", "end": "17:00",
+                 "breaks": [{"start": "12:00", "minutes": 30}]}
+            ]})),
+            "133AA"
+        ),
+        case!(
+            "GET",
+            |w, r| format!(
+                "/api/v1/users/{}/shifts?from=2026-01-05T00:00:00Z&to=2026-01-06T00:00:00Z",
+                w.users[r.max(1) - 1].0
+            ),
+            none,
+            "1IAAA"
+        ),
+        case!(
+            "GET",
+            |_, _| "/api/v1/shifts?from=2026-01-05T00:00:00Z&to=2026-01-06T00:00:00Z".into(),
+            none,
+            "13AAA"
+        ),
+        case!(
+            "GET",
+            |w, r| format!(
+                "/api/v1/users/{}/adherence?from=2026-01-05T00:00:00Z&to=2026-01-06T00:00:00Z",
+                w.users[r.max(1) - 1].0
+            ),
+            none,
+            "1IAAA"
+        ),
+        case!(
+            "GET",
+            |w, _| format!(
+                "/api/v1/teams/{}/adherence?from=2026-01-05T00:00:00Z&to=2026-01-06T00:00:00Z",
+                w.team
+            ),
+            none,
+            "13AAA"
+        ),
+        case!("GET", |_, _| "/api/v1/workload".into(), none, "13AAA"),
+        case!(
+            "GET",
+            |_, _| "/api/v1/workload/scheduled?from=2026-01-05T00:00:00Z&to=2026-01-06T00:00:00Z"
+                .into(),
+            none,
+            "13AAA"
+        ),
+        case!("POST", |_, _| "/api/v1/queue/process".into(), none, "13AAA"),
+        case!(
+            "POST",
+            |_, _| "/api/v1/workload/rebalance?dry_run=true".into(),
+            none,
+            "13AAA"
+        ),
         // teams
         case!("GET", |_, _| "/api/v1/teams".into(), none, "13AAA"),
         case!(

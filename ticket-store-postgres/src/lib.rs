@@ -104,6 +104,7 @@ mod outbox;
 mod publish;
 mod rows;
 mod search;
+mod shifts;
 mod stats;
 mod tables;
 mod teams;

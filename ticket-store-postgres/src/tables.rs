@@ -19,6 +19,8 @@ pub(crate) struct Tables {
     pub notifications: String,
     pub outbox: String,
     pub rotation: String,
+    pub shift_schedules: String,
+    pub shifts: String,
     pub migrations: String,
     /// The `LISTEN/NOTIFY` channel of the event bus.
     pub channel: String,
@@ -48,6 +50,8 @@ impl Tables {
             notifications: t("notifications"),
             outbox: t("outbox"),
             rotation: t("rotation"),
+            shift_schedules: t("shift_schedules"),
+            shifts: t("shifts"),
             migrations: t(crate::migrate::MIGRATIONS_TABLE),
             channel: channel_name("ticket_events", schema),
             config_channel: channel_name("ticket_config", schema),

@@ -73,6 +73,7 @@ mod notify;
 mod outbox;
 mod rows;
 mod save;
+mod shifts;
 mod stats;
 mod teams;
 mod tickets;

@@ -3,7 +3,7 @@
 use super::change::Draft;
 use super::HelpDesk;
 use crate::account::{Actor, User};
-use crate::error::{Error, Result};
+use crate::error::{Conflict, Error, Result};
 use crate::event::{AuthorKind, EventKind, SlaTarget, TicketEvent};
 use crate::notify::NotificationKind;
 use crate::rules::{Effect, RuleContext, RuleRunner, Trigger};
@@ -51,9 +51,23 @@ impl HelpDesk {
         };
         // The agents picked stay reserved until the change is stored.
         let picked = std::mem::take(&mut d.reservations);
-        let stored = self.commit(d.finish()).await;
+        let strict = d.strict_capacity;
+        let before = d.assignee_before();
+        let change = d.finish();
+        let stored = match self.inner.store.save(&change).await {
+            Ok(()) => Ok(change),
+            // Another instance took the agent's last slot: the change is stored without
+            // the pick (the ticket waits in the queue), never lost.
+            Err(Error::Conflict(Conflict::Capacity { .. })) if !strict => {
+                let change = super::change::without_pick(change, before);
+                self.inner.store.save(&change).await.map(|()| change)
+            }
+            Err(e) => Err(e),
+        };
         drop(picked);
-        stored
+        let change = stored?;
+        self.publish(&change.events).await;
+        Ok(change.ticket)
     }
 
     /// Runs the tenant's rules for `triggers` on the draft: each rule that fires is

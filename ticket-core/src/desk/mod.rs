@@ -20,9 +20,13 @@ mod forecasts;
 mod picks;
 mod presence;
 mod queries;
+mod queue;
+mod rebalance;
 mod relay;
+mod shifts;
 mod sla_config;
 mod update;
+mod workload;
 
 pub use accounts::{RegisterInput, Session, UserPatch};
 pub use admin::{FaqInput, TeamInput, TeamPatch};
@@ -38,7 +42,11 @@ pub use forecasts::{
     DEFAULT_HISTORY_WEEKS, MAX_FORECAST_DAYS, MAX_HISTORY_WEEKS,
 };
 pub use presence::{Activity, Presence, MAX_PER_TICKET, MAX_TICKETS, PRESENCE_TTL};
+pub use queue::{QueueReport, QUEUE_PAGE};
+pub use rebalance::{RebalanceReport, REBALANCE_PER_AGENT};
 pub use relay::RelayReport;
+pub use shifts::{AdherenceReport, AdherenceScope, ScheduleInput, ShiftAction, SHIFT_END_GRACE};
+pub use workload::{team_workloads, AgentWorkload, TeamWorkload, Workload};
 
 use crate::account::{Actor, HashCost, PasswordHasher};
 use crate::clock::{Clock, SystemClock};
@@ -131,7 +139,8 @@ pub struct HelpDeskConfig {
     /// Tickets the SLA sweep handles per store round trip.
     pub sweep_batch: u32,
     /// Tickets of one batch the SLA sweep works on at once (each is its own versioned
-    /// save, so they are independent); 1 sweeps one after another.
+    /// save, so they are independent); 1 sweeps one after another. The queue processor
+    /// ([`HelpDesk::run_queue`]) saves as many assignments at once.
     pub sweep_concurrency: usize,
     /// How long the desk remembers who an authenticated user id acts as (role, deleted
     /// or not) before asking the store again. Changes made through this desk apply at
@@ -188,6 +197,8 @@ struct Inner {
     actors: actors::ActorCache,
     presence: presence::PresenceBoard,
     picks: picks::Picks,
+    /// Wakes the queue processor (an agent became available).
+    queue_wake: tokio::sync::Notify,
     mail_limit: accounts::mail_limit::MailLimiter,
     config: HelpDeskConfig,
 }
@@ -272,6 +283,7 @@ impl HelpDeskBuilder {
                 actors: actors::ActorCache::new(self.config.actor_ttl),
                 presence: presence::PresenceBoard::default(),
                 picks: picks::Picks::default(),
+                queue_wake: tokio::sync::Notify::new(),
                 mail_limit: accounts::mail_limit::MailLimiter::default(),
                 config: self.config,
             }),

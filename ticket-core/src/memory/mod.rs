@@ -20,6 +20,7 @@
 mod bus;
 mod config;
 mod notify;
+mod shifts;
 mod stats;
 mod tickets;
 mod tokens;
@@ -85,6 +86,10 @@ struct State {
     rotations: BTreeMap<(TenantId, Option<TeamId>, UserId), chrono::DateTime<chrono::Utc>>,
     /// Tickets marked for an SLA re-evaluation (`mark_sla_stale`), and from when.
     sla_stale: BTreeMap<TicketId, chrono::DateTime<chrono::Utc>>,
+    /// Shift schedules, one per agent.
+    schedules: BTreeMap<(TenantId, UserId), crate::workforce::ShiftSchedule>,
+    /// Shift records.
+    shifts: BTreeMap<crate::id::ShiftId, crate::workforce::ShiftRecord>,
 }
 
 impl MemoryStore {

@@ -76,7 +76,22 @@ impl State {
             &self.notifications,
             change.notifications.iter().map(|n| n.id),
         )?;
-        check_new_ids(&self.outbox, change.outbox.iter().map(|o| o.id))
+        check_new_ids(&self.outbox, change.outbox.iter().map(|o| o.id))?;
+        if let Some(check) = change.capacity {
+            // The whole state is under one lock: the count and the write are atomic.
+            let held = self
+                .tickets
+                .values()
+                .filter(|o| o.tenant == t.tenant && o.id != t.id)
+                .filter(|o| o.assignee == Some(check.agent) && crate::workforce::is_working(o))
+                .count();
+            if held >= check.capacity as usize {
+                return Err(Error::Conflict(crate::error::Conflict::Capacity {
+                    agent: check.agent,
+                }));
+            }
+        }
+        Ok(())
     }
 }
 

@@ -350,6 +350,7 @@ pub fn create(ticket: Ticket) -> TicketChange {
         comments: Vec::new(),
         notifications: Vec::new(),
         outbox: Vec::new(),
+        capacity: None,
     }
 }
 
@@ -368,6 +369,7 @@ pub fn update(stored: &Ticket) -> TicketChange {
         events: Vec::new(),
         notifications: Vec::new(),
         outbox: Vec::new(),
+        capacity: None,
     }
 }
 

@@ -13,6 +13,7 @@ pub mod outbox_bodies;
 pub mod paging;
 pub mod query;
 pub mod routing;
+pub mod shifts;
 pub mod sla;
 pub mod stats;
 pub mod teams;
@@ -62,6 +63,8 @@ macro_rules! __store_cases {
             }
             routing {
                 a_burst_of_creates_never_overfills_an_agent,
+                creates_on_two_instances_never_overfill_an_agent,
+                queue_processed_on_two_instances_assigns_once,
             }
             sla {
                 save_sla_replaces_only_the_snapshot,
@@ -147,6 +150,12 @@ macro_rules! __store_cases {
                 agent_loads_count_open_tickets,
                 agent_loads_of_a_team,
                 rotation_records_picks_in_order_per_team,
+            }
+            shifts {
+                schedules_round_trip_with_versions,
+                shift_records_one_open_per_agent,
+                routed_saves_hold_the_agent_to_capacity,
+                list_users_by_availability,
             }
             teams {
                 team_crud,
