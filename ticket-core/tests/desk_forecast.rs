@@ -9,12 +9,15 @@ mod common;
 
 use chrono::Duration;
 use common::world;
-use ticket_core::desk::{ForecastInput, HandleTimeSource, StaffingRequest, TeamInput};
+use ticket_core::desk::{
+    ForecastInput, HandleTimeSource, ScheduleInput, StaffingRequest, TeamInput,
+};
 use ticket_core::forecast::{floor_hour, synthetic, ModelKind, StaffingMethod};
 use ticket_core::id::TeamId;
 use ticket_core::ports::TicketStore as _;
 use ticket_core::testkit::fixtures;
 use ticket_core::ticket::Ticket;
+use ticket_core::workforce::{OneOffShift, Span};
 
 fn input(days: u32, team: Option<TeamId>, history_weeks: Option<u32>) -> ForecastInput {
     ForecastInput {
@@ -124,4 +127,51 @@ async fn forecasts_follow_the_clock_the_team_and_the_window() {
     assert_eq!(plan.intervals[0].start, now + Duration::hours(2));
     assert!(plan.scheduled.is_none());
     assert!(plan.intervals.iter().any(|i| i.required > 0));
+
+    // with a schedule, each hour is compared with the agents on shift: the agent works
+    // the forecast's hours 1-3, with a break in the second quarter of hour 2 (so hour 2
+    // counts no whole agent)
+    let start = plan.intervals[0].start;
+    let at = |minutes: i64| start + Duration::minutes(minutes);
+    w.desk
+        .set_shift_schedule(
+            &w.admin,
+            w.agent.user_id().unwrap(),
+            ScheduleInput {
+                time_zone: "UTC".into(),
+                weekly: vec![],
+                one_off: vec![OneOffShift {
+                    start: at(60),
+                    end: at(240),
+                    breaks: vec![Span::new(at(135), at(150))],
+                }],
+                time_off: vec![],
+            },
+            None,
+        )
+        .await
+        .unwrap();
+    let plan = w
+        .desk
+        .staffing(
+            &w.agent,
+            StaffingRequest {
+                forecast: input(1, None, None),
+                target: Some(0.9),
+                within_secs: Some(600.0),
+                handle_secs: None,
+                method: Some(StaffingMethod::SquareRoot),
+            },
+        )
+        .await
+        .unwrap();
+    let coverage = plan.scheduled.expect("a schedule exists");
+    assert_eq!(coverage.len(), 24);
+    let scheduled: Vec<u32> = coverage.iter().map(|c| c.scheduled).collect();
+    assert_eq!(&scheduled[..5], &[0, 1, 0, 1, 0]);
+    assert!(scheduled[5..].iter().all(|&s| s == 0));
+    for (c, i) in coverage.iter().zip(&plan.intervals) {
+        assert_eq!((c.start, c.required), (i.start, i.required));
+        assert_eq!(c.gap, i64::from(c.scheduled) - i64::from(c.required));
+    }
 }

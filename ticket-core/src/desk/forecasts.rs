@@ -14,6 +14,7 @@ use crate::id::TeamId;
 use crate::ports::{HandleTime, VolumeQuery};
 use crate::rbac::Permission;
 use crate::text::Category;
+use crate::workforce::{scheduled_agents_per_interval, Span};
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -96,8 +97,10 @@ pub struct StaffingPlan {
     pub method: StaffingMethod,
     /// Agents required per hour.
     pub intervals: Vec<IntervalStaffing>,
-    /// The required agents against the scheduled ones, per hour; `None` until schedules
-    /// exist (see [`forecast::compare`]).
+    /// The required agents against the scheduled ones, per hour (the fewest whole agents
+    /// on shift, not on a planned break, in any quarter of the hour; of the team's agents
+    /// when the forecast is a team's); `None` when no agent in scope has a shift schedule
+    /// (see [`forecast::compare`]).
     pub scheduled: Option<Vec<Coverage>>,
 }
 
@@ -156,6 +159,7 @@ impl HelpDesk {
                 ))
             }
         };
+        let team = query.team;
         let forecast = self.forecast_scope(actor, query, horizon).await?;
         let method = request.method.unwrap_or_default();
         let input = StaffingInput {
@@ -164,6 +168,9 @@ impl HelpDesk {
             method,
         };
         let intervals = forecast::required(forecast.forecast.points(), &input)?;
+        let scheduled = self
+            .scheduled_per_hour(actor.tenant(), team, &intervals)
+            .await?;
         Ok(StaffingPlan {
             forecast,
             handle_secs,
@@ -172,8 +179,52 @@ impl HelpDesk {
             target,
             method,
             intervals,
-            scheduled: None,
+            scheduled,
         })
+    }
+
+    /// The agents scheduled in each hour of `intervals` (of the team's agents when one is
+    /// given), compared with the agents required: an hour counts the fewest whole agents
+    /// on shift in any of its four 15-minute intervals, so a gap is never hidden by a
+    /// quarter that is covered. `None` when no agent in scope has a shift schedule.
+    async fn scheduled_per_hour(
+        &self,
+        tenant: crate::id::TenantId,
+        team: Option<TeamId>,
+        intervals: &[IntervalStaffing],
+    ) -> Result<Option<Vec<Coverage>>> {
+        let schedules = self.team_schedules(tenant, team).await?;
+        let (Some(first), Some(last)) = (intervals.first(), intervals.last()) else {
+            return Ok(None);
+        };
+        if schedules.is_empty() {
+            return Ok(None);
+        }
+        let span = Span::new(first.start, last.start + Duration::hours(1));
+        let quarters = scheduled_agents_per_interval(&schedules, span)?;
+        let scheduled: Vec<u32> = intervals
+            .iter()
+            .map(|hour| {
+                let end = hour.start + Duration::hours(1);
+                quarters
+                    .iter()
+                    .filter(|q| q.start >= hour.start && q.start < end)
+                    .map(|q| q.agents)
+                    .fold(None, |min: Option<f64>, a| {
+                        Some(min.map_or(a, |m| m.min(a)))
+                    })
+                    .map_or(0, |a| {
+                        // whole agents only; a tiny float excess is not an agent
+                        let whole = (a + 1e-9).floor();
+                        if whole >= f64::from(u32::MAX) {
+                            u32::MAX
+                        } else {
+                            whole as u32
+                        }
+                    })
+            })
+            .collect();
+        forecast::compare(intervals, &scheduled).map(Some)
     }
 
     /// The forecast of `horizon` hours of the tickets of `query`.

@@ -13,7 +13,7 @@
 use super::HelpDesk;
 use crate::account::{Actor, Availability, User};
 use crate::error::{Conflict, Error, Result};
-use crate::id::{TeamId, UserId};
+use crate::id::{TeamId, TenantId, UserId};
 use crate::ports::MAX_SHIFTS_LISTED;
 use crate::rbac::Permission;
 use crate::workforce::schedule::MAX_RANGE_DAYS;
@@ -323,7 +323,20 @@ impl HelpDesk {
     ) -> Result<Vec<IntervalStaff>> {
         self.require(actor, Permission::StatsRead)?;
         check_range(range)?;
-        let tenant = actor.tenant();
+        let schedules = self.team_schedules(actor.tenant(), team).await?;
+        scheduled_agents_per_interval(&schedules, range)
+    }
+
+    /// The shift schedules of a team's agents, or of every agent when `team` is `None`
+    /// (callers check the permission).
+    ///
+    /// # Errors
+    /// [`Error::NotFound`] for the team.
+    pub(crate) async fn team_schedules(
+        &self,
+        tenant: TenantId,
+        team: Option<TeamId>,
+    ) -> Result<Vec<ShiftSchedule>> {
         let store = &self.inner.store;
         let users: Vec<UserId> = match team {
             Some(team) => {
@@ -335,14 +348,13 @@ impl HelpDesk {
                     .map(|l| l.user_id)
                     .collect();
                 if members.is_empty() {
-                    return scheduled_agents_per_interval(&[], range);
+                    return Ok(Vec::new());
                 }
                 members
             }
             None => Vec::new(),
         };
-        let schedules = store.list_schedules(tenant, &users).await?;
-        scheduled_agents_per_interval(&schedules, range)
+        store.list_schedules(tenant, &users).await
     }
 
     /// Ends the open shifts whose scheduled shift ended [`SHIFT_END_GRACE`] ago or more
