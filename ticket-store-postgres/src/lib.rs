@@ -105,6 +105,7 @@ mod publish;
 mod rows;
 mod search;
 mod stats;
+mod sweep;
 mod tables;
 mod teams;
 mod tickets;

@@ -19,6 +19,7 @@ pub(crate) struct Tables {
     pub notifications: String,
     pub outbox: String,
     pub rotation: String,
+    pub sla_reevaluations: String,
     pub migrations: String,
     /// The `LISTEN/NOTIFY` channel of the event bus.
     pub channel: String,
@@ -48,6 +49,7 @@ impl Tables {
             notifications: t("notifications"),
             outbox: t("outbox"),
             rotation: t("rotation"),
+            sla_reevaluations: t("sla_reevaluations"),
             migrations: t(crate::migrate::MIGRATIONS_TABLE),
             channel: channel_name("ticket_events", schema),
             config_channel: channel_name("ticket_config", schema),

@@ -74,6 +74,7 @@ mod outbox;
 mod rows;
 mod save;
 mod stats;
+mod sweep;
 mod teams;
 mod tickets;
 mod tokens;

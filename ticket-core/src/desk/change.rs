@@ -3,6 +3,7 @@
 //! place where edits become history.
 
 use super::picks::Reservation;
+use super::sla_config::TenantConfig;
 use crate::event::{AuthorKind, EventKind, TicketEvent};
 use crate::id::{CommentId, EventId, NotificationId, UserId};
 use crate::notify::{Channel, Notification, NotificationKind, OutboxEntry};
@@ -10,6 +11,7 @@ use crate::ports::TicketChange;
 use crate::text::CommentBody;
 use crate::ticket::{Comment, Ticket, Visibility};
 use chrono::{DateTime, Utc};
+use std::sync::Arc;
 
 /// A ticket change in the making.
 pub(crate) struct Draft {
@@ -28,6 +30,9 @@ pub(crate) struct Draft {
     pub reservations: Vec<Reservation>,
     /// Why the assignee changed, given to the next recorded `Assigned` event.
     pub assign_reason: Option<String>,
+    /// The tenant's rules and SLA configuration when the caller read them already (the
+    /// sweep reads them once per tenant); `None` reads them from the store.
+    pub config: Option<Arc<TenantConfig>>,
 }
 
 impl Draft {
@@ -44,6 +49,7 @@ impl Draft {
             outbox: Vec::new(),
             reservations: Vec::new(),
             assign_reason: None,
+            config: None,
         }
     }
 

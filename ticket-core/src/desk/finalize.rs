@@ -30,7 +30,11 @@ impl HelpDesk {
         stamp(&mut d);
         self.default_notifications(&mut d, actor);
         // The history is read only when a policy covers the ticket.
-        d.ticket.sla = match self.sla_terms(&d.ticket).await? {
+        let terms = match &d.config {
+            Some(config) => config.terms(&d.ticket),
+            None => self.sla_terms(&d.ticket).await?,
+        };
+        d.ticket.sla = match terms {
             None => None,
             Some((policy, calendar)) => {
                 let history = if d.is_new() {
@@ -66,7 +70,10 @@ impl HelpDesk {
         sla_targets: &[SlaTarget],
     ) -> Result<()> {
         let tenant = d.ticket.tenant;
-        let rules = self.inner.store.list_rules(tenant).await?;
+        let rules = match &d.config {
+            Some(config) => config.rules.clone(),
+            None => self.inner.store.list_rules(tenant).await?,
+        };
         if rules.is_empty() {
             return Ok(());
         }

@@ -21,6 +21,7 @@ mod bus;
 mod config;
 mod notify;
 mod stats;
+mod sweep;
 mod tickets;
 mod tokens;
 mod users;
@@ -84,6 +85,11 @@ struct State {
     rotations: BTreeMap<(TenantId, Option<TeamId>, UserId), chrono::DateTime<chrono::Utc>>,
     /// Tickets marked for an SLA re-evaluation (`mark_sla_stale`), and from when.
     sla_stale: BTreeMap<TicketId, chrono::DateTime<chrono::Utc>>,
+    /// Tickets a sweeper claimed (`claim_sla_due`), and until when: not due before then
+    /// unless a save or a mark writes their due time first.
+    sla_claims: BTreeMap<TicketId, chrono::DateTime<chrono::Utc>>,
+    /// Pending SLA re-evaluations, one per tenant.
+    sla_reevaluations: BTreeMap<TenantId, sweep::Pending>,
 }
 
 impl MemoryStore {
