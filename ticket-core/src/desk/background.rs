@@ -11,7 +11,8 @@ use crate::error::{Error, Result};
 use crate::event::EventKind;
 use crate::id::{TenantId, TicketId};
 use crate::rules::Trigger;
-use crate::sla::{SlaStatus, TargetState};
+use crate::sla::TargetState;
+use crate::ticket::TicketSla;
 use chrono::{DateTime, Utc};
 use futures::stream::{self, StreamExt as _};
 use std::collections::{HashMap, HashSet};
@@ -129,16 +130,25 @@ impl HelpDesk {
     ) -> Result<Swept> {
         let store = &self.inner.store;
         let ticket = store.get_ticket(tenant, id).await?;
-        let history = store.ticket_events(tenant, id).await?;
-        let status = config.evaluate(&ticket, &self.inner.config.workflow, &history, now);
+        let status = match config.terms(&ticket) {
+            None => None,
+            Some((policy, calendar)) => {
+                let replay = self.sla_replay(&ticket, &policy, &calendar, now).await?;
+                let status = replay.status(&policy, &calendar, now);
+                Some((status, replay))
+            }
+        };
         let due = status
             .as_ref()
-            .map(SlaStatus::due_events)
+            .map(|(s, _)| s.due_events())
             .unwrap_or_default();
         if due.is_empty() {
             // Bookkeeping only: the snapshot (none when no policy applies any more), in
             // place, without a new version.
-            let snapshot = status.map(|s| s.snapshot());
+            let snapshot = status.map(|(s, replay)| TicketSla {
+                replay: Some(replay),
+                ..s.snapshot()
+            });
             let saved = store
                 .save_sla(tenant, id, ticket.version, snapshot.as_ref())
                 .await?;
@@ -148,6 +158,7 @@ impl HelpDesk {
                 Swept::Raced
             });
         }
+        let status = status.map(|(s, _)| s);
         let Some(status) = status else {
             return Ok(Swept::Refreshed);
         };

@@ -3,12 +3,10 @@
 
 use super::HelpDesk;
 use crate::error::{Error, Result};
-use crate::event::TicketEvent;
 use crate::id::{CalendarId, TenantId};
 use crate::rules::Rule;
-use crate::sla::{evaluate, select_policy, BusinessCalendar, SlaPolicy, SlaStatus};
+use crate::sla::{select_policy, BusinessCalendar, SlaPolicy};
 use crate::ticket::Ticket;
-use crate::workflow::Workflow;
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
 
@@ -34,19 +32,6 @@ impl TenantConfig {
             .cloned()
             .unwrap_or_else(|| BusinessCalendar::always_open(ticket.tenant));
         Some((policy.clone(), calendar))
-    }
-
-    /// The SLA state of `ticket` given its full `history` at `now` (`None` when no
-    /// policy covers it).
-    pub(super) fn evaluate(
-        &self,
-        ticket: &Ticket,
-        workflow: &Workflow,
-        history: &[TicketEvent],
-        now: DateTime<Utc>,
-    ) -> Option<SlaStatus> {
-        let (policy, calendar) = self.terms(ticket)?;
-        Some(evaluate(&policy, &calendar, workflow, history, now))
     }
 }
 

@@ -44,9 +44,11 @@
 #![allow(clippy::expect_used)]
 
 pub mod cases;
+mod counting;
 pub mod fixtures;
 mod report;
 
+pub use counting::CountingStore;
 pub use report::{CaseResult, Report};
 
 #[doc(hidden)]
