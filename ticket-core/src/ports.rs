@@ -3,7 +3,8 @@
 //! adapter MUST return, so the conformance kit can hold every store to the same contract.
 //!
 //! Tenancy: every method takes the tenant and never reads across tenants, except the
-//! background methods [`TicketStore::sla_due`] and [`Outbox::claim`], which serve every
+//! background methods [`TicketStore::sla_due`], [`TicketStore::claim_sla_due`],
+//! [`TicketStore::claim_sla_reevaluation`] and [`Outbox::claim`], which serve every
 //! tenant of a host and return the tenant with each item.
 
 use crate::account::{OneTimeToken, TokenPurpose, TokenUse, User};
@@ -150,7 +151,7 @@ pub trait TicketStore: Send + Sync {
     /// Up to `limit` tickets of any tenant whose SLA snapshot has a `next_check` at or
     /// before `now`, or that [`TicketStore::mark_sla_stale`] marked at or before `now`,
     /// earliest first (then by id: tickets due at the same instant are all returned, up
-    /// to `limit`). The only cross-tenant read besides the outbox claim.
+    /// to `limit`). A cross-tenant read, like the claims of background work.
     ///
     /// # Errors
     /// [`Error::Store`].

@@ -64,6 +64,7 @@
 
 mod batch;
 mod bus;
+mod cache;
 mod config;
 mod connect;
 mod cursor;
@@ -113,6 +114,8 @@ struct Inner {
     /// Ticket saves waiting for the writer (group commit, see `batch.rs`).
     queue: std::sync::Mutex<batch::Queue>,
     events: broadcast::Sender<TicketEvent>,
+    /// Rules, SLA policies and calendars per tenant (see `cache.rs`).
+    config: cache::ConfigCache,
 }
 
 impl SqliteStore {
@@ -129,6 +132,7 @@ impl SqliteStore {
                 write: Mutex::new(()),
                 queue: std::sync::Mutex::default(),
                 events,
+                config: cache::ConfigCache::default(),
             }),
         }
     }
