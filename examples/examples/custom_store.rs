@@ -35,7 +35,7 @@ use ticket_core::ports::{
 use ticket_core::query::{CommentQuery, Page, Stats, StatsQuery, TicketQuery, UserQuery};
 use ticket_core::routing::AgentLoad;
 use ticket_core::rules::Rule;
-use ticket_core::sla::{BusinessCalendar, SlaPolicy};
+use ticket_core::sla::{BusinessCalendar, SlaPolicy, SlaReevaluation};
 use ticket_core::team::{Faq, Team};
 use ticket_core::testkit::{self, uuid::Uuid};
 use ticket_core::text::Email;
@@ -148,6 +148,15 @@ impl<S: Store> TicketStore for AuditedStore<S> {
     async fn sla_due(&self, now: DateTime<Utc>, limit: u32) -> Result<Vec<(TenantId, TicketId)>> {
         self.inner.sla_due(now, limit).await
     }
+    async fn claim_sla_due(
+        &self,
+        now: DateTime<Utc>,
+        lease: chrono::Duration,
+        limit: u32,
+    ) -> Result<Vec<(TenantId, TicketId)>> {
+        let claimed = self.inner.claim_sla_due(now, lease, limit).await;
+        self.counted_if("claim_sla_due", claimed, |c| !c.is_empty())
+    }
     async fn save_sla(
         &self,
         tenant: TenantId,
@@ -169,6 +178,30 @@ impl<S: Store> TicketStore for AuditedStore<S> {
             "mark_sla_stale",
             self.inner.mark_sla_stale(tenant, now, after, limit).await,
         )
+    }
+    async fn request_sla_reevaluation(&self, tenant: TenantId, now: DateTime<Utc>) -> Result<()> {
+        let requested = self.inner.request_sla_reevaluation(tenant, now).await;
+        self.counted("request_sla_reevaluation", requested)
+    }
+    async fn claim_sla_reevaluation(
+        &self,
+        now: DateTime<Utc>,
+        lease: chrono::Duration,
+    ) -> Result<Option<SlaReevaluation>> {
+        let claimed = self.inner.claim_sla_reevaluation(now, lease).await;
+        self.counted_if("claim_sla_reevaluation", claimed, Option::is_some)
+    }
+    async fn advance_sla_reevaluation(
+        &self,
+        job: &SlaReevaluation,
+        after: Option<TicketId>,
+        held_until: DateTime<Utc>,
+    ) -> Result<bool> {
+        let advanced = self
+            .inner
+            .advance_sla_reevaluation(job, after, held_until)
+            .await;
+        self.counted_if("advance_sla_reevaluation", advanced, |written| *written)
     }
     async fn ping(&self) -> Result<()> {
         self.inner.ping().await

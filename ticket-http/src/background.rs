@@ -2,8 +2,13 @@
 //! ([`HelpDesk::relay_outbox`]), the purge of expired one-time and refresh tokens
 //! ([`HelpDesk::purge_expired_tokens`]) and the purge of delivered bodies
 //! ([`HelpDesk::purge_delivered`]), and the queue job (`workforce::job`: ends finished
-//! shifts, assigns the queue). All are safe with several instances on one database
-//! (the core claims work through the store), so every instance may run them.
+//! shifts, assigns the queue). Every instance on one database may run them all: the
+//! work is claimed through the store, so instances split it instead of repeating it.
+//! The sweep claims batches of due tickets and the re-evaluation a policy change
+//! requested (one instance walks it), the relay claims deliveries with leases, the
+//! purges take rows the others have not locked (`FOR UPDATE SKIP LOCKED` on PostgreSQL;
+//! SQLite has one writer anyway), and the queue holds each pick to the agent's capacity
+//! in the save.
 
 use crate::middleware::metrics::Metrics;
 use std::time::Duration;
@@ -141,6 +146,7 @@ async fn sweep(desk: &HelpDesk, metrics: &Metrics) {
             metrics.add("ticket_sla_sweeps_total", 1);
             metrics.add("ticket_sla_warnings_total", r.warnings);
             metrics.add("ticket_sla_breaches_total", r.breaches);
+            metrics.add("ticket_sla_stale_batches_total", r.stale_batches);
             if r.warnings + r.breaches > 0 {
                 tracing::info!(
                     checked = r.checked,

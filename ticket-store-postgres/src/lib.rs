@@ -106,6 +106,7 @@ mod rows;
 mod search;
 mod shifts;
 mod stats;
+mod sweep;
 mod tables;
 mod teams;
 mod tickets;

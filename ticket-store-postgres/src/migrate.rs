@@ -52,6 +52,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "shifts",
         sql: include_str!("../migrations/0006_shifts.sql"),
     },
+    Migration {
+        version: 7,
+        name: "sla_reevaluation",
+        sql: include_str!("../migrations/0007_sla_reevaluation.sql"),
+    },
 ];
 
 /// The checksum of a migration's text as written (before the schema is filled in).

@@ -21,6 +21,7 @@ pub(crate) struct Tables {
     pub rotation: String,
     pub shift_schedules: String,
     pub shifts: String,
+    pub sla_reevaluations: String,
     pub migrations: String,
     /// The `LISTEN/NOTIFY` channel of the event bus.
     pub channel: String,
@@ -52,6 +53,7 @@ impl Tables {
             rotation: t("rotation"),
             shift_schedules: t("shift_schedules"),
             shifts: t("shifts"),
+            sla_reevaluations: t("sla_reevaluations"),
             migrations: t(crate::migrate::MIGRATIONS_TABLE),
             channel: channel_name("ticket_events", schema),
             config_channel: channel_name("ticket_config", schema),

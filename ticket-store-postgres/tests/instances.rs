@@ -77,7 +77,8 @@ async fn migrate_twice_is_harmless_and_leaves_the_hosts_migrations_alone() {
             (3, "rotation".to_string()),
             (4, "outbox_log".to_string()),
             (5, "faq_deflection".to_string()),
-            (6, "shifts".to_string())
+            (6, "shifts".to_string()),
+            (7, "sla_reevaluation".to_string())
         ]
     );
     let t = fixtures::ticket(fixtures::tenant(), UserId::new());

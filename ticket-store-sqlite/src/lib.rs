@@ -64,6 +64,7 @@
 
 mod batch;
 mod bus;
+mod cache;
 mod config;
 mod connect;
 mod cursor;
@@ -75,6 +76,7 @@ mod rows;
 mod save;
 mod shifts;
 mod stats;
+mod sweep;
 mod teams;
 mod tickets;
 mod tokens;
@@ -114,6 +116,8 @@ struct Inner {
     /// Ticket saves waiting for the writer (group commit, see `batch.rs`).
     queue: std::sync::Mutex<batch::Queue>,
     events: broadcast::Sender<TicketEvent>,
+    /// Rules, SLA policies and calendars per tenant (see `cache.rs`).
+    config: cache::ConfigCache,
 }
 
 impl SqliteStore {
@@ -130,6 +134,7 @@ impl SqliteStore {
                 write: Mutex::new(()),
                 queue: std::sync::Mutex::default(),
                 events,
+                config: cache::ConfigCache::default(),
             }),
         }
     }

@@ -48,6 +48,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "shifts",
         sql: include_str!("../migrations/0006_shifts.sql"),
     },
+    Migration {
+        version: 7,
+        name: "sla_reevaluation",
+        sql: include_str!("../migrations/0007_sla_reevaluation.sql"),
+    },
 ];
 
 /// Why [`SqliteStore::migrate`] refused to run (returned inside [`Error::Store`]).

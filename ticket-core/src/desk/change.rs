@@ -3,6 +3,7 @@
 //! place where edits become history.
 
 use super::picks::Reservation;
+use super::sla_config::TenantConfig;
 use crate::event::{AuthorKind, EventKind, TicketEvent};
 use crate::id::{CommentId, EventId, NotificationId, UserId};
 use crate::notify::{Channel, Notification, NotificationKind, OutboxEntry};
@@ -10,6 +11,7 @@ use crate::ports::{CapacityCheck, TicketChange};
 use crate::text::CommentBody;
 use crate::ticket::{Comment, Ticket, Visibility};
 use chrono::{DateTime, Utc};
+use std::sync::Arc;
 
 /// A ticket change in the making.
 pub(crate) struct Draft {
@@ -35,6 +37,9 @@ pub(crate) struct Draft {
     /// Whether a full agent fails the change (the queue processor tries another agent)
     /// instead of storing it without the pick (a create must not be lost).
     pub strict_capacity: bool,
+    /// The tenant's rules and SLA configuration when the caller read them already (the
+    /// sweep reads them once per tenant); `None` reads them from the store.
+    pub config: Option<Arc<TenantConfig>>,
 }
 
 impl Draft {
@@ -54,6 +59,7 @@ impl Draft {
             assign_reason: None,
             capacity: None,
             strict_capacity: false,
+            config: None,
         }
     }
 

@@ -142,6 +142,11 @@ pub struct HelpDeskConfig {
     /// save, so they are independent); 1 sweeps one after another. The queue processor
     /// ([`HelpDesk::run_queue`]) saves as many assignments at once.
     pub sweep_concurrency: usize,
+    /// How long the SLA sweep holds the tickets it claimed
+    /// ([`TicketStore::claim_sla_due`](crate::ports::TicketStore::claim_sla_due)): other
+    /// instances skip them meanwhile, and take them over after it should this one die
+    /// half-way. Longer than one sweep batch takes.
+    pub sweep_lease: Duration,
     /// How long the desk remembers who an authenticated user id acts as (role, deleted
     /// or not) before asking the store again. Changes made through this desk apply at
     /// once; changes made by another instance on the same store within this time.
@@ -173,6 +178,7 @@ impl Default for HelpDeskConfig {
             require_verified_email: false,
             sweep_batch: 200,
             sweep_concurrency: 8,
+            sweep_lease: Duration::minutes(2),
             actor_ttl: Duration::seconds(2),
         }
     }

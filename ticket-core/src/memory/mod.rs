@@ -22,6 +22,7 @@ mod config;
 mod notify;
 mod shifts;
 mod stats;
+mod sweep;
 mod tickets;
 mod tokens;
 mod users;
@@ -90,6 +91,11 @@ struct State {
     schedules: BTreeMap<(TenantId, UserId), crate::workforce::ShiftSchedule>,
     /// Shift records.
     shifts: BTreeMap<crate::id::ShiftId, crate::workforce::ShiftRecord>,
+    /// Tickets a sweeper claimed (`claim_sla_due`), and until when: not due before then
+    /// unless a save or a mark writes their due time first.
+    sla_claims: BTreeMap<TicketId, chrono::DateTime<chrono::Utc>>,
+    /// Pending SLA re-evaluations, one per tenant.
+    sla_reevaluations: BTreeMap<TenantId, sweep::Pending>,
 }
 
 impl MemoryStore {

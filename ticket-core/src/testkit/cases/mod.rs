@@ -16,6 +16,7 @@ pub mod routing;
 pub mod shifts;
 pub mod sla;
 pub mod stats;
+pub mod sweep;
 pub mod teams;
 pub mod tickets;
 pub mod tokens;
@@ -73,6 +74,12 @@ macro_rules! __store_cases {
                 updates_refresh_queries_stats_sla_due_and_loads,
                 a_change_failing_on_a_duplicate_event_writes_nothing,
                 a_deleted_ticket_leaves_stats_and_sla_due,
+            }
+            sweep {
+                claim_sla_due_hands_each_ticket_out_once_per_lease,
+                concurrent_sla_claimers_never_share,
+                sla_reevaluation_is_claimed_once_and_resumes,
+                concurrent_reevaluation_claimers_never_share,
             }
             query {
                 empty_query_lists_the_tenant,
