@@ -1,6 +1,6 @@
 //! The relay with the real webhook notifier and a real receiver on loopback: failures are
 //! retried with the same `webhook-id` until exactly one delivery succeeds, `Retry-After`
-//! is honoured, 410 disables a team's endpoint, and a hanging receiver does not hold up
+//! (seconds or an HTTP-date) is honoured, 410 disables a team's endpoint, and a hanging receiver does not hold up
 //! the other deliveries of a batch.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -101,6 +101,32 @@ async fn retry_after_pushes_the_next_attempt_back() {
     // The schedule says ~5 s; the receiver asked for 10 minutes.
     assert!(after.next_attempt_at >= now + ChronoDuration::seconds(600));
     assert_eq!(after.log[0].status_code, Some(429));
+}
+
+#[tokio::test]
+async fn retry_after_as_an_http_date_pushes_the_next_attempt_back() {
+    let in_ten_minutes = std::time::SystemTime::now() + Duration::from_secs(600);
+    let rx = Receiver::start(vec![Answer::RetryAt(
+        503,
+        httpdate::fmt_http_date(in_ten_minutes),
+    )])
+    .await;
+    let w = world(Duration::from_secs(5));
+    let now = w.clock.now();
+    let e = webhook(fixtures::tenant(), rx.url(), now);
+    w.store.enqueue(std::slice::from_ref(&e)).await.unwrap();
+    assert_eq!(w.desk.relay_outbox(10).await.unwrap().retried, 1);
+    let after = w.store.get_delivery(e.tenant, e.id).await.unwrap();
+    // About ten minutes (the date has one-second precision and the call took a moment),
+    // not the schedule's five seconds.
+    assert!(
+        after.next_attempt_at >= now + ChronoDuration::seconds(590),
+        "{after:?}"
+    );
+    assert!(
+        after.next_attempt_at <= now + ChronoDuration::seconds(601),
+        "{after:?}"
+    );
 }
 
 #[tokio::test]

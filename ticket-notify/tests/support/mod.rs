@@ -26,6 +26,8 @@ pub enum Answer {
     Status(u16),
     /// A status with a `Retry-After` in seconds.
     RetryAfter(u16, u64),
+    /// A status with a `Retry-After` given as written (an HTTP-date).
+    RetryAt(u16, String),
     /// A redirect to a URL.
     Redirect(String),
     /// Never answers.
@@ -67,6 +69,12 @@ impl Receiver {
                     Answer::RetryAfter(s, secs) => (
                         StatusCode::from_u16(s).unwrap(),
                         [("retry-after", secs.to_string())],
+                        "slow down",
+                    )
+                        .into_response(),
+                    Answer::RetryAt(s, date) => (
+                        StatusCode::from_u16(s).unwrap(),
+                        [("retry-after", date)],
                         "slow down",
                     )
                         .into_response(),
