@@ -30,7 +30,9 @@ use futures::stream::BoxStream;
 use uuid::Uuid;
 
 mod ai;
+mod endpoints;
 pub use ai::{Classifier, FaqMatch, FaqMatcher, RetrainReport, TrainingExample};
+pub use endpoints::EndpointStore;
 
 /// Everything one ticket change writes, stored atomically by [`TicketStore::save`]:
 /// the ticket, its new comments, its events, its in-app notifications and its outbox
@@ -626,6 +628,7 @@ pub trait Store:
     + TokenStore
     + NotificationStore
     + Outbox
+    + EndpointStore
 {
 }
 
@@ -638,6 +641,7 @@ impl<T> Store for T where
         + TokenStore
         + NotificationStore
         + Outbox
+        + EndpointStore
 {
 }
 

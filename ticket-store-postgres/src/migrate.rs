@@ -47,6 +47,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "faq_deflection",
         sql: include_str!("../migrations/0005_faq_deflection.sql"),
     },
+    Migration {
+        version: 6,
+        name: "webhook_endpoints",
+        sql: include_str!("../migrations/0006_webhook_endpoints.sql"),
+    },
 ];
 
 /// The checksum of a migration's text as written (before the schema is filled in).

@@ -18,6 +18,7 @@ pub(crate) struct Tables {
     pub faqs: String,
     pub notifications: String,
     pub outbox: String,
+    pub endpoints: String,
     pub rotation: String,
     pub migrations: String,
     /// The `LISTEN/NOTIFY` channel of the event bus.
@@ -47,6 +48,7 @@ impl Tables {
             faqs: t("faqs"),
             notifications: t("notifications"),
             outbox: t("outbox"),
+            endpoints: t("webhook_endpoints"),
             rotation: t("rotation"),
             migrations: t(crate::migrate::MIGRATIONS_TABLE),
             channel: channel_name("ticket_events", schema),

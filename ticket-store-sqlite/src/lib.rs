@@ -67,6 +67,7 @@ mod bus;
 mod config;
 mod connect;
 mod cursor;
+mod endpoints;
 mod list;
 mod migrate;
 mod notify;

@@ -43,6 +43,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "faq_deflection",
         sql: include_str!("../migrations/0005_faq_deflection.sql"),
     },
+    Migration {
+        version: 6,
+        name: "webhook_endpoints",
+        sql: include_str!("../migrations/0006_webhook_endpoints.sql"),
+    },
 ];
 
 /// Why [`SqliteStore::migrate`] refused to run (returned inside [`Error::Store`]).

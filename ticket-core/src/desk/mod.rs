@@ -15,6 +15,7 @@ mod create;
 mod deflection;
 mod deliveries;
 mod distribution;
+mod endpoints;
 mod finalize;
 mod picks;
 mod presence;
@@ -32,6 +33,7 @@ pub use config_admin::{CalendarInput, RuleInput, SlaPolicyInput};
 pub use create::TicketPreview;
 pub use deflection::awaiting_verdict;
 pub use deliveries::MAX_REPLAY;
+pub use endpoints::ENDPOINT_DISABLED;
 pub use presence::{Activity, Presence, MAX_PER_TICKET, MAX_TICKETS, PRESENCE_TTL};
 pub use relay::RelayReport;
 

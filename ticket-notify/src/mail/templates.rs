@@ -14,7 +14,7 @@ use std::path::Path;
 use ticket_core::notify::NotificationKind;
 
 /// Every kind of notification, with the name its template files use.
-const KINDS: [(NotificationKind, &str); 11] = [
+const KINDS: [(NotificationKind, &str); 14] = [
     (NotificationKind::VerifyEmail, "verify_email"),
     (NotificationKind::PasswordReset, "password_reset"),
     (NotificationKind::TicketCreated, "ticket_created"),
@@ -26,6 +26,9 @@ const KINDS: [(NotificationKind, &str); 11] = [
     (NotificationKind::Escalated, "escalated"),
     (NotificationKind::Distributed, "distributed"),
     (NotificationKind::Message, "message"),
+    (NotificationKind::Welcome, "welcome"),
+    (NotificationKind::DeflectionAnswer, "deflection_answer"),
+    (NotificationKind::EndpointDisabled, "endpoint_disabled"),
 ];
 
 /// The headline of each kind in the built-in templates.
@@ -42,6 +45,9 @@ fn headline(kind: NotificationKind) -> &'static str {
         NotificationKind::Escalated => "A ticket was escalated",
         NotificationKind::Distributed => "A ticket was sent to your team",
         NotificationKind::Message => "A message from the help desk",
+        NotificationKind::Welcome => "Welcome to the help desk",
+        NotificationKind::DeflectionAnswer => "An answer that may solve your request",
+        NotificationKind::EndpointDisabled => "A webhook endpoint was disabled",
     }
 }
 

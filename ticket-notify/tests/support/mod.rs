@@ -8,6 +8,7 @@ use axum::response::IntoResponse;
 use axum::routing::any;
 use axum::Router;
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU16, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use ticket_core::net::AddressPolicy;
@@ -32,6 +33,8 @@ pub enum Answer {
     Redirect(String),
     /// Never answers.
     Hang,
+    /// The status the test holds in the cell when the call comes.
+    Current(Arc<AtomicU16>),
 }
 
 #[derive(Clone)]
@@ -81,6 +84,11 @@ impl Receiver {
                     Answer::Redirect(to) => {
                         (StatusCode::FOUND, [("location", to)], "").into_response()
                     }
+                    Answer::Current(cell) => (
+                        StatusCode::from_u16(cell.load(Ordering::SeqCst)).unwrap(),
+                        "as told",
+                    )
+                        .into_response(),
                     Answer::Hang => {
                         tokio::time::sleep(Duration::from_secs(3600)).await;
                         StatusCode::OK.into_response()
