@@ -185,6 +185,7 @@ pub async fn build_app(config: &ServerConfig) -> Result<App, AppError> {
         .config(HelpDeskConfig {
             hash_cost: config.hash_cost.into(),
             open_registration: config.open_registration,
+            email_verification: config.email_verification,
             require_verified_email: config.require_verified_email,
             actor_ttl: chrono::Duration::seconds(i64::from(config.actor_cache_secs)),
             webhook_addresses: crate::notifier::webhook_addresses(config)

@@ -158,6 +158,10 @@ pub struct ServerConfig {
     pub webhook_disable_after_hours: u32,
     /// Password hashing cost.
     pub hash_cost: HashCostSetting,
+    /// Whether a new account is sent a link to verify its e-mail address, its welcome
+    /// mail following the verification (`TICKET_EMAIL_VERIFICATION`, default true; false
+    /// welcomes it at once).
+    pub email_verification: bool,
     /// Whether anyone may register as a customer.
     pub open_registration: bool,
     /// Whether the default rules are installed when the desk has none.
@@ -238,6 +242,7 @@ impl Default for ServerConfig {
             webhook_allow_cidrs: Vec::new(),
             webhook_disable_after_hours: 120,
             hash_cost: HashCostSetting::Recommended,
+            email_verification: true,
             open_registration: true,
             install_default_rules: true,
             install_default_sla: true,
@@ -302,6 +307,7 @@ const KEYS: &[(&str, Kind)] = &[
     ("webhook_allow_cidrs", Kind::List),
     ("webhook_disable_after_hours", Kind::Number),
     ("hash_cost", Kind::Text),
+    ("email_verification", Kind::Flag),
     ("open_registration", Kind::Flag),
     ("install_default_rules", Kind::Flag),
     ("install_default_sla", Kind::Flag),

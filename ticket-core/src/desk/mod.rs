@@ -119,6 +119,9 @@ pub struct HelpDeskConfig {
     /// At most this many of the newest trusted tickets are read to retrain the
     /// classifier (bounds memory and time).
     pub retrain_max_examples: usize,
+    /// Whether a new account is sent a link to verify its e-mail address (its welcome
+    /// mail follows the verification); off, it is welcomed at once.
+    pub email_verification: bool,
     /// Whether anyone may register as a customer.
     pub open_registration: bool,
     /// Whether an account must have verified its e-mail address before it raises a
@@ -157,6 +160,7 @@ impl Default for HelpDeskConfig {
             helpful_notes: false,
             helpful_min_score: 0.3,
             retrain_max_examples: 20_000,
+            email_verification: true,
             open_registration: true,
             require_verified_email: false,
             sweep_batch: 200,
