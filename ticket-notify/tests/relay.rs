@@ -357,3 +357,27 @@ async fn a_hanging_receiver_does_not_hold_up_the_others() {
         "{s:?}"
     );
 }
+
+#[tokio::test]
+async fn successes_at_a_healthy_endpoint_write_its_state_at_most_once_a_minute() {
+    let rx = Receiver::start(vec![Answer::Status(200)]).await;
+    let w = world(Duration::from_secs(5));
+    let tenant = fixtures::tenant();
+    let deliver = || async {
+        let e = webhook(tenant, rx.url(), w.clock.now());
+        w.store.enqueue(std::slice::from_ref(&e)).await.unwrap();
+        assert_eq!(w.desk.relay_outbox(10).await.unwrap().delivered, 1);
+        w.store
+            .find_endpoint(tenant, &rx.url())
+            .await
+            .unwrap()
+            .unwrap()
+            .last_success_at
+    };
+    let first = deliver().await;
+    assert_eq!(first, Some(w.clock.now()));
+    w.clock.advance(ChronoDuration::seconds(30));
+    assert_eq!(deliver().await, first, "fresh enough: not written again");
+    w.clock.advance(ChronoDuration::seconds(31));
+    assert_eq!(deliver().await, Some(w.clock.now()));
+}

@@ -20,6 +20,9 @@ use std::collections::BTreeSet;
 /// disabled.
 pub const ENDPOINT_DISABLED: &str = "endpoint disabled";
 
+/// How stale an endpoint's `last_success_at` may be before a success writes it again.
+pub const SUCCESS_PRECISION: chrono::Duration = chrono::Duration::seconds(60);
+
 /// The most admins one disabled endpoint is mailed to.
 const MAX_ADMINS_TOLD: u32 = 100;
 
@@ -55,29 +58,41 @@ impl HelpDesk {
         self.inner.store.enable_endpoint(actor.tenant(), id).await
     }
 
-    /// Why a webhook entry must not be attempted: its endpoint is disabled.
-    pub(in crate::desk) async fn endpoint_refusal(
+    /// The state of a webhook entry's endpoint before an attempt (`None` for e-mail, or
+    /// an endpoint never tried).
+    pub(in crate::desk) async fn endpoint_of(
         &self,
         entry: &OutboxEntry,
-    ) -> Result<Option<String>> {
-        let Channel::Webhook { url, .. } = &entry.channel else {
-            return Ok(None);
-        };
-        let endpoint = self.inner.store.find_endpoint(entry.tenant, url).await?;
-        Ok(endpoint.filter(|e| !e.is_enabled()).map(|e| {
+    ) -> Result<Option<WebhookEndpoint>> {
+        match &entry.channel {
+            Channel::Webhook { url, .. } => self.inner.store.find_endpoint(entry.tenant, url).await,
+            Channel::Email { .. } => Ok(None),
+        }
+    }
+
+    /// Why an entry must not be attempted: its endpoint (as [`HelpDesk::endpoint_of`]
+    /// read it) is disabled.
+    pub(in crate::desk) fn endpoint_refusal(endpoint: Option<&WebhookEndpoint>) -> Option<String> {
+        endpoint.filter(|e| !e.is_enabled()).map(|e| {
             format!(
                 "{ENDPOINT_DISABLED}: {}",
                 e.disabled_reason.as_deref().unwrap_or("by an admin")
             )
-        }))
+        })
     }
 
-    /// Records how an attempt at a webhook entry's endpoint ended. Returns the reason
-    /// when this failure disabled the endpoint (410 Gone, or failing for too long): the
-    /// entry is then dead-lettered rather than retried.
+    /// Records how an attempt at a webhook entry's endpoint ended (`before`: its state as
+    /// read before the attempt). Returns the reason when the endpoint is disabled now
+    /// (this failure disabled it — 410 Gone, or failing for too long — or another
+    /// worker's did meanwhile): the entry is then dead-lettered rather than retried.
+    ///
+    /// A success at a healthy endpoint whose last success is under
+    /// [`SUCCESS_PRECISION`] old writes nothing, so a busy endpoint does not cost a
+    /// write per delivery: `last_success_at` is that precise.
     pub(in crate::desk) async fn record_endpoint(
         &self,
         entry: &OutboxEntry,
+        before: Option<&WebhookEndpoint>,
         outcome: AttemptOutcome,
         error: &str,
     ) -> Result<Option<String>> {
@@ -88,9 +103,16 @@ impl HelpDesk {
         let now = self.now();
         let reason = match outcome {
             AttemptOutcome::Delivered => {
-                store
-                    .record_endpoint_attempt(entry.tenant, url, now, None)
-                    .await?;
+                let fresh = before.is_some_and(|e| {
+                    e.failing_since.is_none()
+                        && e.last_success_at
+                            .is_some_and(|at| now - at < SUCCESS_PRECISION)
+                });
+                if !fresh {
+                    store
+                        .record_endpoint_attempt(entry.tenant, url, now, None)
+                        .await?;
+                }
                 return Ok(None);
             }
             AttemptOutcome::Gone => {

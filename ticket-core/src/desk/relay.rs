@@ -130,7 +130,8 @@ impl HelpDesk {
                 Step::Lost
             });
         }
-        if let Some(refusal) = self.endpoint_refusal(&entry).await? {
+        let endpoint = self.endpoint_of(&entry).await?;
+        if let Some(refusal) = Self::endpoint_refusal(endpoint.as_ref()) {
             // Its endpoint is disabled: dead-lettered unattempted, replayable once enabled.
             let log = entry.log_with(attempt_record(started, 0, &AttemptResult::retry(&refusal)));
             return Ok(
@@ -173,12 +174,16 @@ impl HelpDesk {
         if result.outcome == AttemptOutcome::Delivered {
             let done = store.complete(entry.id, claim, self.now(), &log).await?;
             if done {
-                self.record_endpoint(&entry, result.outcome, &error).await?;
+                self.record_endpoint(&entry, endpoint.as_ref(), result.outcome, &error)
+                    .await?;
             }
             return Ok(if done { Step::Delivered } else { Step::Lost });
         }
         // A failure may disable the endpoint (gone, or failing too long): then dead.
-        let error = match self.record_endpoint(&entry, result.outcome, &error).await? {
+        let disabled = self
+            .record_endpoint(&entry, endpoint.as_ref(), result.outcome, &error)
+            .await?;
+        let error = match disabled {
             Some(disabled) => {
                 return self
                     .dead(&entry, claim, &format!("{error}; {disabled}"), &log)
