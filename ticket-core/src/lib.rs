@@ -45,7 +45,8 @@
 //!
 //! Implement [`ports::TicketStore`], [`ports::UserStore`], [`ports::TeamStore`],
 //! [`ports::ConfigStore`], [`ports::FaqStore`], [`ports::TokenStore`],
-//! [`ports::NotificationStore`] and [`ports::Outbox`] (together: [`ports::Store`]) and
+//! [`ports::NotificationStore`], [`ports::Outbox`] and [`ports::EndpointStore`]
+//! (together: [`ports::Store`]) and
 //! prove them with `ticket_core::store_conformance!(your_factory)` in a test file, with
 //! the `testkit` feature on. The `custom_store` example of the `ticket-examples` package
 //! is a complete store of one's own run through the kit.
