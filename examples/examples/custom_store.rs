@@ -22,15 +22,17 @@ use std::sync::{Arc, Mutex, PoisonError};
 use ticket_core::account::{OneTimeToken, TokenPurpose, TokenUse, User};
 use ticket_core::event::TicketEvent;
 use ticket_core::id::{
-    CalendarId, DeliveryId, FaqId, NotificationId, RuleId, SlaPolicyId, TeamId, TenantId, TicketId,
-    TokenId, UserId,
+    CalendarId, DeliveryId, EndpointId, FaqId, NotificationId, RuleId, SlaPolicyId, TeamId,
+    TenantId, TicketId, TokenId, UserId,
 };
 use ticket_core::memory::MemoryStore;
-use ticket_core::notify::{DeliveryAttempt, DeliveryStatus, Notification, OutboxEntry};
+use ticket_core::notify::{
+    DeliveryAttempt, DeliveryStatus, Notification, OutboxEntry, WebhookEndpoint,
+};
 use ticket_core::ports::{
-    ConfigStore, EventBus, EventStream, FaqStore, HandleTime, HourlyCount, NotificationStore,
-    Outbox, ShiftStore, Store, TeamStore, TicketChange, TicketStore, TokenStore, UserStore,
-    VolumeQuery, VolumeStore,
+    ConfigStore, EndpointStore, EventBus, EventStream, FaqStore, HandleTime, HourlyCount,
+    NotificationStore, Outbox, ShiftStore, Store, TeamStore, TicketChange, TicketStore, TokenStore,
+    UserStore, VolumeQuery, VolumeStore,
 };
 use ticket_core::query::{CommentQuery, Page, Stats, StatsQuery, TicketQuery, UserQuery};
 use ticket_core::routing::AgentLoad;
@@ -543,6 +545,48 @@ impl<S: Store> ShiftStore for AuditedStore<S> {
         limit: u32,
     ) -> Result<Vec<ShiftRecord>> {
         self.inner.open_shifts(started_before, limit).await
+    }
+}
+
+#[async_trait]
+impl<S: Store> EndpointStore for AuditedStore<S> {
+    async fn record_endpoint_attempt(
+        &self,
+        tenant: TenantId,
+        url: &str,
+        at: DateTime<Utc>,
+        error: Option<&str>,
+    ) -> Result<WebhookEndpoint> {
+        let result = self
+            .inner
+            .record_endpoint_attempt(tenant, url, at, error)
+            .await;
+        self.counted("record_endpoint_attempt", result)
+    }
+    async fn disable_endpoint(
+        &self,
+        tenant: TenantId,
+        url: &str,
+        at: DateTime<Utc>,
+        reason: &str,
+    ) -> Result<bool> {
+        let result = self.inner.disable_endpoint(tenant, url, at, reason).await;
+        self.counted_if("disable_endpoint", result, |changed| *changed)
+    }
+    async fn enable_endpoint(&self, tenant: TenantId, id: EndpointId) -> Result<WebhookEndpoint> {
+        let result = self.inner.enable_endpoint(tenant, id).await;
+        self.counted("enable_endpoint", result)
+    }
+    async fn find_endpoint(&self, tenant: TenantId, url: &str) -> Result<Option<WebhookEndpoint>> {
+        self.inner.find_endpoint(tenant, url).await
+    }
+    async fn list_endpoints(
+        &self,
+        tenant: TenantId,
+        limit: u32,
+        cursor: Option<&str>,
+    ) -> Result<Page<WebhookEndpoint>> {
+        self.inner.list_endpoints(tenant, limit, cursor).await
     }
 }
 

@@ -105,6 +105,10 @@ id_type!(
     DeliveryId
 );
 id_type!(
+    /// A webhook endpoint whose health the relay keeps.
+    EndpointId
+);
+id_type!(
     /// An SLA policy.
     SlaPolicyId
 );

@@ -46,10 +46,11 @@
 //!
 //! Implement [`ports::TicketStore`], [`ports::UserStore`], [`ports::TeamStore`],
 //! [`ports::ConfigStore`], [`ports::FaqStore`], [`ports::TokenStore`],
-//! [`ports::NotificationStore`], [`ports::Outbox`] and [`ports::VolumeStore`] (together:
-//! [`ports::Store`]) and prove them with `ticket_core::store_conformance!(your_factory)`
-//! in a test file, with the `testkit` feature on. The `custom_store` example of the
-//! `ticket-examples` package is a complete store of one's own run through the kit.
+//! [`ports::NotificationStore`], [`ports::Outbox`], [`ports::VolumeStore`],
+//! [`ports::ShiftStore`] and [`ports::EndpointStore`] (together: [`ports::Store`]) and
+//! prove them with `ticket_core::store_conformance!(your_factory)` in a test file, with
+//! the `testkit` feature on. The `custom_store` example of the `ticket-examples` package
+//! is a complete store of one's own run through the kit.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 

@@ -31,9 +31,11 @@ use futures::stream::BoxStream;
 use uuid::Uuid;
 
 mod ai;
+mod endpoints;
 mod shifts;
 mod volume;
 pub use ai::{Classifier, FaqMatch, FaqMatcher, RetrainReport, TrainingExample};
+pub use endpoints::EndpointStore;
 pub use shifts::{ShiftStore, MAX_SHIFTS_LISTED};
 pub use volume::{HandleTime, HourlyCount, VolumeQuery, VolumeStore};
 
@@ -708,6 +710,7 @@ pub trait Store:
     + Outbox
     + VolumeStore
     + ShiftStore
+    + EndpointStore
 {
 }
 
@@ -722,6 +725,7 @@ impl<T> Store for T where
         + Outbox
         + VolumeStore
         + ShiftStore
+        + EndpointStore
 {
 }
 

@@ -103,6 +103,8 @@ const OPERATIONS: &[(&str, &str, bool)] = &[
     ("get", "/api/v1/deliveries/{id}", false),
     ("post", "/api/v1/deliveries/{id}/retry", false),
     ("post", "/api/v1/deliveries/replay", false),
+    ("get", "/api/v1/webhook-endpoints", false),
+    ("post", "/api/v1/webhook-endpoints/{id}/enable", false),
     ("get", "/api/v1/events", false),
     ("get", "/api/v1/events/sse", false),
     ("get", "/healthz", true),

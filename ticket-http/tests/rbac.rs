@@ -16,7 +16,7 @@ use ticket_core::account::Role;
 use ticket_core::desk::{RegisterInput, TeamInput};
 use ticket_core::id::{NotificationId, UserId};
 use ticket_core::notify::{Channel, Notification, NotificationKind, OutboxEntry};
-use ticket_core::ports::{NotificationStore, Outbox};
+use ticket_core::ports::{EndpointStore, NotificationStore, Outbox};
 use ticket_core::ticket::TicketInput;
 use ticket_core::{Actor, TenantId};
 use ticket_http::jwt::Jwt;
@@ -45,6 +45,7 @@ struct World {
     /// A notification of each of the four users.
     notifications: Vec<String>,
     dead_delivery: String,
+    endpoint: String,
     refresh_token: String,
     verify_token: String,
     reset_token: String,
@@ -173,6 +174,25 @@ impl World {
             s.desk.now(),
         );
         s.store.enqueue(std::slice::from_ref(&entry)).await.unwrap();
+        // A disabled webhook endpoint.
+        let endpoint_url = format!("https://hooks{n}.example.com/gone");
+        s.store
+            .disable_endpoint(
+                TenantId::DEFAULT,
+                &endpoint_url,
+                s.desk.now(),
+                "it answered 410 Gone",
+            )
+            .await
+            .unwrap();
+        let endpoint = s
+            .store
+            .find_endpoint(TenantId::DEFAULT, &endpoint_url)
+            .await
+            .unwrap()
+            .unwrap()
+            .id
+            .to_string();
         for claimed in s
             .store
             .claim(s.desk.now(), chrono::Duration::seconds(60), 10_000)
@@ -228,6 +248,7 @@ impl World {
             faq,
             notifications,
             dead_delivery: entry.id.to_string(),
+            endpoint,
             refresh_token,
             verify_token,
             reset_token,
@@ -854,6 +875,18 @@ fn cases() -> Vec<Case> {
         case!(
             "POST",
             |w, _| format!("/api/v1/deliveries/{}/retry", w.dead_delivery),
+            none,
+            "133AA"
+        ),
+        case!(
+            "GET",
+            |_, _| "/api/v1/webhook-endpoints".into(),
+            none,
+            "133AA"
+        ),
+        case!(
+            "POST",
+            |w, _| format!("/api/v1/webhook-endpoints/{}/enable", w.endpoint),
             none,
             "133AA"
         ),

@@ -95,6 +95,7 @@ mod cache;
 mod change;
 mod config;
 mod connect;
+mod endpoints;
 mod errors;
 mod list;
 mod listen;

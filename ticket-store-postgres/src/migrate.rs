@@ -57,6 +57,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "sla_reevaluation",
         sql: include_str!("../migrations/0007_sla_reevaluation.sql"),
     },
+    Migration {
+        version: 8,
+        name: "webhook_endpoints",
+        sql: include_str!("../migrations/0008_webhook_endpoints.sql"),
+    },
 ];
 
 /// The checksum of a migration's text as written (before the schema is filled in).

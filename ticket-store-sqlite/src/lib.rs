@@ -68,6 +68,7 @@ mod cache;
 mod config;
 mod connect;
 mod cursor;
+mod endpoints;
 mod list;
 mod migrate;
 mod notify;

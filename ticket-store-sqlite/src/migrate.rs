@@ -53,6 +53,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "sla_reevaluation",
         sql: include_str!("../migrations/0007_sla_reevaluation.sql"),
     },
+    Migration {
+        version: 8,
+        name: "webhook_endpoints",
+        sql: include_str!("../migrations/0008_webhook_endpoints.sql"),
+    },
 ];
 
 /// Why [`SqliteStore::migrate`] refused to run (returned inside [`Error::Store`]).

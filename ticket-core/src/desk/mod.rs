@@ -15,6 +15,7 @@ mod create;
 mod deflection;
 mod deliveries;
 mod distribution;
+mod endpoints;
 mod finalize;
 mod forecasts;
 mod picks;
@@ -37,6 +38,7 @@ pub use config_admin::{CalendarInput, RuleInput, SlaPolicyInput};
 pub use create::TicketPreview;
 pub use deflection::awaiting_verdict;
 pub use deliveries::MAX_REPLAY;
+pub use endpoints::ENDPOINT_DISABLED;
 pub use forecasts::{
     ForecastInput, HandleTimeSource, StaffingPlan, StaffingRequest, VolumeForecast,
     DEFAULT_HISTORY_WEEKS, MAX_FORECAST_DAYS, MAX_HISTORY_WEEKS,
@@ -130,6 +132,9 @@ pub struct HelpDeskConfig {
     /// At most this many of the newest trusted tickets are read to retrain the
     /// classifier (bounds memory and time).
     pub retrain_max_examples: usize,
+    /// Whether a new account is sent a link to verify its e-mail address (its welcome
+    /// mail follows the verification); off, it is welcomed at once.
+    pub email_verification: bool,
     /// Whether anyone may register as a customer.
     pub open_registration: bool,
     /// Whether an account must have verified its e-mail address before it raises a
@@ -174,6 +179,7 @@ impl Default for HelpDeskConfig {
             helpful_notes: false,
             helpful_min_score: 0.3,
             retrain_max_examples: 20_000,
+            email_verification: true,
             open_registration: true,
             require_verified_email: false,
             sweep_batch: 200,

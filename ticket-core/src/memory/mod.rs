@@ -19,6 +19,7 @@
 
 mod bus;
 mod config;
+mod endpoints;
 mod notify;
 mod shifts;
 mod stats;
@@ -83,6 +84,7 @@ struct State {
     tokens: BTreeMap<TokenId, OneTimeToken>,
     notifications: BTreeMap<NotificationId, Notification>,
     outbox: BTreeMap<DeliveryId, OutboxEntry>,
+    endpoints: BTreeMap<crate::id::EndpointId, crate::notify::WebhookEndpoint>,
     /// Round-robin rotations: when each agent was last picked, per tenant and team.
     rotations: BTreeMap<(TenantId, Option<TeamId>, UserId), chrono::DateTime<chrono::Utc>>,
     /// Tickets marked for an SLA re-evaluation (`mark_sla_stale`), and from when.

@@ -6,13 +6,14 @@ use crate::account::{OneTimeToken, TokenPurpose, TokenUse, User};
 use crate::error::Result;
 use crate::event::TicketEvent;
 use crate::id::{
-    CalendarId, DeliveryId, FaqId, NotificationId, RuleId, SlaPolicyId, TeamId, TenantId, TicketId,
-    TokenId, UserId,
+    CalendarId, DeliveryId, EndpointId, FaqId, NotificationId, RuleId, SlaPolicyId, TeamId,
+    TenantId, TicketId, TokenId, UserId,
 };
-use crate::notify::{DeliveryAttempt, DeliveryStatus, Notification, OutboxEntry};
+use crate::notify::{DeliveryAttempt, DeliveryStatus, Notification, OutboxEntry, WebhookEndpoint};
 use crate::ports::{
-    ConfigStore, FaqStore, HandleTime, HourlyCount, NotificationStore, Outbox, ShiftStore, Store,
-    TeamStore, TicketChange, TicketStore, TokenStore, UserStore, VolumeQuery, VolumeStore,
+    ConfigStore, EndpointStore, FaqStore, HandleTime, HourlyCount, NotificationStore, Outbox,
+    ShiftStore, Store, TeamStore, TicketChange, TicketStore, TokenStore, UserStore, VolumeQuery,
+    VolumeStore,
 };
 use crate::query::{CommentQuery, Page, Stats, StatsQuery, TicketQuery, UserQuery};
 use crate::routing::AgentLoad;
@@ -641,5 +642,52 @@ impl ShiftStore for CountingStore {
     ) -> Result<Vec<ShiftRecord>> {
         self.count("open_shifts");
         self.inner.open_shifts(started_before, limit).await
+    }
+}
+
+#[async_trait]
+impl EndpointStore for CountingStore {
+    async fn record_endpoint_attempt(
+        &self,
+        tenant: TenantId,
+        url: &str,
+        at: DateTime<Utc>,
+        error: Option<&str>,
+    ) -> Result<WebhookEndpoint> {
+        self.count("record_endpoint_attempt");
+        self.inner
+            .record_endpoint_attempt(tenant, url, at, error)
+            .await
+    }
+
+    async fn disable_endpoint(
+        &self,
+        tenant: TenantId,
+        url: &str,
+        at: DateTime<Utc>,
+        reason: &str,
+    ) -> Result<bool> {
+        self.count("disable_endpoint");
+        self.inner.disable_endpoint(tenant, url, at, reason).await
+    }
+
+    async fn enable_endpoint(&self, tenant: TenantId, id: EndpointId) -> Result<WebhookEndpoint> {
+        self.count("enable_endpoint");
+        self.inner.enable_endpoint(tenant, id).await
+    }
+
+    async fn find_endpoint(&self, tenant: TenantId, url: &str) -> Result<Option<WebhookEndpoint>> {
+        self.count("find_endpoint");
+        self.inner.find_endpoint(tenant, url).await
+    }
+
+    async fn list_endpoints(
+        &self,
+        tenant: TenantId,
+        limit: u32,
+        cursor: Option<&str>,
+    ) -> Result<Page<WebhookEndpoint>> {
+        self.count("list_endpoints");
+        self.inner.list_endpoints(tenant, limit, cursor).await
     }
 }

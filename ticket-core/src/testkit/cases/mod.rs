@@ -6,6 +6,7 @@ pub mod bus;
 pub mod comments;
 pub mod config;
 pub mod deflection;
+pub mod endpoints;
 pub mod isolation;
 pub mod notifications;
 pub mod outbox;
@@ -213,6 +214,11 @@ macro_rules! __store_cases {
             outbox_bodies {
                 purge_blanks_old_delivered_bodies,
                 forget_recipient_scrubs_their_mail,
+            }
+            endpoints {
+                endpoint_failure_clock_disable_and_enable,
+                endpoints_are_per_tenant_and_listed_in_pages,
+                concurrent_records_make_one_endpoint_and_one_disable,
             }
             isolation {
                 tickets_are_isolated,
