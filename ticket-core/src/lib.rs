@@ -2,7 +2,7 @@
 //!
 //! The heart of the ticketing engine: the pure domain (tickets, workflow, accounts, RBAC,
 //! SLA, rules, routing, the workforce (shifts, queue, rebalance), events, notifications,
-//! volume forecasts and staffing), the [ports](ports) adapters implement, the
+//! volume forecasts and staffing), the [ports] adapters implement, the
 //! [`HelpDesk`] application service, the reference [`memory::MemoryStore`] and, behind
 //! the `testkit` feature, the store conformance suite (`store_conformance!`).
 //!

@@ -34,8 +34,8 @@ impl HelpDesk {
     /// answer → rules (routing) → SLA deadlines → one atomic save → publish.
     ///
     /// # Errors
-    /// [`Error::Forbidden`] (also for an unverified e-mail address when
-    /// `require_verified_email` is set); [`Error::Invalid`] listing every bad field.
+    /// [`Error::Forbidden`](crate::Error::Forbidden) (also for an unverified e-mail address when
+    /// `require_verified_email` is set); [`Error::Invalid`](crate::Error::Invalid) listing every bad field.
     pub async fn create_ticket(&self, actor: &Actor, input: TicketInput) -> Result<Ticket> {
         let now = self.now();
         let (draft, ticket) = self.draft_ticket(actor, input, now).await?;
@@ -55,7 +55,7 @@ impl HelpDesk {
     /// anything (a dry run for forms that suggest before submitting).
     ///
     /// # Errors
-    /// [`Error::Forbidden`] without `TicketCreate`; [`Error::Invalid`] listing every bad
+    /// [`Error::Forbidden`](crate::Error::Forbidden) without `TicketCreate`; [`Error::Invalid`](crate::Error::Invalid) listing every bad
     /// field, as [`HelpDesk::create_ticket`].
     pub async fn preview_ticket(&self, actor: &Actor, input: TicketInput) -> Result<TicketPreview> {
         let (draft, ticket) = self.draft_ticket(actor, input, self.now()).await?;

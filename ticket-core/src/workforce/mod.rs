@@ -4,7 +4,7 @@
 //!   off, planned breaks) and the concrete shifts they give over a range;
 //! - [`shifts`]: the shifts and breaks agents actually work, as records, and the
 //!   availability derived from them;
-//! - [`adherence`]: scheduled against actual, per 15-minute interval, and the number of
+//! - [`adherence`](mod@adherence): scheduled against actual, per 15-minute interval, and the number of
 //!   agents scheduled per interval (what staffing is compared with);
 //! - [`queue`] and [`rebalance`]: pure planners over (queue, agents, loads) whose moves
 //!   the desk saves.
