@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 use ticket_core::account::{HashCost, Role};
 use ticket_core::desk::RegisterInput;
 use ticket_core::id::{TeamId, TenantId, UserId};
-use ticket_core::ports::{EventBus, Store, TicketStore, UserStore};
+use ticket_core::ports::{EventBus, Store};
 use ticket_core::query::{AssigneeFilter, StatsQuery, TicketQuery, TicketSort};
 use ticket_core::testkit::fixtures;
 use ticket_core::text::Status;
