@@ -22,23 +22,27 @@ use std::sync::{Arc, Mutex, PoisonError};
 use ticket_core::account::{OneTimeToken, TokenPurpose, TokenUse, User};
 use ticket_core::event::TicketEvent;
 use ticket_core::id::{
-    CalendarId, DeliveryId, FaqId, NotificationId, RuleId, SlaPolicyId, TeamId, TenantId, TicketId,
-    TokenId, UserId,
+    CalendarId, DeliveryId, EndpointId, FaqId, NotificationId, RuleId, SlaPolicyId, TeamId,
+    TenantId, TicketId, TokenId, UserId,
 };
 use ticket_core::memory::MemoryStore;
-use ticket_core::notify::{DeliveryAttempt, DeliveryStatus, Notification, OutboxEntry};
+use ticket_core::notify::{
+    DeliveryAttempt, DeliveryStatus, Notification, OutboxEntry, WebhookEndpoint,
+};
 use ticket_core::ports::{
-    ConfigStore, EventBus, EventStream, FaqStore, NotificationStore, Outbox, Store, TeamStore,
-    TicketChange, TicketStore, TokenStore, UserStore,
+    ConfigStore, EndpointStore, EventBus, EventStream, FaqStore, HandleTime, HourlyCount,
+    NotificationStore, Outbox, ShiftStore, Store, TeamStore, TicketChange, TicketStore, TokenStore,
+    UserStore, VolumeQuery, VolumeStore,
 };
 use ticket_core::query::{CommentQuery, Page, Stats, StatsQuery, TicketQuery, UserQuery};
 use ticket_core::routing::AgentLoad;
 use ticket_core::rules::Rule;
-use ticket_core::sla::{BusinessCalendar, SlaPolicy};
+use ticket_core::sla::{BusinessCalendar, SlaPolicy, SlaReevaluation};
 use ticket_core::team::{Faq, Team};
 use ticket_core::testkit::{self, uuid::Uuid};
 use ticket_core::text::Email;
 use ticket_core::ticket::{Comment, Ticket, TicketSla};
+use ticket_core::workforce::{ShiftRecord, ShiftSchedule, Span};
 use ticket_core::Result;
 
 /// Successful writes per store method, shared by every store that reports to it.
@@ -146,6 +150,15 @@ impl<S: Store> TicketStore for AuditedStore<S> {
     async fn sla_due(&self, now: DateTime<Utc>, limit: u32) -> Result<Vec<(TenantId, TicketId)>> {
         self.inner.sla_due(now, limit).await
     }
+    async fn claim_sla_due(
+        &self,
+        now: DateTime<Utc>,
+        lease: chrono::Duration,
+        limit: u32,
+    ) -> Result<Vec<(TenantId, TicketId)>> {
+        let claimed = self.inner.claim_sla_due(now, lease, limit).await;
+        self.counted_if("claim_sla_due", claimed, |c| !c.is_empty())
+    }
     async fn save_sla(
         &self,
         tenant: TenantId,
@@ -167,6 +180,30 @@ impl<S: Store> TicketStore for AuditedStore<S> {
             "mark_sla_stale",
             self.inner.mark_sla_stale(tenant, now, after, limit).await,
         )
+    }
+    async fn request_sla_reevaluation(&self, tenant: TenantId, now: DateTime<Utc>) -> Result<()> {
+        let requested = self.inner.request_sla_reevaluation(tenant, now).await;
+        self.counted("request_sla_reevaluation", requested)
+    }
+    async fn claim_sla_reevaluation(
+        &self,
+        now: DateTime<Utc>,
+        lease: chrono::Duration,
+    ) -> Result<Option<SlaReevaluation>> {
+        let claimed = self.inner.claim_sla_reevaluation(now, lease).await;
+        self.counted_if("claim_sla_reevaluation", claimed, Option::is_some)
+    }
+    async fn advance_sla_reevaluation(
+        &self,
+        job: &SlaReevaluation,
+        after: Option<TicketId>,
+        held_until: DateTime<Utc>,
+    ) -> Result<bool> {
+        let advanced = self
+            .inner
+            .advance_sla_reevaluation(job, after, held_until)
+            .await;
+        self.counted_if("advance_sla_reevaluation", advanced, |written| *written)
     }
     async fn ping(&self) -> Result<()> {
         self.inner.ping().await
@@ -381,6 +418,20 @@ impl<S: Store> NotificationStore for AuditedStore<S> {
 }
 
 #[async_trait]
+impl<S: Store> VolumeStore for AuditedStore<S> {
+    async fn hourly_created(
+        &self,
+        tenant: TenantId,
+        query: &VolumeQuery,
+    ) -> Result<Vec<HourlyCount>> {
+        self.inner.hourly_created(tenant, query).await
+    }
+    async fn handle_time(&self, tenant: TenantId, query: &VolumeQuery) -> Result<HandleTime> {
+        self.inner.handle_time(tenant, query).await
+    }
+}
+
+#[async_trait]
 impl<S: Store> Outbox for AuditedStore<S> {
     async fn enqueue(&self, entries: &[OutboxEntry]) -> Result<()> {
         self.counted("enqueue", self.inner.enqueue(entries).await)
@@ -453,6 +504,89 @@ impl<S: Store> Outbox for AuditedStore<S> {
             .forget_recipient(tenant, address, placeholder)
             .await;
         self.counted_if("forget_recipient", result, |n| *n > 0)
+    }
+}
+
+#[async_trait]
+impl<S: Store> ShiftStore for AuditedStore<S> {
+    async fn save_schedule(&self, schedule: &ShiftSchedule, expected: Option<u64>) -> Result<()> {
+        let saved = self.inner.save_schedule(schedule, expected).await;
+        self.counted("save_schedule", saved)
+    }
+    async fn get_schedule(&self, tenant: TenantId, user: UserId) -> Result<Option<ShiftSchedule>> {
+        self.inner.get_schedule(tenant, user).await
+    }
+    async fn list_schedules(
+        &self,
+        tenant: TenantId,
+        users: &[UserId],
+    ) -> Result<Vec<ShiftSchedule>> {
+        self.inner.list_schedules(tenant, users).await
+    }
+    async fn save_shift(&self, record: &ShiftRecord, expected: Option<u64>) -> Result<()> {
+        let saved = self.inner.save_shift(record, expected).await;
+        self.counted("save_shift", saved)
+    }
+    async fn open_shift(&self, tenant: TenantId, user: UserId) -> Result<Option<ShiftRecord>> {
+        self.inner.open_shift(tenant, user).await
+    }
+    async fn list_shifts(
+        &self,
+        tenant: TenantId,
+        user: Option<UserId>,
+        range: Span,
+        limit: u32,
+    ) -> Result<Vec<ShiftRecord>> {
+        self.inner.list_shifts(tenant, user, range, limit).await
+    }
+    async fn open_shifts(
+        &self,
+        started_before: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<ShiftRecord>> {
+        self.inner.open_shifts(started_before, limit).await
+    }
+}
+
+#[async_trait]
+impl<S: Store> EndpointStore for AuditedStore<S> {
+    async fn record_endpoint_attempt(
+        &self,
+        tenant: TenantId,
+        url: &str,
+        at: DateTime<Utc>,
+        error: Option<&str>,
+    ) -> Result<WebhookEndpoint> {
+        let result = self
+            .inner
+            .record_endpoint_attempt(tenant, url, at, error)
+            .await;
+        self.counted("record_endpoint_attempt", result)
+    }
+    async fn disable_endpoint(
+        &self,
+        tenant: TenantId,
+        url: &str,
+        at: DateTime<Utc>,
+        reason: &str,
+    ) -> Result<bool> {
+        let result = self.inner.disable_endpoint(tenant, url, at, reason).await;
+        self.counted_if("disable_endpoint", result, |changed| *changed)
+    }
+    async fn enable_endpoint(&self, tenant: TenantId, id: EndpointId) -> Result<WebhookEndpoint> {
+        let result = self.inner.enable_endpoint(tenant, id).await;
+        self.counted("enable_endpoint", result)
+    }
+    async fn find_endpoint(&self, tenant: TenantId, url: &str) -> Result<Option<WebhookEndpoint>> {
+        self.inner.find_endpoint(tenant, url).await
+    }
+    async fn list_endpoints(
+        &self,
+        tenant: TenantId,
+        limit: u32,
+        cursor: Option<&str>,
+    ) -> Result<Page<WebhookEndpoint>> {
+        self.inner.list_endpoints(tenant, limit, cursor).await
     }
 }
 

@@ -185,6 +185,7 @@ pub async fn build_app(config: &ServerConfig) -> Result<App, AppError> {
         .config(HelpDeskConfig {
             hash_cost: config.hash_cost.into(),
             open_registration: config.open_registration,
+            email_verification: config.email_verification,
             require_verified_email: config.require_verified_email,
             actor_ttl: chrono::Duration::seconds(i64::from(config.actor_cache_secs)),
             webhook_addresses: crate::notifier::webhook_addresses(config)
@@ -193,6 +194,12 @@ pub async fn build_app(config: &ServerConfig) -> Result<App, AppError> {
             faq_min_score: config.ai_faq_min_score,
             faq_deflect: config.ai_faq_deflect,
             helpful_notes: config.ai_enabled && config.ai_helpful_notes,
+            relay: ticket_core::notify::RelayConfig {
+                disable_after: chrono::Duration::hours(i64::from(
+                    config.webhook_disable_after_hours,
+                )),
+                ..ticket_core::notify::RelayConfig::default()
+            },
             ..HelpDeskConfig::default()
         });
     if let Some((classifier, faq)) = crate::ai::build(config).await.map_err(AppError::Ai)? {

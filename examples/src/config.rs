@@ -153,8 +153,15 @@ pub struct ServerConfig {
     /// e.g. `127.0.0.0/8` for a receiver on this machine; default none: only public
     /// addresses).
     pub webhook_allow_cidrs: Vec<String>,
+    /// Hours a webhook endpoint may fail continuously before it is disabled and its owner
+    /// told (`TICKET_WEBHOOK_DISABLE_AFTER_HOURS`, default 120: five days).
+    pub webhook_disable_after_hours: u32,
     /// Password hashing cost.
     pub hash_cost: HashCostSetting,
+    /// Whether a new account is sent a link to verify its e-mail address, its welcome
+    /// mail following the verification (`TICKET_EMAIL_VERIFICATION`, default true; false
+    /// welcomes it at once).
+    pub email_verification: bool,
     /// Whether anyone may register as a customer.
     pub open_registration: bool,
     /// Whether the default rules are installed when the desk has none.
@@ -233,7 +240,9 @@ impl Default for ServerConfig {
             mail_from: "Help desk <help@localhost>".into(),
             public_url: None,
             webhook_allow_cidrs: Vec::new(),
+            webhook_disable_after_hours: 120,
             hash_cost: HashCostSetting::Recommended,
+            email_verification: true,
             open_registration: true,
             install_default_rules: true,
             install_default_sla: true,
@@ -296,7 +305,9 @@ const KEYS: &[(&str, Kind)] = &[
     ("mail_from", Kind::Text),
     ("public_url", Kind::Text),
     ("webhook_allow_cidrs", Kind::List),
+    ("webhook_disable_after_hours", Kind::Number),
     ("hash_cost", Kind::Text),
+    ("email_verification", Kind::Flag),
     ("open_registration", Kind::Flag),
     ("install_default_rules", Kind::Flag),
     ("install_default_sla", Kind::Flag),
@@ -390,6 +401,9 @@ impl ServerConfig {
         }
         if self.relay_batch == 0 {
             return bad("relay_batch must be above zero");
+        }
+        if self.webhook_disable_after_hours == 0 {
+            return bad("webhook_disable_after_hours must be above zero");
         }
         self.trusted_proxy_networks()?;
         let fractions = [

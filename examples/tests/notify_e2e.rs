@@ -1,7 +1,8 @@
 //! The server delivers what it decides to send, end to end over TCP: the verification
 //! and reset mails (as `.eml` files without SMTP, and through a real SMTP server, aiosmtpd
 //! on loopback, when `.ci/test` started one) carry links whose tokens verify the account
-//! and reset the password; a team's webhook and `POST /tickets/{id}/notify` reach a real
+//! and reset the password, the verified account is welcomed, and an FAQ answer posted on
+//! a new ticket is mailed to its requester, threaded with the ticket; a team's webhook and `POST /tickets/{id}/notify` reach a real
 //! receiver on loopback, the team's signed per Standard Webhooks; the admin API shows the
 //! attempt log but never a token.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -104,6 +105,19 @@ async fn account_mail_flow(s: &Server, inbox: &Inbox, email: &str) {
         )
         .await;
     assert!(r.body["email_verified_at"].is_string(), "{}", r.text);
+    // The verified account is welcomed, text and HTML, with the link to its tickets.
+    let raw = inbox
+        .wait_for(email, "Subject: Welcome to the help desk")
+        .await;
+    assert!(
+        raw.contains("text/plain") && raw.contains("text/html"),
+        "{raw}"
+    );
+    assert!(
+        raw.lines()
+            .any(|l| l.trim_end_matches('\r') == "http://desk.test:8080/my"),
+        "{raw}"
+    );
 
     let r = s
         .req(
@@ -126,10 +140,58 @@ async fn account_mail_flow(s: &Server, inbox: &Inbox, email: &str) {
         )
         .await;
     assert!(r.status.is_success(), "{}", r.text);
-    s.login(email, new_password).await;
+    let session = s.login(email, new_password).await;
+    let me = session["access_token"].as_str().unwrap().to_string();
+
+    // A new ticket an FAQ entry answers: the answer is mailed to the requester, threaded
+    // with the ticket's mail.
+    let root = s.token("admin", ADMIN_PASSWORD).await;
+    let answer = "Use the Forgot password link on the sign-in page; the reset e-mail arrives within a minute.";
+    let r = s
+        .post(
+            "/api/v1/faqs",
+            &root,
+            json!({"question": "How do I reset my password?", "answer": answer}),
+        )
+        .await;
+    assert!(r.status.is_success(), "{}", r.text);
+    let r = s
+        .post(
+            "/api/v1/tickets",
+            &me,
+            json!({
+                "title": "Forgot my password",
+                "description": "How do I reset my password? I forgot it and cannot sign in.",
+            }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    assert_eq!(
+        r.body["status"], "pending",
+        "answered by the FAQ: {}",
+        r.text
+    );
+    let ticket = uuid::Uuid::parse_str(r.body["id"].as_str().unwrap()).unwrap();
+    let raw = inbox
+        .wait_for(email, "Subject: Re: Forgot my password")
+        .await;
+    assert!(raw.contains(answer), "{raw}");
+    assert!(
+        raw.contains("text/plain") && raw.contains("text/html"),
+        "{raw}"
+    );
+    let root_id = format!("<ticket-{}@", ticket.simple());
+    let threaded = |name: &str| {
+        raw.lines()
+            .any(|l| l.starts_with(&format!("{name}: ")) && l.contains(&root_id))
+    };
+    assert!(threaded("In-Reply-To") && threaded("References"), "{raw}");
+    assert!(
+        raw.contains(&format!("http://desk.test:8080/my/tickets/{ticket}")),
+        "{raw}"
+    );
 
     // The admin API shows the mails and their attempts, never the token.
-    let root = s.token("admin", ADMIN_PASSWORD).await;
     let r = s.get("/api/v1/deliveries?limit=100", &root).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert!(
@@ -142,7 +204,8 @@ async fn account_mail_flow(s: &Server, inbox: &Inbox, email: &str) {
         .iter()
         .filter(|d| d["channel"]["to"] == email)
         .collect();
-    assert_eq!(mine.len(), 2, "{}", r.text);
+    // Verification, welcome, reset and the FAQ answer.
+    assert_eq!(mine.len(), 4, "{}", r.text);
     for d in mine {
         let one = s
             .get(

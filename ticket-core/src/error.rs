@@ -54,6 +54,12 @@ pub enum Conflict {
         /// Why.
         reason: String,
     },
+    /// A routed assignment would take the agent past their capacity (checked by the
+    /// store in the save, see [`crate::ports::CapacityCheck`]).
+    Capacity {
+        /// The agent.
+        agent: crate::id::UserId,
+    },
 }
 
 /// The errors of every use case and every port.
@@ -143,6 +149,7 @@ impl Error {
             Self::Conflict(Conflict::Version { .. }) => "version_conflict",
             Self::Conflict(Conflict::Unique { .. }) => "already_exists",
             Self::Conflict(Conflict::State { .. }) => "conflict",
+            Self::Conflict(Conflict::Capacity { .. }) => "agent_at_capacity",
             Self::Forbidden(_) => "forbidden",
             Self::Unauthenticated => "unauthenticated",
             Self::Invalid(_) => "invalid_input",

@@ -105,6 +105,10 @@ id_type!(
     DeliveryId
 );
 id_type!(
+    /// A webhook endpoint whose health the relay keeps.
+    EndpointId
+);
+id_type!(
     /// An SLA policy.
     SlaPolicyId
 );
@@ -123,6 +127,10 @@ id_type!(
 id_type!(
     /// A FAQ entry.
     FaqId
+);
+id_type!(
+    /// One worked shift of an agent (its actual start, end and breaks).
+    ShiftId
 );
 
 impl TenantId {

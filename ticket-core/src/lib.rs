@@ -1,9 +1,10 @@
 //! # ticket-core
 //!
 //! The heart of the ticketing engine: the pure domain (tickets, workflow, accounts, RBAC,
-//! SLA, rules, routing, events, notifications), the [ports](ports) adapters implement,
-//! the [`HelpDesk`] application service, the reference [`memory::MemoryStore`] and,
-//! behind the `testkit` feature, the store conformance suite (`store_conformance!`).
+//! SLA, rules, routing, the workforce (shifts, queue, rebalance), events, notifications,
+//! volume forecasts and staffing), the [ports](ports) adapters implement, the
+//! [`HelpDesk`] application service, the reference [`memory::MemoryStore`] and, behind
+//! the `testkit` feature, the store conformance suite (`store_conformance!`).
 //!
 //! No I/O lives here: no sockets, no files, no database. CI checks that no I/O crate
 //! enters this crate's dependency tree.
@@ -45,7 +46,8 @@
 //!
 //! Implement [`ports::TicketStore`], [`ports::UserStore`], [`ports::TeamStore`],
 //! [`ports::ConfigStore`], [`ports::FaqStore`], [`ports::TokenStore`],
-//! [`ports::NotificationStore`] and [`ports::Outbox`] (together: [`ports::Store`]) and
+//! [`ports::NotificationStore`], [`ports::Outbox`], [`ports::VolumeStore`],
+//! [`ports::ShiftStore`] and [`ports::EndpointStore`] (together: [`ports::Store`]) and
 //! prove them with `ticket_core::store_conformance!(your_factory)` in a test file, with
 //! the `testkit` feature on. The `custom_store` example of the `ticket-examples` package
 //! is a complete store of one's own run through the kit.
@@ -57,6 +59,7 @@ pub mod clock;
 pub mod desk;
 pub mod error;
 pub mod event;
+pub mod forecast;
 pub mod id;
 pub mod memory;
 pub mod net;
@@ -74,6 +77,7 @@ pub mod text;
 pub mod ticket;
 pub mod views;
 pub mod workflow;
+pub mod workforce;
 
 pub use account::{Actor, Role};
 pub use desk::{HelpDesk, HelpDeskConfig};

@@ -8,9 +8,11 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 mod attempt;
+mod endpoint;
 mod retry;
 
 pub use attempt::{error_text, AttemptOutcome, AttemptResult, DeliveryAttempt, RECIPIENT_DELETED};
+pub use endpoint::WebhookEndpoint;
 pub use retry::{RelayConfig, RetryPolicy};
 
 /// Who a notification goes to.
@@ -65,6 +67,13 @@ pub enum NotificationKind {
     VerifyEmail,
     /// A password reset link.
     PasswordReset,
+    /// Welcome to a new account (once its e-mail address is verified, or at sign-up when
+    /// verification is off).
+    Welcome,
+    /// An FAQ answer suggested on a new ticket (deflection).
+    DeflectionAnswer,
+    /// A webhook endpoint was disabled (gone, or failing too long).
+    EndpointDisabled,
 }
 
 /// An in-app notification for one user.

@@ -3,7 +3,8 @@
 //! adapter MUST return, so the conformance kit can hold every store to the same contract.
 //!
 //! Tenancy: every method takes the tenant and never reads across tenants, except the
-//! background methods [`TicketStore::sla_due`] and [`Outbox::claim`], which serve every
+//! background methods [`TicketStore::sla_due`], [`TicketStore::claim_sla_due`],
+//! [`TicketStore::claim_sla_reevaluation`] and [`Outbox::claim`], which serve every
 //! tenant of a host and return the tenant with each item.
 
 use crate::account::{OneTimeToken, TokenPurpose, TokenUse, User};
@@ -20,7 +21,7 @@ use crate::notify::{
 use crate::query::{CommentQuery, Page, Stats, StatsQuery, TicketQuery, UserQuery};
 use crate::routing::AgentLoad;
 use crate::rules::Rule;
-use crate::sla::{BusinessCalendar, SlaPolicy};
+use crate::sla::{BusinessCalendar, SlaPolicy, SlaReevaluation};
 use crate::team::{Faq, Team};
 use crate::text::Email;
 use crate::ticket::{Comment, Ticket, TicketSla};
@@ -30,7 +31,13 @@ use futures::stream::BoxStream;
 use uuid::Uuid;
 
 mod ai;
+mod endpoints;
+mod shifts;
+mod volume;
 pub use ai::{Classifier, FaqMatch, FaqMatcher, RetrainReport, TrainingExample};
+pub use endpoints::EndpointStore;
+pub use shifts::{ShiftStore, MAX_SHIFTS_LISTED};
+pub use volume::{HandleTime, HourlyCount, VolumeQuery, VolumeStore};
 
 /// Everything one ticket change writes, stored atomically by [`TicketStore::save`]:
 /// the ticket, its new comments, its events, its in-app notifications and its outbox
@@ -51,6 +58,23 @@ pub struct TicketChange {
     pub notifications: Vec<Notification>,
     /// New outbound deliveries.
     pub outbox: Vec<OutboxEntry>,
+    /// When routing picked the assignee: the capacity the store holds the agent to.
+    /// `None` for every other change (a manual assignment may exceed capacity).
+    pub capacity: Option<CapacityCheck>,
+}
+
+/// A routed assignment's capacity check, made by [`TicketStore::save`] atomically with
+/// the write: the change is stored only if `agent` holds fewer than `capacity` working
+/// tickets ([`is_working`](crate::workforce::is_working): status category New or Open)
+/// other than the ticket saved. Saves checking the same agent are serialised (a row lock
+/// on the agent, a write transaction, a mutex), so two instances never both take the
+/// agent's last slot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CapacityCheck {
+    /// The agent assigned.
+    pub agent: UserId,
+    /// The most working tickets they may hold, this one included.
+    pub capacity: u32,
 }
 
 /// Tickets, their comments and their history.
@@ -64,6 +88,8 @@ pub trait TicketStore: Send + Sync {
     /// - [`Error::Conflict`] (`Unique { field: "id" }`) when creating a ticket whose id
     ///   exists;
     /// - [`Error::NotFound`] when updating a ticket that does not exist in the tenant;
+    /// - [`Error::Conflict`] (`Capacity`) when `capacity` is set and the agent is full
+    ///   (nothing is written);
     /// - [`Error::Store`] on infrastructure failure.
     async fn save(&self, change: &TicketChange) -> Result<()>;
 
@@ -150,11 +176,28 @@ pub trait TicketStore: Send + Sync {
     /// Up to `limit` tickets of any tenant whose SLA snapshot has a `next_check` at or
     /// before `now`, or that [`TicketStore::mark_sla_stale`] marked at or before `now`,
     /// earliest first (then by id: tickets due at the same instant are all returned, up
-    /// to `limit`). The only cross-tenant read besides the outbox claim.
+    /// to `limit`). A cross-tenant read, like the claims of background work.
     ///
     /// # Errors
     /// [`Error::Store`].
     async fn sla_due(&self, now: DateTime<Utc>, limit: u32) -> Result<Vec<(TenantId, TicketId)>>;
+
+    /// Claims up to `limit` of the tickets [`TicketStore::sla_due`] would return at `now`
+    /// (same order) for one sweeper: each claimed ticket is not due again before
+    /// `now + lease` unless a save, [`TicketStore::save_sla`] or
+    /// [`TicketStore::mark_sla_stale`] writes its due time first. Concurrent claimers
+    /// (instances on one database) never get the same ticket within a lease, so N
+    /// sweepers split the due tickets instead of each handling all of them; a sweeper
+    /// that dies leaves its tickets to the next claim after the lease.
+    ///
+    /// # Errors
+    /// [`Error::Store`].
+    async fn claim_sla_due(
+        &self,
+        now: DateTime<Utc>,
+        lease: chrono::Duration,
+        limit: u32,
+    ) -> Result<Vec<(TenantId, TicketId)>>;
 
     /// Replaces the SLA snapshot of the ticket whose stored version is `version`, leaving
     /// its version, `updated_at` and everything else as they are (the sweep's bookkeeping
@@ -191,6 +234,44 @@ pub trait TicketStore: Send + Sync {
         after: Option<TicketId>,
         limit: u32,
     ) -> Result<Option<TicketId>>;
+
+    /// Records that the open tickets of `tenant` need an SLA re-evaluation because a
+    /// policy or calendar changed at `now`: one small write, whatever the number of
+    /// tickets. A pending request of the tenant is replaced: its walk starts over from
+    /// the first ticket and its claim ends (the holder's next
+    /// [`TicketStore::advance_sla_reevaluation`] returns `false`).
+    ///
+    /// # Errors
+    /// [`Error::Store`].
+    async fn request_sla_reevaluation(&self, tenant: TenantId, now: DateTime<Utc>) -> Result<()>;
+
+    /// Claims one pending re-evaluation of any tenant (the earliest request first) that
+    /// no claim holds at `now` (never claimed, released, or its lease ended): it gets a
+    /// fresh [`SlaReevaluation::claim`] held until `now + lease`. Concurrent claimers
+    /// never hold the same request. `None` when nothing is pending.
+    ///
+    /// # Errors
+    /// [`Error::Store`].
+    async fn claim_sla_reevaluation(
+        &self,
+        now: DateTime<Utc>,
+        lease: chrono::Duration,
+    ) -> Result<Option<SlaReevaluation>>;
+
+    /// Records the progress of a claimed re-evaluation: with `Some(after)`, the walk goes
+    /// on after that ticket and the claim holds until `held_until` (a past instant
+    /// releases it for any claimer); with `None` the walk is done and the request is
+    /// removed. Returns `false`, writing nothing, when `job.claim` no longer holds the
+    /// request (a newer request replaced it, or another claimer took it over).
+    ///
+    /// # Errors
+    /// [`Error::Store`].
+    async fn advance_sla_reevaluation(
+        &self,
+        job: &SlaReevaluation,
+        after: Option<TicketId>,
+        held_until: DateTime<Utc>,
+    ) -> Result<bool>;
 
     /// Checks the store is reachable (for readiness probes).
     ///
@@ -237,8 +318,9 @@ pub trait UserStore: Send + Sync {
     async fn list_users(&self, tenant: TenantId, query: &UserQuery) -> Result<Page<User>>;
 
     /// The load of every non-deleted user with an agent profile (of `team` when given):
-    /// open tickets assigned (status category New, Open or Pending) and the latest
-    /// `assigned_at` among their tickets.
+    /// working tickets assigned (what counts against capacity:
+    /// [`is_working`](crate::workforce::is_working), status category New or Open; a
+    /// Pending ticket's clock is paused) and the latest `assigned_at` among their tickets.
     ///
     /// # Errors
     /// [`Error::Store`].
@@ -626,6 +708,9 @@ pub trait Store:
     + TokenStore
     + NotificationStore
     + Outbox
+    + VolumeStore
+    + ShiftStore
+    + EndpointStore
 {
 }
 
@@ -638,6 +723,9 @@ impl<T> Store for T where
         + TokenStore
         + NotificationStore
         + Outbox
+        + VolumeStore
+        + ShiftStore
+        + EndpointStore
 {
 }
 

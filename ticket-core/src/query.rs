@@ -309,6 +309,9 @@ pub struct UserQuery {
     pub text: Option<String>,
     /// Include deleted (pseudonymised) accounts.
     pub include_deleted: bool,
+    /// `Some(true)`: only agents taking work (availability online); `Some(false)`: only
+    /// staff who do not (away, offline); `None`: anyone.
+    pub available: Option<bool>,
     /// Page size (1–100; 0 means the default).
     pub limit: u32,
     /// Where the previous page ended (opaque).

@@ -34,7 +34,8 @@ pub struct AgentLoad {
     pub availability: Availability,
     /// The most open tickets they should hold.
     pub capacity: u32,
-    /// Open tickets assigned to them now.
+    /// Working tickets assigned to them now: those that count against capacity
+    /// ([`crate::workforce::is_working`]: New or Open, their SLA clock running).
     pub open_tickets: u32,
     /// Their skills.
     pub skills: Tags,
@@ -52,7 +53,8 @@ impl AgentLoad {
     }
 
     /// Online with spare capacity (reads only the agent's inline fields).
-    fn takes_work(&self) -> bool {
+    #[must_use]
+    pub fn takes_work(&self) -> bool {
         self.availability == Availability::Online && self.open_tickets < self.capacity
     }
 

@@ -103,7 +103,8 @@ pub struct Classification {
 }
 
 /// The SLA snapshot kept on a ticket so stores can index and aggregate it; the full
-/// state is recomputed from history by `sla::evaluate`.
+/// state is a replay of the history by `sla::evaluate`, kept in `replay` so a change
+/// replays only its own events.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TicketSla {
     /// The policy that applies.
@@ -120,6 +121,11 @@ pub struct TicketSla {
     pub at_risk: bool,
     /// Some target was breached.
     pub breached: bool,
+    /// The ticket's history replayed under the policy (internal bookkeeping, not part
+    /// of the API): the next change goes on from it instead of reading the whole
+    /// history. `None` replays the history again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replay: Option<crate::sla::SlaReplay>,
 }
 
 /// A ticket.

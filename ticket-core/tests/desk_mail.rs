@@ -162,3 +162,157 @@ async fn dead_letters_are_replayed_from_an_instant_on() {
     );
     assert_eq!(new.attempts, 0);
 }
+
+/// The one-time token at the end of an account mail's body (no public URL: bare token).
+fn mailed_token(e: &OutboxEntry) -> String {
+    match &e.channel {
+        Channel::Email { body, .. } => body.trim_end().lines().last().unwrap().to_string(),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn the_welcome_mail_follows_the_verification_once() {
+    let w = world().await;
+    w.desk
+        .register(w.tenant, common::account("dora"))
+        .await
+        .unwrap();
+    let address = "dora@example.com";
+    assert!(mails(&w, address, NotificationKind::Welcome)
+        .await
+        .is_empty());
+    let verify = mails(&w, address, NotificationKind::VerifyEmail).await;
+    assert_eq!(verify.len(), 1);
+    w.desk
+        .verify_email(w.tenant, &mailed_token(&verify[0]))
+        .await
+        .unwrap();
+    let welcome = mails(&w, address, NotificationKind::Welcome).await;
+    assert_eq!(welcome.len(), 1);
+    assert_eq!(welcome[0].ticket_id, None);
+    assert!(
+        matches!(&welcome[0].channel, Channel::Email { subject, body, .. }
+        if subject == "Welcome to the help desk" && body.contains("dora"))
+    );
+    // A spent token welcomes nobody again.
+    assert!(w
+        .desk
+        .verify_email(w.tenant, &mailed_token(&verify[0]))
+        .await
+        .is_err());
+    assert_eq!(mails(&w, address, NotificationKind::Welcome).await.len(), 1);
+}
+
+#[tokio::test]
+async fn without_verification_the_welcome_comes_at_sign_up() {
+    let w = world_with(|b| {
+        b.config(ticket_core::HelpDeskConfig {
+            email_verification: false,
+            public_url: Some("https://help.example.com/".into()),
+            ..common::config()
+        })
+    })
+    .await;
+    let user = w
+        .desk
+        .register(w.tenant, common::account("dora"))
+        .await
+        .unwrap();
+    assert_eq!(user.email_verified_at, None, "not verified, only welcomed");
+    let address = "dora@example.com";
+    assert!(mails(&w, address, NotificationKind::VerifyEmail)
+        .await
+        .is_empty());
+    let welcome = mails(&w, address, NotificationKind::Welcome).await;
+    assert_eq!(welcome.len(), 1);
+    assert!(
+        matches!(&welcome[0].channel, Channel::Email { body, .. }
+        if body.contains("\n\nhttps://help.example.com/my\n")),
+        "{welcome:?}"
+    );
+}
+
+/// Answers every ticket with the first FAQ entry.
+struct FirstFaq;
+
+#[async_trait]
+impl ticket_core::ports::FaqMatcher for FirstFaq {
+    async fn best_match(
+        &self,
+        _: &ticket_core::ticket::NewTicket,
+        faqs: &[ticket_core::team::Faq],
+    ) -> ticket_core::Result<Option<ticket_core::ports::FaqMatch>> {
+        Ok(faqs.first().map(|f| ticket_core::ports::FaqMatch {
+            faq: f.clone(),
+            score: 0.9,
+        }))
+    }
+}
+
+#[tokio::test]
+async fn the_faq_answer_on_a_new_ticket_is_mailed_to_its_requester() {
+    let w = world_with(|b| {
+        b.faq_matcher(Arc::new(FirstFaq))
+            .config(ticket_core::HelpDeskConfig {
+                faq_deflect: true,
+                public_url: Some("https://help.example.com".into()),
+                ..common::config()
+            })
+    })
+    .await;
+    let answer = "Use the Forgot password link on the sign-in page.";
+    w.desk
+        .create_faq(
+            &w.admin,
+            ticket_core::desk::FaqInput {
+                question: "How do I reset my password?".into(),
+                answer: answer.into(),
+                tags: Vec::new(),
+            },
+        )
+        .await
+        .unwrap();
+    let t = w
+        .desk
+        .create_ticket(
+            &w.customer,
+            serde_json::from_value(serde_json::json!({
+                "title": "Locked out",
+                "description": "I forgot my password",
+            }))
+            .unwrap(),
+        )
+        .await
+        .unwrap();
+    let sent = mails(&w, "carl@example.com", NotificationKind::DeflectionAnswer).await;
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0].ticket_id, Some(t.id), "threaded with the ticket");
+    match &sent[0].channel {
+        Channel::Email { subject, body, .. } => {
+            assert_eq!(subject, "Re: Locked out");
+            assert!(body.contains(answer), "{body}");
+            assert!(body.contains("confirm it on your ticket"), "{body}");
+            assert!(
+                body.contains(&format!("https://help.example.com/my/tickets/{}", t.id)),
+                "{body}"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    // Without a matching answer, no such mail.
+    let w2 = world().await;
+    w2.desk
+        .create_ticket(
+            &w2.customer,
+            serde_json::from_value(serde_json::json!({"title": "Hello", "description": "x"}))
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert!(
+        mails(&w2, "carl@example.com", NotificationKind::DeflectionAnswer)
+            .await
+            .is_empty()
+    );
+}

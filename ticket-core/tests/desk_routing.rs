@@ -401,6 +401,7 @@ async fn deleting_an_agent_again_completes_an_interrupted_unassignment() {
             events: vec![],
             notifications: vec![],
             outbox: vec![],
+            capacity: None,
         },
     )
     .await

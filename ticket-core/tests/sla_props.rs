@@ -12,8 +12,8 @@ use std::collections::BTreeSet;
 use ticket_core::event::{AuthorKind, EventKind, SlaTarget, TicketEvent};
 use ticket_core::id::{CalendarId, CommentId, EventId, SlaPolicyId, TenantId, TicketId, UserId};
 use ticket_core::sla::{
-    evaluate, BusinessCalendar, SlaCondition, SlaPolicy, SlaStatus, SlaTargets, TargetState,
-    WeekHours, WorkInterval,
+    evaluate, BusinessCalendar, SlaCondition, SlaPolicy, SlaReplay, SlaStatus, SlaTargets,
+    TargetState, WeekHours, WorkInterval,
 };
 use ticket_core::text::{Category, Name, Status};
 use ticket_core::ticket::{Priority, Visibility};
@@ -568,5 +568,37 @@ proptest! {
             prop_assert!(!h.eval(&p, &cal, next).due_events().is_empty());
             prop_assert!(h.eval(&p, &cal, next - Duration::nanoseconds(1)).due_events().is_empty());
         }
+    }
+
+    #[test]
+    fn a_replay_kept_between_changes_agrees_with_the_full_history(
+        (created, steps) in history(),
+        cal in calendars(),
+        cuts in prop::collection::vec(any::<prop::sample::Index>(), 0..4),
+        late in 0i64..2000,
+    ) {
+        let p = standard();
+        let wf = Workflow::default_workflow();
+        let mut h = History::created_at(created);
+        let mut at = created;
+        for (gap, step) in &steps {
+            at += Duration::minutes(*gap);
+            h.apply(at, step);
+        }
+        let now = at + Duration::minutes(late);
+        // Changes store the replay (as JSON, like a store) and the next goes on from it.
+        let mut bounds: Vec<usize> = cuts.iter().map(|i| i.index(h.events.len() + 1)).collect();
+        bounds.push(h.events.len());
+        bounds.sort_unstable();
+        let mut replay = SlaReplay::new(&p, &cal);
+        let mut from = 0;
+        for to in bounds {
+            replay.apply(&p, &cal, &wf, &h.events[from..to], now);
+            let kept = serde_json::to_string(&replay).unwrap();
+            replay = serde_json::from_str(&kept).unwrap();
+            prop_assert!(replay.fits(&p, &cal, now));
+            from = to;
+        }
+        prop_assert_eq!(replay.status(&p, &cal, now), h.eval(&p, &cal, now));
     }
 }

@@ -1,8 +1,14 @@
 //! The timers of a server: the SLA sweep ([`HelpDesk::sweep_sla`]), the outbox relay
 //! ([`HelpDesk::relay_outbox`]), the purge of expired one-time and refresh tokens
 //! ([`HelpDesk::purge_expired_tokens`]) and the purge of delivered bodies
-//! ([`HelpDesk::purge_delivered`]). All are safe with several instances on one database
-//! (the core claims work through the store), so every instance may run them.
+//! ([`HelpDesk::purge_delivered`]), and the queue job (`workforce::job`: ends finished
+//! shifts, assigns the queue). Every instance on one database may run them all: the
+//! work is claimed through the store, so instances split it instead of repeating it.
+//! The sweep claims batches of due tickets and the re-evaluation a policy change
+//! requested (one instance walks it), the relay claims deliveries with leases, the
+//! purges take rows the others have not locked (`FOR UPDATE SKIP LOCKED` on PostgreSQL;
+//! SQLite has one writer anyway), and the queue holds each pick to the agent's capacity
+//! in the save.
 
 use crate::middleware::metrics::Metrics;
 use std::time::Duration;
@@ -26,6 +32,11 @@ pub struct BackgroundConfig {
     pub purge_batch: u32,
     /// Between purges of delivered bodies older than the relay's retention.
     pub body_purge_every: Duration,
+    /// Between queue runs (besides each time an agent becomes available), see
+    /// [`crate::workforce`].
+    pub queue_every: Duration,
+    /// The tenant whose queue the server processes.
+    pub queue_tenant: ticket_core::TenantId,
 }
 
 impl Default for BackgroundConfig {
@@ -37,6 +48,8 @@ impl Default for BackgroundConfig {
             purge_every: Duration::from_secs(10 * 60),
             purge_batch: 500,
             body_purge_every: Duration::from_secs(3600),
+            queue_every: Duration::from_secs(30),
+            queue_tenant: ticket_core::TenantId::DEFAULT,
         }
     }
 }
@@ -77,6 +90,13 @@ impl Background {
                 async move { relay(&desk, &metrics, config.relay_batch).await }
             })
         };
+        let queue = crate::workforce::job::queue_job(
+            desk.clone(),
+            config.queue_tenant,
+            config.queue_every,
+            metrics.clone(),
+            rx.clone(),
+        );
         let purge_bodies = every(config.body_purge_every, rx, move || {
             let (desk, metrics) = (desk.clone(), metrics.clone());
             async move { purge_bodies(&desk, &metrics).await }
@@ -88,6 +108,7 @@ impl Background {
                 tokio::spawn(relay),
                 tokio::spawn(purge),
                 tokio::spawn(purge_bodies),
+                tokio::spawn(queue),
             ],
         }
     }
@@ -125,6 +146,7 @@ async fn sweep(desk: &HelpDesk, metrics: &Metrics) {
             metrics.add("ticket_sla_sweeps_total", 1);
             metrics.add("ticket_sla_warnings_total", r.warnings);
             metrics.add("ticket_sla_breaches_total", r.breaches);
+            metrics.add("ticket_sla_stale_batches_total", r.stale_batches);
             if r.warnings + r.breaches > 0 {
                 tracing::info!(
                     checked = r.checked,

@@ -1,19 +1,20 @@
 //! `/deliveries`: the outbox of webhook calls and e-mails (admins): see them with their
-//! attempt log, retry a dead one, replay every dead one since an instant. Bodies (which
-//! may hold one-time tokens) are never shown.
+//! attempt log, retry a dead one, replay every dead one since an instant; and
+//! `/webhook-endpoints`: the health of each webhook endpoint, and enabling a disabled one
+//! again. Bodies (which may hold one-time tokens) are never shown.
 
-use crate::dto::deliveries::{ReplayInput, ReplayResult};
+use crate::dto::deliveries::{ReplayInput, ReplayResult, WebhookEndpointDto};
 use crate::dto::misc::{DeliveryDto, DeliveryStatusDto};
 use crate::extract::ApiJson;
 use crate::extract::{ApiPath, ApiQuery, Auth};
-use crate::page::Page;
+use crate::page::{Page, PageParams};
 use crate::problem::Problem;
 use crate::sla::IdPath;
 use crate::state::AppState;
 use axum::extract::State;
 use axum::Json;
 use serde::Deserialize;
-use ticket_core::id::DeliveryId;
+use ticket_core::id::{DeliveryId, EndpointId};
 use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -25,6 +26,8 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(get_delivery))
         .routes(routes!(retry_delivery))
         .routes(routes!(replay_deliveries))
+        .routes(routes!(list_endpoints))
+        .routes(routes!(enable_endpoint))
 }
 
 /// Filters of `GET /deliveries`.
@@ -115,4 +118,42 @@ async fn replay_deliveries(
         .replay_dead_since(&auth.actor, input.since)
         .await?;
     Ok(Json(ReplayResult { replayed }))
+}
+
+/// Webhook endpoints the relay has tried, oldest first, with their health: enabled or
+/// disabled (and why), failing since, last success, last error.
+#[utoipa::path(get, path = "/webhook-endpoints", tag = "deliveries", security(("bearer" = [])),
+    params(PageParams),
+    responses((status = 200, description = "A page of endpoints", body = Page<WebhookEndpointDto>)))]
+async fn list_endpoints(
+    State(state): State<AppState>,
+    auth: Auth,
+    ApiQuery(page): ApiQuery<PageParams>,
+) -> Result<Json<Page<WebhookEndpointDto>>, Problem> {
+    let endpoints = state
+        .desk()
+        .list_endpoints(
+            &auth.actor,
+            page.limit,
+            page.cursor.as_deref().filter(|c| !c.is_empty()),
+        )
+        .await?;
+    Ok(Json(Page::from_core(endpoints, Into::into)))
+}
+
+/// Enables a disabled endpoint again (its failure clock starts afresh); then replay its
+/// dead-lettered deliveries with `POST /deliveries/replay` or one by one.
+#[utoipa::path(post, path = "/webhook-endpoints/{id}/enable", tag = "deliveries",
+    security(("bearer" = [])), params(IdPath),
+    responses((status = 200, description = "Enabled", body = WebhookEndpointDto)))]
+async fn enable_endpoint(
+    State(state): State<AppState>,
+    auth: Auth,
+    ApiPath(p): ApiPath<IdPath>,
+) -> Result<Json<WebhookEndpointDto>, Problem> {
+    let endpoint = state
+        .desk()
+        .enable_endpoint(&auth.actor, EndpointId::from_uuid(p.id))
+        .await?;
+    Ok(Json(endpoint.into()))
 }

@@ -47,6 +47,7 @@ pub mod dto;
 pub mod error;
 pub mod extract;
 pub mod faqs;
+pub mod forecast;
 pub mod jwt;
 pub mod me;
 pub mod middleware;
@@ -66,6 +67,7 @@ pub mod teams;
 pub mod testing;
 pub mod tickets;
 pub mod users;
+pub mod workforce;
 
 pub use config::{AuthConfig, CorsConfig, HttpConfig, Limits, RateLimit, RealtimeConfig};
 pub use error::Error;
@@ -97,8 +99,10 @@ fn collect(state: Option<&AppState>) -> OpenApiRouter<AppState> {
         .merge(comments::routes())
         .merge(presence::routes())
         .merge(users::routes())
+        .merge(workforce::routes())
         .merge(teams::routes())
         .merge(stats::routes())
+        .merge(forecast::routes())
         .merge(sla::routes())
         .merge(rules::routes())
         .merge(faqs::routes())

@@ -27,6 +27,7 @@ use utoipa::{Modify, ToSchema};
         (name = "tickets", description = "Tickets, their history and SLA state"),
         (name = "comments", description = "Public replies and internal notes"),
         (name = "stats", description = "Desk statistics"),
+        (name = "workload", description = "Ticket volume forecasts and staffing"),
         (name = "sla", description = "SLA policies and business calendars"),
         (name = "rules", description = "Automation rules"),
         (name = "faqs", description = "FAQ entries"),
@@ -34,6 +35,7 @@ use utoipa::{Modify, ToSchema};
         (name = "notifications", description = "In-app notifications"),
         (name = "deliveries", description = "Outbound deliveries (webhooks, e-mail)"),
         (name = "realtime", description = "WebSocket and SSE feeds of ticket events"),
+        (name = "workforce", description = "Shifts, breaks, schedules, adherence, workload, queue processing and rebalancing"),
         (name = "operations", description = "Health, readiness, metrics, this document")
     ),
     components(schemas(ProblemBody)),

@@ -251,6 +251,11 @@ impl From<CoreError> for Problem {
             CoreError::Conflict(Conflict::State { reason }) => {
                 Self::new(StatusCode::CONFLICT, code, reason)
             }
+            CoreError::Conflict(Conflict::Capacity { agent }) => Self::new(
+                StatusCode::CONFLICT,
+                code,
+                format!("agent {agent} is at capacity"),
+            ),
             CoreError::Forbidden(why) => Self::new(StatusCode::FORBIDDEN, code, why),
             CoreError::Unauthenticated => Self::unauthenticated("authentication failed"),
             CoreError::Invalid(fields) => {

@@ -7,7 +7,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use ticket_core::account::{Role, User};
 use ticket_core::desk::RegisterInput;
-use ticket_core::notify::Channel;
+use ticket_core::notify::{Channel, NotificationKind};
 use ticket_core::ports::Outbox;
 use ticket_core::{Actor, HelpDesk, TenantId};
 
@@ -146,7 +146,8 @@ pub async fn make_user(desk: &HelpDesk, name: &str, role: Role) -> User {
 }
 
 /// The newest one-time token e-mailed to `email` in the default tenant: the last line of
-/// the newest e-mail to it in the outbox.
+/// the newest verification or password-reset e-mail to it in the outbox (other mails,
+/// such as the welcome, carry no token).
 ///
 /// # Panics
 /// When there is none.
@@ -158,12 +159,19 @@ pub async fn mailed_token<O: Outbox + ?Sized>(outbox: &O, email: &str) -> String
     page.items
         .iter()
         .find_map(|e| match &e.channel {
-            Channel::Email { to, body, .. } if to.as_str() == email => body
-                .lines()
-                .rfind(|l| !l.trim().is_empty())
-                // The link `{public_url}/…?token=<token>`, or the bare token.
-                .and_then(|l| l.trim().rsplit("token=").next())
-                .map(str::to_string),
+            Channel::Email { to, body, .. }
+                if to.as_str() == email
+                    && matches!(
+                        e.kind,
+                        NotificationKind::VerifyEmail | NotificationKind::PasswordReset
+                    ) =>
+            {
+                body.lines()
+                    .rfind(|l| !l.trim().is_empty())
+                    // The link `{public_url}/…?token=<token>`, or the bare token.
+                    .and_then(|l| l.trim().rsplit("token=").next())
+                    .map(str::to_string)
+            }
             _ => None,
         })
         .unwrap_or_else(|| panic!("no e-mail with a token to {email}"))

@@ -42,6 +42,9 @@ pub struct UserFilters {
     pub team: Option<Uuid>,
     /// Include deleted (pseudonymised) accounts.
     pub include_deleted: Option<bool>,
+    /// `true`: only agents taking work now (online: on shift and not on a break, or set
+    /// online); `false`: only staff who are not.
+    pub available: Option<bool>,
     /// Page size, 1–100 (default 25).
     #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u32>,
@@ -118,6 +121,7 @@ async fn list_users(
         // Cleaned (and a blank one dropped) by the desk.
         text: f.q,
         include_deleted: f.include_deleted.unwrap_or(false),
+        available: f.available,
         limit,
         cursor: f.cursor.filter(|c| !c.is_empty()),
     };

@@ -357,3 +357,89 @@ async fn operations_routes() {
     assert_eq!(r.code(), "method_not_allowed");
     s.stop().await;
 }
+
+#[tokio::test]
+async fn history_and_comments_are_read_page_by_page() {
+    let s = start().await;
+    let (_, ann) = s.user("ann", Role::Customer).await;
+    let (_, agent) = s.user("bob", Role::Agent).await;
+    let r = s
+        .post(
+            "/api/v1/tickets",
+            &ann,
+            json!({"title": "Printer on fire", "description": "Smoke everywhere"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let t = r.body["id"].as_str().unwrap().to_string();
+    for i in 0..6 {
+        let r = s
+            .post(
+                &format!("/api/v1/tickets/{t}/comments"),
+                &agent,
+                json!({"body": format!("Note {i}"), "internal": i % 2 == 0}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    }
+    // Walks a paged route with `limit`, checking each page's size and shape.
+    let walk = |path: String, token: String, limit: usize| {
+        let s = &s;
+        async move {
+            let mut all = Vec::new();
+            let mut cursor = String::new();
+            loop {
+                let r = s
+                    .get(&format!("{path}?limit={limit}&cursor={cursor}"), &token)
+                    .await;
+                assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+                let items = r.body["items"].as_array().unwrap().clone();
+                assert!(items.len() <= limit, "{}", r.text);
+                all.extend(items);
+                match r.body["next_cursor"].as_str() {
+                    Some(c) => cursor = c.to_string(),
+                    None => return all,
+                }
+            }
+        }
+    };
+    let history = format!("/api/v1/tickets/{t}/history");
+    let staff = walk(history.clone(), agent.clone(), 2).await;
+    let ids: std::collections::HashSet<_> = staff.iter().map(|e| e["id"].clone()).collect();
+    assert_eq!(ids.len(), staff.len(), "no event twice");
+    let commented =
+        |events: &[serde_json::Value]| events.iter().filter(|e| e["type"] == "commented").count();
+    assert_eq!(commented(&staff), 6);
+    assert_eq!(staff[0]["type"], "created");
+    let stamps: Vec<_> = staff.iter().map(|e| e["at"].as_str().unwrap()).collect();
+    assert!(stamps.windows(2).all(|w| w[0] <= w[1]), "oldest first");
+    // The requester's pages skip the internal notes and still come full.
+    let mine = walk(history.clone(), ann.clone(), 2).await;
+    assert_eq!(commented(&mine), 3);
+    assert!(mine.iter().all(|e| e["visibility"] != "internal"));
+    let first = s.get(&format!("{history}?limit=2"), &ann).await;
+    assert_eq!(first.body["items"].as_array().unwrap().len(), 2);
+    let comments = walk(format!("/api/v1/tickets/{t}/comments"), ann.clone(), 2).await;
+    assert_eq!(comments.len(), 3);
+    assert_eq!(
+        walk(format!("/api/v1/tickets/{t}/comments"), agent.clone(), 4)
+            .await
+            .len(),
+        6
+    );
+    // The limit is bounded, like every list.
+    for bad in ["0", "101"] {
+        let r = s.get(&format!("{history}?limit={bad}"), &agent).await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{bad}: {}",
+            r.text
+        );
+        assert!(r.is_problem());
+    }
+    // Another customer sees nothing of it.
+    let (_, eve) = s.user("eve", Role::Customer).await;
+    let r = s.get(&history, &eve).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.text);
+}

@@ -16,7 +16,7 @@ use ticket_core::account::Role;
 use ticket_core::desk::{RegisterInput, TeamInput};
 use ticket_core::id::{NotificationId, UserId};
 use ticket_core::notify::{Channel, Notification, NotificationKind, OutboxEntry};
-use ticket_core::ports::{NotificationStore, Outbox};
+use ticket_core::ports::{EndpointStore, NotificationStore, Outbox};
 use ticket_core::ticket::TicketInput;
 use ticket_core::{Actor, TenantId};
 use ticket_http::jwt::Jwt;
@@ -45,6 +45,7 @@ struct World {
     /// A notification of each of the four users.
     notifications: Vec<String>,
     dead_delivery: String,
+    endpoint: String,
     refresh_token: String,
     verify_token: String,
     reset_token: String,
@@ -173,6 +174,25 @@ impl World {
             s.desk.now(),
         );
         s.store.enqueue(std::slice::from_ref(&entry)).await.unwrap();
+        // A disabled webhook endpoint.
+        let endpoint_url = format!("https://hooks{n}.example.com/gone");
+        s.store
+            .disable_endpoint(
+                TenantId::DEFAULT,
+                &endpoint_url,
+                s.desk.now(),
+                "it answered 410 Gone",
+            )
+            .await
+            .unwrap();
+        let endpoint = s
+            .store
+            .find_endpoint(TenantId::DEFAULT, &endpoint_url)
+            .await
+            .unwrap()
+            .unwrap()
+            .id
+            .to_string();
         for claimed in s
             .store
             .claim(s.desk.now(), chrono::Duration::seconds(60), 10_000)
@@ -228,6 +248,7 @@ impl World {
             faq,
             notifications,
             dead_delivery: entry.id.to_string(),
+            endpoint,
             refresh_token,
             verify_token,
             reset_token,
@@ -406,6 +427,101 @@ fn cases() -> Vec<Case> {
             |_| Some(json!({"availability": "away"})),
             "1IAAA"
         ),
+        // workforce: one's own shifts (a customer has none), others' with UsersManage
+        case!(
+            "POST",
+            |w, r| format!("/api/v1/users/{}/shift/start", w.users[r.max(1) - 1].0),
+            none,
+            "1IAAA"
+        ),
+        case!(
+            "POST",
+            |w, _| format!("/api/v1/users/{}/shift/start", w.other_agent),
+            none,
+            "133AA"
+        ),
+        // Off shift in a fresh world: nothing to end.
+        case!(
+            "POST",
+            |w, r| format!("/api/v1/users/{}/shift/end", w.users[r.max(1) - 1].0),
+            none,
+            "1ICCC"
+        ),
+        case!(
+            "POST",
+            |w, r| format!("/api/v1/users/{}/break/start", w.users[r.max(1) - 1].0),
+            none,
+            "1ICCC"
+        ),
+        case!(
+            "POST",
+            |w, r| format!("/api/v1/users/{}/break/end", w.users[r.max(1) - 1].0),
+            none,
+            "1ICCC"
+        ),
+        case!(
+            "GET",
+            |w, _| format!("/api/v1/users/{}/schedule", w.other_agent),
+            none,
+            "13NNN"
+        ),
+        case!(
+            "PUT",
+            |w, _| format!("/api/v1/users/{}/schedule", w.other_agent),
+            |_| Some(json!({"time_zone": "Europe/Paris", "weekly": [
+                {"weekday": "monday", "start": "09:00", "end": "17:00",
+                 "breaks": [{"start": "12:00", "minutes": 30}]}
+            ]})),
+            "133AA"
+        ),
+        case!(
+            "GET",
+            |w, r| format!(
+                "/api/v1/users/{}/shifts?from=2026-01-05T00:00:00Z&to=2026-01-06T00:00:00Z",
+                w.users[r.max(1) - 1].0
+            ),
+            none,
+            "1IAAA"
+        ),
+        case!(
+            "GET",
+            |_, _| "/api/v1/shifts?from=2026-01-05T00:00:00Z&to=2026-01-06T00:00:00Z".into(),
+            none,
+            "13AAA"
+        ),
+        case!(
+            "GET",
+            |w, r| format!(
+                "/api/v1/users/{}/adherence?from=2026-01-05T00:00:00Z&to=2026-01-06T00:00:00Z",
+                w.users[r.max(1) - 1].0
+            ),
+            none,
+            "1IAAA"
+        ),
+        case!(
+            "GET",
+            |w, _| format!(
+                "/api/v1/teams/{}/adherence?from=2026-01-05T00:00:00Z&to=2026-01-06T00:00:00Z",
+                w.team
+            ),
+            none,
+            "13AAA"
+        ),
+        case!("GET", |_, _| "/api/v1/workload".into(), none, "13AAA"),
+        case!(
+            "GET",
+            |_, _| "/api/v1/workload/scheduled?from=2026-01-05T00:00:00Z&to=2026-01-06T00:00:00Z"
+                .into(),
+            none,
+            "13AAA"
+        ),
+        case!("POST", |_, _| "/api/v1/queue/process".into(), none, "13AAA"),
+        case!(
+            "POST",
+            |_, _| "/api/v1/workload/rebalance?dry_run=true".into(),
+            none,
+            "13AAA"
+        ),
         // teams
         case!("GET", |_, _| "/api/v1/teams".into(), none, "13AAA"),
         case!(
@@ -574,6 +690,19 @@ fn cases() -> Vec<Case> {
         ),
         // stats
         case!("GET", |_, _| "/api/v1/stats".into(), none, "13AAA"),
+        // workload (staff pass the permission check, then lack history: 422)
+        case!(
+            "GET",
+            |_, _| "/api/v1/workload/forecast".into(),
+            none,
+            "13III"
+        ),
+        case!(
+            "GET",
+            |_, _| "/api/v1/workload/staffing?within_secs=60&handle_secs=60".into(),
+            none,
+            "13III"
+        ),
         // SLA
         case!("GET", |_, _| "/api/v1/sla/policies".into(), none, "13AAA"),
         case!(
@@ -746,6 +875,18 @@ fn cases() -> Vec<Case> {
         case!(
             "POST",
             |w, _| format!("/api/v1/deliveries/{}/retry", w.dead_delivery),
+            none,
+            "133AA"
+        ),
+        case!(
+            "GET",
+            |_, _| "/api/v1/webhook-endpoints".into(),
+            none,
+            "133AA"
+        ),
+        case!(
+            "POST",
+            |w, _| format!("/api/v1/webhook-endpoints/{}/enable", w.endpoint),
             none,
             "133AA"
         ),

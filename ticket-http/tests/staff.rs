@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 use std::sync::Arc;
 use ticket_core::account::Role;
 use ticket_core::notify::{OutboxEntry, RetryPolicy};
-use ticket_core::ports::Notifier;
+use ticket_core::ports::{EndpointStore as _, Notifier};
 use ticket_core::HelpDeskConfig;
 
 /// A notifier that always fails, so deliveries die at once.
@@ -382,6 +382,69 @@ async fn staff_journey() {
     assert_eq!(r.status, StatusCode::CONFLICT);
     let r = s.get("/api/v1/deliveries", &ag1_token).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
+
+    // Webhook endpoints: the failed calls started the partner endpoint's failure clock;
+    // once disabled, an admin enables it again.
+    let hook = "https://partner.example.com/hook";
+    let endpoint = |body: &Value| {
+        items(body)
+            .iter()
+            .find(|e| e["url"] == hook)
+            .cloned()
+            .unwrap_or_else(|| panic!("{body}"))
+    };
+    let r = s.get("/api/v1/webhook-endpoints", &admin).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let e = endpoint(&r.body);
+    assert_eq!(e["enabled"], true);
+    assert!(
+        e["failing_since"].is_string() && e["last_error"].is_string(),
+        "{e}"
+    );
+    assert!(e["last_success_at"].is_null());
+    s.store
+        .disable_endpoint(
+            ticket_core::TenantId::DEFAULT,
+            hook,
+            s.desk.now(),
+            "it answered 410 Gone",
+        )
+        .await
+        .unwrap();
+    let r = s.get("/api/v1/webhook-endpoints?limit=100", &admin).await;
+    let e = endpoint(&r.body);
+    assert_eq!(e["enabled"], false);
+    assert_eq!(e["disabled_reason"], "it answered 410 Gone");
+    let id = e["id"].as_str().unwrap();
+    let r = s
+        .post(
+            &format!("/api/v1/webhook-endpoints/{id}/enable"),
+            &ag1_token,
+            json!({}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = s
+        .post(
+            &format!("/api/v1/webhook-endpoints/{id}/enable"),
+            &admin,
+            json!({}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.body["enabled"], true);
+    assert!(r.body["disabled_reason"].is_null() && r.body["failing_since"].is_null());
+    let r = s
+        .post(
+            &format!("/api/v1/webhook-endpoints/{}/enable", uuid::Uuid::now_v7()),
+            &admin,
+            json!({}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.text);
+    assert!(r.is_problem());
+    let r = s.get("/api/v1/webhook-endpoints?cursor=junk", &admin).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
 
     // Statistics.
     let r = s

@@ -101,7 +101,7 @@ impl WebhookNotifier {
             .headers()
             .get(reqwest::header::RETRY_AFTER)
             .and_then(|v| v.to_str().ok())
-            .and_then(parse_retry_after);
+            .and_then(|v| parse_retry_after(v, std::time::SystemTime::now()));
         let snippet = read_snippet(response).await;
         let code = Some(status.as_u16());
         if status.is_success() {
@@ -134,9 +134,25 @@ fn permanent(error: String) -> AttemptResult {
     }
 }
 
-/// `Retry-After` in seconds (the HTTP-date form is read as "no advice").
-fn parse_retry_after(v: &str) -> Option<Duration> {
-    v.trim().parse::<u64>().ok().map(Duration::from_secs)
+/// The longest pause a `Retry-After` is read as (the relay caps it further at its
+/// longest retry delay): a receiver cannot park a delivery for years.
+const MAX_RETRY_AFTER: Duration = Duration::from_secs(7 * 24 * 3600);
+
+/// `Retry-After` (RFC 9110 §10.2.3) as a pause from `now`: delta-seconds, or an
+/// HTTP-date (IMF-fixdate, or the obsolete RFC 850 and asctime forms) read against
+/// `now`, a date already past being no pause; capped at [`MAX_RETRY_AFTER`]. Anything
+/// else is no advice.
+fn parse_retry_after(v: &str, now: std::time::SystemTime) -> Option<Duration> {
+    let v = v.trim();
+    let pause = if !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()) {
+        // Delta-seconds too long for a u64 are still "a very long time".
+        v.parse::<u64>()
+            .map_or(MAX_RETRY_AFTER, Duration::from_secs)
+    } else {
+        let at = httpdate::parse_http_date(v).ok()?;
+        at.duration_since(now).unwrap_or(Duration::ZERO)
+    };
+    Some(pause.min(MAX_RETRY_AFTER))
 }
 
 /// The start of a response body, read no further than [`READ_LIMIT`] bytes.
@@ -175,9 +191,58 @@ impl Notifier for WebhookNotifier {
 mod tests {
     use super::*;
 
+    use std::time::{SystemTime, UNIX_EPOCH};
+
+    /// 2015-10-21T07:28:00Z.
+    fn at() -> SystemTime {
+        UNIX_EPOCH + Duration::from_secs(1_445_412_480)
+    }
+
     #[test]
     fn retry_after_in_seconds() {
-        assert_eq!(parse_retry_after(" 120 "), Some(Duration::from_secs(120)));
-        assert_eq!(parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"), None);
+        assert_eq!(
+            parse_retry_after(" 120 ", at()),
+            Some(Duration::from_secs(120))
+        );
+        assert_eq!(parse_retry_after("0", at()), Some(Duration::ZERO));
+        assert_eq!(
+            parse_retry_after("99999999999999999999999", at()),
+            Some(MAX_RETRY_AFTER)
+        );
+        assert_eq!(parse_retry_after("-5", at()), None);
+        assert_eq!(parse_retry_after("1.5", at()), None);
+        assert_eq!(parse_retry_after("", at()), None);
+        assert_eq!(parse_retry_after("soon", at()), None);
+    }
+
+    #[test]
+    fn retry_after_as_an_http_date_in_every_form() {
+        let two_minutes = Some(Duration::from_secs(120));
+        let now = at();
+        assert_eq!(
+            parse_retry_after("Wed, 21 Oct 2015 07:30:00 GMT", now),
+            two_minutes
+        );
+        assert_eq!(
+            parse_retry_after("Wednesday, 21-Oct-15 07:30:00 GMT", now),
+            two_minutes
+        );
+        assert_eq!(
+            parse_retry_after("Wed Oct 21 07:30:00 2015", now),
+            two_minutes
+        );
+        // A date already past asks for no pause; a far one is capped.
+        assert_eq!(
+            parse_retry_after("Tue, 20 Oct 2015 07:28:00 GMT", now),
+            Some(Duration::ZERO)
+        );
+        assert_eq!(
+            parse_retry_after("Fri, 01 Jan 2100 00:00:00 GMT", now),
+            Some(MAX_RETRY_AFTER)
+        );
+        assert_eq!(
+            parse_retry_after("Wed, 32 Oct 2015 07:30:00 GMT", now),
+            None
+        );
     }
 }

@@ -13,6 +13,8 @@ fn unique_field(constraint: &str) -> Option<&'static str> {
         "users_username_key" => Some("username"),
         "teams_name_key" => Some("name"),
         "tokens_hash_key" => Some("hash"),
+        "shifts_one_open" => Some("open_shift"),
+        "shift_schedules_pkey" => Some("user"),
         c if c.ends_with("_pkey") => Some("id"),
         _ => None,
     }

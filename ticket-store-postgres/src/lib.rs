@@ -95,6 +95,7 @@ mod cache;
 mod change;
 mod config;
 mod connect;
+mod endpoints;
 mod errors;
 mod list;
 mod listen;
@@ -104,12 +105,15 @@ mod outbox;
 mod publish;
 mod rows;
 mod search;
+mod shifts;
 mod stats;
+mod sweep;
 mod tables;
 mod teams;
 mod tickets;
 mod tokens;
 mod users;
+mod volume;
 
 #[doc(hidden)]
 pub mod bench;

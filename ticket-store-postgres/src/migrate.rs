@@ -47,6 +47,21 @@ const MIGRATIONS: &[Migration] = &[
         name: "faq_deflection",
         sql: include_str!("../migrations/0005_faq_deflection.sql"),
     },
+    Migration {
+        version: 6,
+        name: "shifts",
+        sql: include_str!("../migrations/0006_shifts.sql"),
+    },
+    Migration {
+        version: 7,
+        name: "sla_reevaluation",
+        sql: include_str!("../migrations/0007_sla_reevaluation.sql"),
+    },
+    Migration {
+        version: 8,
+        name: "webhook_endpoints",
+        sql: include_str!("../migrations/0008_webhook_endpoints.sql"),
+    },
 ];
 
 /// The checksum of a migration's text as written (before the schema is filled in).

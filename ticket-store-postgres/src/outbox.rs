@@ -290,10 +290,13 @@ impl Outbox for PostgresStore {
     }
 
     async fn purge_delivered(&self, before: DateTime<Utc>) -> Result<u64> {
+        // SKIP LOCKED: instances purging at once take different rows instead of waiting
+        // on each other's (a skipped row is the other purger's).
         let done = sqlx::query(&format!(
-            "UPDATE {} SET doc = {BLANKED} \
-             WHERE status = 'delivered' AND delivered_at < $1 AND doc->'payload' <> 'null'",
-            self.tables().outbox
+            "UPDATE {t} SET doc = {BLANKED} WHERE id IN \
+             (SELECT id FROM {t} WHERE status = 'delivered' AND delivered_at < $1 \
+                AND doc->'payload' <> 'null' FOR UPDATE SKIP LOCKED)",
+            t = self.tables().outbox
         ))
         .bind(before)
         .execute(self.pool())

@@ -17,10 +17,11 @@ use std::collections::HashMap;
 use ticket_core::event::TicketEvent;
 use ticket_core::id::{TenantId, TicketId};
 use ticket_core::notify::OutboxEntry;
-use ticket_core::ports::{TicketChange, TicketStore};
+use ticket_core::ports::{CapacityCheck, TicketChange, TicketStore};
 use ticket_core::query::{
     CommentCursor, CommentQuery, EventCursor, Page, Stats, StatsQuery, TicketQuery,
 };
+use ticket_core::sla::SlaReevaluation;
 use ticket_core::ticket::{Comment, Ticket, TicketSla};
 use ticket_core::{Error, Result};
 use uuid::Uuid;
@@ -95,6 +96,45 @@ impl PostgresStore {
         sql
     }
 
+    /// A routed save's capacity check, inside its transaction: the agent's user row is
+    /// locked (saves checking the same agent wait for each other, and each counts after
+    /// the previous one committed), then their other working tickets are counted.
+    async fn check_capacity(
+        &self,
+        tx: &mut sqlx::PgConnection,
+        t: &Ticket,
+        check: CapacityCheck,
+    ) -> Result<()> {
+        let tables = self.tables();
+        sqlx::query(&format!(
+            "SELECT 1 FROM {} WHERE tenant = $1 AND id = $2 FOR UPDATE",
+            tables.users
+        ))
+        .bind(t.tenant.as_uuid())
+        .bind(check.agent.as_uuid())
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(db)?;
+        let held: i64 = sqlx::query_scalar(&format!(
+            "SELECT count(*) FROM {} WHERE tenant = $1 AND assignee = $2
+               AND status_category IN ('new', 'open') AND id <> $3",
+            tables.tickets
+        ))
+        .bind(t.tenant.as_uuid())
+        .bind(check.agent.as_uuid())
+        .bind(t.id.as_uuid())
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(db)?;
+        if held >= i64::from(check.capacity) {
+            // Dropping the transaction rolls it back.
+            return Err(Error::Conflict(ticket_core::error::Conflict::Capacity {
+                agent: check.agent,
+            }));
+        }
+        Ok(())
+    }
+
     /// The stored version of a ticket of the tenant, if it exists.
     async fn stored_version(&self, tenant: TenantId, id: TicketId) -> Result<Option<i64>> {
         sqlx::query_scalar(&format!(
@@ -150,10 +190,17 @@ impl TicketStore for PostgresStore {
         let expected = change.expected_version.map(rows::version).transpose()?;
         let sql = self.save_sql(expected.is_some(), change);
         let q = row.bind(sqlx::query_scalar::<_, i64>(&sql)).bind(expected);
-        let written = bind_children(q, comments, events, notifications, outbox)
-            .fetch_one(self.pool())
-            .await
-            .map_err(db)?;
+        let q = bind_children(q, comments, events, notifications, outbox);
+        let written = match change.capacity {
+            None => q.fetch_one(self.pool()).await.map_err(db)?,
+            Some(check) => {
+                let mut tx = self.pool().begin().await.map_err(db)?;
+                self.check_capacity(&mut tx, t, check).await?;
+                let written = q.fetch_one(&mut *tx).await.map_err(db)?;
+                tx.commit().await.map_err(db)?;
+                written
+            }
+        };
         match (written, change.expected_version) {
             (1, _) => Ok(()),
             (_, Some(expected)) => match self.stored_version(t.tenant, t.id).await? {
@@ -347,6 +394,15 @@ impl TicketStore for PostgresStore {
             .collect())
     }
 
+    async fn claim_sla_due(
+        &self,
+        now: DateTime<Utc>,
+        lease: chrono::Duration,
+        limit: u32,
+    ) -> Result<Vec<(TenantId, TicketId)>> {
+        self.claim_due(now, lease, limit).await
+    }
+
     async fn save_sla(
         &self,
         tenant: TenantId,
@@ -409,6 +465,27 @@ impl TicketStore for PostgresStore {
             .max()
             .filter(|_| full)
             .map(TicketId::from_uuid))
+    }
+
+    async fn request_sla_reevaluation(&self, tenant: TenantId, now: DateTime<Utc>) -> Result<()> {
+        self.request_reevaluation(tenant, now).await
+    }
+
+    async fn claim_sla_reevaluation(
+        &self,
+        now: DateTime<Utc>,
+        lease: chrono::Duration,
+    ) -> Result<Option<SlaReevaluation>> {
+        self.claim_reevaluation(now, lease).await
+    }
+
+    async fn advance_sla_reevaluation(
+        &self,
+        job: &SlaReevaluation,
+        after: Option<TicketId>,
+        held_until: DateTime<Utc>,
+    ) -> Result<bool> {
+        self.advance_reevaluation(job, after, held_until).await
     }
 
     async fn ping(&self) -> Result<()> {

@@ -196,6 +196,13 @@ impl UserStore for PostgresStore {
             ));
             args.add(team.as_uuid()).map_err(Error::Store)?;
         }
+        if let Some(available) = query.available {
+            clauses.push(format!(
+                "is_agent AND (doc->'agent'->>'availability' = 'online') = ${}",
+                next()
+            ));
+            args.add(available).map_err(Error::Store)?;
+        }
         if let Some(text) = text {
             clauses.push(format!(
                 "EXISTS (SELECT 1 FROM unnest(search_keys) AS k WHERE strpos(k, ${}) > 0)",
@@ -224,7 +231,7 @@ impl UserStore for PostgresStore {
             "SELECT u.doc, l.open, l.last_assigned_at
              FROM {users} u
              CROSS JOIN LATERAL (
-                 SELECT count(*) FILTER (WHERE t.status_category IN ('new', 'open', 'pending'))
+                 SELECT count(*) FILTER (WHERE t.status_category IN ('new', 'open'))
                             AS open,
                         max(t.assigned_at) AS last_assigned_at
                  FROM {tickets} t

@@ -76,7 +76,10 @@ async fn migrate_twice_is_harmless_and_leaves_the_hosts_migrations_alone() {
             (2, "token_expiry".to_string()),
             (3, "rotation".to_string()),
             (4, "outbox_log".to_string()),
-            (5, "faq_deflection".to_string())
+            (5, "faq_deflection".to_string()),
+            (6, "shifts".to_string()),
+            (7, "sla_reevaluation".to_string()),
+            (8, "webhook_endpoints".to_string())
         ]
     );
     let t = fixtures::ticket(fixtures::tenant(), UserId::new());

@@ -1,7 +1,7 @@
 //! `ConfigStore` and `FaqStore` for `SqliteStore`: documents upserted within a tenant
 //! (an id held by another tenant is refused, never taken over), listed in their order.
 
-use crate::rows::{db, from_doc, to_doc};
+use crate::rows::{db, to_doc, CorruptRow};
 use crate::SqliteStore;
 use async_trait::async_trait;
 use serde::de::DeserializeOwned;
@@ -16,12 +16,13 @@ use ticket_core::team::Faq;
 use uuid::Uuid;
 
 /// A table of documents: its name, the entity it holds, the column it is listed by (and
-/// the order), if any.
+/// the order), if any, and whether its lists are cached (read on every ticket change).
 struct Table {
     name: &'static str,
     entity: &'static str,
     key: Option<&'static str>,
     order: &'static str,
+    cached: bool,
 }
 
 const SLA_POLICIES: Table = Table {
@@ -29,24 +30,28 @@ const SLA_POLICIES: Table = Table {
     entity: "sla_policy",
     key: Some("position"),
     order: "position, id",
+    cached: true,
 };
 const CALENDARS: Table = Table {
     name: "ticket_calendars",
     entity: "calendar",
     key: Some("name_key"),
     order: "name_key, id",
+    cached: true,
 };
 const RULES: Table = Table {
     name: "ticket_rules",
     entity: "rule",
     key: Some("position"),
     order: "position, id",
+    cached: true,
 };
 const FAQS: Table = Table {
     name: "ticket_faqs",
     entity: "faq",
     key: None,
     order: "id",
+    cached: false,
 };
 
 /// The value of a table's ordering column.
@@ -125,7 +130,16 @@ impl SqliteStore {
         let doc = to_doc(value)?;
         let mut w = self.write().await?;
         let result = upsert_in(&mut w.tx, table, id, tenant.as_uuid(), key, doc).await;
-        w.finish(result).await
+        let result = w.finish(result).await;
+        self.forget(table, tenant);
+        result
+    }
+
+    /// Forgets the cached documents of `table` for `tenant` after a write of them.
+    fn forget(&self, table: &Table, tenant: TenantId) {
+        if table.cached {
+            self.inner.config.invalidate(table.name, tenant);
+        }
     }
 
     async fn get_doc<T: DeserializeOwned>(
@@ -142,24 +156,47 @@ impl SqliteStore {
         table: &Table,
         tenant: TenantId,
     ) -> Result<Vec<T>> {
+        let docs = self.list_texts(table, tenant).await?;
+        docs.iter()
+            .map(|doc| {
+                serde_json::from_str(doc).map_err(|e| {
+                    Error::store(CorruptRow(format!("{} does not parse: {e}", table.entity)))
+                })
+            })
+            .collect()
+    }
+
+    /// The documents of the tenant in `table`, in order: from the cache when the table
+    /// is cached and the entry fresh, else read (and cached unless a write came in).
+    async fn list_texts(&self, table: &Table, tenant: TenantId) -> Result<Vec<String>> {
+        let cache = &self.inner.config;
+        if table.cached {
+            if let Some(docs) = cache.get(table.name, tenant) {
+                return Ok(docs);
+            }
+        }
+        let generation = cache.generation();
         let sql = format!(
             "SELECT doc FROM {} WHERE tenant = ? ORDER BY {}",
             table.name, table.order
         );
-        sqlx::query(&sql)
+        let docs: Vec<String> = sqlx::query_scalar(&sql)
             .bind(tenant.as_uuid())
             .fetch_all(self.pool())
             .await
-            .map_err(db)?
-            .iter()
-            .map(|row| from_doc(row, "doc"))
-            .collect()
+            .map_err(db)?;
+        if table.cached {
+            cache.put(table.name, tenant, generation, docs.clone());
+        }
+        Ok(docs)
     }
 
     async fn delete_doc(&self, table: &Table, tenant: TenantId, id: Uuid) -> Result<()> {
         let mut w = self.write().await?;
         let result = delete_in(&mut w.tx, table, id, tenant.as_uuid()).await;
-        w.finish(result).await
+        let result = w.finish(result).await;
+        self.forget(table, tenant);
+        result
     }
 }
 
@@ -202,7 +239,12 @@ impl ConfigStore for SqliteStore {
     }
 
     async fn get_calendar(&self, tenant: TenantId, id: CalendarId) -> Result<BusinessCalendar> {
-        self.get_doc(&CALENDARS, tenant, id.as_uuid()).await
+        // Read with every change under a policy: from the cached list of the tenant.
+        let calendars: Vec<BusinessCalendar> = self.list_docs(&CALENDARS, tenant).await?;
+        calendars
+            .into_iter()
+            .find(|c| c.id == id)
+            .ok_or_else(|| Error::not_found(CALENDARS.entity))
     }
 
     async fn list_calendars(&self, tenant: TenantId) -> Result<Vec<BusinessCalendar>> {

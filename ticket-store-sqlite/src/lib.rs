@@ -64,20 +64,25 @@
 
 mod batch;
 mod bus;
+mod cache;
 mod config;
 mod connect;
 mod cursor;
+mod endpoints;
 mod list;
 mod migrate;
 mod notify;
 mod outbox;
 mod rows;
 mod save;
+mod shifts;
 mod stats;
+mod sweep;
 mod teams;
 mod tickets;
 mod tokens;
 mod users;
+mod volume;
 mod write;
 
 pub use connect::{ConnectError, BUSY_TIMEOUT};
@@ -112,6 +117,8 @@ struct Inner {
     /// Ticket saves waiting for the writer (group commit, see `batch.rs`).
     queue: std::sync::Mutex<batch::Queue>,
     events: broadcast::Sender<TicketEvent>,
+    /// Rules, SLA policies and calendars per tenant (see `cache.rs`).
+    config: cache::ConfigCache,
 }
 
 impl SqliteStore {
@@ -128,6 +135,7 @@ impl SqliteStore {
                 write: Mutex::new(()),
                 queue: std::sync::Mutex::default(),
                 events,
+                config: cache::ConfigCache::default(),
             }),
         }
     }

@@ -319,6 +319,25 @@ pub(crate) async fn save_in(
     cols: &Columns,
 ) -> Result<()> {
     let t = &change.ticket;
+    if let Some(check) = change.capacity {
+        // Writes are serialised (one `BEGIN IMMEDIATE` transaction at a time, across
+        // processes): the count and the write cannot interleave with another save.
+        let held: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM ticket_tickets
+             WHERE tenant = ? AND assignee = ? AND status_category IN ('new', 'open') AND id <> ?",
+        )
+        .bind(t.tenant.as_uuid())
+        .bind(check.agent.as_uuid())
+        .bind(t.id.as_uuid())
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(db)?;
+        if held >= i64::from(check.capacity) {
+            return Err(Error::Conflict(ticket_core::error::Conflict::Capacity {
+                agent: check.agent,
+            }));
+        }
+    }
     match change.expected_version {
         None => create_ticket(conn, t, cols).await?,
         Some(expected) => update_ticket(conn, t, expected, cols).await?,

@@ -18,6 +18,7 @@ use ticket_core::ports::{TicketChange, TicketStore};
 use ticket_core::query::{
     CommentCursor, CommentQuery, EventCursor, Page, Stats, StatsQuery, TicketQuery,
 };
+use ticket_core::sla::SlaReevaluation;
 use ticket_core::ticket::{Comment, Ticket, TicketSla};
 use uuid::Uuid;
 
@@ -185,6 +186,15 @@ impl TicketStore for SqliteStore {
             .collect()
     }
 
+    async fn claim_sla_due(
+        &self,
+        now: DateTime<Utc>,
+        lease: chrono::Duration,
+        limit: u32,
+    ) -> Result<Vec<(TenantId, TicketId)>> {
+        self.claim_due(now, lease, limit).await
+    }
+
     async fn save_sla(
         &self,
         tenant: TenantId,
@@ -237,6 +247,27 @@ impl TicketStore for SqliteStore {
             .max()
             .filter(|_| full)
             .map(TicketId::from_uuid))
+    }
+
+    async fn request_sla_reevaluation(&self, tenant: TenantId, now: DateTime<Utc>) -> Result<()> {
+        self.request_reevaluation(tenant, now).await
+    }
+
+    async fn claim_sla_reevaluation(
+        &self,
+        now: DateTime<Utc>,
+        lease: chrono::Duration,
+    ) -> Result<Option<SlaReevaluation>> {
+        self.claim_reevaluation(now, lease).await
+    }
+
+    async fn advance_sla_reevaluation(
+        &self,
+        job: &SlaReevaluation,
+        after: Option<TicketId>,
+        held_until: DateTime<Utc>,
+    ) -> Result<bool> {
+        self.advance_reevaluation(job, after, held_until).await
     }
 
     async fn ping(&self) -> Result<()> {

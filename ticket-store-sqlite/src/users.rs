@@ -192,6 +192,10 @@ impl UserStore for SqliteStore {
                 .push_bind(team.as_uuid())
                 .push(")");
         }
+        if let Some(available) = query.available {
+            q.push(" AND u.is_agent = 1 AND (json_extract(u.doc, '$.agent.availability') = 'online') = ")
+                .push_bind(available);
+        }
         let text = query
             .text
             .as_deref()
@@ -226,7 +230,8 @@ impl UserStore for SqliteStore {
         let mut q = QueryBuilder::<Sqlite>::new(
             "SELECT u.doc,
                     (SELECT count(*) FROM ticket_tickets t
-                     WHERE t.tenant = u.tenant AND t.assignee = u.id AND t.is_open = 1) AS open,
+                     WHERE t.tenant = u.tenant AND t.assignee = u.id
+                       AND t.status_category IN ('new', 'open')) AS open,
                     (SELECT max(t.assigned_at) FROM ticket_tickets t
                      WHERE t.tenant = u.tenant AND t.assignee = u.id AND t.is_open = 0) AS closed_at,
                     (SELECT max(t.assigned_at) FROM ticket_tickets t

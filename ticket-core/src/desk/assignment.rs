@@ -37,6 +37,9 @@ impl HelpDesk {
         }
         let mut d = Draft::update(t, self.now());
         if let Some(a) = input.assignee {
+            if a.is_some() && a != d.ticket.assignee {
+                d.assign_reason = self.over_capacity_flag(actor, a).await?;
+            }
             d.ticket.assignee = a;
         }
         if let Some(team) = input.team {
@@ -48,6 +51,26 @@ impl HelpDesk {
         }
         self.finalize(d, actor, &[Trigger::TicketUpdated], &[])
             .await
+    }
+
+    /// A manual assignment may take an agent past their capacity; the history flags it
+    /// ("over capacity: 10/10 working tickets before this one").
+    async fn over_capacity_flag(
+        &self,
+        actor: &Actor,
+        user: Option<UserId>,
+    ) -> Result<Option<String>> {
+        let Some(user) = user else { return Ok(None) };
+        let loads = self.inner.store.agent_loads(actor.tenant(), None).await?;
+        Ok(loads
+            .iter()
+            .find(|l| l.user_id == user && l.open_tickets >= l.capacity)
+            .map(|l| {
+                format!(
+                    "manual assignment over capacity: {}/{} working tickets before this one",
+                    l.open_tickets, l.capacity
+                )
+            }))
     }
 
     pub(super) async fn check_assignable(&self, actor: &Actor, user: UserId) -> Result<()> {

@@ -1,15 +1,18 @@
 //! Background work a host calls on a timer: the SLA sweep (the outbox relay is in
-//! `relay.rs`). Safe to run from several instances at once (version checks).
+//! `relay.rs`). Instances on one store split the due tickets: each batch is claimed
+//! ([`TicketStore::claim_sla_due`](crate::ports::TicketStore::claim_sla_due)), and version
+//! checks keep a late writer from undoing another's change.
 
 use super::change::Draft;
-use super::sla_config::SlaConfig;
+use super::sla_config::TenantConfig;
 use super::HelpDesk;
 use crate::account::Actor;
 use crate::error::{Error, Result};
 use crate::event::EventKind;
 use crate::id::{TenantId, TicketId};
 use crate::rules::Trigger;
-use crate::sla::{SlaStatus, TargetState};
+use crate::sla::TargetState;
+use crate::ticket::TicketSla;
 use chrono::{DateTime, Utc};
 use futures::stream::{self, StreamExt as _};
 use std::collections::{HashMap, HashSet};
@@ -26,6 +29,9 @@ pub struct SweepReport {
     pub breaches: u64,
     /// Tickets another writer changed meanwhile (picked up by the next sweep).
     pub conflicts: u64,
+    /// Batches of open tickets marked for re-evaluation after a policy or calendar
+    /// change.
+    pub stale_batches: u64,
 }
 
 /// What sweeping one ticket did.
@@ -39,8 +45,12 @@ enum Swept {
 }
 
 impl HelpDesk {
-    /// Records every SLA warning and breach due at `now`, exactly once per threshold
-    /// however often (and from however many instances) it is called, runs the
+    /// First carries on the re-evaluations that policy and calendar changes requested
+    /// (a bounded part of them per call, claimed so that one instance walks a tenant),
+    /// then records every SLA warning and breach due at `now`, exactly once per threshold
+    /// however often (and from however many instances) it is called: each batch of due
+    /// tickets is claimed for [`HelpDeskConfig::sweep_lease`](super::HelpDeskConfig), so
+    /// instances sweeping at once split the work instead of each doing all of it, runs the
     /// `SlaWarning`/`SlaBreached` rules (escalation) once per ticket change whatever how
     /// many targets it records, and refreshes the SLA snapshot of each ticket looked at
     /// (including those a policy or calendar change marked stale).
@@ -48,19 +58,23 @@ impl HelpDesk {
     /// Rules run only for thresholds of cycles still open: the late breach of a response
     /// already given or of a ticket already solved is recorded (stats count it) but does
     /// not escalate. A snapshot-only refresh leaves the ticket's version alone, so it
-    /// never makes a client's `expected_version` stale. Policies and calendars are read
-    /// once per tenant per sweep.
+    /// never makes a client's `expected_version` stale. Policies, calendars and rules
+    /// are read once per tenant per sweep.
     ///
     /// # Errors
     /// [`Error::Store`] when the store fails; per-ticket conflicts are counted, not
     /// returned.
     pub async fn sweep_sla(&self, now: DateTime<Utc>) -> Result<SweepReport> {
-        let mut report = SweepReport::default();
+        let mut report = SweepReport {
+            stale_batches: self.reevaluate_sla(now).await?,
+            ..SweepReport::default()
+        };
         let mut seen: HashSet<TicketId> = HashSet::new();
-        let mut configs: HashMap<TenantId, Arc<SlaConfig>> = HashMap::new();
+        let mut configs: HashMap<TenantId, Arc<TenantConfig>> = HashMap::new();
         loop {
             let batch = self.inner.config.sweep_batch.max(1);
-            let due = self.inner.store.sla_due(now, batch).await?;
+            let lease = self.inner.config.sweep_lease;
+            let due = self.inner.store.claim_sla_due(now, lease, batch).await?;
             let fresh: Vec<_> = due
                 .iter()
                 .filter(|(_, id)| seen.insert(*id))
@@ -68,7 +82,7 @@ impl HelpDesk {
                 .collect();
             for (tenant, _) in &fresh {
                 if !configs.contains_key(tenant) {
-                    let config = self.sla_config(*tenant).await?;
+                    let config = self.tenant_config(*tenant).await?;
                     configs.insert(*tenant, Arc::new(config));
                 }
             }
@@ -109,23 +123,32 @@ impl HelpDesk {
 
     async fn sweep_one(
         &self,
-        config: &SlaConfig,
+        config: &Arc<TenantConfig>,
         tenant: TenantId,
         id: TicketId,
         now: DateTime<Utc>,
     ) -> Result<Swept> {
         let store = &self.inner.store;
         let ticket = store.get_ticket(tenant, id).await?;
-        let history = store.ticket_events(tenant, id).await?;
-        let status = config.evaluate(&ticket, &self.inner.config.workflow, &history, now);
+        let status = match config.terms(&ticket) {
+            None => None,
+            Some((policy, calendar)) => {
+                let replay = self.sla_replay(&ticket, &policy, &calendar, now).await?;
+                let status = replay.status(&policy, &calendar, now);
+                Some((status, replay))
+            }
+        };
         let due = status
             .as_ref()
-            .map(SlaStatus::due_events)
+            .map(|(s, _)| s.due_events())
             .unwrap_or_default();
         if due.is_empty() {
             // Bookkeeping only: the snapshot (none when no policy applies any more), in
             // place, without a new version.
-            let snapshot = status.map(|s| s.snapshot());
+            let snapshot = status.map(|(s, replay)| TicketSla {
+                replay: Some(replay),
+                ..s.snapshot()
+            });
             let saved = store
                 .save_sla(tenant, id, ticket.version, snapshot.as_ref())
                 .await?;
@@ -135,10 +158,12 @@ impl HelpDesk {
                 Swept::Raced
             });
         }
+        let status = status.map(|(s, _)| s);
         let Some(status) = status else {
             return Ok(Swept::Refreshed);
         };
         let mut d = Draft::update(ticket, now);
+        d.config = Some(Arc::clone(config));
         let (mut warnings, mut breaches) = (0, 0);
         let mut triggers = Vec::new();
         let mut targets = Vec::new();

@@ -3,13 +3,15 @@
 //! place where edits become history.
 
 use super::picks::Reservation;
+use super::sla_config::TenantConfig;
 use crate::event::{AuthorKind, EventKind, TicketEvent};
 use crate::id::{CommentId, EventId, NotificationId, UserId};
 use crate::notify::{Channel, Notification, NotificationKind, OutboxEntry};
-use crate::ports::TicketChange;
+use crate::ports::{CapacityCheck, TicketChange};
 use crate::text::CommentBody;
 use crate::ticket::{Comment, Ticket, Visibility};
 use chrono::{DateTime, Utc};
+use std::sync::Arc;
 
 /// A ticket change in the making.
 pub(crate) struct Draft {
@@ -17,6 +19,8 @@ pub(crate) struct Draft {
     expected_version: Option<u64>,
     /// The state the recorded events describe so far.
     recorded: Ticket,
+    /// The assignee as stored (`None` while creating).
+    stored_assignee: Option<UserId>,
     /// The ticket being changed.
     pub ticket: Ticket,
     pub now: DateTime<Utc>,
@@ -28,6 +32,14 @@ pub(crate) struct Draft {
     pub reservations: Vec<Reservation>,
     /// Why the assignee changed, given to the next recorded `Assigned` event.
     pub assign_reason: Option<String>,
+    /// The capacity routing holds its pick to, checked by the store in the save.
+    pub capacity: Option<CapacityCheck>,
+    /// Whether a full agent fails the change (the queue processor tries another agent)
+    /// instead of storing it without the pick (a create must not be lost).
+    pub strict_capacity: bool,
+    /// The tenant's rules and SLA configuration when the caller read them already (the
+    /// sweep reads them once per tenant); `None` reads them from the store.
+    pub config: Option<Arc<TenantConfig>>,
 }
 
 impl Draft {
@@ -36,6 +48,7 @@ impl Draft {
         Self {
             expected_version: Some(ticket.version),
             recorded: ticket.clone(),
+            stored_assignee: ticket.assignee,
             ticket,
             now,
             comments: Vec::new(),
@@ -44,6 +57,9 @@ impl Draft {
             outbox: Vec::new(),
             reservations: Vec::new(),
             assign_reason: None,
+            capacity: None,
+            strict_capacity: false,
+            config: None,
         }
     }
 
@@ -51,6 +67,7 @@ impl Draft {
     pub fn create(ticket: Ticket, actor: Option<UserId>, now: DateTime<Utc>) -> Self {
         let mut d = Self::update(ticket, now);
         d.expected_version = None;
+        d.stored_assignee = None;
         let kind = EventKind::Created {
             status: d.ticket.status.clone(),
             priority: d.ticket.priority,
@@ -162,6 +179,11 @@ impl Draft {
         ));
     }
 
+    /// The assignee as stored before this change.
+    pub fn assignee_before(&self) -> Option<UserId> {
+        self.stored_assignee
+    }
+
     /// Whether this draft creates the ticket.
     pub fn is_new(&self) -> bool {
         self.expected_version.is_none()
@@ -178,6 +200,9 @@ impl Draft {
             self.ticket.version = v + 1;
             self.ticket.updated_at = self.now;
         }
+        // Only while the pick is still the assignee (a later rule may have changed it).
+        let assignee = self.ticket.assignee;
+        let capacity = self.capacity.filter(|c| assignee == Some(c.agent));
         TicketChange {
             ticket: self.ticket,
             expected_version: self.expected_version,
@@ -185,8 +210,29 @@ impl Draft {
             events: self.events,
             notifications: self.notifications,
             outbox: self.outbox,
+            capacity,
         }
     }
+}
+
+/// `change` without its routed pick: the assignee it had before (`before`), no
+/// `Assigned` event or assignment notification for the agent, no capacity check. What a
+/// change stores when another instance took the agent's last slot first.
+pub(crate) fn without_pick(mut change: TicketChange, before: Option<UserId>) -> TicketChange {
+    let Some(check) = change.capacity.take() else {
+        return change;
+    };
+    change.ticket.assignee = before;
+    if before.is_none() {
+        change.ticket.assigned_at = None;
+    }
+    change.events.retain(
+        |e| !matches!(e.kind, EventKind::Assigned { to: Some(to), .. } if to == check.agent),
+    );
+    change.notifications.retain(|n| {
+        !(n.user_id == check.agent && n.kind == crate::notify::NotificationKind::TicketAssigned)
+    });
+    change
 }
 
 /// The JSON body of a webhook about a ticket.

@@ -84,9 +84,10 @@ const MAX_TARGET_MINUTES: u32 = 525_600;
 impl HelpDesk {
     // ----- SLA policies ------------------------------------------------------------------
 
-    /// Creates an SLA policy. Every change to SLA policies or calendars marks the
-    /// tenant's open tickets (in bounded batches) for the next SLA sweep, which
-    /// re-evaluates them under the new rules: a ticket no policy covered gets one, a
+    /// Creates an SLA policy. Every change to SLA policies or calendars records (in one
+    /// small store write, whatever the number of tickets) that the tenant's open tickets
+    /// need a re-evaluation; the next SLA sweep of any instance claims it, marks them in
+    /// bounded batches and re-evaluates them under the new rules: a ticket no policy covered gets one, a
     /// tightened target warns and breaches on time, a re-enabled policy applies again.
     ///
     /// # Errors
@@ -157,7 +158,7 @@ impl HelpDesk {
             updated_at: self.now(),
         };
         self.inner.store.save_sla_policy(&policy).await?;
-        self.mark_sla_stale(actor.tenant()).await?;
+        self.request_sla_reevaluation(actor.tenant()).await?;
         Ok(policy)
     }
 
@@ -179,7 +180,7 @@ impl HelpDesk {
         self.inner.store.list_sla_policies(actor.tenant()).await
     }
 
-    /// Deletes an SLA policy. The open tickets are marked for the next SLA sweep, which
+    /// Deletes an SLA policy. The open tickets are re-evaluated by the next SLA sweep, which
     /// moves those it covered to the next matching policy (or none).
     ///
     /// # Errors
@@ -190,7 +191,7 @@ impl HelpDesk {
             .store
             .delete_sla_policy(actor.tenant(), id)
             .await?;
-        self.mark_sla_stale(actor.tenant()).await
+        self.request_sla_reevaluation(actor.tenant()).await
     }
 
     // ----- calendars ---------------------------------------------------------------------
@@ -246,7 +247,7 @@ impl HelpDesk {
             self.now(),
         )?;
         self.inner.store.save_calendar(&calendar).await?;
-        self.mark_sla_stale(actor.tenant()).await?;
+        self.request_sla_reevaluation(actor.tenant()).await?;
         Ok(calendar)
     }
 
@@ -269,14 +270,14 @@ impl HelpDesk {
     }
 
     /// Deletes a calendar; policies naming it fall back to around the clock (the open
-    /// tickets are marked for the next SLA sweep).
+    /// tickets are re-evaluated by the next SLA sweep).
     ///
     /// # Errors
     /// [`Error::Forbidden`]; [`Error::NotFound`].
     pub async fn delete_calendar(&self, actor: &Actor, id: CalendarId) -> Result<()> {
         self.require(actor, Permission::SlaManage)?;
         self.inner.store.delete_calendar(actor.tenant(), id).await?;
-        self.mark_sla_stale(actor.tenant()).await
+        self.request_sla_reevaluation(actor.tenant()).await
     }
 
     // ----- rules -------------------------------------------------------------------------
@@ -345,7 +346,7 @@ impl HelpDesk {
     /// has no policy, or only some of the defaults (a partial install), the missing
     /// defaults (and the calendar, unless one of its name exists) are saved; once the
     /// tenant has a policy of its own, nothing is. Returns how many policies were
-    /// installed; open tickets are marked for the next SLA sweep.
+    /// installed; open tickets are re-evaluated by the next SLA sweep.
     ///
     /// # Errors
     /// [`Error::Forbidden`] without `SlaManage`.
@@ -386,7 +387,7 @@ impl HelpDesk {
             };
             store.save_sla_policy(&policy).await?;
         }
-        self.mark_sla_stale(tenant).await?;
+        self.request_sla_reevaluation(tenant).await?;
         Ok(missing.len())
     }
 

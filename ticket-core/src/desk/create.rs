@@ -43,6 +43,7 @@ impl HelpDesk {
         let mut d = Draft::create(ticket, actor.user_id(), now);
         if let Some(m) = self.match_faq(actor, &draft).await {
             self.answer_from_faq(&mut d, &m);
+            self.mail_faq_answer(&mut d, &m).await;
         }
         self.helpful_note(&mut d, actor, &draft).await;
         self.finalize(d, actor, &[Trigger::TicketCreated], &[])

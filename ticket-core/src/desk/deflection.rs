@@ -13,6 +13,8 @@ use crate::account::Actor;
 use crate::error::{Error, Result};
 use crate::event::{EventKind, TicketEvent};
 use crate::id::{FaqId, TicketId};
+use crate::notify::{Channel, NotificationKind};
+use crate::ports::FaqMatch;
 use crate::rbac::Permission;
 use crate::rules::Trigger;
 use crate::ticket::Ticket;
@@ -46,6 +48,46 @@ impl HelpDesk {
             return;
         };
         self.move_to_category(d, target);
+    }
+
+    /// E-mails the requester the FAQ answer just posted on their new ticket (threaded with
+    /// the ticket's other mail), saying how to confirm or reject it. Nothing when the
+    /// requester cannot be read or is deleted: the ticket is never lost for a mail.
+    pub(super) async fn mail_faq_answer(&self, d: &mut Draft, m: &FaqMatch) {
+        let store = &self.inner.store;
+        let Ok(user) = store.get_user(d.ticket.tenant, d.ticket.requester).await else {
+            return;
+        };
+        if user.is_deleted() {
+            return;
+        }
+        let config = &self.inner.config;
+        let verdict = if config.faq_deflect {
+            "If it solved your problem, confirm it on your ticket; if not, say so there and \
+             an agent will take it."
+        } else {
+            "If it did not help, reply on your ticket and an agent will take it."
+        };
+        let link = config.public_url.as_deref().map_or(String::new(), |base| {
+            format!(
+                "\n\n{}/my/tickets/{}",
+                base.trim_end_matches('/'),
+                d.ticket.id
+            )
+        });
+        let body = format!(
+            "Hello {},\n\nWe received your request \"{}\". This answer from our FAQ may \
+             solve it:\n\n{}\n\n{}\n\n{verdict}{link}\n",
+            user.name, d.ticket.title, m.faq.question, m.faq.answer
+        );
+        let channel = Channel::Email {
+            to: user.email,
+            subject: format!("Re: {}", d.ticket.title),
+            body,
+        };
+        let message = "An FAQ answer was posted on your ticket";
+        let max = config.retry.max_attempts;
+        d.deliver(NotificationKind::DeflectionAnswer, channel, message, max);
     }
 
     /// Moves the draft's ticket, as the system, to the first status of `category` the

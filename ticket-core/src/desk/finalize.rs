@@ -3,11 +3,11 @@
 use super::change::Draft;
 use super::HelpDesk;
 use crate::account::{Actor, User};
-use crate::error::{Error, Result};
+use crate::error::{Conflict, Error, Result};
 use crate::event::{AuthorKind, EventKind, SlaTarget, TicketEvent};
 use crate::notify::NotificationKind;
 use crate::rules::{Effect, RuleContext, RuleRunner, Trigger};
-use crate::sla::{evaluate, select_policy, BusinessCalendar, SlaPolicy, SlaStatus};
+use crate::sla::{evaluate, select_policy, BusinessCalendar, SlaPolicy, SlaReplay, SlaStatus};
 use crate::text::CommentBody;
 use crate::ticket::{Ticket, Visibility};
 use crate::workflow::StatusCategory;
@@ -29,31 +29,47 @@ impl HelpDesk {
         d.record(None);
         stamp(&mut d);
         self.default_notifications(&mut d, actor);
-        // The history is read only when a policy covers the ticket.
-        d.ticket.sla = match self.sla_terms(&d.ticket).await? {
+        // The history is replayed from the ticket's own replay when it fits, read only
+        // when a policy covers the ticket and its terms changed since.
+        let terms = match &d.config {
+            Some(config) => config.terms(&d.ticket),
+            None => self.sla_terms(&d.ticket).await?,
+        };
+        d.ticket.sla = match terms {
             None => None,
             Some((policy, calendar)) => {
-                let history = if d.is_new() {
-                    Vec::new()
+                let mut replay = if d.is_new() {
+                    SlaReplay::new(&policy, &calendar)
                 } else {
-                    self.inner
-                        .store
-                        .ticket_events(d.ticket.tenant, d.ticket.id)
+                    self.sla_replay(&d.ticket, &policy, &calendar, d.now)
                         .await?
                 };
-                let all: Vec<TicketEvent> = history
-                    .into_iter()
-                    .chain(d.events.iter().cloned())
-                    .collect();
                 let wf = &self.inner.config.workflow;
-                Some(evaluate(&policy, &calendar, wf, &all, d.now).snapshot())
+                replay.apply(&policy, &calendar, wf, &d.events, d.now);
+                let mut snapshot = replay.status(&policy, &calendar, d.now).snapshot();
+                snapshot.replay = Some(replay);
+                Some(snapshot)
             }
         };
         // The agents picked stay reserved until the change is stored.
         let picked = std::mem::take(&mut d.reservations);
-        let stored = self.commit(d.finish()).await;
+        let strict = d.strict_capacity;
+        let before = d.assignee_before();
+        let change = d.finish();
+        let stored = match self.inner.store.save(&change).await {
+            Ok(()) => Ok(change),
+            // Another instance took the agent's last slot: the change is stored without
+            // the pick (the ticket waits in the queue), never lost.
+            Err(Error::Conflict(Conflict::Capacity { .. })) if !strict => {
+                let change = super::change::without_pick(change, before);
+                self.inner.store.save(&change).await.map(|()| change)
+            }
+            Err(e) => Err(e),
+        };
         drop(picked);
-        stored
+        let change = stored?;
+        self.publish(&change.events).await;
+        Ok(change.ticket)
     }
 
     /// Runs the tenant's rules for `triggers` on the draft: each rule that fires is
@@ -66,7 +82,10 @@ impl HelpDesk {
         sla_targets: &[SlaTarget],
     ) -> Result<()> {
         let tenant = d.ticket.tenant;
-        let rules = self.inner.store.list_rules(tenant).await?;
+        let rules = match &d.config {
+            Some(config) => config.rules.clone(),
+            None => self.inner.store.list_rules(tenant).await?,
+        };
         if rules.is_empty() {
             return Ok(());
         }
@@ -227,6 +246,31 @@ impl HelpDesk {
                 _ => {}
             }
         }
+    }
+
+    /// The history of the stored `ticket` replayed under `policy` and `calendar`: the
+    /// replay kept on its snapshot when it fits, else a replay of the history read from
+    /// the store (after a policy or calendar change, or the first time).
+    pub(super) async fn sla_replay(
+        &self,
+        ticket: &Ticket,
+        policy: &SlaPolicy,
+        calendar: &BusinessCalendar,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<SlaReplay> {
+        let kept = ticket.sla.as_ref().and_then(|s| s.replay.as_ref());
+        if let Some(replay) = kept.filter(|r| r.fits(policy, calendar, now)) {
+            return Ok(replay.clone());
+        }
+        let history = self
+            .inner
+            .store
+            .ticket_events(ticket.tenant, ticket.id)
+            .await?;
+        let mut replay = SlaReplay::new(policy, calendar);
+        let wf = &self.inner.config.workflow;
+        replay.apply(policy, calendar, wf, &history, now);
+        Ok(replay)
     }
 
     /// The SLA state of `ticket` at `now` given its full history (`None` without a

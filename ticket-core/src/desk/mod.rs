@@ -15,13 +15,19 @@ mod create;
 mod deflection;
 mod deliveries;
 mod distribution;
+mod endpoints;
 mod finalize;
+mod forecasts;
 mod picks;
 mod presence;
 mod queries;
+mod queue;
+mod rebalance;
 mod relay;
+mod shifts;
 mod sla_config;
 mod update;
+mod workload;
 
 pub use accounts::{RegisterInput, Session, UserPatch};
 pub use admin::{FaqInput, TeamInput, TeamPatch};
@@ -32,8 +38,17 @@ pub use config_admin::{CalendarInput, RuleInput, SlaPolicyInput};
 pub use create::TicketPreview;
 pub use deflection::awaiting_verdict;
 pub use deliveries::MAX_REPLAY;
+pub use endpoints::ENDPOINT_DISABLED;
+pub use forecasts::{
+    ForecastInput, HandleTimeSource, StaffingPlan, StaffingRequest, VolumeForecast,
+    DEFAULT_HISTORY_WEEKS, MAX_FORECAST_DAYS, MAX_HISTORY_WEEKS,
+};
 pub use presence::{Activity, Presence, MAX_PER_TICKET, MAX_TICKETS, PRESENCE_TTL};
+pub use queue::{QueueReport, QUEUE_PAGE};
+pub use rebalance::{RebalanceReport, REBALANCE_PER_AGENT};
 pub use relay::RelayReport;
+pub use shifts::{AdherenceReport, AdherenceScope, ScheduleInput, ShiftAction, SHIFT_END_GRACE};
+pub use workload::{team_workloads, AgentWorkload, TeamWorkload, Workload};
 
 use crate::account::{Actor, HashCost, PasswordHasher};
 use crate::clock::{Clock, SystemClock};
@@ -117,6 +132,9 @@ pub struct HelpDeskConfig {
     /// At most this many of the newest trusted tickets are read to retrain the
     /// classifier (bounds memory and time).
     pub retrain_max_examples: usize,
+    /// Whether a new account is sent a link to verify its e-mail address (its welcome
+    /// mail follows the verification); off, it is welcomed at once.
+    pub email_verification: bool,
     /// Whether anyone may register as a customer.
     pub open_registration: bool,
     /// Whether an account must have verified its e-mail address before it raises a
@@ -126,8 +144,14 @@ pub struct HelpDeskConfig {
     /// Tickets the SLA sweep handles per store round trip.
     pub sweep_batch: u32,
     /// Tickets of one batch the SLA sweep works on at once (each is its own versioned
-    /// save, so they are independent); 1 sweeps one after another.
+    /// save, so they are independent); 1 sweeps one after another. The queue processor
+    /// ([`HelpDesk::run_queue`]) saves as many assignments at once.
     pub sweep_concurrency: usize,
+    /// How long the SLA sweep holds the tickets it claimed
+    /// ([`TicketStore::claim_sla_due`](crate::ports::TicketStore::claim_sla_due)): other
+    /// instances skip them meanwhile, and take them over after it should this one die
+    /// half-way. Longer than one sweep batch takes.
+    pub sweep_lease: Duration,
     /// How long the desk remembers who an authenticated user id acts as (role, deleted
     /// or not) before asking the store again. Changes made through this desk apply at
     /// once; changes made by another instance on the same store within this time.
@@ -155,10 +179,12 @@ impl Default for HelpDeskConfig {
             helpful_notes: false,
             helpful_min_score: 0.3,
             retrain_max_examples: 20_000,
+            email_verification: true,
             open_registration: true,
             require_verified_email: false,
             sweep_batch: 200,
             sweep_concurrency: 8,
+            sweep_lease: Duration::minutes(2),
             actor_ttl: Duration::seconds(2),
         }
     }
@@ -183,6 +209,8 @@ struct Inner {
     actors: actors::ActorCache,
     presence: presence::PresenceBoard,
     picks: picks::Picks,
+    /// Wakes the queue processor (an agent became available).
+    queue_wake: tokio::sync::Notify,
     mail_limit: accounts::mail_limit::MailLimiter,
     config: HelpDeskConfig,
 }
@@ -267,6 +295,7 @@ impl HelpDeskBuilder {
                 actors: actors::ActorCache::new(self.config.actor_ttl),
                 presence: presence::PresenceBoard::default(),
                 picks: picks::Picks::default(),
+                queue_wake: tokio::sync::Notify::new(),
                 mail_limit: accounts::mail_limit::MailLimiter::default(),
                 config: self.config,
             }),

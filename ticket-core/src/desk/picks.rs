@@ -5,9 +5,10 @@
 //! capacity. The round-robin rotation is state of its own in the store (when each agent
 //! was last picked, per team), not derived from the tickets agents still hold.
 //!
-//! Reservations live in the desk: several server instances over one store each reserve
-//! for themselves, so a burst split across instances can still overfill an agent by the
-//! picks in flight on the other instances.
+//! Reservations live in the desk; across server instances over one store, the store
+//! holds each pick to the agent's capacity in the save ([`crate::ports::CapacityCheck`]):
+//! a pick that lost the agent's last slot to another instance is stored unassigned
+//! (see `finalize`), and the queue processor assigns it when an agent has room.
 
 use super::change::Draft;
 use super::HelpDesk;
@@ -80,6 +81,15 @@ impl HelpDesk {
             return Ok(());
         };
         store.record_pick(tenant, team, user, d.now).await?;
+        // Across instances the store holds the pick to the agent's capacity in the save.
+        d.capacity =
+            loads
+                .iter()
+                .find(|l| l.user_id == user)
+                .map(|l| crate::ports::CapacityCheck {
+                    agent: user,
+                    capacity: l.capacity,
+                });
         *lock(&picks.reserved).entry(user).or_insert(0) += 1;
         d.ticket.assignee = Some(user);
         d.reservations.push(Reservation {

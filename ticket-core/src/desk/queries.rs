@@ -13,6 +13,9 @@ use crate::sla::SlaStatus;
 use crate::text::clean_text;
 use crate::ticket::{Comment, Ticket};
 
+/// The most store pages one [`HelpDesk::history_page`] reads to fill a requester's page.
+const HISTORY_READS: u32 = 10;
+
 /// The most ids one batch read or distribution takes.
 const MAX_BATCH: usize = 100;
 
@@ -131,9 +134,11 @@ impl HelpDesk {
     }
 
     /// A page of a ticket's history, oldest first, as [`HelpDesk::history`] shows it
-    /// (internal events only to staff who may see internal notes, so a requester's page
-    /// may hold fewer than `limit`): at most `limit` events after `cursor`, read a page
-    /// at a time from the store rather than whole.
+    /// (internal events only to staff who may see internal notes): at most `limit`
+    /// events after `cursor`, read a page at a time from the store rather than whole.
+    /// A requester's page is filled past the events hidden from them, reading at most
+    /// ten store pages, so it holds fewer than `limit` only at the end of
+    /// the history or after that many reads (its cursor then resumes where they ended).
     ///
     /// # Errors
     /// [`Error::NotFound`]; [`Error::Invalid`] for a malformed cursor.
@@ -150,22 +155,33 @@ impl HelpDesk {
             Err(Error::NotFound { .. }) if staff => {}
             Err(e) => return Err(e),
         }
-        let page = self
-            .inner
-            .store
-            .ticket_events_page(actor.tenant(), id, limit, cursor)
-            .await?;
-        if page.items.is_empty() && cursor.is_none() {
-            return Err(Error::not_found("ticket"));
-        }
+        let limit = limit.clamp(1, crate::query::MAX_LIMIT);
         let internal = self.allows(actor, Permission::TicketInternal);
+        let mut items = Vec::new();
+        let mut next = cursor.filter(|c| !c.is_empty()).map(str::to_string);
+        for read in 0..HISTORY_READS {
+            let want = limit - u32::try_from(items.len()).unwrap_or(limit);
+            let page = self
+                .inner
+                .store
+                .ticket_events_page(actor.tenant(), id, want, next.as_deref())
+                .await?;
+            if read == 0 && page.items.is_empty() && next.is_none() {
+                return Err(Error::not_found("ticket"));
+            }
+            items.extend(
+                page.items
+                    .into_iter()
+                    .filter(|e| internal || visible_to_requester(&e.kind)),
+            );
+            next = page.next_cursor;
+            if next.is_none() || items.len() >= limit as usize {
+                break;
+            }
+        }
         Ok(Page {
-            items: page
-                .items
-                .into_iter()
-                .filter(|e| internal || visible_to_requester(&e.kind))
-                .collect(),
-            next_cursor: page.next_cursor,
+            items,
+            next_cursor: next,
         })
     }
 

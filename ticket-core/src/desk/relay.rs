@@ -11,12 +11,9 @@
 //! without another attempt.
 
 use super::HelpDesk;
+#[allow(unused_imports)] // `Error` is named by the `# Errors` doc links
 use crate::error::{Error, Result};
-use crate::id::{NotificationId, TenantId};
-use crate::notify::{
-    AttemptOutcome, AttemptResult, Channel, DeliveryAttempt, Notification, NotificationKind,
-    OutboxEntry,
-};
+use crate::notify::{AttemptOutcome, AttemptResult, DeliveryAttempt, OutboxEntry};
 use crate::ports::Notifier;
 use chrono::{DateTime, Utc};
 use futures::stream::{self, StreamExt as _};
@@ -54,8 +51,10 @@ impl HelpDesk {
     /// `relay.concurrency` at once and each within its deadline: delivered ones are
     /// completed; failures are retried on the Standard Webhooks schedule with jitter
     /// (honouring `Retry-After`), and dead-lettered after the configured attempts, at
-    /// once on a permanent failure, or when the endpoint is gone (a team's endpoint is
-    /// then disabled and its members told). Every attempt is logged on the entry. Without
+    /// once on a permanent failure, or when the endpoint is disabled: it answered 410
+    /// Gone, or kept failing past `relay.disable_after` (its owner is then told), or an
+    /// earlier failure disabled it (then it is not attempted at all). A success stops
+    /// the endpoint's failure clock. Every attempt is logged on the entry. Without
     /// a notifier nothing is claimed.
     ///
     /// No more entries are claimed than can be attempted before their lease lapses
@@ -131,6 +130,18 @@ impl HelpDesk {
                 Step::Lost
             });
         }
+        let endpoint = self.endpoint_of(&entry).await?;
+        if let Some(refusal) = Self::endpoint_refusal(endpoint.as_ref()) {
+            // Its endpoint is disabled: dead-lettered unattempted, replayable once enabled.
+            let log = entry.log_with(attempt_record(started, 0, &AttemptResult::retry(&refusal)));
+            return Ok(
+                if store.fail(entry.id, claim, &refusal, None, &log).await? {
+                    Step::Dead
+                } else {
+                    Step::Lost
+                },
+            );
+        }
         let Some(deadline) = self.deadline(&entry, started) else {
             // Too little of the lease is left: give it back for a later round.
             let error = "not attempted: the claim's lease was about to lapse";
@@ -160,16 +171,27 @@ impl HelpDesk {
                 Some(code) => format!("status {code}"),
                 None => "failed".to_string(),
             });
-        let step = match result.outcome {
-            AttemptOutcome::Delivered => {
-                return Ok(
-                    if store.complete(entry.id, claim, self.now(), &log).await? {
-                        Step::Delivered
-                    } else {
-                        Step::Lost
-                    },
-                );
+        if result.outcome == AttemptOutcome::Delivered {
+            let done = store.complete(entry.id, claim, self.now(), &log).await?;
+            if done {
+                self.record_endpoint(&entry, endpoint.as_ref(), result.outcome, &error)
+                    .await?;
             }
+            return Ok(if done { Step::Delivered } else { Step::Lost });
+        }
+        // A failure may disable the endpoint (gone, or failing too long): then dead.
+        let disabled = self
+            .record_endpoint(&entry, endpoint.as_ref(), result.outcome, &error)
+            .await?;
+        let error = match disabled {
+            Some(disabled) => {
+                return self
+                    .dead(&entry, claim, &format!("{error}; {disabled}"), &log)
+                    .await
+            }
+            None => error,
+        };
+        let step = match result.outcome {
             AttemptOutcome::Retry { after } if entry.attempts < entry.max_attempts.max(1) => {
                 let retry = self.inner.config.retry;
                 let jitter = rand::thread_rng().gen_range(0.8..1.2);
@@ -179,19 +201,25 @@ impl HelpDesk {
                     .await?
                     .then_some(Step::Retried)
             }
-            AttemptOutcome::Retry { .. } | AttemptOutcome::Permanent => store
-                .fail(entry.id, claim, &error, None, &log)
-                .await?
-                .then_some(Step::Dead),
-            AttemptOutcome::Gone => {
-                let dead = store.fail(entry.id, claim, &error, None, &log).await?;
-                if dead {
-                    self.endpoint_gone(&entry).await?;
-                }
-                dead.then_some(Step::Dead)
-            }
+            _ => return self.dead(&entry, claim, &error, &log).await,
         };
         Ok(step.unwrap_or(Step::Lost))
+    }
+
+    /// Dead-letters a claimed entry.
+    async fn dead(
+        &self,
+        entry: &OutboxEntry,
+        claim: uuid::Uuid,
+        error: &str,
+        log: &[DeliveryAttempt],
+    ) -> Result<Step> {
+        let dead = self
+            .inner
+            .store
+            .fail(entry.id, claim, error, None, log)
+            .await?;
+        Ok(if dead { Step::Dead } else { Step::Lost })
     }
 
     /// How long an attempt of `entry` may take from `now`: the attempt timeout, cut short
@@ -205,53 +233,6 @@ impl HelpDesk {
         let left = (lease_until - now).to_std().ok()?;
         let usable = left.checked_sub(lease_margin(lease))?;
         (usable >= MIN_ATTEMPT).then(|| usable.min(timeout))
-    }
-
-    /// A webhook endpoint answered 410 Gone: every team of the tenant using it stops
-    /// using it (its URL and secret are removed) and its members are told in-app.
-    async fn endpoint_gone(&self, entry: &OutboxEntry) -> Result<()> {
-        let Channel::Webhook { url, .. } = &entry.channel else {
-            return Ok(());
-        };
-        let store = &self.inner.store;
-        let tenant: TenantId = entry.tenant;
-        for mut team in store.list_teams(tenant).await? {
-            if team.webhook_url.as_deref() != Some(url.as_str()) {
-                continue;
-            }
-            let version = team.version;
-            team.webhook_url = None;
-            team.webhook_secret = None;
-            team.version += 1;
-            team.updated_at = self.now();
-            match store.update_team(&team, version).await {
-                Ok(()) => {}
-                // Changed meanwhile by an admin: their change wins.
-                Err(Error::Conflict(_) | Error::NotFound { .. }) => continue,
-                Err(e) => return Err(e),
-            }
-            let message = format!(
-                "The webhook endpoint of team {} answered 410 Gone and was disabled: {url}",
-                team.name
-            );
-            let notes: Vec<Notification> = store
-                .agent_loads(tenant, Some(team.id))
-                .await?
-                .into_iter()
-                .map(|member| Notification {
-                    id: NotificationId::new(),
-                    tenant,
-                    user_id: member.user_id,
-                    ticket_id: None,
-                    kind: NotificationKind::Message,
-                    message: message.clone(),
-                    created_at: self.now(),
-                    read_at: None,
-                })
-                .collect();
-            store.add_notifications(&notes).await?;
-        }
-        Ok(())
     }
 }
 

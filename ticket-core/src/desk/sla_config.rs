@@ -1,49 +1,45 @@
-//! A tenant's SLA configuration read once (policies and the calendars they name), so a
-//! sweep evaluates many tickets without reading it per ticket.
+//! A tenant's configuration read once (rules, SLA policies and the calendars they name),
+//! so a sweep changes many tickets without reading it per ticket.
 
 use super::HelpDesk;
 use crate::error::{Error, Result};
-use crate::event::TicketEvent;
 use crate::id::{CalendarId, TenantId};
-use crate::sla::{evaluate, select_policy, BusinessCalendar, SlaPolicy, SlaStatus};
+use crate::rules::Rule;
+use crate::sla::{select_policy, BusinessCalendar, SlaPolicy};
 use crate::ticket::Ticket;
-use crate::workflow::Workflow;
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
 
-/// The SLA policies of a tenant and the calendars they name.
+/// The rules and SLA policies of a tenant and the calendars the policies name.
 #[derive(Debug, Clone, Default)]
-pub(super) struct SlaConfig {
+pub(super) struct TenantConfig {
+    /// The tenant's rules, in the store's order.
+    pub(super) rules: Vec<Rule>,
     policies: Vec<SlaPolicy>,
     /// The calendars of the enabled policies that exist (a missing one means around the
     /// clock).
     calendars: HashMap<CalendarId, BusinessCalendar>,
 }
 
-impl SlaConfig {
-    /// The SLA state of `ticket` given its full `history` at `now` (`None` when no
-    /// policy covers it).
-    pub(super) fn evaluate(
-        &self,
-        ticket: &Ticket,
-        workflow: &Workflow,
-        history: &[TicketEvent],
-        now: DateTime<Utc>,
-    ) -> Option<SlaStatus> {
+impl TenantConfig {
+    /// The policy that covers `ticket` and its calendar (around the clock when it names
+    /// none, or one since deleted); `None` without a policy.
+    pub(super) fn terms(&self, ticket: &Ticket) -> Option<(SlaPolicy, BusinessCalendar)> {
         let policy = select_policy(&self.policies, ticket)?;
-        let always = BusinessCalendar::always_open(ticket.tenant);
         let calendar = policy
             .calendar_id
             .and_then(|id| self.calendars.get(&id))
-            .unwrap_or(&always);
-        Some(evaluate(policy, calendar, workflow, history, now))
+            .cloned()
+            .unwrap_or_else(|| BusinessCalendar::always_open(ticket.tenant));
+        Some((policy.clone(), calendar))
     }
 }
 
 impl HelpDesk {
-    /// Reads the SLA configuration of `tenant`.
-    pub(super) async fn sla_config(&self, tenant: TenantId) -> Result<SlaConfig> {
+    /// Reads the rules and SLA configuration of `tenant`.
+    pub(super) async fn tenant_config(&self, tenant: TenantId) -> Result<TenantConfig> {
         let store = &self.inner.store;
+        let rules = store.list_rules(tenant).await?;
         let policies = store.list_sla_policies(tenant).await?;
         let mut calendars = HashMap::new();
         for id in policies
@@ -62,32 +58,57 @@ impl HelpDesk {
                 Err(e) => return Err(e),
             }
         }
-        Ok(SlaConfig {
+        Ok(TenantConfig {
+            rules,
             policies,
             calendars,
         })
     }
 }
 
+/// The most batches of open tickets one sweep marks for re-evaluation; a longer walk
+/// goes on at the next sweep (of any instance) where this one stopped.
+const MAX_STALE_BATCHES: u64 = 50;
+
 impl HelpDesk {
-    /// Marks every open ticket of `tenant` for SLA re-evaluation after a policy or
-    /// calendar change, in batches of `sweep_batch` (each one bounded store write), so
-    /// the next sweep recomputes their due times and `next_check` under the new rules.
-    /// Marking is idempotent and safe from several instances at once; a change whose
-    /// request was cut off is completed by saving it again.
-    pub(super) async fn mark_sla_stale(&self, tenant: TenantId) -> Result<()> {
-        let batch = self.inner.config.sweep_batch.max(1);
+    /// Records that the open tickets of `tenant` need an SLA re-evaluation after a
+    /// policy or calendar change: one store write, so the admin request returns at once;
+    /// `reevaluate_sla`, called by every sweep, does the work in the background.
+    pub(super) async fn request_sla_reevaluation(&self, tenant: TenantId) -> Result<()> {
         let now = self.now();
-        let mut after = None;
-        loop {
-            after = self
-                .inner
-                .store
-                .mark_sla_stale(tenant, now, after, batch)
-                .await?;
-            if after.is_none() {
-                return Ok(());
+        self.inner.store.request_sla_reevaluation(tenant, now).await
+    }
+
+    /// Carries out pending re-evaluations: claims each (so one instance walks a tenant
+    /// at a time), marks its open tickets for the sweep in batches of `sweep_batch`
+    /// (due from `now`), recording after each batch how far it got, so a walk cut off
+    /// resumes where it stopped. Stops after [`MAX_STALE_BATCHES`] batches, releasing
+    /// the walk for the next call. Returns the batches marked.
+    pub(super) async fn reevaluate_sla(&self, now: DateTime<Utc>) -> Result<u64> {
+        let store = &self.inner.store;
+        let batch = self.inner.config.sweep_batch.max(1);
+        let lease = self.inner.config.sweep_lease;
+        let mut batches = 0;
+        while batches < MAX_STALE_BATCHES {
+            let Some(job) = store.claim_sla_reevaluation(now, lease).await? else {
+                break;
+            };
+            let mut after = job.after;
+            loop {
+                let next = store.mark_sla_stale(job.tenant, now, after, batch).await?;
+                batches += 1;
+                let pause = next.is_some() && batches >= MAX_STALE_BATCHES;
+                let held_until = if pause { now } else { now + lease };
+                let held = store
+                    .advance_sla_reevaluation(&job, next, held_until)
+                    .await?;
+                // Not held: a newer change restarted the walk (claimed again above).
+                if !held || next.is_none() || pause {
+                    break;
+                }
+                after = next;
             }
         }
+        Ok(batches)
     }
 }

@@ -19,11 +19,15 @@
 
 mod bus;
 mod config;
+mod endpoints;
 mod notify;
+mod shifts;
 mod stats;
+mod sweep;
 mod tickets;
 mod tokens;
 mod users;
+mod volume;
 
 use crate::account::{OneTimeToken, User};
 use crate::error::{Error, Result};
@@ -80,10 +84,20 @@ struct State {
     tokens: BTreeMap<TokenId, OneTimeToken>,
     notifications: BTreeMap<NotificationId, Notification>,
     outbox: BTreeMap<DeliveryId, OutboxEntry>,
+    endpoints: BTreeMap<crate::id::EndpointId, crate::notify::WebhookEndpoint>,
     /// Round-robin rotations: when each agent was last picked, per tenant and team.
     rotations: BTreeMap<(TenantId, Option<TeamId>, UserId), chrono::DateTime<chrono::Utc>>,
     /// Tickets marked for an SLA re-evaluation (`mark_sla_stale`), and from when.
     sla_stale: BTreeMap<TicketId, chrono::DateTime<chrono::Utc>>,
+    /// Shift schedules, one per agent.
+    schedules: BTreeMap<(TenantId, UserId), crate::workforce::ShiftSchedule>,
+    /// Shift records.
+    shifts: BTreeMap<crate::id::ShiftId, crate::workforce::ShiftRecord>,
+    /// Tickets a sweeper claimed (`claim_sla_due`), and until when: not due before then
+    /// unless a save or a mark writes their due time first.
+    sla_claims: BTreeMap<TicketId, chrono::DateTime<chrono::Utc>>,
+    /// Pending SLA re-evaluations, one per tenant.
+    sla_reevaluations: BTreeMap<TenantId, sweep::Pending>,
 }
 
 impl MemoryStore {

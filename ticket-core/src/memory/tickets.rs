@@ -10,6 +10,7 @@ use crate::query::{
     CommentCursor, CommentQuery, EventCursor, Page, Stats, StatsQuery, TicketCursor, TicketQuery,
     TicketSort,
 };
+use crate::sla::SlaReevaluation;
 use crate::ticket::{Comment, Ticket, TicketSla, Visibility};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -76,7 +77,22 @@ impl State {
             &self.notifications,
             change.notifications.iter().map(|n| n.id),
         )?;
-        check_new_ids(&self.outbox, change.outbox.iter().map(|o| o.id))
+        check_new_ids(&self.outbox, change.outbox.iter().map(|o| o.id))?;
+        if let Some(check) = change.capacity {
+            // The whole state is under one lock: the count and the write are atomic.
+            let held = self
+                .tickets
+                .values()
+                .filter(|o| o.tenant == t.tenant && o.id != t.id)
+                .filter(|o| o.assignee == Some(check.agent) && crate::workforce::is_working(o))
+                .count();
+            if held >= check.capacity as usize {
+                return Err(Error::Conflict(crate::error::Conflict::Capacity {
+                    agent: check.agent,
+                }));
+            }
+        }
+        Ok(())
     }
 }
 
@@ -94,6 +110,7 @@ impl TicketStore for MemoryStore {
         s.check_save(change)?;
         let t = &change.ticket;
         s.sla_stale.remove(&t.id);
+        s.sla_claims.remove(&t.id);
         s.tickets.insert(t.id, t.clone());
         s.comments
             .extend(change.comments.iter().map(|c| (c.id, c.clone())));
@@ -171,6 +188,7 @@ impl TicketStore for MemoryStore {
         check_new_ids(&s.outbox, outbox.iter().map(|o| o.id))?;
         s.tickets.remove(&id);
         s.sla_stale.remove(&id);
+        s.sla_claims.remove(&id);
         s.comments.retain(|_, c| c.ticket_id != id);
         s.events.insert(event.id, event.clone());
         s.outbox.extend(outbox.iter().map(|o| (o.id, o.clone())));
@@ -261,24 +279,24 @@ impl TicketStore for MemoryStore {
     }
 
     async fn sla_due(&self, now: DateTime<Utc>, limit: u32) -> Result<Vec<(TenantId, TicketId)>> {
-        let s = self.state();
-        let mut due: Vec<(DateTime<Utc>, TicketId, TenantId)> = s
-            .tickets
-            .values()
-            .filter_map(|t| {
-                let snapshot = t.sla.as_ref().and_then(|sla| sla.next_check);
-                let marked = s.sla_stale.get(&t.id).copied();
-                let at = snapshot.into_iter().chain(marked).min()?;
-                (at <= now).then_some((at, t.id, t.tenant))
-            })
-            .collect();
-        due.sort();
-        let limit = usize::try_from(limit).unwrap_or(usize::MAX);
-        Ok(due
-            .into_iter()
-            .take(limit)
-            .map(|(_, id, tenant)| (tenant, id))
-            .collect())
+        Ok(self.state().sla_due(now, limit))
+    }
+
+    async fn claim_sla_due(
+        &self,
+        now: DateTime<Utc>,
+        lease: chrono::Duration,
+        limit: u32,
+    ) -> Result<Vec<(TenantId, TicketId)>> {
+        let mut s = self.state();
+        let due = s.sla_due(now, limit);
+        for (_, id) in &due {
+            // The claim replaces the due time, a stale mark included (as a store whose
+            // due-time column the claim overwrites).
+            s.sla_stale.remove(id);
+            s.sla_claims.insert(*id, now + lease);
+        }
+        Ok(due)
     }
 
     async fn save_sla(
@@ -298,6 +316,7 @@ impl TicketStore for MemoryStore {
         };
         t.sla = sla.cloned();
         s.sla_stale.remove(&id);
+        s.sla_claims.remove(&id);
         Ok(true)
     }
 
@@ -323,6 +342,28 @@ impl TicketStore for MemoryStore {
             s.sla_stale.insert(*id, at);
         }
         Ok(batch.last().copied().filter(|_| batch.len() == limit))
+    }
+
+    async fn request_sla_reevaluation(&self, tenant: TenantId, now: DateTime<Utc>) -> Result<()> {
+        self.state().request_reevaluation(tenant, now);
+        Ok(())
+    }
+
+    async fn claim_sla_reevaluation(
+        &self,
+        now: DateTime<Utc>,
+        lease: chrono::Duration,
+    ) -> Result<Option<SlaReevaluation>> {
+        Ok(self.state().claim_reevaluation(now, lease))
+    }
+
+    async fn advance_sla_reevaluation(
+        &self,
+        job: &SlaReevaluation,
+        after: Option<TicketId>,
+        held_until: DateTime<Utc>,
+    ) -> Result<bool> {
+        Ok(self.state().advance_reevaluation(job, after, held_until))
     }
 
     async fn ping(&self) -> Result<()> {

@@ -3,7 +3,7 @@
 use super::{
     decode_id_cursor, encode_id_cursor, get_in, page_of, page_size, remove_in, MemoryStore, State,
 };
-use crate::account::User;
+use crate::account::{Availability, User};
 use crate::error::{Error, Result};
 use crate::id::{TeamId, TenantId, UserId};
 use crate::ports::{TeamStore, UserStore};
@@ -67,6 +67,11 @@ fn user_matches(user: &User, query: &UserQuery) -> bool {
         .filter(|t| !t.is_empty());
     (query.include_deleted || !user.is_deleted())
         && query.role.is_none_or(|r| user.role == r)
+        && query.available.is_none_or(|want| {
+            user.agent
+                .as_ref()
+                .is_some_and(|a| (a.availability == Availability::Online) == want)
+        })
         && query
             .team
             .is_none_or(|team| user.agent.as_ref().is_some_and(|a| a.teams.contains(&team)))
@@ -154,7 +159,7 @@ impl UserStore for MemoryStore {
                         .values()
                         .filter(|t| t.tenant == tenant && t.assignee == Some(u.id))
                 };
-                let open = theirs().filter(|t| t.is_open()).count();
+                let open = theirs().filter(|t| crate::workforce::is_working(t)).count();
                 AgentLoad {
                     user_id: u.id,
                     availability: a.availability,

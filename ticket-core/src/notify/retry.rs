@@ -1,5 +1,6 @@
 //! When deliveries are retried (the Standard Webhooks schedule) and how the relay
-//! works (concurrency, attempt deadline, body retention).
+//! works (concurrency, attempt deadline, body retention, when a failing endpoint is
+//! disabled).
 
 use chrono::Duration;
 use serde::{Deserialize, Serialize};
@@ -78,7 +79,8 @@ impl RetryPolicy {
     }
 }
 
-/// How the outbox relay works: concurrency, per-attempt deadline, body retention.
+/// How the outbox relay works: concurrency, per-attempt deadline, body retention, and
+/// when a failing endpoint is disabled.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RelayConfig {
     /// Deliveries in progress at once per relay call, so one slow endpoint never holds up
@@ -90,6 +92,10 @@ pub struct RelayConfig {
     /// How long a delivered entry keeps its body (which may hold a one-time token); after
     /// that [`crate::ports::Outbox::purge_delivered`] blanks it and keeps the metadata.
     pub retention: Duration,
+    /// How long a webhook endpoint may fail continuously (no success in between) before
+    /// it is disabled and its owner told: its deliveries are then dead-lettered without
+    /// an attempt until an admin enables it again.
+    pub disable_after: Duration,
 }
 
 impl Default for RelayConfig {
@@ -98,6 +104,7 @@ impl Default for RelayConfig {
             concurrency: 32,
             attempt_timeout: std::time::Duration::from_secs(10),
             retention: Duration::days(7),
+            disable_after: Duration::days(5),
         }
     }
 }

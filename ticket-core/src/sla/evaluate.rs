@@ -62,14 +62,15 @@ mod history;
 mod tests;
 
 use crate::event::{EventKind, SlaTarget, TicketEvent};
-use crate::id::SlaPolicyId;
-use crate::sla::{BusinessCalendar, SlaPolicy};
+use crate::id::{CalendarId, SlaPolicyId};
+use crate::sla::{BusinessCalendar, SlaPolicy, SlaTargets};
 use crate::ticket::TicketSla;
 use crate::workflow::Workflow;
 use chrono::{DateTime, Utc};
 use cycle::Judge;
 use history::Replay;
 use serde::{Deserialize, Serialize};
+use sha2::{Digest as _, Sha256};
 
 /// Where one target stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -227,6 +228,7 @@ impl SlaStatus {
             next_response_due: due(SlaTarget::NextResponse),
             resolution_due: due(SlaTarget::Resolution),
             next_check: self.next_check(),
+            replay: None,
             at_risk: self
                 .targets
                 .iter()
@@ -246,39 +248,136 @@ pub fn evaluate(
     events: &[TicketEvent],
     now: DateTime<Utc>,
 ) -> SlaStatus {
-    let mut replay = Replay::new(calendar, workflow, policy.targets);
-    for event in events.iter().filter(|e| e.at <= now) {
-        replay.apply(event);
+    let mut replay = SlaReplay::new(policy, calendar);
+    replay.apply(policy, calendar, workflow, events, now);
+    replay.status(policy, calendar, now)
+}
+
+/// The terms a replay was made under (what the replayed cycles baked in): a replay goes
+/// on only under the same ones.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct Terms {
+    policy: SlaPolicyId,
+    policy_updated_at: DateTime<Utc>,
+    targets: SlaTargets,
+    calendar: CalendarId,
+    calendar_updated_at: DateTime<Utc>,
+    /// A digest of the calendar's working time (zone, week, holidays): two edits within
+    /// one instant still differ.
+    calendar_digest: String,
+}
+
+impl Terms {
+    fn of(policy: &SlaPolicy, calendar: &BusinessCalendar) -> Self {
+        let hours = serde_json::to_vec(&(&calendar.timezone, &calendar.week, &calendar.holidays))
+            .unwrap_or_default();
+        let digest = Sha256::digest(&hours);
+        Self {
+            policy: policy.id,
+            policy_updated_at: policy.updated_at,
+            targets: policy.targets,
+            calendar: calendar.id,
+            calendar_updated_at: calendar.updated_at,
+            calendar_digest: digest.iter().take(12).map(|b| format!("{b:02x}")).collect(),
+        }
     }
-    let judge = Judge {
-        calendar,
-        now,
-        warn_at_percent: policy.warn_at_percent,
-        warned: &replay.warned,
-        breached: &replay.breached,
-        terms_changed_at: policy.updated_at.max(calendar.updated_at),
-    };
-    let mut next = replay
-        .next_responses
-        .iter()
-        .map(|c| c.status(&judge))
-        .collect::<Vec<_>>();
-    let latest_next = next.pop();
-    let targets: Vec<TargetStatus> = replay
-        .first_response
-        .iter()
-        .map(|c| c.status(&judge))
-        .chain(latest_next)
-        .chain(replay.resolution.iter().map(|c| c.status(&judge)))
-        .collect();
-    // A breach recorded for a target the policy applied now lacks still counts.
-    let ever_breached =
-        targets.iter().chain(&next).any(|t| t.breached) || !replay.breached.is_empty();
-    SlaStatus {
-        policy_id: policy.id,
-        at: now,
-        targets,
-        earlier_cycles: next,
-        ever_breached,
+}
+
+/// A ticket's history replayed under one policy and calendar, kept on its SLA snapshot
+/// ([`TicketSla::replay`]) so that a change replays only its own events instead of the
+/// whole history: `evaluate` over the full history and a replay resumed with the new
+/// events give the same [`SlaStatus`]. It goes on only under the terms it was made
+/// under ([`SlaReplay::fits`]); after a policy or calendar change the history is replayed
+/// again.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SlaReplay {
+    terms: Terms,
+    /// The time of the latest event replayed.
+    last_at: Option<DateTime<Utc>>,
+    state: history::ReplayState,
+}
+
+impl SlaReplay {
+    /// Nothing replayed yet, under `policy` and `calendar`.
+    #[must_use]
+    pub fn new(policy: &SlaPolicy, calendar: &BusinessCalendar) -> Self {
+        Self {
+            terms: Terms::of(policy, calendar),
+            last_at: None,
+            state: history::ReplayState::default(),
+        }
+    }
+
+    /// Whether this replay can go on under `policy` and `calendar` with events at
+    /// `now`: the same terms (neither changed since), and no replayed event after `now`.
+    #[must_use]
+    pub fn fits(
+        &self,
+        policy: &SlaPolicy,
+        calendar: &BusinessCalendar,
+        now: DateTime<Utc>,
+    ) -> bool {
+        self.terms == Terms::of(policy, calendar) && self.last_at.is_none_or(|at| at <= now)
+    }
+
+    /// Replays `events` (oldest first, after those already replayed), ignoring those
+    /// after `now`.
+    pub fn apply(
+        &mut self,
+        policy: &SlaPolicy,
+        calendar: &BusinessCalendar,
+        workflow: &Workflow,
+        events: &[TicketEvent],
+        now: DateTime<Utc>,
+    ) {
+        let state = std::mem::take(&mut self.state);
+        let mut replay = Replay::resume(calendar, workflow, policy.targets, state);
+        for event in events.iter().filter(|e| e.at <= now) {
+            replay.apply(event);
+            self.last_at = Some(self.last_at.map_or(event.at, |at| at.max(event.at)));
+        }
+        self.state = replay.state;
+    }
+
+    /// The SLA state at `now` of the history replayed so far.
+    #[must_use]
+    pub fn status(
+        &self,
+        policy: &SlaPolicy,
+        calendar: &BusinessCalendar,
+        now: DateTime<Utc>,
+    ) -> SlaStatus {
+        let state = &self.state;
+        let judge = Judge {
+            calendar,
+            now,
+            warn_at_percent: policy.warn_at_percent,
+            warned: &state.warned,
+            breached: &state.breached,
+            terms_changed_at: policy.updated_at.max(calendar.updated_at),
+        };
+        let mut next = state
+            .next_responses
+            .iter()
+            .map(|c| c.status(&judge))
+            .collect::<Vec<_>>();
+        let latest_next = next.pop();
+        let targets: Vec<TargetStatus> = state
+            .first_response
+            .iter()
+            .map(|c| c.status(&judge))
+            .chain(latest_next)
+            .chain(state.resolution.iter().map(|c| c.status(&judge)))
+            .collect();
+        // A breach recorded for a target the policy applied now lacks still counts.
+        let ever_breached =
+            targets.iter().chain(&next).any(|t| t.breached) || !state.breached.is_empty();
+        SlaStatus {
+            policy_id: policy.id,
+            at: now,
+            targets,
+            earlier_cycles: next,
+            ever_breached,
+        }
     }
 }

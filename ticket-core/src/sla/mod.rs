@@ -6,8 +6,10 @@ mod calendar;
 mod defaults;
 mod evaluate;
 mod policy;
+mod reevaluation;
 
 pub use calendar::{BusinessCalendar, WeekHours, WorkInterval};
 pub use defaults::{default_calendar, default_sla_policies, DEFAULT_CALENDAR_NAME};
-pub use evaluate::{evaluate, SlaStatus, TargetState, TargetStatus};
+pub use evaluate::{evaluate, SlaReplay, SlaStatus, TargetState, TargetStatus};
 pub use policy::{select_policy, SlaCondition, SlaPolicy, SlaTargets};
+pub use reevaluation::SlaReevaluation;

@@ -254,6 +254,7 @@ pub fn sla(next_check: Option<DateTime<Utc>>, at_risk: bool, breached: bool) -> 
         next_check,
         at_risk,
         breached,
+        replay: None,
     }
 }
 
@@ -303,6 +304,7 @@ pub fn full_ticket(tenant: TenantId, requester: UserId, assignee: UserId, team: 
             next_check: Some(base + Duration::hours(6)),
             at_risk: true,
             breached: false,
+            replay: None,
         }),
         version: 1,
         created_at: base,
@@ -350,6 +352,7 @@ pub fn create(ticket: Ticket) -> TicketChange {
         comments: Vec::new(),
         notifications: Vec::new(),
         outbox: Vec::new(),
+        capacity: None,
     }
 }
 
@@ -368,6 +371,7 @@ pub fn update(stored: &Ticket) -> TicketChange {
         events: Vec::new(),
         notifications: Vec::new(),
         outbox: Vec::new(),
+        capacity: None,
     }
 }
 

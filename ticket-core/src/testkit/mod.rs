@@ -32,10 +32,13 @@
 //! - [`store_cases`] / [`bus_cases`] list the cases by name for custom harnesses.
 //!
 //! Cases use their own random tenants, so a store shared between cases still passes the
-//! tenant-scoped ones; the cases of the two cross-tenant methods
-//! ([`TicketStore::sla_due`](crate::ports::TicketStore::sla_due) and
-//! [`Outbox::claim`](crate::ports::Outbox::claim)) need the fresh, empty store the factory
-//! promises.
+//! tenant-scoped ones; the cases of the cross-tenant methods
+//! ([`TicketStore::sla_due`](crate::ports::TicketStore::sla_due), the claims of the
+//! sweep's work and [`Outbox::claim`](crate::ports::Outbox::claim)) need the fresh, empty
+//! store the factory promises.
+//!
+//! [`CountingStore`] wraps any store and counts the calls made to it, per method: the
+//! store round trips of a use case, for tests that keep them bounded.
 //!
 //! [`fixtures`] holds the builders the cases use; they are public for adapter authors'
 //! own tests.
@@ -44,9 +47,11 @@
 #![allow(clippy::expect_used)]
 
 pub mod cases;
+mod counting;
 pub mod fixtures;
 mod report;
 
+pub use counting::CountingStore;
 pub use report::{CaseResult, Report};
 
 #[doc(hidden)]

@@ -1,7 +1,8 @@
 // The admin screens: users and roles, teams and members, SLA policies and business
-// calendars, rules (with a dry run against a chosen ticket), FAQ entries and webhook
-// deliveries. Structured forms where the shape is flat; the JSON of the API where it
-// is a tree (rules, calendars), with the API's field errors shown under the editor.
+// calendars, rules (with a dry run against a chosen ticket), FAQ entries, webhook
+// deliveries and webhook endpoints. Structured forms where the shape is flat; the JSON of
+// the API where it is a tree (rules, calendars), with the API's field errors shown under
+// the editor.
 
 import { api, currentUser } from "./api.js";
 import { CATEGORIES, PRIORITIES, failed, field, fill, h, notice, onSubmit, pill, when } from "./ui.js";
@@ -328,6 +329,25 @@ async function deliveries(root) {
         }) : null)))));
     });
   }
-  fill(root, h("div", { class: "field narrow" }, status), list);
-  await load();
+  // Webhook endpoints: disabled ones (410 Gone, or failing too long) are enabled here,
+  // then their dead letters retried above.
+  const endpoints = h("div");
+  async function loadEndpoints() {
+    await guarded(endpoints, async () => {
+      const page = await api("GET", "/webhook-endpoints", undefined, { limit: 100 });
+      fill(endpoints, table("Webhook endpoints", ["URL", "State", "Failing since", "Last success", "Last error", ""], page.items.map((e) => h("tr", {},
+        h("td", {}, e.url),
+        h("td", {}, e.enabled ? pill("enabled") : pill("disabled", "s-breached"), e.disabled_reason ? h("div", { class: "hint" }, e.disabled_reason) : null),
+        h("td", {}, e.failing_since ? when(e.failing_since) : "—"),
+        h("td", {}, e.last_success_at ? when(e.last_success_at) : "—"),
+        h("td", {}, e.last_error || "—"),
+        h("td", {}, e.enabled ? null : danger("Enable", async () => {
+          await api("POST", `/webhook-endpoints/${e.id}/enable`);
+          notice("Enabled: retry its dead deliveries to send them.");
+          await loadEndpoints();
+        }))))));
+    });
+  }
+  fill(root, h("div", { class: "field narrow" }, status), list, endpoints);
+  await Promise.all([load(), loadEndpoints()]);
 }

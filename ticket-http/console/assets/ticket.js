@@ -1,6 +1,7 @@
 // The agent's ticket page: the thread (public replies and internal notes told apart),
 // reply and note forms, claim / assign / transition / edit, the SLA panel, the
-// classification with its confidences, and the history. Live: any event of this ticket
+// classification with its confidences, and the history. The thread and the history are
+// read a page at a time ("More …" fetches the next page). Live: any event of this ticket
 // reloads it.
 
 import { api, currentUser } from "./api.js";
@@ -89,6 +90,32 @@ export async function ticketPage(root, { id }, ctx) {
   const clsBox = h("div");
   const side = h("div", {}, workBox, editBox, slaBox, clsBox);
   const historyList = h("ol", { class: "hint", id: "history" });
+  const historyMore = h("div");
+  const threadMore = h("div");
+  const PAGE = 50;
+
+  /**
+   * Shows one page of a paged route in `list` (appended after the first), and under it
+   * in `more` a button that fetches the next page, while there is one.
+   */
+  function showPage(list, more, path, render, label, page, append) {
+    const items = page.items.map(render);
+    if (append) list.append(...items);
+    else fill(list, items);
+    if (!page.next_cursor) return fill(more);
+    fill(more, h("button", {
+      type: "button", class: "secondary", "data-more": path,
+      onclick: () => api("GET", path, undefined, { limit: PAGE, cursor: page.next_cursor })
+        .then((next) => showPage(list, more, path, render, label, next, true))
+        .catch((e) => fill(more, failed(e))),
+    }, label));
+  }
+
+  const eventItem = (e) => h("li", {}, when(e.at), " — ", describe(e, dir.name), e.actor_id ? ` (${dir.name(e.actor_id)})` : "");
+  const commentItem = (c) => h("li", { class: c.internal ? "internal" : "", "data-comment": c.id },
+    h("div", { class: "meta" }, c.internal ? h("strong", {}, "Internal note") : "Public reply", " · ",
+      c.author_id ? (c.author_id === t.requester_id ? `requester (${requesters.get(c.author_id) ?? "customer"})` : dir.name(c.author_id)) : "system", " · ", when(c.created_at)),
+    h("div", { class: "body" }, c.body));
 
   const reply = h("form", { class: "card", novalidate: true, id: "reply" },
     field("Reply or note", "body", { type: "textarea", required: true }),
@@ -167,8 +194,8 @@ export async function ticketPage(root, { id }, ctx) {
     try {
       [t, comments, events] = await Promise.all([
         api("GET", `/tickets/${id}`),
-        api("GET", `/tickets/${id}/comments`, undefined, { limit: 100 }),
-        api("GET", `/tickets/${id}/history`, undefined, { limit: 100 }),
+        api("GET", `/tickets/${id}/comments`, undefined, { limit: PAGE }),
+        api("GET", `/tickets/${id}/history`, undefined, { limit: PAGE }),
       ]);
     } catch (e) {
       fill(head, failed(e));
@@ -181,13 +208,9 @@ export async function ticketPage(root, { id }, ctx) {
         " · requester ", await requesterName(t.requester_id),
         " · assignee ", h("strong", { id: "ticket-assignee" }, t.assignee_id ? dir.name(t.assignee_id) : "nobody"),
         " · raised ", when(t.created_at)));
-    fill(thread,
-      h("li", {}, h("div", { class: "meta" }, "Description · ", when(t.created_at)), h("div", { class: "body" }, t.description || "(none)")),
-      comments.items.map((c) => h("li", { class: c.internal ? "internal" : "", "data-comment": c.id },
-        h("div", { class: "meta" }, c.internal ? h("strong", {}, "Internal note") : "Public reply", " · ",
-          c.author_id ? (c.author_id === t.requester_id ? `requester (${requesters.get(c.author_id) ?? "customer"})` : dir.name(c.author_id)) : "system", " · ", when(c.created_at)),
-        h("div", { class: "body" }, c.body))));
-    fill(historyList, events.items.map((e) => h("li", {}, when(e.at), " — ", describe(e, dir.name), e.actor_id ? ` (${dir.name(e.actor_id)})` : "")));
+    showPage(thread, threadMore, `/tickets/${id}/comments`, commentItem, "More replies", comments, false);
+    thread.prepend(h("li", {}, h("div", { class: "meta" }, "Description · ", when(t.created_at)), h("div", { class: "body" }, t.description || "(none)")));
+    showPage(historyList, historyMore, `/tickets/${id}/history`, eventItem, "More history", events, false);
     fill(workBox, workPanel());
     // The edit form is rebuilt only when it holds nothing unsaved (a stale save is then
     // refused by its version, never lost silently).
@@ -199,7 +222,7 @@ export async function ticketPage(root, { id }, ctx) {
   fill(root,
     presence,
     h("div", { class: "layout2" },
-      h("div", {}, head, h("h2", {}, "Conversation"), thread, reply, h("details", {}, h("summary", {}, "History"), historyList)),
+      h("div", {}, head, h("h2", {}, "Conversation"), thread, threadMore, reply, h("details", {}, h("summary", {}, "History"), historyList, historyMore)),
       side),
     h("p", {}, h("a", { href: "/queue" }, "← Queue")));
   await load();

@@ -106,6 +106,12 @@ pub enum NotificationKindDto {
     VerifyEmail,
     /// A password reset link.
     PasswordReset,
+    /// Welcome to a new account.
+    Welcome,
+    /// An FAQ answer suggested on a new ticket.
+    DeflectionAnswer,
+    /// A webhook endpoint was disabled (gone, or failing too long).
+    EndpointDisabled,
 }
 
 /// An in-app notification.

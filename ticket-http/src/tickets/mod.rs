@@ -5,7 +5,7 @@ use crate::dto::events::EventDto;
 use crate::dto::tickets::{SlaStatusDto, TicketDto, TicketPreviewDto, TicketSlaResponse};
 use crate::dto::to_dto;
 use crate::extract::{ApiJson, ApiPath, ApiQuery, Auth};
-use crate::page::{paginate, Page, PageParams};
+use crate::page::{Page, PageParams};
 use crate::problem::Problem;
 use crate::state::AppState;
 use axum::extract::State;
@@ -14,6 +14,7 @@ use axum::Json;
 use ticket_core::desk::AssignInput;
 use ticket_core::id::{TeamId, TicketId, UserId};
 use ticket_core::notify::Recipient;
+use ticket_core::query::check_limit;
 use ticket_core::text::Email;
 use ticket_core::ticket::{Priority, TicketPatch};
 mod params;
@@ -216,7 +217,8 @@ async fn claim(
     Ok(Json(t.into()))
 }
 
-/// The history of a ticket, oldest first (customers see the events meant for them).
+/// A page of the history of a ticket, oldest first (customers see the events meant for
+/// them), read from the store a page at a time.
 #[utoipa::path(get, path = "/tickets/{id}/history", tag = "tickets", security(("bearer" = [])),
     params(TicketPath, PageParams),
     responses((status = 200, description = "A page of events", body = Page<EventDto>)))]
@@ -226,15 +228,25 @@ async fn history(
     ApiPath(p): ApiPath<TicketPath>,
     ApiQuery(page): ApiQuery<PageParams>,
 ) -> Result<Json<Page<EventDto>>, Problem> {
+    let limit = check_limit(page.limit)?;
     let events = state
         .desk()
-        .history(&auth.actor, TicketId::from_uuid(p.id))
+        .history_page(
+            &auth.actor,
+            TicketId::from_uuid(p.id),
+            limit,
+            page.cursor.as_deref(),
+        )
         .await?;
-    let dtos = events
+    let items = events
+        .items
         .iter()
         .map(EventDto::from_core)
         .collect::<Result<Vec<_>, _>>()?;
-    Ok(Json(paginate(dtos, &page, |e| e.id, |e| e)?))
+    Ok(Json(Page {
+        items,
+        next_cursor: events.next_cursor,
+    }))
 }
 
 /// The SLA state of a ticket now.

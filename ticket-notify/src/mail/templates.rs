@@ -1,6 +1,7 @@
 //! The texts of e-mails: one plain-text and one HTML template per kind of notification,
 //! built in, each replaceable by a file an operator puts in a directory
-//! (`<kind>.txt`, `<kind>.html`, e.g. `password_reset.html`).
+//! (`<kind>.txt`, `<kind>.html`, e.g. `password_reset.html`, `welcome.txt`,
+//! `deflection_answer.html`).
 //!
 //! A template is text with `{{name}}` placeholders: `subject`, `body` (the message the
 //! desk composed: greeting, explanation and link), `link` (the first `http(s)` link of
@@ -14,7 +15,7 @@ use std::path::Path;
 use ticket_core::notify::NotificationKind;
 
 /// Every kind of notification, with the name its template files use.
-const KINDS: [(NotificationKind, &str); 11] = [
+const KINDS: [(NotificationKind, &str); 14] = [
     (NotificationKind::VerifyEmail, "verify_email"),
     (NotificationKind::PasswordReset, "password_reset"),
     (NotificationKind::TicketCreated, "ticket_created"),
@@ -26,6 +27,9 @@ const KINDS: [(NotificationKind, &str); 11] = [
     (NotificationKind::Escalated, "escalated"),
     (NotificationKind::Distributed, "distributed"),
     (NotificationKind::Message, "message"),
+    (NotificationKind::Welcome, "welcome"),
+    (NotificationKind::DeflectionAnswer, "deflection_answer"),
+    (NotificationKind::EndpointDisabled, "endpoint_disabled"),
 ];
 
 /// The headline of each kind in the built-in templates.
@@ -42,6 +46,9 @@ fn headline(kind: NotificationKind) -> &'static str {
         NotificationKind::Escalated => "A ticket was escalated",
         NotificationKind::Distributed => "A ticket was sent to your team",
         NotificationKind::Message => "A message from the help desk",
+        NotificationKind::Welcome => "Welcome to the help desk",
+        NotificationKind::DeflectionAnswer => "An answer that may solve your request",
+        NotificationKind::EndpointDisabled => "A webhook endpoint was disabled",
     }
 }
 
@@ -229,6 +236,37 @@ mod tests {
         ));
         assert!(html.contains("<title>Reset &lt;now&gt;</title>"));
         assert!(!html.contains("<1>"));
+    }
+
+    #[test]
+    fn welcome_and_deflection_answer_have_built_in_templates_and_take_files() {
+        let t = Templates::default();
+        let welcome = t.text(NotificationKind::Welcome, &values("Hello Ann"));
+        assert!(welcome.starts_with("Welcome to the help desk\n\nHello Ann"));
+        let html = t.html(NotificationKind::DeflectionAnswer, &values("The answer"));
+        assert!(html.contains("An answer that may solve your request"));
+        assert!(html.contains("<p>The answer</p>"));
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        for (file, text) in [
+            ("welcome.txt", "Hi! {{body}}"),
+            ("deflection_answer.html", "<b>{{ticket_title}}</b>"),
+        ] {
+            std::fs::write(dir.path().join(file), text).unwrap_or_else(|e| panic!("{e}"));
+        }
+        let t = Templates::load(dir.path()).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(t.text(NotificationKind::Welcome, &values("x")), "Hi! x");
+        let v = Values {
+            ticket_title: Some("Locked <out>"),
+            ..values("x")
+        };
+        assert_eq!(
+            t.html(NotificationKind::DeflectionAnswer, &v),
+            "<b>Locked &lt;out&gt;</b>"
+        );
+        // The other part of each kind stays built in.
+        assert!(t
+            .html(NotificationKind::Welcome, &v)
+            .contains("Welcome to the help desk"));
     }
 
     #[test]

@@ -8,6 +8,7 @@ use axum::response::IntoResponse;
 use axum::routing::any;
 use axum::Router;
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU16, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use ticket_core::net::AddressPolicy;
@@ -26,10 +27,14 @@ pub enum Answer {
     Status(u16),
     /// A status with a `Retry-After` in seconds.
     RetryAfter(u16, u64),
+    /// A status with a `Retry-After` given as written (an HTTP-date).
+    RetryAt(u16, String),
     /// A redirect to a URL.
     Redirect(String),
     /// Never answers.
     Hang,
+    /// The status the test holds in the cell when the call comes.
+    Current(Arc<AtomicU16>),
 }
 
 #[derive(Clone)]
@@ -70,9 +75,20 @@ impl Receiver {
                         "slow down",
                     )
                         .into_response(),
+                    Answer::RetryAt(s, date) => (
+                        StatusCode::from_u16(s).unwrap(),
+                        [("retry-after", date)],
+                        "slow down",
+                    )
+                        .into_response(),
                     Answer::Redirect(to) => {
                         (StatusCode::FOUND, [("location", to)], "").into_response()
                     }
+                    Answer::Current(cell) => (
+                        StatusCode::from_u16(cell.load(Ordering::SeqCst)).unwrap(),
+                        "as told",
+                    )
+                        .into_response(),
                     Answer::Hang => {
                         tokio::time::sleep(Duration::from_secs(3600)).await;
                         StatusCode::OK.into_response()

@@ -511,6 +511,7 @@ pub fn seed_ticket(
             next_check: Some(next_check),
             at_risk: false,
             breached: false,
+            replay: None,
         }),
         version: 1,
         created_at: created,

@@ -188,6 +188,9 @@ impl HelpDesk {
         };
         profile.availability = availability;
         self.save_user(&mut user).await?;
+        if availability == Availability::Online {
+            self.wake_queue();
+        }
         Ok(user)
     }
 }

@@ -25,7 +25,8 @@ pub struct RegisterInput {
 }
 
 impl HelpDesk {
-    /// Registers a customer and e-mails them a verification token (through the outbox).
+    /// Registers a customer and e-mails them a verification token, or a welcome with
+    /// `email_verification` off (through the outbox).
     ///
     /// # Errors
     /// [`Error::Forbidden`] when registration is closed; [`Error::Invalid`];
@@ -36,7 +37,7 @@ impl HelpDesk {
         }
         let user = self.new_user(tenant, input, Role::Customer).await?;
         self.inner.store.create_user(&user).await?;
-        self.send_verification(&user).await?;
+        self.greet(&user).await?;
         Ok(user)
     }
 
@@ -54,7 +55,7 @@ impl HelpDesk {
         self.require_manage(actor, role)?;
         let user = self.new_user(actor.tenant(), input, role).await?;
         self.inner.store.create_user(&user).await?;
-        self.send_verification(&user).await?;
+        self.greet(&user).await?;
         Ok(user)
     }
 

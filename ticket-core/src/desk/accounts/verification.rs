@@ -24,6 +24,17 @@ impl HelpDesk {
         let secret = self.issue_token(user, purpose, None).await?;
         let link = self.token_link(purpose, secret.expose());
         let body = format!("Hello {},\n\n{text}\n\n{link}\n", user.name);
+        self.mail_account(user, kind, subject, body).await
+    }
+
+    /// Queues an account mail (not about a ticket) to `user`.
+    async fn mail_account(
+        &self,
+        user: &User,
+        kind: NotificationKind,
+        subject: &str,
+        body: String,
+    ) -> Result<()> {
         let channel = Channel::Email {
             to: user.email.clone(),
             subject: subject.to_string(),
@@ -40,6 +51,40 @@ impl HelpDesk {
             self.now(),
         );
         self.inner.store.enqueue(&[entry]).await
+    }
+
+    /// Greets a new account: its verification link, or with
+    /// [`HelpDeskConfig::email_verification`](crate::desk::HelpDeskConfig::email_verification)
+    /// off, its welcome mail.
+    pub(in crate::desk) async fn greet(&self, user: &User) -> Result<()> {
+        if self.inner.config.email_verification {
+            self.send_verification(user).await
+        } else {
+            self.send_welcome(user).await
+        }
+    }
+
+    /// The welcome mail: sent once the address is verified (or at sign-up when
+    /// verification is off), with the link to the account's tickets.
+    async fn send_welcome(&self, user: &User) -> Result<()> {
+        let page = match &self.inner.config.public_url {
+            Some(base) => format!(
+                " Raise a request and follow its answers here:\n\n{}/my",
+                base.trim_end_matches('/')
+            ),
+            None => String::new(),
+        };
+        let body = format!(
+            "Hello {},\n\nWelcome to the help desk: your account {} is ready.{page}\n",
+            user.name, user.username
+        );
+        self.mail_account(
+            user,
+            NotificationKind::Welcome,
+            "Welcome to the help desk",
+            body,
+        )
+        .await
     }
 
     /// The e-mailed form of a token: `{public_url}/verify-email?token=…` or
@@ -114,6 +159,7 @@ impl HelpDesk {
         if user.email_verified_at.is_none() {
             user.email_verified_at = Some(self.now());
             self.save_user(&mut user).await?;
+            self.send_welcome(&user).await?;
         }
         Ok(user)
     }

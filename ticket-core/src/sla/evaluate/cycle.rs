@@ -4,13 +4,15 @@ use super::{TargetState, TargetStatus};
 use crate::event::SlaTarget;
 use crate::sla::BusinessCalendar;
 use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 
 /// A target and cycle, as SLA events name them.
 pub(super) type CycleKey = (SlaTarget, u32);
 
 /// How a cycle ended.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 enum End {
     /// Achieved at this instant.
     Met(DateTime<Utc>),
@@ -44,13 +46,14 @@ pub(super) struct Judge<'a> {
 }
 
 /// One cycle of one target.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub(super) struct Cycle {
     target: SlaTarget,
     number: u32,
     started_at: DateTime<Utc>,
     target_secs: i64,
     /// Business time counted before `resumed_at`.
+    #[serde(with = "nanos")]
     elapsed: Duration,
     /// When the clock last started running for this cycle; `None` while not running.
     resumed_at: Option<DateTime<Utc>>,
@@ -174,5 +177,19 @@ impl Cycle {
             (None, Some(_)) => TargetState::Running,
             (None, None) => TargetState::Paused,
         }
+    }
+}
+
+/// A duration as whole nanoseconds (saturating past ±292 years).
+mod nanos {
+    use chrono::Duration;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub(super) fn serialize<S: Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_i64(d.num_nanoseconds().unwrap_or(i64::MAX))
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+        i64::deserialize(d).map(Duration::nanoseconds)
     }
 }

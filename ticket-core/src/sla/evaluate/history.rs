@@ -6,43 +6,58 @@ use crate::sla::{BusinessCalendar, SlaTargets};
 use crate::ticket::Visibility;
 use crate::workflow::{SlaClock, Workflow};
 use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
+
+/// What a replay of a ticket's history has built so far: owned data, kept on the
+/// ticket (see [`super::SlaReplay`]) so the next change replays only its own events.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub(super) struct ReplayState {
+    /// The clock of the current status (`None`: `Pause`, before the ticket exists).
+    #[serde(default)]
+    clock: Option<SlaClock>,
+    #[serde(default)]
+    created: bool,
+    #[serde(default)]
+    pub(super) first_response: Option<Cycle>,
+    /// Every next-response cycle, oldest first.
+    #[serde(default)]
+    pub(super) next_responses: Vec<Cycle>,
+    #[serde(default)]
+    pub(super) resolution: Option<Cycle>,
+    #[serde(default)]
+    pub(super) warned: BTreeSet<CycleKey>,
+    #[serde(default)]
+    pub(super) breached: BTreeSet<CycleKey>,
+}
 
 /// The cycles of every target, built event by event.
 pub(super) struct Replay<'a> {
     calendar: &'a BusinessCalendar,
     workflow: &'a Workflow,
     targets: SlaTargets,
-    /// The clock of the current status (`Pause` before the ticket exists).
-    clock: SlaClock,
-    created: bool,
-    pub(super) first_response: Option<Cycle>,
-    /// Every next-response cycle, oldest first.
-    pub(super) next_responses: Vec<Cycle>,
-    pub(super) resolution: Option<Cycle>,
-    pub(super) warned: BTreeSet<CycleKey>,
-    pub(super) breached: BTreeSet<CycleKey>,
+    pub(super) state: ReplayState,
 }
 
 impl<'a> Replay<'a> {
-    /// Nothing replayed yet.
-    pub(super) fn new(
+    /// Goes on from `state` (`ReplayState::default()`: nothing replayed yet).
+    pub(super) fn resume(
         calendar: &'a BusinessCalendar,
         workflow: &'a Workflow,
         targets: SlaTargets,
+        state: ReplayState,
     ) -> Self {
         Self {
             calendar,
             workflow,
             targets,
-            clock: SlaClock::Pause,
-            created: false,
-            first_response: None,
-            next_responses: Vec::new(),
-            resolution: None,
-            warned: BTreeSet::new(),
-            breached: BTreeSet::new(),
+            state,
         }
+    }
+
+    /// The clock of the current status.
+    fn clock(&self) -> SlaClock {
+        self.state.clock.unwrap_or(SlaClock::Pause)
     }
 
     /// Applies one event.
@@ -59,10 +74,10 @@ impl<'a> Replay<'a> {
                 ..
             } => self.replied(at, *author),
             EventKind::SlaWarning { target, cycle } => {
-                self.warned.insert((*target, *cycle));
+                self.state.warned.insert((*target, *cycle));
             }
             EventKind::SlaBreached { target, cycle } => {
-                self.breached.insert((*target, *cycle));
+                self.state.breached.insert((*target, *cycle));
             }
             _ => {}
         }
@@ -71,17 +86,17 @@ impl<'a> Replay<'a> {
     /// The ticket was raised at `at` in a status with `clock`: first response and
     /// resolution start (only the first `Created` counts).
     fn created(&mut self, at: DateTime<Utc>, clock: SlaClock) {
-        if self.created {
+        if self.state.created {
             return;
         }
-        self.created = true;
-        self.clock = SlaClock::Pause;
+        self.state.created = true;
+        self.state.clock = Some(SlaClock::Pause);
         let start = |target, minutes| Cycle::start(target, 0, minutes, at, false);
-        self.first_response = self
+        self.state.first_response = self
             .targets
             .first_response_minutes
             .map(|m| start(SlaTarget::FirstResponse, m));
-        self.resolution = self
+        self.state.resolution = self
             .targets
             .resolution_minutes
             .map(|m| start(SlaTarget::Resolution, m));
@@ -90,8 +105,8 @@ impl<'a> Replay<'a> {
 
     /// The ticket entered a status whose clock is `clock` at `at`.
     fn clock_changed(&mut self, at: DateTime<Utc>, clock: SlaClock) {
-        let previous = std::mem::replace(&mut self.clock, clock);
-        if !self.created || previous == clock {
+        let previous = self.state.clock.replace(clock).unwrap_or(SlaClock::Pause);
+        if !self.state.created || previous == clock {
             return;
         }
         if previous == SlaClock::Stop {
@@ -116,14 +131,14 @@ impl<'a> Replay<'a> {
         for cycle in self.open_response_cycles() {
             cycle.cancel(at, calendar);
         }
-        if let Some(resolution) = self.resolution.as_mut().filter(|c| c.is_open()) {
+        if let Some(resolution) = self.state.resolution.as_mut().filter(|c| c.is_open()) {
             resolution.meet(at, calendar);
         }
     }
 
     /// Leaving a stopping status: resolution counts again from where it stopped.
     fn reopened(&mut self, at: DateTime<Utc>, running: bool) {
-        if let Some(resolution) = self.resolution.as_mut().filter(|c| c.is_met()) {
+        if let Some(resolution) = self.state.resolution.as_mut().filter(|c| c.is_met()) {
             resolution.reopen(at, running);
         }
     }
@@ -149,16 +164,17 @@ impl<'a> Replay<'a> {
             return;
         };
         let awaiting = self
+            .state
             .first_response
             .iter()
-            .chain(self.next_responses.last())
+            .chain(self.state.next_responses.last())
             .any(Cycle::is_open);
-        if !self.created || awaiting || self.clock == SlaClock::Stop {
+        if !self.state.created || awaiting || self.clock() == SlaClock::Stop {
             return;
         }
-        let number = u32::try_from(self.next_responses.len() + 1).unwrap_or(u32::MAX);
-        let running = self.clock == SlaClock::Run;
-        self.next_responses.push(Cycle::start(
+        let number = u32::try_from(self.state.next_responses.len() + 1).unwrap_or(u32::MAX);
+        let running = self.clock() == SlaClock::Run;
+        self.state.next_responses.push(Cycle::start(
             SlaTarget::NextResponse,
             number,
             minutes,
@@ -169,18 +185,20 @@ impl<'a> Replay<'a> {
 
     /// The open first-response and next-response cycles.
     fn open_response_cycles(&mut self) -> impl Iterator<Item = &mut Cycle> {
-        self.first_response
+        let s = &mut self.state;
+        s.first_response
             .iter_mut()
-            .chain(self.next_responses.last_mut())
+            .chain(s.next_responses.last_mut())
             .filter(|c| c.is_open())
     }
 
     /// Every open cycle.
     fn open_cycles(&mut self) -> impl Iterator<Item = &mut Cycle> {
-        self.first_response
+        let s = &mut self.state;
+        s.first_response
             .iter_mut()
-            .chain(self.next_responses.last_mut())
-            .chain(self.resolution.iter_mut())
+            .chain(s.next_responses.last_mut())
+            .chain(s.resolution.iter_mut())
             .filter(|c| c.is_open())
     }
 }

@@ -6,6 +6,7 @@ pub mod bus;
 pub mod comments;
 pub mod config;
 pub mod deflection;
+pub mod endpoints;
 pub mod isolation;
 pub mod notifications;
 pub mod outbox;
@@ -13,12 +14,15 @@ pub mod outbox_bodies;
 pub mod paging;
 pub mod query;
 pub mod routing;
+pub mod shifts;
 pub mod sla;
 pub mod stats;
+pub mod sweep;
 pub mod teams;
 pub mod tickets;
 pub mod tokens;
 pub mod users;
+pub mod volume;
 
 use crate::account::User;
 use crate::error::{Conflict, Error, Result};
@@ -61,6 +65,8 @@ macro_rules! __store_cases {
             }
             routing {
                 a_burst_of_creates_never_overfills_an_agent,
+                creates_on_two_instances_never_overfill_an_agent,
+                queue_processed_on_two_instances_assigns_once,
             }
             sla {
                 save_sla_replaces_only_the_snapshot,
@@ -69,6 +75,12 @@ macro_rules! __store_cases {
                 updates_refresh_queries_stats_sla_due_and_loads,
                 a_change_failing_on_a_duplicate_event_writes_nothing,
                 a_deleted_ticket_leaves_stats_and_sla_due,
+            }
+            sweep {
+                claim_sla_due_hands_each_ticket_out_once_per_lease,
+                concurrent_sla_claimers_never_share,
+                sla_reevaluation_is_claimed_once_and_resumes,
+                concurrent_reevaluation_claimers_never_share,
             }
             query {
                 empty_query_lists_the_tenant,
@@ -120,6 +132,10 @@ macro_rules! __store_cases {
             deflection {
                 faq_deflection_counts,
             }
+            volume {
+                hourly_counts_by_hour_and_scope,
+                handle_time_from_assignment_to_first_reply,
+            }
             users {
                 user_round_trip,
                 saved_views_are_kept,
@@ -142,6 +158,12 @@ macro_rules! __store_cases {
                 agent_loads_count_open_tickets,
                 agent_loads_of_a_team,
                 rotation_records_picks_in_order_per_team,
+            }
+            shifts {
+                schedules_round_trip_with_versions,
+                shift_records_one_open_per_agent,
+                routed_saves_hold_the_agent_to_capacity,
+                list_users_by_availability,
             }
             teams {
                 team_crud,
@@ -192,6 +214,11 @@ macro_rules! __store_cases {
             outbox_bodies {
                 purge_blanks_old_delivered_bodies,
                 forget_recipient_scrubs_their_mail,
+            }
+            endpoints {
+                endpoint_failure_clock_disable_and_enable,
+                endpoints_are_per_tenant_and_listed_in_pages,
+                concurrent_records_make_one_endpoint_and_one_disable,
             }
             isolation {
                 tickets_are_isolated,

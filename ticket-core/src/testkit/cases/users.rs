@@ -444,8 +444,8 @@ pub async fn list_with_bad_cursor_is_invalid(store: Arc<dyn Store>) {
     }
 }
 
-/// Agent loads: every non-deleted user with an agent profile, with their open assigned
-/// tickets, the latest `assigned_at` of any of their tickets, skills, teams,
+/// Agent loads: every non-deleted user with an agent profile, with their working
+/// assigned tickets (New or Open), the latest `assigned_at` of any of their tickets, skills, teams,
 /// availability and capacity.
 pub async fn agent_loads_count_open_tickets(store: Arc<dyn Store>) {
     let tenant = fixtures::tenant();
@@ -492,7 +492,8 @@ pub async fn agent_loads_count_open_tickets(store: Arc<dyn Store>) {
             user_id: busy.id,
             availability: bp.availability,
             capacity: bp.capacity,
-            open_tickets: 3,
+            // New and Open count against capacity; Pending (clock paused) does not.
+            open_tickets: 2,
             skills: bp.skills,
             teams: bp.teams,
             last_assigned_at: Some(base + Duration::hours(3)),
