@@ -30,6 +30,9 @@ const GONE: &str = "-";
 /// notifications and claims of the outbox).
 pub(crate) const RECOVERY_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
 
+/// How long a routed save waits for the agent's capacity slot.
+const CAPACITY_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// How many pending changes one recovery query completes.
 const RECOVERY_BATCH: i64 = 100;
 
@@ -98,11 +101,37 @@ pub(crate) fn ticket_fields(t: &Ticket) -> Result<Document> {
         "sla_at_risk": sla.is_some_and(|s| s.at_risk),
         DOC: to_json(t)?,
     };
+    d.extend(derived_fields(t));
     if let Some(next) = sla.and_then(|s| s.next_check) {
         d.insert("sla_next", micros(next));
         d.insert("due", micros(next));
     }
     Ok(d)
+}
+
+/// Microseconds in an hour.
+const HOUR_MICROS: i64 = 3_600_000_000;
+
+/// The fields computed from a ticket for the capacity check and the volume
+/// aggregations (FerretDB's `$group` cannot compute them): `working` (1 while the status
+/// category is New or Open, summed per agent), `hour` (the UTC hour of creation, hours
+/// since the epoch, grouped on by `hourly_created`), `handled` and `handle_us` (1 and
+/// the microseconds from the latest assignment to the first reply when the ticket was
+/// assigned and then answered, else 0 and 0; summed by `handle_time`).
+/// `MongoStore::migrate` fills them in for tickets stored before they existed.
+pub(crate) fn derived_fields(t: &Ticket) -> Document {
+    let handle = match (t.assigned_at, t.first_response_at) {
+        (Some(assigned), Some(answered)) if answered >= assigned => {
+            Some(micros(answered) - micros(assigned))
+        }
+        _ => None,
+    };
+    doc! {
+        "working": i32::from(ticket_core::workforce::is_working(t)),
+        "hour": micros(t.created_at).div_euclid(HOUR_MICROS),
+        "handled": i32::from(handle.is_some()),
+        "handle_us": handle.unwrap_or(0),
+    }
 }
 
 /// The stored name of a ticket's status category.
@@ -243,7 +272,55 @@ impl MongoStore {
 
     /// Steps 1 and 2 of a save: after it returns, the change is stored (its records wait
     /// in the ticket's `pending` marker). Returns the version committed.
+    ///
+    /// With a [`CapacityCheck`](ticket_core::ports::CapacityCheck), the agent's slot
+    /// (`capacity:<tenant>:<agent>`) is held from the count of their working tickets to
+    /// the commit, so two saves checking one agent never both take their last place.
+    /// A save that cannot get the slot within [`CAPACITY_WAIT`] (other routed saves
+    /// keep it busy) is refused as `Conflict::Capacity`, like a full agent: routing
+    /// then tries another agent.
     pub(crate) async fn commit_change(&self, change: &TicketChange) -> Result<i64> {
+        let Some(check) = change.capacity else {
+            return self.commit_unchecked(change).await;
+        };
+        let t = &change.ticket;
+        let full =
+            || Error::Conflict(ticket_core::error::Conflict::Capacity { agent: check.agent });
+        let slot = format!(
+            "capacity:{}:{}",
+            id(t.tenant.as_uuid()),
+            id(check.agent.as_uuid())
+        );
+        let started = std::time::Instant::now();
+        while !self.take_slot(&slot).await? {
+            if started.elapsed() > CAPACITY_WAIT {
+                return Err(full());
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        let result = async {
+            let held = self
+                .coll(TICKETS)
+                .count_documents(doc! {
+                    "tenant": id(t.tenant.as_uuid()),
+                    "assignee": id(check.agent.as_uuid()),
+                    "working": 1,
+                    "_id": { "$ne": id(t.id.as_uuid()) },
+                })
+                .await
+                .map_err(db)?;
+            if held >= u64::from(check.capacity) {
+                return Err(full());
+            }
+            self.commit_unchecked(change).await
+        }
+        .await;
+        self.release_slot(&slot).await?;
+        result
+    }
+
+    /// [`MongoStore::commit_change`] without the capacity check.
+    async fn commit_unchecked(&self, change: &TicketChange) -> Result<i64> {
         check_change_scope(change)?;
         let t = &change.ticket;
         if let Some(expected) = change.expected_version {

@@ -46,6 +46,10 @@ pub(crate) mod names {
     pub const BUS: &str = "ticket_bus";
     pub const SCHEMA: &str = "ticket_schema";
     pub const SLOTS: &str = "ticket_slots";
+    pub const REEVALUATIONS: &str = "ticket_sla_reevaluations";
+    pub const SCHEDULES: &str = "ticket_shift_schedules";
+    pub const SHIFTS: &str = "ticket_shifts";
+    pub const ENDPOINTS: &str = "ticket_webhook_endpoints";
 }
 
 impl MongoStore {

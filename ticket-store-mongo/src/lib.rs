@@ -85,8 +85,9 @@
 //! exclusive step first takes a slot: it inserts `{_id: "<record>@<base version>"}` into
 //! `ticket_slots`, and only the writer whose insert succeeds goes on to write (the others
 //! get a conflict). Slots guard ticket changes and deletions, user and team
-//! replacements, the next state of an outbox entry, a token's single use and a
-//! rotation's next pick; they are released once the write landed, and a slot left by a
+//! replacements, the next state of an outbox entry, a token's single use, a
+//! rotation's next pick, a routed save's agent capacity, the SLA sweep's claims, shift
+//! and schedule replacements and webhook endpoint changes; they are released once the write landed, and a slot left by a
 //! writer that died is taken over after 30 seconds. On MongoDB the writes stay
 //! version-filtered as well, so both safeguards agree.
 //!
@@ -113,6 +114,25 @@
 //! - Aggregations use `$match`, `$group` and `$sum` only, one accumulator per `$group`
 //!   (what FerretDB 1.x computes right); the first and last creation instants are index
 //!   walks of one document.
+//! - Routed saves ([`CapacityCheck`](ticket_core::ports::CapacityCheck)): the count of
+//!   the agent's working tickets (a `working` field, 1 for status category New or
+//!   Open) and the commit happen under the agent's slot, so two instances never both
+//!   give an agent their last place; a save that cannot get the slot within 5 seconds
+//!   is refused as `Conflict::Capacity`.
+//! - The SLA sweep's claims: a due ticket is claimed by moving its `due` instant to the
+//!   lease's end under the slot of the instant it read; a tenant's re-evaluation
+//!   request is one document with a revision counter, claimed, advanced and removed
+//!   under the slot of its revision (`sweep.rs`).
+//! - Shifts: one schedule document per agent (`_id` tenant/user: a second one is a
+//!   duplicate key), and at most one open shift per agent by a unique `open_key`
+//!   (`<tenant>/<user>` while open, `closed/<id>` after), which needs no partial index.
+//!   Webhook endpoints: one document per tenant + URL (unique index), each change a
+//!   read, the domain's rule, and a write under the slot of the revision read.
+//! - Volume forecasts: the ticket document carries its creation hour and, once assigned
+//!   and then answered, the microseconds between; `hourly_created` groups on the hour,
+//!   `handle_time` sums the handle times (`$sum` only), never loading tickets.
+//!   [`MongoStore::migrate`] fills these derived fields in for documents stored by an
+//!   older build (schema version 2).
 //! - The event bus: `publish` inserts the events into `ticket_bus` under a fresh UUIDv7
 //!   (publish order); each store polls it from the position it subscribed at, every
 //!   [`BUS_POLL`], so events cross instances within a bounded delay without change
@@ -126,17 +146,21 @@ mod change;
 mod config;
 mod connect;
 mod docs;
+mod endpoints;
 mod errors;
 mod list;
 mod migrate;
 mod notify;
 mod outbox;
+mod shifts;
 mod slots;
 mod stats;
+mod sweep;
 mod teams;
 mod tickets;
 mod tokens;
 mod users;
+mod volume;
 
 pub use bus::{BUS_POLL, BUS_RETENTION};
 pub use connect::{MongoStore, DEFAULT_DATABASE};

@@ -3,8 +3,8 @@
 
 use crate::bus::BUS_RETENTION;
 use crate::connect::names::{
-    BUS, CALENDARS, COMMENTS, EVENTS, FAQS, NOTIFICATIONS, OUTBOX, RULES, SCHEMA, SLA_POLICIES,
-    TEAMS, TICKETS, TOKENS, USERS,
+    BUS, CALENDARS, COMMENTS, ENDPOINTS, EVENTS, FAQS, NOTIFICATIONS, OUTBOX, REEVALUATIONS, RULES,
+    SCHEDULES, SCHEMA, SHIFTS, SLA_POLICIES, TEAMS, TICKETS, TOKENS, USERS,
 };
 use crate::docs::get_int;
 use crate::errors::db;
@@ -17,7 +17,14 @@ use ticket_core::error::{Error, Result};
 
 /// The schema version this build writes and reads. A database recorded at a newer
 /// version is refused by [`MongoStore::migrate`].
-pub const SCHEMA_VERSION: i64 = 1;
+///
+/// Version 2 added the shift, endpoint and SLA re-evaluation collections and the
+/// derived fields of tickets (`working`, `hour`, `handled`, `handle_us`) and users
+/// (`online`), which the migration fills in for documents stored before.
+pub const SCHEMA_VERSION: i64 = 2;
+
+/// How many documents one backfill batch reads.
+const BACKFILL_BATCH: i64 = 500;
 
 /// The server's code for a feature it lacks.
 const NOT_IMPLEMENTED: i32 = 238;
@@ -86,7 +93,28 @@ fn indexes() -> Vec<(&'static str, Vec<IndexModel>)> {
                 index("open", doc! { "tenant": 1, "open": 1, "_id": 1 }),
                 index("due", doc! { "due": 1, "_id": 1 }),
                 index("pend", doc! { "pend": 1 }),
+                index("working", doc! { "tenant": 1, "assignee": 1, "working": 1 }),
             ],
+        ),
+        (
+            REEVALUATIONS,
+            vec![index("requested", doc! { "requested": 1, "_id": 1 })],
+        ),
+        (
+            SCHEDULES,
+            vec![index("user", doc! { "tenant": 1, "user": 1 })],
+        ),
+        (
+            SHIFTS,
+            vec![
+                unique("open_key", doc! { "open_key": 1 }),
+                index("started", doc! { "tenant": 1, "started": 1, "_id": 1 }),
+                index("open", doc! { "ended": 1, "started": 1, "_id": 1 }),
+            ],
+        ),
+        (
+            ENDPOINTS,
+            vec![unique("url", doc! { "tenant": 1, "url": 1 })],
         ),
         (
             COMMENTS,
@@ -165,6 +193,15 @@ impl MongoStore {
             self.create_missing(name, models).await?;
         }
         self.create_bus_ttl().await?;
+        self.backfill(TICKETS, "working", |d| {
+            Ok(crate::change::derived_fields(&crate::change::ticket_of(d)?))
+        })
+        .await?;
+        self.backfill(USERS, "online", |d| {
+            let u: ticket_core::account::User = crate::docs::from_doc(d)?;
+            Ok(crate::users::derived_fields(&u))
+        })
+        .await?;
         schema
             .update_one(
                 doc! { "_id": "schema" },
@@ -174,6 +211,37 @@ impl MongoStore {
             .await
             .map_err(db)?;
         Ok(())
+    }
+
+    /// Sets the fields `fields_of` computes on every document of collection `name` that
+    /// lacks `marker` (one of them), in bounded batches. Idempotent, and harmless when
+    /// several instances run it at once (they write the same values).
+    async fn backfill(
+        &self,
+        name: &str,
+        marker: &str,
+        fields_of: impl Fn(&Document) -> Result<Document>,
+    ) -> Result<()> {
+        loop {
+            let batch = crate::docs::all(
+                self.coll(name)
+                    .find(doc! { marker: { "$exists": false } })
+                    .limit(BACKFILL_BATCH)
+                    .await
+                    .map_err(db)?,
+            )
+            .await?;
+            for d in &batch {
+                let key = d.get("_id").cloned().unwrap_or(mongodb::bson::Bson::Null);
+                self.coll(name)
+                    .update_one(doc! { "_id": key }, doc! { "$set": fields_of(d)? })
+                    .await
+                    .map_err(db)?;
+            }
+            if batch.len() < usize::try_from(BACKFILL_BATCH).unwrap_or(0) {
+                return Ok(());
+            }
+        }
     }
 
     /// The names of the indexes of collection `name` (none when it does not exist yet).

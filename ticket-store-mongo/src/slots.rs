@@ -60,6 +60,31 @@ impl MongoStore {
         Ok(false)
     }
 
+    /// One exclusive write of the document `_id` of collection `name` whose revision
+    /// field `field` reads `rev`: under the slot `<name>:<_id>@<rev>`, `update` is
+    /// applied filtered on `_id` and on that revision (`update` must move the revision
+    /// on). `None` when another writer holds the slot; otherwise whether the document
+    /// still had that revision and was written.
+    pub(crate) async fn write_at(
+        &self,
+        name: &str,
+        key: &str,
+        field: &str,
+        rev: i64,
+        update: mongodb::bson::Document,
+    ) -> Result<Option<bool>> {
+        let slot = format!("{name}:{key}@{rev}");
+        if !self.take_slot(&slot).await? {
+            return Ok(None);
+        }
+        let written = self
+            .coll(name)
+            .update_one(doc! { "_id": key, field: rev }, update)
+            .await;
+        self.release_slot(&slot).await?;
+        Ok(Some(written.map_err(db)?.matched_count > 0))
+    }
+
     /// Releases slot `key` (after its write landed, or when the write was refused).
     pub(crate) async fn release_slot(&self, key: &str) -> Result<()> {
         self.coll(SLOTS)

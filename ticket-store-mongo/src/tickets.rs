@@ -1,5 +1,6 @@
 //! `TicketStore` for `MongoStore`: reads, comments, history and the SLA sweep. Writes
-//! are in `change.rs`, listing in `list.rs`, statistics in `stats.rs`.
+//! are in `change.rs`, listing in `list.rs`, statistics in `stats.rs`, the sweep's
+//! claims in `sweep.rs`.
 
 use crate::change::ticket_of;
 use crate::connect::names::{COMMENTS, EVENTS, TICKETS};
@@ -18,6 +19,7 @@ use ticket_core::ports::{TicketChange, TicketStore};
 use ticket_core::query::{
     CommentCursor, CommentQuery, EventCursor, Page, Stats, StatsQuery, TicketQuery,
 };
+use ticket_core::sla::SlaReevaluation;
 use ticket_core::ticket::{Comment, Ticket, TicketSla};
 
 impl MongoStore {
@@ -276,6 +278,36 @@ impl TicketStore for MongoStore {
             ))),
             None => Ok(None),
         }
+    }
+
+    async fn claim_sla_due(
+        &self,
+        now: DateTime<Utc>,
+        lease: chrono::Duration,
+        limit: u32,
+    ) -> Result<Vec<(TenantId, TicketId)>> {
+        self.claim_due(now, lease, limit).await
+    }
+
+    async fn request_sla_reevaluation(&self, tenant: TenantId, now: DateTime<Utc>) -> Result<()> {
+        self.request_reevaluation(tenant, now).await
+    }
+
+    async fn claim_sla_reevaluation(
+        &self,
+        now: DateTime<Utc>,
+        lease: chrono::Duration,
+    ) -> Result<Option<SlaReevaluation>> {
+        self.claim_reevaluation(now, lease).await
+    }
+
+    async fn advance_sla_reevaluation(
+        &self,
+        job: &SlaReevaluation,
+        after: Option<TicketId>,
+        held_until: DateTime<Utc>,
+    ) -> Result<bool> {
+        self.advance_reevaluation(job, after, held_until).await
     }
 
     async fn ping(&self) -> Result<()> {

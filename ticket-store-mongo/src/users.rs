@@ -39,7 +39,7 @@ fn user_fields(u: &User) -> Result<Document> {
         .as_ref()
         .map(|a| a.teams.iter().map(|t| id(t.as_uuid())).collect())
         .unwrap_or_default();
-    Ok(doc! {
+    let mut d = doc! {
         "tenant": id(u.tenant.as_uuid()),
         "email": u.email.as_str(),
         "username": u.username.as_str(),
@@ -54,7 +54,19 @@ fn user_fields(u: &User) -> Result<Document> {
         ],
         "version": version(u.version)?,
         DOC: to_json(u)?,
-    })
+    };
+    d.extend(derived_fields(u));
+    Ok(d)
+}
+
+/// The fields computed from a user for filters: `online` (an agent taking work), for
+/// `UserQuery::available`. `MongoStore::migrate` fills them in for users stored before.
+pub(crate) fn derived_fields(u: &User) -> Document {
+    doc! {
+        "online": u.agent.as_ref().is_some_and(|a| {
+            a.availability == ticket_core::account::Availability::Online
+        }),
+    }
 }
 
 /// Escapes the regular-expression metacharacters of `text`, so it matches literally.
@@ -214,6 +226,10 @@ impl UserStore for MongoStore {
         if let Some(team) = query.team {
             f.insert("teams", id(team.as_uuid()));
         }
+        if let Some(available) = query.available {
+            f.insert("agent", true);
+            f.insert("online", available);
+        }
         if let Some(text) = query
             .text
             .as_deref()
@@ -257,7 +273,7 @@ impl UserStore for MongoStore {
             .coll(TICKETS)
             .aggregate(vec![
                 doc! { "$match": { "tenant": &tenant_s, "assignee": { "$in": &ids } } },
-                doc! { "$group": { "_id": "$assignee", "open": { "$sum": "$open_n" } } },
+                doc! { "$group": { "_id": "$assignee", "open": { "$sum": "$working" } } },
             ])
             .await
             .map_err(db)?)

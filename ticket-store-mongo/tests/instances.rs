@@ -1,4 +1,5 @@
-//! Several instances on one database: migrations run twice (and at once) are harmless;
+//! Several instances on one database: migrations run twice (and at once) are harmless,
+//! and fill in the derived fields of documents an older build stored;
 //! events published through one store reach the subscribers of another; two relay
 //! workers on two clients never deliver the same entry.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -14,7 +15,10 @@ use ticket_core::account::HashCost;
 use ticket_core::event::TicketEvent;
 use ticket_core::id::{DeliveryId, TenantId, UserId};
 use ticket_core::notify::{DeliveryStatus, OutboxEntry};
-use ticket_core::ports::{EventBus, EventStream, Notifier, Outbox, TicketStore};
+use ticket_core::ports::{
+    EventBus, EventStream, Notifier, Outbox, TicketStore, UserStore, VolumeQuery, VolumeStore,
+};
+use ticket_core::query::UserQuery;
 use ticket_core::testkit::fixtures;
 use ticket_core::{HelpDesk, HelpDeskConfig};
 use ticket_store_mongo::mongodb::bson::doc;
@@ -42,6 +46,77 @@ async fn migrate_twice_is_harmless_and_records_the_version() {
         .await
         .unwrap();
     assert!(names.iter().any(|n| n == "email"), "indexes: {names:?}");
+    common::drop_database(&store).await;
+}
+
+/// Documents stored before schema version 2 lack the derived fields (a ticket's
+/// `working`, `hour`, `handled`, `handle_us`, a user's `online`): the migration fills
+/// them in, so loads, volume aggregations and the availability filter count them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn migrate_fills_in_the_derived_fields_of_older_documents() {
+    if !common::should_run() {
+        return;
+    }
+    let store = common::fresh().await;
+    let tenant = fixtures::tenant();
+    let agent = fixtures::agent(tenant, "olga", &[]);
+    store.create_user(&agent).await.unwrap();
+    let created = fixtures::now() - chrono::Duration::hours(2);
+    let t = ticket_core::ticket::Ticket {
+        assignee: Some(agent.id),
+        assigned_at: Some(created + chrono::Duration::minutes(10)),
+        first_response_at: Some(created + chrono::Duration::minutes(40)),
+        ..fixtures::with_status(
+            fixtures::ticket_at(tenant, UserId::new(), created),
+            ticket_core::workflow::StatusCategory::Open,
+        )
+    };
+    store.save(&fixtures::create(t.clone())).await.unwrap();
+    let db = store.database();
+    db.collection::<ticket_store_mongo::mongodb::bson::Document>("ticket_tickets")
+        .update_many(
+            doc! {},
+            doc! { "$unset": { "working": "", "hour": "", "handled": "", "handle_us": "" } },
+        )
+        .await
+        .unwrap();
+    db.collection::<ticket_store_mongo::mongodb::bson::Document>("ticket_users")
+        .update_many(doc! {}, doc! { "$unset": { "online": "" } })
+        .await
+        .unwrap();
+    let scope = VolumeQuery {
+        from: created - chrono::Duration::hours(1),
+        to: created + chrono::Duration::hours(1),
+        team: None,
+        category: None,
+    };
+    let available = UserQuery {
+        available: Some(true),
+        ..UserQuery::default()
+    };
+    let before = store.agent_loads(tenant, None).await.unwrap();
+    assert_eq!(before[0].open_tickets, 0, "not counted without `working`");
+    assert!(store
+        .list_users(tenant, &available)
+        .await
+        .unwrap()
+        .items
+        .is_empty());
+
+    store.migrate().await.expect("migrate");
+    let loads = store.agent_loads(tenant, None).await.unwrap();
+    assert_eq!(loads.len(), 1);
+    assert_eq!(loads[0].open_tickets, 1, "the open ticket counts again");
+    let hours = store.hourly_created(tenant, &scope).await.unwrap();
+    assert_eq!(hours.iter().map(|h| h.tickets).sum::<u64>(), 1);
+    let handled = store.handle_time(tenant, &scope).await.unwrap();
+    assert_eq!(handled.tickets, 1);
+    assert!((handled.mean_secs.unwrap() - 1800.0).abs() < 1e-6);
+    let listed = store.list_users(tenant, &available).await.unwrap().items;
+    assert_eq!(
+        listed.iter().map(|u| u.id).collect::<Vec<_>>(),
+        vec![agent.id]
+    );
     common::drop_database(&store).await;
 }
 
