@@ -1,12 +1,14 @@
-//! The write side of tickets: the ticket document, and the protocol that makes a change
-//! (ticket + comments + events + notifications + outbox entries) all or nothing without
-//! a transaction: one version-checked document write carrying the change as `pending`,
-//! then idempotent inserts of the records and the removal of the marker. See the crate
-//! docs ("A ticket change without transactions").
+//! The write side of tickets (their stored forms are in `ticket_doc.rs`): the protocol
+//! that makes a change (ticket + comments + events + notifications + outbox entries)
+//! all or nothing without a transaction: one version-checked document write carrying
+//! the change as `pending`, then idempotent inserts of the records and the removal of
+//! the marker. See the crate docs ("A ticket change without transactions"); routed
+//! saves are checked against capacity in `capacity.rs`.
 
 use crate::connect::names::{COMMENTS, EVENTS, NOTIFICATIONS, OUTBOX, TICKETS};
-use crate::docs::{from_doc, get_int, id, micros, opt_id, to_json, DOC};
+use crate::docs::{get_int, id};
 use crate::errors::{check_next_version, db, is_duplicate, only_duplicates, version};
+use crate::ticket_doc::{comment_doc, event_doc, ticket_fields};
 use crate::MongoStore;
 use mongodb::bson::{doc, Bson, Document};
 use mongodb::options::ReturnDocument;
@@ -16,8 +18,7 @@ use ticket_core::event::{EventKind, TicketEvent};
 use ticket_core::id::{TenantId, TicketId};
 use ticket_core::notify::OutboxEntry;
 use ticket_core::ports::TicketChange;
-use ticket_core::query::search_words;
-use ticket_core::ticket::{Comment, Ticket, Visibility};
+use ticket_core::ticket::Comment;
 
 /// The `pending.v` of a deletion (a ticket version is never negative).
 const DELETION: i64 = -1;
@@ -29,9 +30,6 @@ const GONE: &str = "-";
 /// How often a store looks for changes left pending by writers that died (on reads of
 /// notifications and claims of the outbox).
 pub(crate) const RECOVERY_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
-
-/// How long a routed save waits for the agent's capacity slot.
-const CAPACITY_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// How many pending changes one recovery query completes.
 const RECOVERY_BATCH: i64 = 100;
@@ -66,107 +64,6 @@ fn check_change_scope(change: &TicketChange) -> Result<()> {
         return Err(outside("outbox"));
     }
     Ok(())
-}
-
-/// The fields of a ticket document (all but `_id`, `pending` and the SLA marks of
-/// `mark_sla_stale`).
-pub(crate) fn ticket_fields(t: &Ticket) -> Result<Document> {
-    let mut words: Vec<String> = search_words(t.title.as_str())
-        .into_iter()
-        .chain(search_words(t.description.as_str()))
-        .collect();
-    words.sort();
-    words.dedup();
-    let sla = t.sla.as_ref();
-    let mut d = doc! {
-        "tenant": id(t.tenant.as_uuid()),
-        "status": t.status.as_str(),
-        "cat": status_category(t),
-        "open": t.is_open(),
-        "open_n": i32::from(t.is_open()),
-        "priority": i32::from(t.priority.rank()),
-        "category": t.category.as_str(),
-        "tags": t.tags.iter().map(|tag| tag.as_str().to_string()).collect::<Vec<_>>(),
-        "words": words,
-        "requester": id(t.requester.as_uuid()),
-        "assignee": opt_id(t.assignee.map(|u| u.as_uuid())),
-        "team": opt_id(t.team.map(|u| u.as_uuid())),
-        "created": micros(t.created_at),
-        "updated": micros(t.updated_at),
-        "assigned": t.assigned_at.map_or(Bson::Null, |at| Bson::Int64(micros(at))),
-        "version": version(t.version)?,
-        "sla": to_json(&t.sla)?,
-        "sla_has": sla.is_some(),
-        "sla_breached": sla.is_some_and(|s| s.breached),
-        "sla_at_risk": sla.is_some_and(|s| s.at_risk),
-        DOC: to_json(t)?,
-    };
-    d.extend(derived_fields(t));
-    if let Some(next) = sla.and_then(|s| s.next_check) {
-        d.insert("sla_next", micros(next));
-        d.insert("due", micros(next));
-    }
-    Ok(d)
-}
-
-/// Microseconds in an hour.
-const HOUR_MICROS: i64 = 3_600_000_000;
-
-/// The fields computed from a ticket for the capacity check and the volume
-/// aggregations (FerretDB's `$group` cannot compute them): `working` (1 while the status
-/// category is New or Open, summed per agent), `hour` (the UTC hour of creation, hours
-/// since the epoch, grouped on by `hourly_created`), `handled` and `handle_us` (1 and
-/// the microseconds from the latest assignment to the first reply when the ticket was
-/// assigned and then answered, else 0 and 0; summed by `handle_time`).
-/// `MongoStore::migrate` fills them in for tickets stored before they existed.
-pub(crate) fn derived_fields(t: &Ticket) -> Document {
-    let handle = match (t.assigned_at, t.first_response_at) {
-        (Some(assigned), Some(answered)) if answered >= assigned => {
-            Some(micros(answered) - micros(assigned))
-        }
-        _ => None,
-    };
-    doc! {
-        "working": i32::from(ticket_core::workforce::is_working(t)),
-        "hour": micros(t.created_at).div_euclid(HOUR_MICROS),
-        "handled": i32::from(handle.is_some()),
-        "handle_us": handle.unwrap_or(0),
-    }
-}
-
-/// The stored name of a ticket's status category.
-fn status_category(t: &Ticket) -> &'static str {
-    use ticket_core::workflow::StatusCategory as C;
-    match t.status_category {
-        C::New => "new",
-        C::Open => "open",
-        C::Pending => "pending",
-        C::Solved => "solved",
-        C::Closed => "closed",
-    }
-}
-
-/// The stored form of a comment.
-fn comment_doc(c: &Comment) -> Result<Document> {
-    Ok(doc! {
-        "_id": id(c.id.as_uuid()),
-        "tenant": id(c.tenant.as_uuid()),
-        "ticket": id(c.ticket_id.as_uuid()),
-        "internal": c.visibility == Visibility::Internal,
-        "at": micros(c.created_at),
-        DOC: to_json(c)?,
-    })
-}
-
-/// The stored form of a history entry.
-fn event_doc(e: &TicketEvent) -> Result<Document> {
-    Ok(doc! {
-        "_id": id(e.id.as_uuid()),
-        "tenant": id(e.tenant.as_uuid()),
-        "ticket": id(e.ticket_id.as_uuid()),
-        "at": micros(e.at),
-        DOC: to_json(e)?,
-    })
 }
 
 /// The FAQ deflection counters a change adds to its ticket (its events' kinds).
@@ -271,56 +168,17 @@ impl MongoStore {
     }
 
     /// Steps 1 and 2 of a save: after it returns, the change is stored (its records wait
-    /// in the ticket's `pending` marker). Returns the version committed.
-    ///
-    /// With a [`CapacityCheck`](ticket_core::ports::CapacityCheck), the agent's slot
-    /// (`capacity:<tenant>:<agent>`) is held from the count of their working tickets to
-    /// the commit, so two saves checking one agent never both take their last place.
-    /// A save that cannot get the slot within [`CAPACITY_WAIT`] (other routed saves
-    /// keep it busy) is refused as `Conflict::Capacity`, like a full agent: routing
-    /// then tries another agent.
+    /// in the ticket's `pending` marker). Returns the version committed. A routed save
+    /// is checked against the agent's capacity first (`capacity.rs`).
     pub(crate) async fn commit_change(&self, change: &TicketChange) -> Result<i64> {
-        let Some(check) = change.capacity else {
-            return self.commit_unchecked(change).await;
-        };
-        let t = &change.ticket;
-        let full =
-            || Error::Conflict(ticket_core::error::Conflict::Capacity { agent: check.agent });
-        let slot = format!(
-            "capacity:{}:{}",
-            id(t.tenant.as_uuid()),
-            id(check.agent.as_uuid())
-        );
-        let started = std::time::Instant::now();
-        while !self.take_slot(&slot).await? {
-            if started.elapsed() > CAPACITY_WAIT {
-                return Err(full());
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        match change.capacity {
+            None => self.commit_unchecked(change).await,
+            Some(check) => self.commit_within_capacity(change, check).await,
         }
-        let result = async {
-            let held = self
-                .coll(TICKETS)
-                .count_documents(doc! {
-                    "tenant": id(t.tenant.as_uuid()),
-                    "assignee": id(check.agent.as_uuid()),
-                    "working": 1,
-                    "_id": { "$ne": id(t.id.as_uuid()) },
-                })
-                .await
-                .map_err(db)?;
-            if held >= u64::from(check.capacity) {
-                return Err(full());
-            }
-            self.commit_unchecked(change).await
-        }
-        .await;
-        self.release_slot(&slot).await?;
-        result
     }
 
     /// [`MongoStore::commit_change`] without the capacity check.
-    async fn commit_unchecked(&self, change: &TicketChange) -> Result<i64> {
+    pub(crate) async fn commit_unchecked(&self, change: &TicketChange) -> Result<i64> {
         check_change_scope(change)?;
         let t = &change.ticket;
         if let Some(expected) = change.expected_version {
@@ -603,12 +461,4 @@ async fn insert_idempotent(store: &MongoStore, name: &str, docs: Vec<Document>) 
 /// As [`TicketStore::save`](ticket_core::ports::TicketStore::save).
 pub async fn save_without_completing(store: &MongoStore, change: &TicketChange) -> Result<()> {
     store.commit_change(change).await.map(drop)
-}
-
-/// Reads a ticket document back: its JSON document, with the SLA snapshot as the
-/// document's `sla` field holds it (the sweep writes that field alone).
-pub(crate) fn ticket_of(d: &Document) -> Result<Ticket> {
-    let mut t: Ticket = from_doc(d)?;
-    t.sla = crate::docs::from_field(d, "sla")?;
-    Ok(t)
 }

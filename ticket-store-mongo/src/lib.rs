@@ -142,6 +142,7 @@
 #![warn(missing_docs)]
 
 mod bus;
+mod capacity;
 mod change;
 mod config;
 mod connect;
@@ -157,6 +158,7 @@ mod slots;
 mod stats;
 mod sweep;
 mod teams;
+mod ticket_doc;
 mod tickets;
 mod tokens;
 mod users;

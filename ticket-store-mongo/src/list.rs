@@ -2,10 +2,10 @@
 //! pagination in each sort's order (`(created, _id)`, `(updated, _id)` or
 //! `(priority, created, _id)`, each with an index).
 
-use crate::change::ticket_of;
 use crate::connect::names::TICKETS;
 use crate::docs::{all, id, limit_of, micros, micros_ceil, page_of, page_size};
 use crate::errors::db;
+use crate::ticket_doc::ticket_of;
 use crate::MongoStore;
 use mongodb::bson::{doc, Bson, Document};
 use ticket_core::error::Result;

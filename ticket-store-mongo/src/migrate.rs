@@ -194,7 +194,9 @@ impl MongoStore {
         }
         self.create_bus_ttl().await?;
         self.backfill(TICKETS, "working", |d| {
-            Ok(crate::change::derived_fields(&crate::change::ticket_of(d)?))
+            Ok(crate::ticket_doc::derived_fields(
+                &crate::ticket_doc::ticket_of(d)?,
+            ))
         })
         .await?;
         self.backfill(USERS, "online", |d| {

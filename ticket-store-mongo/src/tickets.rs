@@ -2,10 +2,10 @@
 //! are in `change.rs`, listing in `list.rs`, statistics in `stats.rs`, the sweep's
 //! claims in `sweep.rs`.
 
-use crate::change::ticket_of;
 use crate::connect::names::{COMMENTS, EVENTS, TICKETS};
 use crate::docs::{all, all_docs, get_id, id, limit_of, micros, page_of, page_size, to_json};
 use crate::errors::{db, version as version_of};
+use crate::ticket_doc::ticket_of;
 use crate::MongoStore;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};

@@ -1,5 +1,5 @@
 //! `VolumeStore` for `MongoStore`: aggregation pipelines over fields the ticket document
-//! carries for them (see `change.rs::derived_fields`), because FerretDB's `$group` has
+//! carries for them (see `ticket_doc.rs::derived_fields`), because FerretDB's `$group` has
 //! only `$sum`/`$count` and few expression operators: `hour` (the UTC hour of creation)
 //! is grouped on, and `handled` / `handle_us` (assigned then answered, and the
 //! microseconds between) are summed. Nothing is loaded per ticket; one accumulator per
