@@ -1,7 +1,8 @@
 //! Several instances on one database: migrations run twice (and at once) are harmless,
 //! and fill in the derived fields of documents an older build stored;
 //! events published through one store reach the subscribers of another; two relay
-//! workers on two clients never deliver the same entry.
+//! workers on two clients never deliver the same entry; routed saves on two instances
+//! never take an agent past capacity.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
@@ -16,7 +17,8 @@ use ticket_core::event::TicketEvent;
 use ticket_core::id::{DeliveryId, TenantId, UserId};
 use ticket_core::notify::{DeliveryStatus, OutboxEntry};
 use ticket_core::ports::{
-    EventBus, EventStream, Notifier, Outbox, TicketStore, UserStore, VolumeQuery, VolumeStore,
+    CapacityCheck, EventBus, EventStream, Notifier, Outbox, TicketStore, UserStore, VolumeQuery,
+    VolumeStore,
 };
 use ticket_core::query::UserQuery;
 use ticket_core::testkit::fixtures;
@@ -280,5 +282,54 @@ async fn two_relay_workers_on_two_clients_never_deliver_the_same_entry() {
             (DeliveryStatus::Delivered, 1)
         );
     }
+    common::drop_database(&a).await;
+}
+
+/// Routed saves on two instances (two clients) checking one agent: together they never
+/// take more than the agent's capacity, and every refused save is a capacity conflict
+/// that wrote nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn routed_saves_on_two_instances_never_exceed_capacity() {
+    if !common::should_run() {
+        return;
+    }
+    let a = Arc::new(common::fresh().await);
+    let b = Arc::new(MongoStore::new(common::client().await, a.database().name()));
+    let tenant = fixtures::tenant();
+    let agent = fixtures::agent(tenant, "pat", &[]);
+    a.create_user(&agent).await.unwrap();
+    let capacity = 4;
+    let saves = (0..16).map(|i| {
+        let store = if i % 2 == 0 { a.clone() } else { b.clone() };
+        let mut change = fixtures::create(ticket_core::ticket::Ticket {
+            assignee: Some(agent.id),
+            assigned_at: Some(fixtures::now()),
+            ..fixtures::ticket(tenant, UserId::new())
+        });
+        change.capacity = Some(CapacityCheck {
+            agent: agent.id,
+            capacity,
+        });
+        async move { (change.ticket.id, store.save(&change).await) }
+    });
+    let results = futures::future::join_all(saves).await;
+    let stored = results.iter().filter(|(_, r)| r.is_ok()).count();
+    assert_eq!(stored, 4, "exactly the capacity is taken: {results:?}");
+    for (id, r) in &results {
+        if r.is_err() {
+            assert!(
+                matches!(
+                    r,
+                    Err(ticket_core::Error::Conflict(
+                        ticket_core::error::Conflict::Capacity { .. }
+                    ))
+                ),
+                "{r:?}"
+            );
+            assert!(b.get_ticket(tenant, *id).await.is_err(), "nothing written");
+        }
+    }
+    let loads = b.agent_loads(tenant, None).await.unwrap();
+    assert_eq!(loads[0].open_tickets, 4);
     common::drop_database(&a).await;
 }
