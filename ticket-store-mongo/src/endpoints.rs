@@ -10,7 +10,7 @@ use crate::docs::{
     all_docs, decode_id_cursor, encode_id_cursor, from_doc, get_int, id, limit_of, page_of,
     page_size, to_json, DOC,
 };
-use crate::errors::{db, is_duplicate};
+use crate::errors::{db, is_duplicate, Busy};
 use crate::MongoStore;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -27,11 +27,6 @@ const TRIES: usize = 100;
 
 /// The pause between two tries.
 const PAUSE: Duration = Duration::from_millis(5);
-
-/// An endpoint other workers kept changing through every try.
-#[derive(Debug, thiserror::Error)]
-#[error("the webhook endpoint kept changing")]
-struct Busy;
 
 impl MongoStore {
     /// Applies `change` to the endpoint `filter` finds (a new one of `create` when none
@@ -78,7 +73,7 @@ impl MongoStore {
             }
             tokio::time::sleep(PAUSE).await;
         }
-        Err(Error::store(Busy))
+        Err(Error::store(Busy("webhook endpoint")))
     }
 }
 

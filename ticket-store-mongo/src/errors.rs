@@ -44,6 +44,12 @@ pub(crate) fn only_duplicates(e: &mongodb::error::Error) -> bool {
 #[error("corrupt record: {0}")]
 pub(crate) struct Corrupt(pub(crate) String);
 
+/// A record other writers kept changing through every try of a read-change-write loop
+/// (each of them holds it for one write, so this takes sustained contention).
+#[derive(Debug, thiserror::Error)]
+#[error("the {0} kept changing")]
+pub(crate) struct Busy(pub(crate) &'static str);
+
 /// A corrupt-record store error.
 pub(crate) fn corrupt(what: impl Into<String>) -> Error {
     Error::store(Corrupt(what.into()))

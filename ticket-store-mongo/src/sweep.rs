@@ -10,7 +10,7 @@
 
 use crate::connect::names::{REEVALUATIONS, TICKETS};
 use crate::docs::{all, get_id, get_int, id, instant, limit_of, micros};
-use crate::errors::{corrupt, db, is_duplicate};
+use crate::errors::{corrupt, db, is_duplicate, Busy};
 use crate::MongoStore;
 use chrono::{DateTime, Utc};
 use mongodb::bson::{doc, Bson, Document};
@@ -109,7 +109,7 @@ impl MongoStore {
             }
             tokio::time::sleep(PAUSE).await;
         }
-        Err(busy())
+        Err(Error::store(Busy("SLA re-evaluation request")))
     }
 
     /// `TicketStore::claim_sla_reevaluation`: the earliest free request given a fresh
@@ -189,7 +189,7 @@ impl MongoStore {
             }
             tokio::time::sleep(PAUSE).await;
         }
-        Err(busy())
+        Err(Error::store(Busy("SLA re-evaluation request")))
     }
 
     /// Removes the request of `key` at revision `rev`, under the slot of that revision
@@ -206,14 +206,4 @@ impl MongoStore {
         self.release_slot(&slot).await?;
         Ok(Some(gone.map_err(db)?.deleted_count > 0))
     }
-}
-
-/// A re-evaluation request that other writers kept busy through every try.
-#[derive(Debug, thiserror::Error)]
-#[error("the SLA re-evaluation request kept changing")]
-struct Busy;
-
-/// The store error of [`Busy`].
-fn busy() -> Error {
-    Error::store(Busy)
 }
