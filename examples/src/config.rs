@@ -83,8 +83,8 @@ pub struct ServerConfig {
     /// Where the embedded database and the generated JWT secret live
     /// (`TICKET_DATA_DIR`, default `./ticket-data`).
     pub data_dir: PathBuf,
-    /// `sqlite://…`, `postgres://…` or `memory:` (`TICKET_DATABASE_URL`, default
-    /// `sqlite://<data_dir>/ticket.db`).
+    /// `sqlite://…`, `postgres://…`, `mongodb://…` or `memory:` (`TICKET_DATABASE_URL`,
+    /// default `sqlite://<data_dir>/ticket.db`).
     pub database_url: Option<DatabaseUrl>,
     /// The PostgreSQL schema the store lives in (`TICKET_DATABASE_SCHEMA`, default
     /// `ticket`); several desks may share one database in several schemas.

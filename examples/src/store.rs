@@ -1,6 +1,8 @@
 //! Opening the store the database URL names: `sqlite:` (or a file path) →
 //! `ticket-store-sqlite`, `postgres://` / `postgresql://` → `ticket-store-postgres`,
-//! `memory:` → the in-memory reference store. Migrations run here, at start.
+//! `mongodb://` / `mongodb+srv://` → `ticket-store-mongo` (the URL's database, `ticket`
+//! when it names none), `memory:` → the in-memory reference store. Migrations run here,
+//! at start.
 
 use std::sync::Arc;
 use ticket_core::memory::MemoryStore;
@@ -14,7 +16,7 @@ pub struct OpenStore {
     pub store: Arc<dyn Store>,
     /// Realtime events (across instances where the store supports it).
     pub bus: Arc<dyn EventBus>,
-    /// `sqlite`, `postgres` or `memory`.
+    /// `sqlite`, `postgres`, `mongo` or `memory`.
     pub kind: &'static str,
     handle: Handle,
 }
@@ -23,6 +25,7 @@ pub struct OpenStore {
 enum Handle {
     Sqlite(SqliteStore),
     Postgres(ticket_store_postgres::PostgresStore),
+    Mongo,
     Memory,
 }
 
@@ -38,7 +41,9 @@ impl std::fmt::Debug for OpenStore {
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     /// The URL names no store this build knows.
-    #[error("unsupported database URL (use sqlite://…, postgres://… or memory:): {0}")]
+    #[error(
+        "unsupported database URL (use sqlite://…, postgres://…, mongodb://… or memory:): {0}"
+    )]
     Unsupported(String),
     /// Connecting or migrating failed.
     #[error("cannot open the {kind} store")]
@@ -57,6 +62,8 @@ pub fn kind_of(url: &str) -> Option<&'static str> {
     let lower = url.trim().to_ascii_lowercase();
     if lower.starts_with("postgres://") || lower.starts_with("postgresql://") {
         Some("postgres")
+    } else if lower.starts_with("mongodb://") || lower.starts_with("mongodb+srv://") {
+        Some("mongo")
     } else if lower.starts_with("memory:") {
         Some("memory")
     } else if lower.starts_with("sqlite:") || !lower.contains("://") {
@@ -105,6 +112,22 @@ pub async fn open(url: &str, options: DatabaseOptions<'_>) -> Result<OpenStore, 
             })
         }
         Some("postgres") => crate::postgres::open(url, options).await,
+        Some("mongo") => {
+            let fail = |source| StoreError::Open {
+                kind: "mongo",
+                source,
+            };
+            let store = ticket_store_mongo::MongoStore::connect(url)
+                .await
+                .map_err(fail)?;
+            store.migrate().await.map_err(fail)?;
+            Ok(OpenStore {
+                store: Arc::new(store.clone()),
+                bus: Arc::new(store),
+                kind: "mongo",
+                handle: Handle::Mongo,
+            })
+        }
         Some("memory") => {
             let store = MemoryStore::new();
             Ok(OpenStore {
@@ -134,7 +157,7 @@ impl OpenStore {
         match &self.handle {
             Handle::Sqlite(s) => s.close().await,
             Handle::Postgres(s) => s.pool().close().await,
-            Handle::Memory => {}
+            Handle::Mongo | Handle::Memory => {}
         }
     }
 }
@@ -155,6 +178,8 @@ mod tests {
         assert_eq!(kind_of("data/desk.db"), Some("sqlite"));
         assert_eq!(kind_of("postgres://u:p@h/db"), Some("postgres"));
         assert_eq!(kind_of("PostgreSQL://h/db"), Some("postgres"));
+        assert_eq!(kind_of("mongodb://h:27017/desk"), Some("mongo"));
+        assert_eq!(kind_of("mongodb+srv://u:p@cluster/desk"), Some("mongo"));
         assert_eq!(kind_of("memory:"), Some("memory"));
         assert_eq!(kind_of("mysql://h/db"), None);
         assert_eq!(

@@ -1,0 +1,178 @@
+//! # ticket-store-mongo
+//!
+//! The MongoDB store of the ticketing engine: [`MongoStore`] implements every store trait
+//! of [`ticket_core::ports`] (one value is a whole [`Store`](ticket_core::ports::Store))
+//! and the [`EventBus`](ticket_core::ports::EventBus), on the official [`mongodb`] driver
+//! (re-exported, so a host needs no dependency of its own and always gets the version
+//! this crate uses).
+//!
+//! ```no_run
+//! use std::sync::Arc;
+//! use ticket_core::HelpDesk;
+//! use ticket_store_mongo::MongoStore;
+//!
+//! # async fn run() -> ticket_core::Result<()> {
+//! // Either borrow the host's client: `MongoStore::new(client, "helpdesk")`, or let the
+//! // store open one (the database is the URL's, `ticket` when it names none):
+//! let store = MongoStore::connect("mongodb://db.example.com:27017/helpdesk").await?;
+//! store.migrate().await?; // only when asked, never inside a constructor
+//! let store = Arc::new(store);
+//! let desk = HelpDesk::builder(store.clone()).event_bus(store).build()?;
+//! # let _ = desk;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! It runs on a standalone MongoDB server and on MongoDB-protocol servers such as
+//! FerretDB (its tests run against FerretDB 1.24 with the SQLite handler, and unchanged
+//! against a real MongoDB when `TICKET_TEST_MONGO_URL` names one): it needs no replica
+//! set, no multi-document transaction, no change stream and no `$text` index.
+//!
+//! ## What lives where
+//!
+//! Every collection is prefixed `ticket_` so a host may share its database. Each record
+//! keeps its full JSON document (the serde form of the `ticket-core` type, as a string,
+//! so any custom field or payload round-trips exactly, keys with `$` or `.` included)
+//! beside real fields for everything filtered, sorted, counted or unique. Ids are the
+//! UUIDs' hyphenated strings, which sort like the UUIDs (time order for UUIDv7).
+//! Instants that are filtered or sorted are whole microseconds since the epoch (the
+//! precision of the SQL stores), so that is the precision of cursors and comparisons.
+//! [`MongoStore::migrate`] creates the indexes (idempotently: migrating twice, or from
+//! several instances at once, is harmless) and records the schema version in
+//! `ticket_schema`; a database written by a newer build is refused.
+//!
+//! ## A ticket change without transactions
+//!
+//! [`TicketStore::save`](ticket_core::ports::TicketStore::save) must store the ticket,
+//! its comments, events, in-app notifications and outbox entries all or nothing, checked
+//! against the expected version. MongoDB makes only single-document writes atomic without
+//! a transaction, so a change is made of one document write and idempotent follow-ups:
+//!
+//! 1. **Checks.** The ids of the new records are checked unused (a change reusing a
+//!    stored event id fails before anything is written, like the SQL stores' rollback).
+//! 2. **The commit point: one document write.** The ticket document is written with the
+//!    whole change embedded as its `pending` field: a create is one `insert_one` (a taken
+//!    id is error 11000 → `Conflict::Unique { field: "id" }`). An update reads the
+//!    ticket first: absent → `NotFound`, another version → `Conflict::Version`, a
+//!    pending change left by a writer that died → it is completed (step 3) and the
+//!    update starts again. Then it takes the *slot* of its base version (see below) and
+//!    writes with one `find_one_and_update` filtered on the expected version and on no
+//!    pending change. Once this write returns, the change is stored; before it, nothing
+//!    is.
+//! 3. **Completion.** The records are inserted by their own ids, ignoring those already
+//!    there (error 11000 on an `_id`: a retry or a concurrent completer got there first),
+//!    then `pending` is removed (only if it still holds that version). Completing twice,
+//!    or from two processes at once, writes each record once.
+//!
+//! A writer that dies between 2 and 3 leaves a `pending` change that the next reader
+//! completes: reading a ticket, its comments or its history, the next change to the
+//! ticket, and the readers of notifications and of the outbox (`claim` first completes
+//! any pending change in the database, through an index of the pending tickets), so a
+//! notification is never lost for a stored change and never sent for one that was not.
+//! The tests kill a change between the two steps and check every reader sees it whole.
+//! Pending records are bounded: a ticket holds at most one change.
+//!
+//! Deleting a ticket is the same protocol in reverse: the `Deleted` event and the
+//! outbox entries are embedded in a tombstone marker first, then the comments and the
+//! ticket removed and the records inserted.
+//!
+//! ## Exclusive writes: slots
+//!
+//! FerretDB 1.x evaluates an update's filter in its own process and then writes the
+//! document by `_id`, so two concurrent `find_one_and_update`s filtered on the same
+//! version can both succeed there (MongoDB makes them atomic). The one compare-and-set
+//! every MongoDB-protocol server makes atomic is an insert into a unique index, so each
+//! exclusive step first takes a slot: it inserts `{_id: "<record>@<base version>"}` into
+//! `ticket_slots`, and only the writer whose insert succeeds goes on to write (the others
+//! get a conflict). Slots guard ticket changes and deletions, user and team
+//! replacements, the next state of an outbox entry, a token's single use, a
+//! rotation's next pick, a routed save's agent capacity, the SLA sweep's claims, shift
+//! and schedule replacements and webhook endpoint changes; they are released once the write landed, and a slot left by a
+//! writer that died is taken over after 30 seconds. On MongoDB the writes stay
+//! version-filtered as well, so both safeguards agree.
+//!
+//! ## Behaviour
+//!
+//! - Users, teams and other aggregates are replaced by a version-checked
+//!   `find_one_and_update` under a slot; uniqueness lives in unique indexes (tenant +
+//!   e-mail, tenant + username, tenant + lower-case team name, token hash), and error
+//!   11000 becomes `Conflict::Unique` naming the field (found by a read of the taken
+//!   value, never by parsing the server's message). A replacement checks the new
+//!   e-mail, username or team name first too, because FerretDB 1.x reports an update
+//!   breaking a unique index as an internal error rather than 11000.
+//! - Full-text search without `$text`: each ticket keeps the words of its title and
+//!   description as cut by [`search_words`](ticket_core::query::search_words) in an
+//!   indexed array, and a search asks for `$all` of the query's words: whole words,
+//!   case-insensitive, every word required, exactly the other stores' semantics.
+//! - Lists are keyset-paginated index walks; statistics are aggregation pipelines
+//!   (`$match` + `$group`) run concurrently, never a load of every ticket.
+//! - Outbox claims, completions and failures are compare-and-set writes on a revision
+//!   counter of each entry, under the slot of that revision: two workers never get the
+//!   same entry, and an entry whose lease lapsed is claimed again. A one-time token's
+//!   single use is its slot (kept until the token is purged): of two concurrent
+//!   presentations one gets `Consumed`, the other `AlreadyUsed`.
+//! - Aggregations use `$match`, `$group` and `$sum` only, one accumulator per `$group`
+//!   (what FerretDB 1.x computes right); the first and last creation instants are index
+//!   walks of one document.
+//! - Routed saves ([`CapacityCheck`](ticket_core::ports::CapacityCheck)): the count of
+//!   the agent's working tickets (a `working` field, 1 for status category New or
+//!   Open) and the commit happen under the agent's slot, so two instances never both
+//!   give an agent their last place; a save that cannot get the slot within 5 seconds
+//!   is refused as `Conflict::Capacity`.
+//! - The SLA sweep's claims: a due ticket is claimed by moving its `due` instant to the
+//!   lease's end under the slot of the instant it read; a tenant's re-evaluation
+//!   request is one document with a revision counter, claimed, advanced and removed
+//!   under the slot of its revision (`sweep.rs`).
+//! - Shifts: one schedule document per agent (`_id` tenant/user: a second one is a
+//!   duplicate key), and at most one open shift per agent by a unique `open_key`
+//!   (`<tenant>/<user>` while open, `closed/<id>` after), which needs no partial index.
+//!   Webhook endpoints: one document per tenant + URL (unique index), each change a
+//!   read, the domain's rule, and a write under the slot of the revision read.
+//! - Volume forecasts: the ticket document carries its creation hour and, once assigned
+//!   and then answered, the microseconds between; `hourly_created` groups on the hour,
+//!   `handle_time` sums the handle times (`$sum` only), never loading tickets.
+//!   [`MongoStore::migrate`] fills these derived fields in for documents stored by an
+//!   older build (schema version 2).
+//! - The event bus: `publish` inserts the events into `ticket_bus` under a fresh UUIDv7
+//!   (publish order); each store polls it from the position it subscribed at, every
+//!   [`BUS_POLL`], so events cross instances within a bounded delay without change
+//!   streams. Old bus entries are removed after [`BUS_RETENTION`] (a TTL index where the
+//!   server has them, and the publishers' own bounded cleanup everywhere).
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod bus;
+mod capacity;
+mod change;
+mod config;
+mod connect;
+mod docs;
+mod endpoints;
+mod errors;
+mod list;
+mod migrate;
+mod notify;
+mod outbox;
+mod shifts;
+mod slots;
+mod stats;
+mod sweep;
+mod teams;
+mod ticket_doc;
+mod tickets;
+mod tokens;
+mod users;
+mod volume;
+
+pub use bus::{BUS_POLL, BUS_RETENTION};
+pub use connect::{MongoStore, DEFAULT_DATABASE};
+pub use migrate::SCHEMA_VERSION;
+/// The driver, re-exported so hosts build clients with the version this crate uses.
+pub use mongodb;
+
+#[doc(hidden)]
+pub mod testing {
+    //! Test support: leaves a change half done, as a writer dying between the commit
+    //! point and the completion would.
+    pub use crate::change::save_without_completing;
+}
