@@ -38,7 +38,8 @@
 //! store the factory promises.
 //!
 //! [`CountingStore`] wraps any store and counts the calls made to it, per method: the
-//! store round trips of a use case, for tests that keep them bounded.
+//! store round trips of a use case, for tests that keep them bounded; [`create_cost`]
+//! holds one authenticated create to the cached configuration reads and one save.
 //!
 //! [`fixtures`] holds the builders the cases use; they are public for adapter authors'
 //! own tests.
@@ -48,10 +49,12 @@
 
 pub mod cases;
 mod counting;
+mod create_cost;
 pub mod fixtures;
 mod report;
 
 pub use counting::CountingStore;
+pub use create_cost::create_cost;
 pub use report::{CaseResult, Report};
 
 #[doc(hidden)]
