@@ -4,8 +4,9 @@
 
 use crate::data::{read_rows, ticket_text, SHIPPED_TICKETS};
 use crate::error::AiError;
+use crate::features::Words;
 use crate::model::{decide, ModelOptions, TextModel};
-use crate::priority::combine;
+use crate::priority::{combine_with, most_urgent, rule_hits_in};
 use crate::skills;
 use async_trait::async_trait;
 use std::sync::{Arc, RwLock};
@@ -162,29 +163,44 @@ impl LexicalClassifier {
         &self.shared.config
     }
 
-    /// Classifies a ticket's wording and tags (synchronous; what the port calls).
+    /// Classifies a ticket's wording and tags (synchronous; what the port calls). The
+    /// text is cut into words once; the category and priority models share one feature
+    /// extraction when they read the same n-grams.
     #[must_use]
     pub fn classify_text(&self, title: &str, description: &str, tags: &Tags) -> Classification {
         let models = self.models();
-        let text = ticket_text(title, description);
+        let config = &self.shared.config;
+        let words = Words::new(&ticket_text(title, description));
+        let hits = rule_hits_in(&words);
+        let names: Vec<&str> = hits.iter().map(|h| h.name).collect();
+        let features = models.category.spec().extract_words(&words, &[]);
+        let priority_features = if models.priority.spec() == models.category.spec() {
+            features.with_extra(if models.priority.uses_rules() {
+                &names
+            } else {
+                &[]
+            })
+        } else if models.priority.uses_rules() {
+            models.priority.spec().extract_words(&words, &names)
+        } else {
+            models.priority.spec().extract_words(&words, &[])
+        };
         let mut abstained = Vec::new();
-        let category_guess = models.category.predict(&text);
-        let category = decide(&category_guess, self.shared.config.category_threshold).and_then(
-            |(label, p)| {
-                Category::parse(label).ok().map(|value| Scored {
-                    value,
-                    confidence: p,
-                })
-            },
-        );
+        let category_guess = models.category.predict_features(&features);
+        let category = decide(&category_guess, config.category_threshold).and_then(|(label, p)| {
+            Category::parse(label).ok().map(|value| Scored {
+                value,
+                confidence: p,
+            })
+        });
         if category.is_none() {
             abstained.push("category".to_string());
         }
-        let priority_guess = models.priority.predict(&text);
-        let (label, confidence, unsure) = combine(
+        let priority_guess = models.priority.predict_features(&priority_features);
+        let (label, confidence, unsure) = combine_with(
             &priority_guess,
-            &text,
-            self.shared.config.priority_threshold,
+            most_urgent(&hits),
+            config.priority_threshold,
         );
         let priority = label
             .parse::<Priority>()
@@ -198,12 +214,7 @@ impl LexicalClassifier {
             .as_ref()
             .map(|c| c.value.as_str().to_string())
             .or_else(|| category_guess.best().map(|(l, _)| l.to_string()));
-        let skills = skills::propose(
-            skill_category.as_deref(),
-            tags,
-            &text,
-            self.shared.config.max_skills,
-        );
+        let skills = skills::propose_in(skill_category.as_deref(), tags, &words, config.max_skills);
         Classification {
             category,
             priority,

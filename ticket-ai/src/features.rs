@@ -11,21 +11,67 @@ use std::collections::HashMap;
 /// a word are dropped (`can't` → `cant`), so contractions match their spelling without one.
 #[must_use]
 pub fn tokenize(text: &str) -> Vec<String> {
-    let mut words = Vec::new();
-    let mut current = String::new();
-    for c in text.chars() {
-        if c.is_alphanumeric() {
-            current.extend(c.to_lowercase());
-        } else if (c == '\'' || c == '’') && !current.is_empty() {
-            continue;
-        } else if !current.is_empty() {
-            words.push(std::mem::take(&mut current));
+    Words::new(text).iter().map(str::to_string).collect()
+}
+
+/// The words of a text as [`tokenize`] cuts them, kept in one buffer (no string per word):
+/// what the hot path of a classification tokenises once and shares between the
+/// features, the wording rules and the skills.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Words {
+    /// The lower-cased words, back to back.
+    buffer: String,
+    /// Where each word ends in `buffer`.
+    ends: Vec<usize>,
+}
+
+impl Words {
+    /// Cuts `text` into words.
+    #[must_use]
+    pub fn new(text: &str) -> Self {
+        let mut buffer = String::with_capacity(text.len());
+        let mut ends = Vec::new();
+        let mut start = 0;
+        for c in text.chars() {
+            if c.is_alphanumeric() {
+                buffer.extend(c.to_lowercase());
+            } else if (c == '\'' || c == '’') && buffer.len() > start {
+                continue;
+            } else if buffer.len() > start {
+                ends.push(buffer.len());
+                start = buffer.len();
+            }
         }
+        if buffer.len() > start {
+            ends.push(buffer.len());
+        }
+        Self { buffer, ends }
     }
-    if !current.is_empty() {
-        words.push(current);
+
+    /// How many words.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.ends.len()
     }
-    words
+
+    /// Whether there is no word.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    /// The word at `i`.
+    #[must_use]
+    pub fn get(&self, i: usize) -> Option<&str> {
+        let end = *self.ends.get(i)?;
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        self.buffer.get(start..end)
+    }
+
+    /// The words in order.
+    pub fn iter(&self) -> impl Iterator<Item = &str> + '_ {
+        (0..self.ends.len()).filter_map(|i| self.get(i))
+    }
 }
 
 /// FNV-1a over a sequence of bytes, with a seed per kind of feature.
@@ -100,32 +146,37 @@ impl FeatureSpec {
     /// join the word block).
     #[must_use]
     pub fn extract(&self, text: &str, extra: &[&str]) -> RawFeatures {
-        let words = tokenize(text);
+        self.extract_words(&Words::new(text), extra)
+    }
+
+    /// [`FeatureSpec::extract`] from words already cut.
+    #[must_use]
+    pub fn extract_words(&self, words: &Words, extra: &[&str]) -> RawFeatures {
         let mut w = Vec::with_capacity(words.len() * 2 + extra.len());
-        for (i, word) in words.iter().enumerate() {
+        let mut previous: Option<&str> = None;
+        for word in words.iter() {
             w.push(Fnv::new(WORD).bytes(word.as_bytes()).0);
             if self.bigrams {
-                if let Some(next) = words.get(i + 1) {
+                if let Some(before) = previous {
                     let h = Fnv::new(BIGRAM)
-                        .bytes(word.as_bytes())
+                        .bytes(before.as_bytes())
                         .bytes(b" ")
-                        .bytes(next.as_bytes());
+                        .bytes(word.as_bytes());
                     w.push(h.0);
                 }
             }
+            previous = Some(word);
         }
-        for name in extra {
-            w.push(Fnv::new(WORD).bytes(b"\0").bytes(name.as_bytes()).0);
-        }
-        let mut c = Vec::new();
+        w.extend(extra.iter().map(|name| extra_hash(name)));
+        let mut c = Vec::with_capacity(words.buffer.len() * 3);
         let mut chars: Vec<char> = Vec::new();
-        for word in &words {
+        for word in words.iter() {
             chars.clear();
             chars.push(' ');
             chars.extend(word.chars());
             chars.push(' ');
             for n in self.char_min..=self.char_max {
-                if n > chars.len() {
+                if n > chars.len() || n == 0 {
                     break;
                 }
                 for window in chars.windows(n) {
@@ -137,6 +188,34 @@ impl FeatureSpec {
         RawFeatures {
             words: counted(w),
             chars: counted(c),
+        }
+    }
+}
+
+/// The hash of a named feature (a rule hit) in the word block.
+fn extra_hash(name: &str) -> u64 {
+    Fnv::new(WORD).bytes(b"\0").bytes(name.as_bytes()).0
+}
+
+impl RawFeatures {
+    /// These features plus `extra` named ones in the word block (what
+    /// [`FeatureSpec::extract`] gives with `extra`, without extracting the text again).
+    #[must_use]
+    pub fn with_extra(&self, extra: &[&str]) -> Self {
+        if extra.is_empty() {
+            return self.clone();
+        }
+        let mut words = self.words.clone();
+        for name in extra {
+            let h = extra_hash(name);
+            match words.binary_search_by_key(&h, |(k, _)| *k) {
+                Ok(i) => words[i].1 += 1,
+                Err(i) => words.insert(i, (h, 1)),
+            }
+        }
+        Self {
+            words,
+            chars: self.chars.clone(),
         }
     }
 }
@@ -267,6 +346,16 @@ mod tests {
         );
         assert!(tokenize("  ...  ").is_empty());
         assert_eq!(tokenize("Ünïcode café"), ["ünïcode", "café"]);
+        let words = Words::new("Can't STOP, won't stop");
+        assert_eq!(
+            words.iter().collect::<Vec<_>>(),
+            ["cant", "stop", "wont", "stop"]
+        );
+        assert_eq!(
+            (words.len(), words.get(1), words.get(4)),
+            (4, Some("stop"), None)
+        );
+        assert!(Words::new("—").is_empty());
     }
 
     #[test]
@@ -281,6 +370,9 @@ mod tests {
         assert!(f.chars.iter().all(|(_, n)| *n == 2));
         let with_rule = spec.extract("refund", &["rule:money"]);
         assert_eq!(with_rule.words.len(), 2);
+        let plain = spec.extract("refund", &[]);
+        assert_eq!(plain.with_extra(&["rule:money"]).words, with_rule.words);
+        assert_eq!(plain.with_extra(&[]).words, plain.words);
     }
 
     #[test]

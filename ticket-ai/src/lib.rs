@@ -30,6 +30,7 @@ pub mod linear;
 pub mod llm;
 pub mod metrics;
 pub mod model;
+pub mod phrases;
 pub mod priority;
 pub mod skills;
 

@@ -3,7 +3,7 @@
 //! predictions, saved to and loaded from a JSON file.
 
 use crate::error::AiError;
-use crate::features::{FeatureSpec, Sparse, Vocabulary};
+use crate::features::{FeatureSpec, RawFeatures, Sparse, Vocabulary, Words};
 use crate::linear::{softmax, Linear, TrainOptions};
 use crate::metrics::fit_temperature;
 use crate::priority;
@@ -133,11 +133,31 @@ impl TextModel {
         self.temperature
     }
 
+    /// The n-grams it reads.
+    #[must_use]
+    pub fn spec(&self) -> FeatureSpec {
+        self.vocabulary.spec
+    }
+
+    /// Whether the priority wording rules are among its features.
+    #[must_use]
+    pub fn uses_rules(&self) -> bool {
+        self.rule_features
+    }
+
     /// Calibrated probabilities of every label for `text`, best first.
     #[must_use]
     pub fn predict(&self, text: &str) -> Prediction {
         let raw = extract(&self.vocabulary.spec, text, self.rule_features);
-        let mut p = self.linear.logits(&self.vocabulary.vectorize(&raw));
+        self.predict_features(&raw)
+    }
+
+    /// [`TextModel::predict`] from features already extracted with [`TextModel::spec`]
+    /// (and the rule hits when [`TextModel::uses_rules`]), so several models can share
+    /// one extraction.
+    #[must_use]
+    pub fn predict_features(&self, raw: &RawFeatures) -> Prediction {
+        let mut p = self.linear.logits(&self.vocabulary.vectorize(raw));
         p.iter_mut().for_each(|l| *l /= self.temperature);
         softmax(&mut p);
         let mut ranked: Vec<(String, f32)> = self.labels.iter().cloned().zip(p).collect();
@@ -172,24 +192,20 @@ impl TextModel {
     }
 }
 
-fn extract(spec: &FeatureSpec, text: &str, rules: bool) -> crate::features::RawFeatures {
+fn extract(spec: &FeatureSpec, text: &str, rules: bool) -> RawFeatures {
+    let words = Words::new(text);
     if rules {
-        let hits = priority::rule_hits(text);
+        let hits = priority::rule_hits_in(&words);
         let names: Vec<&str> = hits.iter().map(|h| h.name).collect();
-        spec.extract(text, &names)
+        spec.extract_words(&words, &names)
     } else {
-        spec.extract(text, &[])
+        spec.extract_words(&words, &[])
     }
 }
 
 /// The temperature fitted on out-of-fold logits (each fold predicted by a model trained
 /// on the others, vocabulary included); 1.0 with too few rows or folds.
-fn calibrate(
-    raw: &[crate::features::RawFeatures],
-    ys: &[usize],
-    classes: usize,
-    opts: &ModelOptions,
-) -> f32 {
+fn calibrate(raw: &[RawFeatures], ys: &[usize], classes: usize, opts: &ModelOptions) -> f32 {
     let k = opts.calibration_folds;
     if k < 2 || raw.len() < 2 * k {
         return 1.0;

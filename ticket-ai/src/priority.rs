@@ -9,7 +9,9 @@
 //! apostrophes dropped: `can't` → `cant`); a word ending in `*` matches any word that
 //! starts with it.
 
-use crate::features::tokenize;
+use crate::features::Words;
+use crate::phrases::PhraseSet;
+use std::sync::OnceLock;
 use ticket_core::ticket::Priority;
 
 /// One wording rule.
@@ -223,38 +225,42 @@ pub const RULES: &[Rule] = &[
     },
 ];
 
-/// Whether the words of `phrase` (a `*` suffix matching by prefix) start at `at`.
-pub(crate) fn matches_at(words: &[String], at: usize, phrase: &str) -> bool {
-    phrase.split(' ').enumerate().all(|(k, p)| {
-        words
-            .get(at + k)
-            .is_some_and(|w| match p.strip_suffix('*') {
-                Some(prefix) => w.starts_with(prefix),
-                None => w == p,
-            })
+/// The rules compiled for matching, once per process.
+fn compiled() -> &'static PhraseSet {
+    static SET: OnceLock<PhraseSet> = OnceLock::new();
+    SET.get_or_init(|| {
+        let groups: Vec<&[&str]> = RULES.iter().map(|r| r.phrases).collect();
+        PhraseSet::new(&groups)
     })
-}
-
-/// Whether `phrase` occurs in `words` (no allocation).
-pub(crate) fn contains(words: &[String], phrase: &str) -> bool {
-    (0..words.len()).any(|at| matches_at(words, at, phrase))
 }
 
 /// The rules whose wording occurs in `text`, in [`RULES`] order.
 #[must_use]
 pub fn rule_hits(text: &str) -> Vec<&'static Rule> {
-    let words = tokenize(text);
+    rule_hits_in(&Words::new(text))
+}
+
+/// [`rule_hits`] on words already cut.
+#[must_use]
+pub fn rule_hits_in(words: &Words) -> Vec<&'static Rule> {
     RULES
         .iter()
-        .filter(|r| r.phrases.iter().any(|p| contains(&words, p)))
+        .zip(compiled().hits(words))
+        .filter_map(|(rule, hit)| hit.then_some(rule))
         .collect()
+}
+
+/// The most urgent priority among `hits`; `None` when empty.
+#[must_use]
+pub fn most_urgent(hits: &[&Rule]) -> Option<Priority> {
+    hits.iter().map(|r| r.priority).max()
 }
 
 /// The priority the rules alone give `text`: the most urgent rule that fires; `None`
 /// when none does.
 #[must_use]
 pub fn rule_priority(text: &str) -> Option<Priority> {
-    rule_hits(text).iter().map(|r| r.priority).max()
+    most_urgent(&rule_hits(text))
 }
 
 /// Rules + model: the model's priority when its probability reaches `threshold`;
@@ -267,11 +273,21 @@ pub fn combine(
     text: &str,
     threshold: f32,
 ) -> (String, f32, bool) {
+    combine_with(prediction, rule_priority(text), threshold)
+}
+
+/// [`combine`] with the rules' priority already known (`rule`, from [`most_urgent`]).
+#[must_use]
+pub fn combine_with(
+    prediction: &crate::model::Prediction,
+    rule: Option<Priority>,
+    threshold: f32,
+) -> (String, f32, bool) {
     let (best, p) = prediction.best().unwrap_or(("medium", 0.0));
     if p >= threshold {
         return (best.to_string(), p, false);
     }
-    if let Some(rule) = rule_priority(text).filter(|r| *r >= Priority::High) {
+    if let Some(rule) = rule.filter(|r| *r >= Priority::High) {
         let confidence = prediction
             .ranked
             .iter()

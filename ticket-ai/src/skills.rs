@@ -2,7 +2,9 @@
 //! the ticket's tags that name a known skill, and skills its wording points to
 //! (`refund` → `refunds`, `2fa` → `login`…).
 
-use crate::features::tokenize;
+use crate::features::Words;
+use crate::phrases::PhraseSet;
+use std::sync::OnceLock;
 use ticket_core::text::{Tag, Tags};
 
 /// A skill and the words that point to it (a word ending in `*` matches by prefix).
@@ -101,7 +103,21 @@ pub fn known_skills() -> Vec<&'static str> {
 /// `max`, without repeats. A pattern of several words matches them in sequence.
 #[must_use]
 pub fn propose(category: Option<&str>, tags: &Tags, text: &str, max: usize) -> Vec<Tag> {
-    let words = tokenize(text);
+    propose_in(category, tags, &Words::new(text), max)
+}
+
+/// The wording compiled for matching, once per process.
+fn compiled() -> &'static PhraseSet {
+    static SET: OnceLock<PhraseSet> = OnceLock::new();
+    SET.get_or_init(|| {
+        let groups: Vec<&[&str]> = WORDING.iter().map(|(_, patterns)| *patterns).collect();
+        PhraseSet::new(&groups)
+    })
+}
+
+/// [`propose`] on words already cut.
+#[must_use]
+pub fn propose_in(category: Option<&str>, tags: &Tags, words: &Words, max: usize) -> Vec<Tag> {
     let mut out: Vec<String> = Vec::new();
     let mut push = |s: &str| {
         if !out.iter().any(|o| o == s) {
@@ -117,10 +133,7 @@ pub fn propose(category: Option<&str>, tags: &Tags, text: &str, max: usize) -> V
             push(t.as_str());
         }
     }
-    for (skill, patterns) in WORDING {
-        let hit = patterns
-            .iter()
-            .any(|p| crate::priority::contains(&words, p));
+    for ((skill, _), hit) in WORDING.iter().zip(compiled().hits(words)) {
         if hit {
             push(skill);
         }
