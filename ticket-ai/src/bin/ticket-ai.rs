@@ -16,7 +16,8 @@ const USAGE: &str = "usage:
                  [--epochs 30] [--l2 1e-5] [--learning-rate 0.5] [--calibration-folds 3]
                  [--min-df 1] [--char-min 3] [--char-max 5] [--bigrams true]
   ticket-ai faq-eval --faq FAQ.csv --queries Q.csv [--id faq_id] [--question question]
-                     [--answer answer] [--text text] [--k1 2.0] [--b 0.75] [--question-weight 3]";
+                     [--answer answer] [--text text] [--k1 2.0] [--b 0.75] [--question-weight 8]
+                     [--null-score 13]";
 
 fn flags(args: &[String]) -> Result<HashMap<String, String>, String> {
     let mut out = HashMap::new();
@@ -115,6 +116,7 @@ fn run(args: &[String]) -> Result<serde_json::Value, String> {
                     k1: parse(&f, "k1", bm25.k1)?,
                     b: parse(&f, "b", bm25.b)?,
                     question_weight: parse(&f, "question-weight", bm25.question_weight)?,
+                    null_score: parse(&f, "null-score", bm25.null_score)?,
                     ..bm25
                 },
             };
