@@ -32,6 +32,12 @@ pub struct EvalArgs {
     /// A label meaning "out of scope" (CLINC150's `oos`): its rows are left out of
     /// training, and an abstention on them counts as right.
     pub oos_label: Option<String>,
+    /// With `oos_label` and `test`: a validation CSV on which the abstention threshold is
+    /// chosen (see [`choose_oos_threshold`]) before the test set is scored at it, so the
+    /// test set never picks it.
+    pub val: Option<PathBuf>,
+    /// The in-scope accuracy the threshold chosen on `val` must keep.
+    pub min_in_scope_accuracy: f64,
     /// Model options.
     pub options: ModelOptions,
 }
@@ -77,14 +83,34 @@ pub fn eval(args: &EvalArgs) -> Result<Value, AiError> {
     let text: Vec<&str> = args.text.iter().map(String::as_str).collect();
     let rows = read_file(&args.train, &text, &args.label)?;
     let started = std::time::Instant::now();
-    let (outcomes, temperature, method) = match &args.test {
+    let (outcomes, temperature, method, threshold) = match &args.test {
         Some(test) => {
             let test_rows = read_file(test, &text, &args.label)?;
             let model = train(&rows, args)?;
+            let mut method = "train/test".to_string();
+            let mut threshold = args.threshold;
+            if let (Some(val), Some(oos)) = (&args.val, &args.oos_label) {
+                let val_rows = read_file(val, &text, &args.label)?;
+                let chosen = choose_oos_threshold(
+                    &scored(&model, &val_rows, args),
+                    oos,
+                    args.min_in_scope_accuracy,
+                );
+                threshold = chosen.threshold;
+                method = format!(
+                    "train/test, abstention threshold {threshold:.2} chosen on the validation set (oos recall {:.4}, in-scope accuracy {:.4} there)",
+                    chosen.oos_recall, chosen.in_scope_accuracy
+                );
+            }
+            let at = EvalArgs {
+                threshold,
+                ..args.clone()
+            };
             (
-                scored(&model, &test_rows, args),
+                scored(&model, &test_rows, &at),
                 vec![model.temperature()],
-                "train/test".to_string(),
+                method,
+                threshold,
             )
         }
         None => {
@@ -110,20 +136,79 @@ pub fn eval(args: &EvalArgs) -> Result<Value, AiError> {
                 all,
                 temps,
                 format!("stratified {}-fold cross-validation", args.folds.max(2)),
+                args.threshold,
             )
         }
     };
     let mut out = serde_json::to_value(Report::of(&outcomes))?;
     if let Some(oos) = &args.oos_label {
-        out["oos"] = oos_report(&outcomes, oos, args.threshold);
+        out["oos"] = oos_report(&outcomes, oos, threshold);
     }
     out["method"] = json!(method);
     out["label"] = json!(args.label);
-    out["threshold"] = json!(args.threshold);
+    out["threshold"] = json!(threshold);
     out["rules"] = json!(args.rules);
     out["temperatures"] = json!(temperature);
     out["seconds"] = json!(started.elapsed().as_secs_f64());
     Ok(out)
+}
+
+/// Out-of-scope detection at one abstention threshold.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct OosPoint {
+    /// Calibrated probability under which the model abstains.
+    pub threshold: f32,
+    /// Share of out-of-scope rows abstained on.
+    pub oos_recall: f64,
+    /// Share of in-scope rows answered and right.
+    pub in_scope_accuracy: f64,
+}
+
+/// Out-of-scope detection of `outcomes` if the model abstained under `threshold`.
+#[must_use]
+pub fn oos_at(outcomes: &[Outcome], oos: &str, threshold: f32) -> OosPoint {
+    let (mut oos_n, mut oos_caught, mut in_n, mut in_right) = (0usize, 0usize, 0usize, 0usize);
+    for o in outcomes {
+        let abstained = o.confidence < threshold;
+        if o.truth == oos {
+            oos_n += 1;
+            oos_caught += usize::from(abstained);
+        } else {
+            in_n += 1;
+            in_right += usize::from(!abstained && o.truth == o.predicted);
+        }
+    }
+    OosPoint {
+        threshold,
+        oos_recall: oos_caught as f64 / oos_n.max(1) as f64,
+        in_scope_accuracy: in_right as f64 / in_n.max(1) as f64,
+    }
+}
+
+/// The abstention threshold (0.01 to 0.99 by 0.01) with the highest out-of-scope recall
+/// on `outcomes` among those keeping the in-scope accuracy at `min_in_scope_accuracy`;
+/// when none does, the one with the highest recall + accuracy.
+#[must_use]
+pub fn choose_oos_threshold(
+    outcomes: &[Outcome],
+    oos: &str,
+    min_in_scope_accuracy: f64,
+) -> OosPoint {
+    let points: Vec<OosPoint> = (1..100)
+        .map(|i| oos_at(outcomes, oos, i as f32 / 100.0))
+        .collect();
+    let keeping = points
+        .iter()
+        .filter(|p| p.in_scope_accuracy >= min_in_scope_accuracy)
+        .max_by(|a, b| a.oos_recall.total_cmp(&b.oos_recall));
+    let balanced = points.iter().max_by(|a, b| {
+        (a.oos_recall + a.in_scope_accuracy).total_cmp(&(b.oos_recall + b.in_scope_accuracy))
+    });
+    keeping.or(balanced).copied().unwrap_or(OosPoint {
+        threshold: 0.5,
+        oos_recall: 0.0,
+        in_scope_accuracy: 0.0,
+    })
 }
 
 /// Out-of-scope detection by abstention: the recall of the `oos` rows (abstained) and the
@@ -132,21 +217,11 @@ pub fn eval(args: &EvalArgs) -> Result<Value, AiError> {
 /// set, not here).
 fn oos_report(outcomes: &[Outcome], oos: &str, threshold: f32) -> Value {
     let at = |t: f32| {
-        let (mut oos_n, mut oos_caught, mut in_n, mut in_right) = (0usize, 0usize, 0usize, 0usize);
-        for o in outcomes {
-            let abstained = o.confidence < t;
-            if o.truth == oos {
-                oos_n += 1;
-                oos_caught += usize::from(abstained);
-            } else {
-                in_n += 1;
-                in_right += usize::from(!abstained && o.truth == o.predicted);
-            }
-        }
+        let p = oos_at(outcomes, oos, t);
         json!({
-            "threshold": t,
-            "oos_recall": oos_caught as f64 / oos_n.max(1) as f64,
-            "in_scope_accuracy": in_right as f64 / in_n.max(1) as f64,
+            "threshold": p.threshold,
+            "oos_recall": p.oos_recall,
+            "in_scope_accuracy": p.in_scope_accuracy,
         })
     };
     let sweep: Vec<Value> = (1..20).map(|i| at(i as f32 * 0.05)).collect();
@@ -232,4 +307,42 @@ pub fn faq_eval(args: &FaqEvalArgs) -> Result<Value, AiError> {
         "fitted_temperature": crate::metrics::fit_temperature(&logits, &truth),
         "seconds": started.elapsed().as_secs_f64(),
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn o(truth: &str, predicted: &str, confidence: f32) -> Outcome {
+        Outcome {
+            truth: truth.into(),
+            predicted: predicted.into(),
+            confidence,
+            abstained: false,
+        }
+    }
+
+    #[test]
+    fn the_oos_threshold_keeps_the_in_scope_accuracy_asked_for() {
+        let outcomes = [
+            o("a", "a", 0.9),
+            o("b", "b", 0.8),
+            o("a", "a", 0.45),
+            o("b", "a", 0.3),
+            o("oos", "a", 0.4),
+            o("oos", "b", 0.2),
+        ];
+        // Abstaining under 0.41 to 0.45 catches both oos rows and keeps 3 of 4 in scope.
+        let p = choose_oos_threshold(&outcomes, "oos", 0.75);
+        assert!((p.oos_recall - 1.0).abs() < 1e-9 && (p.in_scope_accuracy - 0.75).abs() < 1e-9);
+        assert!(p.threshold > 0.4 && p.threshold <= 0.45, "{p:?}");
+        // An oos row at 0.85 is caught only by dropping right answers: the floor binds.
+        let mut more = outcomes.to_vec();
+        more.push(o("oos", "b", 0.85));
+        let bound = choose_oos_threshold(&more, "oos", 0.75);
+        assert!((bound.oos_recall - 2.0 / 3.0).abs() < 1e-9, "{bound:?}");
+        // A floor nothing reaches falls back to the best recall + accuracy.
+        let fallback = choose_oos_threshold(&outcomes, "oos", 0.99);
+        assert_eq!(fallback, p);
+    }
 }

@@ -13,6 +13,7 @@ use ticket_ai::ModelOptions;
 const USAGE: &str = "usage:
   ticket-ai eval --train TRAIN.csv [--test TEST.csv | --folds 5] --text COL[,COL…] --label COL
                  [--model lexical] [--threshold 0.5] [--rules] [--no-rules] [--oos-label oos]
+                 [--val VAL.csv] [--min-in-scope-accuracy 0.93] [--balanced true]
                  [--epochs 30] [--l2 1e-5] [--learning-rate 0.5] [--calibration-folds 3]
                  [--min-df 1] [--char-min 3] [--char-max 5] [--bigrams true]
   ticket-ai faq-eval --faq FAQ.csv --queries Q.csv [--id faq_id] [--question question]
@@ -73,6 +74,7 @@ fn run(args: &[String]) -> Result<serde_json::Value, String> {
                     epochs: parse(&f, "epochs", defaults.train.epochs)?,
                     l2: parse(&f, "l2", defaults.train.l2)?,
                     learning_rate: parse(&f, "learning-rate", defaults.train.learning_rate)?,
+                    balanced: parse(&f, "balanced", defaults.train.balanced)?,
                     ..defaults.train
                 },
                 spec: ticket_ai::features::FeatureSpec {
@@ -96,6 +98,8 @@ fn run(args: &[String]) -> Result<serde_json::Value, String> {
                 threshold: parse(&f, "threshold", 0.5)?,
                 rules,
                 oos_label: f.get("oos-label").cloned(),
+                val: f.get("val").map(PathBuf::from),
+                min_in_scope_accuracy: parse(&f, "min-in-scope-accuracy", 0.93)?,
                 options,
             };
             eval(&a).map_err(|e| e.to_string())
