@@ -30,8 +30,11 @@ pub struct EvalArgs {
     /// named `priority`).
     pub rules: bool,
     /// A label meaning "out of scope" (CLINC150's `oos`): its rows are left out of
-    /// training, and an abstention on them counts as right.
+    /// training (unless `train_oos`), and an abstention on them counts as right.
     pub oos_label: Option<String>,
+    /// Whether the out-of-scope rows of the training file are learnt as one more class
+    /// (predicting it is then an abstention too).
+    pub train_oos: bool,
     /// With `oos_label` and `test`: a validation CSV on which the abstention threshold is
     /// chosen (see [`choose_oos_threshold`]) before the test set is scored at it, so the
     /// test set never picks it.
@@ -65,7 +68,7 @@ fn scored(model: &TextModel, rows: &[Row], args: &EvalArgs) -> Vec<Outcome> {
 fn train(rows: &[Row], args: &EvalArgs) -> Result<TextModel, AiError> {
     let (texts, labels): (Vec<String>, Vec<String>) = rows
         .iter()
-        .filter(|r| Some(&r.label) != args.oos_label.as_ref())
+        .filter(|r| args.train_oos || Some(&r.label) != args.oos_label.as_ref())
         .map(|r| (r.text.clone(), r.label.clone()))
         .unzip();
     let opts = ModelOptions {
@@ -169,7 +172,7 @@ pub struct OosPoint {
 pub fn oos_at(outcomes: &[Outcome], oos: &str, threshold: f32) -> OosPoint {
     let (mut oos_n, mut oos_caught, mut in_n, mut in_right) = (0usize, 0usize, 0usize, 0usize);
     for o in outcomes {
-        let abstained = o.confidence < threshold;
+        let abstained = o.confidence < threshold || o.predicted == oos;
         if o.truth == oos {
             oos_n += 1;
             oos_caught += usize::from(abstained);

@@ -12,7 +12,7 @@ use ticket_ai::ModelOptions;
 
 const USAGE: &str = "usage:
   ticket-ai eval --train TRAIN.csv [--test TEST.csv | --folds 5] --text COL[,COL…] --label COL
-                 [--model lexical] [--threshold 0.5] [--rules] [--no-rules] [--oos-label oos]
+                 [--model lexical] [--threshold 0.5] [--rules] [--no-rules] [--oos-label oos] [--train-oos]
                  [--val VAL.csv] [--min-in-scope-accuracy 0.93] [--balanced true]
                  [--epochs 30] [--l2 1e-5] [--learning-rate 0.5] [--calibration-folds 3]
                  [--min-df 1] [--char-min 3] [--char-max 5] [--bigrams true]
@@ -27,7 +27,7 @@ fn flags(args: &[String]) -> Result<HashMap<String, String>, String> {
         let name = a
             .strip_prefix("--")
             .ok_or_else(|| format!("unexpected argument {a:?}"))?;
-        if matches!(name, "rules" | "no-rules") {
+        if matches!(name, "rules" | "no-rules" | "train-oos") {
             out.insert(name.to_string(), String::new());
             continue;
         }
@@ -99,6 +99,7 @@ fn run(args: &[String]) -> Result<serde_json::Value, String> {
                 rules,
                 oos_label: f.get("oos-label").cloned(),
                 val: f.get("val").map(PathBuf::from),
+                train_oos: f.contains_key("train-oos"),
                 min_in_scope_accuracy: parse(&f, "min-in-scope-accuracy", 0.93)?,
                 options,
             };
