@@ -242,7 +242,8 @@ impl std::hash::Hasher for PassThrough {
 /// Hash → column lookups keyed by n-gram hashes.
 type ColumnIndex = HashMap<u64, u32, std::hash::BuildHasherDefault<PassThrough>>;
 
-/// A sparse vector: (column, value) sorted by column.
+/// A sparse vector: (column, value) pairs, each column at most once, in no particular
+/// order (the word block first, then the characters).
 pub type Sparse = Vec<(u32, f32)>;
 
 /// Columns and inverse document frequencies learnt from a training set.
@@ -329,7 +330,6 @@ impl Vocabulary {
                 }
             }
         }
-        out.sort_unstable_by_key(|(c, _)| *c);
         out
     }
 }
