@@ -2,7 +2,8 @@
 //! lexical model classifies a billing-worded ticket as `billing` with a confidence; a FAQ
 //! answer is posted and parks the ticket in `pending`; the requester's confirmation
 //! resolves it and a rejection reopens another; the stats count both; staff get a
-//! helpful note the customer never sees; an admin retrains from the desk's tickets.
+//! helpful note the customer never sees, and moments later (the background job) one
+//! naming the similar solved ticket; an admin retrains from the desk's tickets.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
@@ -133,6 +134,30 @@ async fn triage_deflection_helpful_notes_and_retraining() {
     let second = s.post("/api/v1/tickets", &carla, forgot).await;
     assert_eq!(second.body["status"], "pending", "{}", second.text);
     let id2 = second.body["id"].as_str().unwrap();
+    // Moments after the create, the background job notes the first ticket (solved, same
+    // words) on the second, for staff only.
+    let mut waited = 0;
+    loop {
+        let staff = s
+            .get(&format!("/api/v1/tickets/{id2}/comments"), &agnes)
+            .await;
+        let staff = comments(&staff.body);
+        if staff.iter().any(|(internal, b)| {
+            *internal && b.contains("Similar solved tickets") && b.contains(id)
+        }) {
+            break;
+        }
+        waited += 1;
+        assert!(waited < 100, "no similar-solved note: {staff:?}");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let seen = s
+        .get(&format!("/api/v1/tickets/{id2}/comments"), &carla)
+        .await;
+    assert!(
+        comments(&seen.body).iter().all(|(internal, _)| !internal),
+        "customers see no note"
+    );
     let r = s
         .post(
             &format!("/api/v1/tickets/{id2}/faq/reject"),

@@ -128,3 +128,11 @@ async fn the_200th_write_of_a_ticket_reads_none_of_its_history() {
         (snapshot.at_risk, snapshot.breached)
     );
 }
+
+/// The create-cost scenario (`testkit::create_cost`, run by every SQL store on itself)
+/// on the reference store: configuration reads and one save, with the AI on too (one
+/// FAQ read, one matcher call, no search on the create's path).
+#[tokio::test]
+async fn create_cost_on_the_memory_store() {
+    ticket_core::testkit::create_cost(Arc::new(MemoryStore::new()), "memory").await;
+}

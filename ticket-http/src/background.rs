@@ -1,8 +1,10 @@
 //! The timers of a server: the SLA sweep ([`HelpDesk::sweep_sla`]), the outbox relay
 //! ([`HelpDesk::relay_outbox`]), the purge of expired one-time and refresh tokens
 //! ([`HelpDesk::purge_expired_tokens`]) and the purge of delivered bodies
-//! ([`HelpDesk::purge_delivered`]), and the queue job (`workforce::job`: ends finished
-//! shifts, assigns the queue). Every instance on one database may run them all: the
+//! ([`HelpDesk::purge_delivered`]), the queue job (`workforce::job`: ends finished
+//! shifts, assigns the queue), and the similar-solved notes of new tickets
+//! ([`HelpDesk::add_similar_notes`], as tickets are raised on this instance: the lookup
+//! is kept off the create's path). Every instance on one database may run them all: the
 //! work is claimed through the store, so instances split it instead of repeating it.
 //! The sweep claims batches of due tickets and the re-evaluation a policy change
 //! requested (one instance walks it), the relay claims deliveries with leases, the
@@ -97,6 +99,7 @@ impl Background {
             metrics.clone(),
             rx.clone(),
         );
+        let notes = similar_notes(desk.clone(), metrics.clone(), rx.clone());
         let purge_bodies = every(config.body_purge_every, rx, move || {
             let (desk, metrics) = (desk.clone(), metrics.clone());
             async move { purge_bodies(&desk, &metrics).await }
@@ -109,6 +112,7 @@ impl Background {
                 tokio::spawn(purge),
                 tokio::spawn(purge_bodies),
                 tokio::spawn(queue),
+                tokio::spawn(notes),
             ],
         }
     }
@@ -159,6 +163,38 @@ async fn sweep(desk: &HelpDesk, metrics: &Metrics) {
         Err(e) => {
             metrics.add("ticket_background_errors_total", 1);
             tracing::warn!(error = %e, "SLA sweep failed");
+        }
+    }
+}
+
+/// New tickets looked up per round of similar-solved notes.
+const NOTES_BATCH: usize = 32;
+
+/// Adds the similar-solved notes of the tickets raised on this instance as they come.
+async fn similar_notes(desk: HelpDesk, metrics: Metrics, mut stop: watch::Receiver<bool>) {
+    loop {
+        tokio::select! {
+            r = desk.add_similar_notes(NOTES_BATCH) => match r {
+                Ok(r) => {
+                    metrics.add("ticket_similar_notes_total", r.noted);
+                    if r.failed + r.dropped > 0 {
+                        metrics.add("ticket_background_errors_total", r.failed);
+                        tracing::warn!(
+                            failed = r.failed,
+                            dropped = r.dropped,
+                            "similar-solved notes skipped"
+                        );
+                    }
+                }
+                Err(e) => {
+                    metrics.add("ticket_background_errors_total", 1);
+                    tracing::warn!(error = %e, "similar-solved notes failed");
+                }
+            },
+            _ = stop.changed() => return,
+        }
+        if *stop.borrow() {
+            return;
         }
     }
 }

@@ -1,6 +1,6 @@
-//! The configuration cache: rules, SLA policies and business calendars per tenant, read
-//! on every ticket change (the desk runs the rules and computes the SLA of each one) but
-//! written rarely.
+//! The configuration cache: rules, SLA policies, business calendars and FAQ entries per
+//! tenant, read on every ticket change (the desk runs the rules and computes the SLA of
+//! each one) or every create (the FAQ matcher) but written rarely.
 //!
 //! Consistency: a write through any `PostgresStore` on the schema notifies the others
 //! (`LISTEN/NOTIFY`, sent when the write commits) and clears the writer's own entry at
@@ -18,6 +18,7 @@ use std::time::{Duration, Instant};
 use ticket_core::id::TenantId;
 use ticket_core::rules::Rule;
 use ticket_core::sla::{BusinessCalendar, SlaPolicy};
+use ticket_core::team::Faq;
 
 /// How long an entry is served at most.
 pub(crate) const TTL: Duration = Duration::from_secs(2);
@@ -41,6 +42,7 @@ pub(crate) struct ConfigCache {
     rules: Entries<Rule>,
     policies: Entries<SlaPolicy>,
     calendars: Entries<BusinessCalendar>,
+    faqs: Entries<Faq>,
 }
 
 /// The kinds of records the cache holds.
@@ -66,6 +68,12 @@ impl Cached for BusinessCalendar {
     }
 }
 
+impl Cached for Faq {
+    fn entries(cache: &ConfigCache) -> &Entries<Self> {
+        &cache.faqs
+    }
+}
+
 /// A lock that a panic elsewhere cannot poison for good (the maps stay consistent: every
 /// change is one insert or remove).
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -81,6 +89,7 @@ impl ConfigCache {
             rules: Mutex::default(),
             policies: Mutex::default(),
             calendars: Mutex::default(),
+            faqs: Mutex::default(),
         }
     }
 
@@ -145,6 +154,7 @@ impl ConfigCache {
         lock(&self.rules).remove(&tenant);
         lock(&self.policies).remove(&tenant);
         lock(&self.calendars).remove(&tenant);
+        lock(&self.faqs).remove(&tenant);
     }
 
     /// Forgets what a notification names (a tenant id), or everything when it names
@@ -162,6 +172,7 @@ impl ConfigCache {
         lock(&self.rules).clear();
         lock(&self.policies).clear();
         lock(&self.calendars).clear();
+        lock(&self.faqs).clear();
     }
 }
 

@@ -1,7 +1,8 @@
 //! `ConfigStore` and `FaqStore` for `PostgresStore`: upserts within a tenant (an id held
 //! by another tenant is a uniqueness conflict, never an overwrite), lists in the order
-//! the ports document. Rules, SLA policies and calendars are read through the
-//! configuration cache (`cache`); their writes notify the other instances as they commit.
+//! the ports document. Rules, SLA policies, calendars and FAQ entries are read through
+//! the configuration cache (`cache`); their writes notify the other instances as they
+//! commit.
 
 use crate::cache::Cached;
 use crate::connect::PostgresStore;
@@ -28,11 +29,6 @@ enum Kind {
 }
 
 impl Kind {
-    /// Whether the configuration cache holds this kind (read on every ticket change).
-    fn cached(self) -> bool {
-        !matches!(self, Self::Faq)
-    }
-
     /// The entity name of `NotFound` and the field of `Invalid`.
     fn entity(self) -> &'static str {
         match self {
@@ -56,19 +52,15 @@ impl Kind {
 }
 
 /// `write` (a data-modifying statement returning one row per record written, with
-/// parameters below `$first`) as a statement returning how many it wrote, which for a
-/// cached kind also notifies the other instances (`$first` the channel, `$first + 1` the
-/// tenant) when it commits.
-fn notifying(kind: Kind, write: &str, first: usize) -> String {
-    if kind.cached() {
-        let (channel, tenant) = (first, first + 1);
-        format!(
-            "WITH w AS ({write}), n AS (SELECT pg_notify(${channel}, ${tenant})) \
-             SELECT (SELECT count(*) FROM w) FROM n"
-        )
-    } else {
-        format!("WITH w AS ({write}) SELECT count(*) FROM w")
-    }
+/// parameters below `$first`) as a statement returning how many it wrote, which also
+/// notifies the other instances (`$first` the channel, `$first + 1` the tenant) when it
+/// commits.
+fn notifying(write: &str, first: usize) -> String {
+    let (channel, tenant) = (first, first + 1);
+    format!(
+        "WITH w AS ({write}), n AS (SELECT pg_notify(${channel}, ${tenant})) \
+         SELECT (SELECT count(*) FROM w) FROM n"
+    )
 }
 
 /// The value of a record's sort column.
@@ -108,7 +100,7 @@ impl PostgresStore {
              ON CONFLICT (id) DO UPDATE SET {set} WHERE r.tenant = EXCLUDED.tenant \
              RETURNING 1"
         );
-        let sql = notifying(kind, &write, 5);
+        let sql = notifying(&write, 5);
         let q = sqlx::query_scalar::<_, i64>(&sql)
             .bind(id)
             .bind(tenant.as_uuid());
@@ -117,7 +109,7 @@ impl PostgresStore {
             SortKey::Name(n) => q.bind(n),
             SortKey::None => q.bind(None::<i32>),
         };
-        let written = self.with_notice(kind, tenant, q.bind(d)).await?;
+        let written = self.with_notice(tenant, q.bind(d)).await?;
         if written == 1 {
             Ok(())
         } else {
@@ -129,20 +121,16 @@ impl PostgresStore {
     /// records of this store (the others forget them when the notice arrives).
     async fn with_notice<'q>(
         &self,
-        kind: Kind,
         tenant: TenantId,
         q: sqlx::query::QueryScalar<'q, sqlx::Postgres, i64, sqlx::postgres::PgArguments>,
     ) -> Result<i64> {
-        let q = if kind.cached() {
-            q.bind(self.tables().config_channel.clone())
-                .bind(tenant.to_string())
-        } else {
-            q
-        };
-        let written = q.fetch_one(self.pool()).await.map_err(db)?;
-        if kind.cached() {
-            self.cache().invalidate(tenant);
-        }
+        let written = q
+            .bind(self.tables().config_channel.clone())
+            .bind(tenant.to_string())
+            .fetch_one(self.pool())
+            .await
+            .map_err(db)?;
+        self.cache().invalidate(tenant);
         Ok(written)
     }
 
@@ -175,11 +163,11 @@ impl PostgresStore {
     async fn delete_record(&self, kind: Kind, tenant: TenantId, id: Uuid) -> Result<()> {
         let (table, _, _) = kind.layout(self);
         let write = format!("DELETE FROM {table} WHERE tenant = $1 AND id = $2 RETURNING 1");
-        let sql = notifying(kind, &write, 3);
+        let sql = notifying(&write, 3);
         let q = sqlx::query_scalar::<_, i64>(&sql)
             .bind(tenant.as_uuid())
             .bind(id);
-        if self.with_notice(kind, tenant, q).await? == 1 {
+        if self.with_notice(tenant, q).await? == 1 {
             Ok(())
         } else {
             Err(Error::not_found(kind.entity()))
@@ -295,7 +283,8 @@ impl FaqStore for PostgresStore {
     }
 
     async fn list_faqs(&self, tenant: TenantId) -> Result<Vec<Faq>> {
-        self.list_records(Kind::Faq, tenant).await
+        // Read by the FAQ matcher on every create: served from the cache.
+        self.list_cached(Kind::Faq, tenant).await
     }
 
     async fn delete_faq(&self, tenant: TenantId, id: FaqId) -> Result<()> {

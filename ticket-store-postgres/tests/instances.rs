@@ -1,7 +1,8 @@
 //! Several instances on one database: migrations run twice (and at once) are harmless
 //! and leave a host's own sqlx migrations alone; events published through one store
 //! reach the subscribers of another; two relay workers on two pools never deliver the
-//! same entry; configuration written through one store reaches the cache of another.
+//! same entry; configuration (and FAQ entries) written through one store reaches the
+//! cache of another.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
@@ -15,7 +16,9 @@ use ticket_core::account::HashCost;
 use ticket_core::event::{EventKind, TicketEvent};
 use ticket_core::id::{DeliveryId, TenantId, UserId};
 use ticket_core::notify::{DeliveryStatus, OutboxEntry};
-use ticket_core::ports::{ConfigStore, EventBus, EventStream, Notifier, Outbox, TicketStore};
+use ticket_core::ports::{
+    ConfigStore, EventBus, EventStream, FaqStore, Notifier, Outbox, TicketStore,
+};
 use ticket_core::testkit::fixtures;
 use ticket_core::{Error, HelpDesk, HelpDeskConfig};
 use ticket_store_postgres::{sqlx, PostgresStore, MIGRATIONS_TABLE};
@@ -339,6 +342,20 @@ async fn configuration_written_through_one_store_reaches_the_cache_of_another() 
     a.delete_rule(tenant, rule.id).await.unwrap();
     eventually(soon, Vec::new(), || async {
         b.list_rules(tenant).await.unwrap()
+    })
+    .await;
+    // FAQ entries (read by every create's matcher) are cached the same way.
+    assert!(b.list_faqs(tenant).await.unwrap().is_empty());
+    let faq = fixtures::faq(tenant, "How do I reset my password?");
+    a.save_faq(&faq).await.unwrap();
+    assert_eq!(a.list_faqs(tenant).await.unwrap(), vec![faq.clone()]);
+    eventually(soon, vec![faq.clone()], || async {
+        b.list_faqs(tenant).await.unwrap()
+    })
+    .await;
+    a.delete_faq(tenant, faq.id).await.unwrap();
+    eventually(soon, Vec::new(), || async {
+        b.list_faqs(tenant).await.unwrap()
     })
     .await;
 

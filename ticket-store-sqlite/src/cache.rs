@@ -1,7 +1,8 @@
-//! The configuration cache: the documents of rules, SLA policies and business calendars
-//! per tenant, read on every ticket change (the desk runs the rules and computes the SLA
-//! of each one) but written rarely, so that a change costs its one write transaction
-//! instead of three reads and the write.
+//! The configuration cache: the documents of rules, SLA policies, business calendars and
+//! FAQ entries per tenant, read on every ticket change (the desk runs the rules and
+//! computes the SLA of each one) or every create (the FAQ matcher) but written rarely, so
+//! that a change costs its one write transaction instead of three or four reads and the
+//! write.
 //!
 //! Consistency: a write through the store forgets the tenant's entry of that kind and
 //! bumps a generation, so that a read which began before it is not cached; the store

@@ -16,7 +16,8 @@ use ticket_core::team::Faq;
 use uuid::Uuid;
 
 /// A table of documents: its name, the entity it holds, the column it is listed by (and
-/// the order), if any, and whether its lists are cached (read on every ticket change).
+/// the order), if any, and whether its lists are cached (read on every ticket change or
+/// every create).
 struct Table {
     name: &'static str,
     entity: &'static str,
@@ -51,7 +52,8 @@ const FAQS: Table = Table {
     entity: "faq",
     key: None,
     order: "id",
-    cached: false,
+    // Read by the FAQ matcher on every create.
+    cached: true,
 };
 
 /// The value of a table's ordering column.

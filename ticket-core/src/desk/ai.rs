@@ -127,101 +127,84 @@ impl HelpDesk {
         }
     }
 
-    /// Adds the helpful note to a new ticket when configured: an internal note listing
-    /// the FAQ entries that score at least `helpful_min_score` and up to three solved
-    /// tickets sharing the title's most telling words. Nothing when neither finds any;
-    /// failures of the matcher or the search are ignored (a note is never worth losing
-    /// a ticket).
-    pub(super) async fn helpful_note(&self, d: &mut Draft, actor: &Actor, draft: &NewTicket) {
-        if !self.inner.config.helpful_notes {
+    /// The FAQ answers for a new ticket, from one read of the tenant's FAQ entries (the
+    /// SQL stores serve it from their configuration cache) and ONE matcher call serving
+    /// both the deflection and the helpful note: with helpful notes on, the matcher's
+    /// top three (the best of them answers the ticket when it reaches `faq_min_score`,
+    /// those reaching `helpful_min_score` go in the note); else its best match. Failures
+    /// and timeouts of the matcher find nothing (an answer is never worth losing a
+    /// ticket).
+    pub(super) async fn faq_findings(&self, actor: &Actor, draft: &NewTicket) -> FaqFindings {
+        let none = FaqFindings::default();
+        let Some(matcher) = self.inner.faq.as_ref() else {
+            return none;
+        };
+        let Ok(faqs) = self.inner.store.list_faqs(actor.tenant()).await else {
+            return none;
+        };
+        if faqs.is_empty() {
+            return none;
+        }
+        let config = &self.inner.config;
+        let timeout = config.classify_timeout;
+        if !config.helpful_notes {
+            let best = match tokio::time::timeout(timeout, matcher.best_match(draft, &faqs)).await {
+                Ok(Ok(Some(m))) if m.score >= config.faq_min_score => Some(m),
+                _ => None,
+            };
+            return FaqFindings {
+                answer: best,
+                candidates: Vec::new(),
+            };
+        }
+        let Ok(Ok(found)) =
+            tokio::time::timeout(timeout, matcher.top_matches(draft, &faqs, 3)).await
+        else {
+            return none;
+        };
+        let answer = found
+            .first()
+            .filter(|m| m.score >= config.faq_min_score)
+            .cloned();
+        let candidates = found
+            .into_iter()
+            .filter(|m| m.score >= config.helpful_min_score)
+            .collect();
+        FaqFindings { answer, candidates }
+    }
+
+    /// Adds the helpful note's FAQ part to a new ticket when configured: an internal
+    /// note listing the FAQ entries that score at least `helpful_min_score`. Solved
+    /// tickets like it are looked up after the create commits
+    /// ([`HelpDesk::add_similar_notes`]), off the create's path.
+    pub(super) fn helpful_note(&self, d: &mut Draft, candidates: &[FaqMatch]) {
+        if !self.inner.config.helpful_notes || candidates.is_empty() {
             return;
         }
-        let faqs = self.faq_candidates(actor, draft).await;
-        let similar = self.similar_solved(actor, draft).await;
-        if faqs.is_empty() && similar.is_empty() {
-            return;
-        }
-        let mut text = String::from("Helpful notes (AI, staff only)\n");
-        if !faqs.is_empty() {
-            text.push_str("\nFAQ entries that may answer it:\n");
-            for m in &faqs {
-                text.push_str(&format!(
-                    "- {} (faq {}, score {:.2})\n",
-                    m.faq.question, m.faq.id, m.score
-                ));
-            }
-        }
-        if !similar.is_empty() {
-            text.push_str("\nSimilar solved tickets:\n");
-            for t in &similar {
-                text.push_str(&format!(
-                    "- {} (/api/v1/tickets/{}, category {}, priority {})\n",
-                    t.title.as_str(),
-                    t.id,
-                    t.category.as_str(),
-                    t.priority.as_str()
-                ));
-            }
+        let mut text = String::from(NOTE_HEADING);
+        text.push_str("\nFAQ entries that may answer it:\n");
+        for m in candidates {
+            text.push_str(&format!(
+                "- {} (faq {}, score {:.2})\n",
+                m.faq.question, m.faq.id, m.score
+            ));
         }
         if let Ok(body) = CommentBody::parse(text.trim_end()) {
             d.comment(None, AuthorKind::System, Visibility::Internal, body);
         }
     }
+}
 
-    async fn faq_candidates(&self, actor: &Actor, draft: &NewTicket) -> Vec<FaqMatch> {
-        let Some(matcher) = self.inner.faq.as_ref() else {
-            return Vec::new();
-        };
-        let Ok(faqs) = self.inner.store.list_faqs(actor.tenant()).await else {
-            return Vec::new();
-        };
-        if faqs.is_empty() {
-            return Vec::new();
-        }
-        let timeout = self.inner.config.classify_timeout;
-        match tokio::time::timeout(timeout, matcher.top_matches(draft, &faqs, 3)).await {
-            Ok(Ok(found)) => found
-                .into_iter()
-                .filter(|m| m.score >= self.inner.config.helpful_min_score)
-                .collect(),
-            _ => Vec::new(),
-        }
-    }
+/// The first line of every helpful note.
+pub(super) const NOTE_HEADING: &str = "Helpful notes (AI, staff only)\n";
 
-    /// Up to three solved or closed tickets containing the title's two longest words
-    /// (then its longest alone).
-    async fn similar_solved(&self, actor: &Actor, draft: &NewTicket) -> Vec<Ticket> {
-        let mut words: Vec<String> = draft
-            .title
-            .as_str()
-            .split(|c: char| !c.is_alphanumeric())
-            .filter(|w| w.chars().count() >= 4)
-            .map(str::to_lowercase)
-            .collect();
-        words.sort_by_key(|w| std::cmp::Reverse(w.chars().count()));
-        words.dedup();
-        let mut attempts = Vec::new();
-        if words.len() >= 2 {
-            attempts.push(format!("{} {}", words[0], words[1]));
-        }
-        if let Some(w) = words.first() {
-            attempts.push(w.clone());
-        }
-        for text in attempts {
-            let q = TicketQuery {
-                status_categories: vec![StatusCategory::Solved, StatusCategory::Closed],
-                text: Some(text),
-                limit: 3,
-                ..TicketQuery::default()
-            };
-            if let Ok(page) = self.inner.store.list_tickets(actor.tenant(), &q).await {
-                if !page.items.is_empty() {
-                    return page.items;
-                }
-            }
-        }
-        Vec::new()
-    }
+/// What the FAQ matcher found for a new ticket ([`HelpDesk::faq_findings`]).
+#[derive(Debug, Default)]
+pub(super) struct FaqFindings {
+    /// The answer posted to the ticket (deflection), if one scores high enough.
+    pub answer: Option<FaqMatch>,
+    /// The entries listed in the agent's helpful note.
+    pub candidates: Vec<FaqMatch>,
 }
 
 #[cfg(all(test, feature = "testkit"))]

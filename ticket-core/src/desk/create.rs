@@ -31,7 +31,10 @@ pub struct TicketPreview {
 impl HelpDesk {
     /// Raises a ticket for the acting user: validate → classify (bounded by the
     /// configured timeout; on error or timeout the ticket is stored with defaults) → FAQ
-    /// answer → rules (routing) → SLA deadlines → one atomic save → publish.
+    /// answer and the helpful note's FAQ entries (one matcher call) → rules (routing) →
+    /// SLA deadlines → one atomic save → publish. With helpful notes on, the ticket is
+    /// then queued for its similar-solved lookup, done off this path
+    /// ([`HelpDesk::add_similar_notes`]).
     ///
     /// # Errors
     /// [`Error::Forbidden`](crate::Error::Forbidden) (also for an unverified e-mail address when
@@ -41,13 +44,17 @@ impl HelpDesk {
         let (draft, ticket) = self.draft_ticket(actor, input, now).await?;
         self.require_verified_email(actor).await?;
         let mut d = Draft::create(ticket, actor.user_id(), now);
-        if let Some(m) = self.match_faq(actor, &draft).await {
-            self.answer_from_faq(&mut d, &m);
-            self.mail_faq_answer(&mut d, &m).await;
+        let faq = self.faq_findings(actor, &draft).await;
+        if let Some(m) = &faq.answer {
+            self.answer_from_faq(&mut d, m);
+            self.mail_faq_answer(&mut d, m).await;
         }
-        self.helpful_note(&mut d, actor, &draft).await;
-        self.finalize(d, actor, &[Trigger::TicketCreated], &[])
-            .await
+        self.helpful_note(&mut d, &faq.candidates);
+        let ticket = self
+            .finalize(d, actor, &[Trigger::TicketCreated], &[])
+            .await?;
+        self.queue_similar_lookup(&ticket);
+        Ok(ticket)
     }
 
     /// What raising `input` would decide — category, priority and tags after
@@ -64,7 +71,7 @@ impl HelpDesk {
             priority: ticket.priority,
             tags: ticket.tags,
             classification: ticket.classification,
-            faq: self.match_faq(actor, &draft).await,
+            faq: self.faq_findings(actor, &draft).await.answer,
         })
     }
 
@@ -148,20 +155,6 @@ impl HelpDesk {
             first_response_at: None,
             resolved_at: None,
             closed_at: None,
-        }
-    }
-
-    /// The best FAQ answer above the configured score; failures are ignored.
-    pub(super) async fn match_faq(&self, actor: &Actor, draft: &NewTicket) -> Option<FaqMatch> {
-        let matcher = self.inner.faq.as_ref()?;
-        let faqs = self.inner.store.list_faqs(actor.tenant()).await.ok()?;
-        if faqs.is_empty() {
-            return None;
-        }
-        let timeout = self.inner.config.classify_timeout;
-        match tokio::time::timeout(timeout, matcher.best_match(draft, &faqs)).await {
-            Ok(Ok(Some(m))) if m.score >= self.inner.config.faq_min_score => Some(m),
-            _ => None,
         }
     }
 

@@ -18,6 +18,7 @@ mod distribution;
 mod endpoints;
 mod finalize;
 mod forecasts;
+mod notes;
 mod picks;
 mod presence;
 mod queries;
@@ -43,6 +44,7 @@ pub use forecasts::{
     ForecastInput, HandleTimeSource, StaffingPlan, StaffingRequest, VolumeForecast,
     DEFAULT_HISTORY_WEEKS, MAX_FORECAST_DAYS, MAX_HISTORY_WEEKS,
 };
+pub use notes::{SimilarNotesReport, SIMILAR_QUEUE};
 pub use presence::{Activity, Presence, MAX_PER_TICKET, MAX_TICKETS, PRESENCE_TTL};
 pub use queue::{QueueReport, QUEUE_PAGE};
 pub use rebalance::{RebalanceReport, REBALANCE_PER_AGENT};
@@ -123,8 +125,9 @@ pub struct HelpDeskConfig {
     /// takes precedence over `faq_auto_resolve`.
     pub faq_deflect: bool,
     /// Whether a new ticket gets an internal note for the agent listing the best FAQ
-    /// candidates and the most similar solved tickets (when any clears
-    /// `faq_min_score` / has shared words).
+    /// candidates (when any clears `helpful_min_score`; written with the ticket) and the
+    /// most similar solved tickets (when any shares words; looked up after the create
+    /// commits, by whoever drains [`HelpDesk::add_similar_notes`]).
     pub helpful_notes: bool,
     /// A FAQ entry is listed in the helpful note when its score reaches this (0.0–1.0;
     /// usually under `faq_min_score`: the agent judges).
@@ -212,6 +215,8 @@ struct Inner {
     /// Wakes the queue processor (an agent became available).
     queue_wake: tokio::sync::Notify,
     mail_limit: accounts::mail_limit::MailLimiter,
+    /// New tickets awaiting their similar-solved lookup.
+    similar: notes::SimilarQueue,
     config: HelpDeskConfig,
 }
 
@@ -297,6 +302,7 @@ impl HelpDeskBuilder {
                 picks: picks::Picks::default(),
                 queue_wake: tokio::sync::Notify::new(),
                 mail_limit: accounts::mail_limit::MailLimiter::default(),
+                similar: notes::SimilarQueue::new(),
                 config: self.config,
             }),
         })

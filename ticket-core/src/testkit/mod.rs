@@ -39,7 +39,8 @@
 //!
 //! [`CountingStore`] wraps any store and counts the calls made to it, per method: the
 //! store round trips of a use case, for tests that keep them bounded; [`create_cost`]
-//! holds one authenticated create to the cached configuration reads and one save.
+//! holds one authenticated create to the cached configuration reads and one save, with
+//! the AI on too (one FAQ read, one matcher call, no search).
 //!
 //! [`fixtures`] holds the builders the cases use; they are public for adapter authors'
 //! own tests.

@@ -7,7 +7,10 @@
 //!    store's own code), `VACUUM ANALYZE`, `CHECKPOINT`;
 //! 3. times the first page of the list, a filtered list (status + priority + tag), full
 //!    text search and the next page by cursor (p50/p99), the raw `sla_due` query, and one
-//!    `HelpDesk::sweep_sla` over the million open tickets.
+//!    `HelpDesk::sweep_sla` over the million open tickets;
+//! 4. with `TICKET_BENCH_AI=off,classifier,full`, creates through desks with each AI
+//!    setup, interleaved, on the filled table (see `ai.rs`): what classification, the
+//!    FAQ matcher and the helpful notes add to a create.
 //!
 //! ```sh
 //! TICKET_BENCH_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/test \
@@ -25,6 +28,7 @@
 //! client count plus 10.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
+mod ai;
 mod creates;
 mod data;
 mod measure;
@@ -98,7 +102,7 @@ pub async fn pool(url: &str, max: u32) -> PgPool {
         .expect("connect to the benchmark database")
 }
 
-fn desk_config() -> HelpDeskConfig {
+pub fn desk_config() -> HelpDeskConfig {
     HelpDeskConfig {
         hash_cost: HashCost::TESTING,
         ..HelpDeskConfig::default()
@@ -234,6 +238,8 @@ async fn main() {
     let store = PostgresStore::with_schema(admin.clone(), &schema).unwrap();
 
     println!("\n3. reads and the SLA sweep");
+    // Step 4 (after the reads, which it would change: it adds solved tickets).
+    let ai_at = now.unwrap_or_else(Utc::now);
     let desk = desk(admin.clone(), &schema);
     let agent = Actor::user(people.tenant, people.agents[0], Role::Agent);
     let mut rng = Rng::new(99);
@@ -308,6 +314,13 @@ async fn main() {
             Some((sweep.unwrap(), time))
         }
         None => None,
+    };
+
+    let ai_rows = if ai::modes().is_empty() {
+        Vec::new()
+    } else {
+        println!("\n4. create by AI mode, on the filled table");
+        ai::creates(&cfg, &store, &people, ai_at).await
     };
 
     println!("\n== results ({} tickets in the table) ==", cfg.tickets);
@@ -398,6 +411,8 @@ async fn main() {
             sweep.conflicts
         );
     }
+
+    ai::report(&ai_rows);
 
     if cfg.keep || std::env::var_os("TICKET_BENCH_SCHEMA").is_some() {
         println!("kept schema {schema}");
