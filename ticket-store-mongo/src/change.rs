@@ -8,7 +8,7 @@
 use crate::connect::names::{COMMENTS, EVENTS, NOTIFICATIONS, OUTBOX, TICKETS};
 use crate::docs::{get_int, id};
 use crate::errors::{check_next_version, db, is_duplicate, only_duplicates, version};
-use crate::ticket_doc::{comment_doc, event_doc, ticket_fields};
+use crate::ticket_doc::{comment_doc, event_doc, new_ticket_doc, ticket_fields};
 use crate::MongoStore;
 use mongodb::bson::{doc, Bson, Document};
 use mongodb::options::ReturnDocument;
@@ -192,18 +192,14 @@ impl MongoStore {
         )?;
         self.check_new_records(&records).await?;
         let v = version(t.version)?;
-        let mut fields = ticket_fields(t)?;
-        fields.insert("pending", records.pending(v, t.tenant));
-        fields.insert("pend", true);
         let (faq_s, faq_c, faq_r) = faq_counts(&change.events);
         let tickets = self.coll(TICKETS);
         let key = id(t.id.as_uuid());
         let Some(expected) = change.expected_version else {
-            fields.insert("_id", key);
-            fields.insert("faq_s", faq_s);
-            fields.insert("faq_c", faq_c);
-            fields.insert("faq_r", faq_r);
-            tickets.insert_one(fields).await.map_err(|e| {
+            let mut created = new_ticket_doc(t, (faq_s, faq_c, faq_r))?;
+            created.insert("pending", records.pending(v, t.tenant));
+            created.insert("pend", true);
+            tickets.insert_one(created).await.map_err(|e| {
                 if is_duplicate(&e) {
                     Error::unique("id")
                 } else {
@@ -212,6 +208,9 @@ impl MongoStore {
             })?;
             return Ok(v);
         };
+        let mut fields = ticket_fields(t)?;
+        fields.insert("pending", records.pending(v, t.tenant));
+        fields.insert("pend", true);
         let expected_v = version(expected)?;
         let tenant = id(t.tenant.as_uuid());
         let mut update = doc! {

@@ -133,6 +133,13 @@
 //!   `handle_time` sums the handle times (`$sum` only), never loading tickets.
 //!   [`MongoStore::migrate`] fills these derived fields in for documents stored by an
 //!   older build (schema version 2).
+//! - Bulk import: [`MongoStore::import_tickets`] stores ready tickets (a migration from
+//!   another help desk, a benchmark's seed) by `insert_many` of [`IMPORT_BATCH`]
+//!   documents, each exactly what a completed create stores, so no read can tell
+//!   them apart; tickets already stored are skipped, so an interrupted import is
+//!   finished by running it again. Only tickets: their history starts empty.
+//! - [`MongoStore::explain_list`] returns the server's plan of a list or search, to see
+//!   which index serves it on a given deployment.
 //! - The event bus: `publish` inserts the events into `ticket_bus` under a fresh UUIDv7
 //!   (publish order); each store polls it from the position it subscribed at, every
 //!   [`BUS_POLL`], so events cross instances within a bounded delay without change
@@ -149,6 +156,7 @@ mod connect;
 mod docs;
 mod endpoints;
 mod errors;
+mod import;
 mod list;
 mod migrate;
 mod notify;
@@ -166,6 +174,7 @@ mod volume;
 
 pub use bus::{BUS_POLL, BUS_RETENTION};
 pub use connect::{MongoStore, DEFAULT_DATABASE};
+pub use import::IMPORT_BATCH;
 pub use migrate::SCHEMA_VERSION;
 /// The driver, re-exported so hosts build clients with the version this crate uses.
 pub use mongodb;

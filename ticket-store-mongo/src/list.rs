@@ -121,6 +121,25 @@ fn after(c: &TicketCursor) -> Document {
     }
 }
 
+/// The filter, sort and limit of the `find` that reads a page of `query` (one ticket
+/// more than the page, to tell whether another follows).
+fn find_of(tenant: TenantId, query: &TicketQuery) -> Result<(Document, Document, i64)> {
+    let cursor = query
+        .cursor
+        .as_deref()
+        .map(|c| TicketCursor::decode(c, query.sort))
+        .transpose()?;
+    let mut filter = filter_of(tenant, query);
+    if let Some(c) = &cursor {
+        filter = doc! { "$and": [filter, after(c)] };
+    }
+    Ok((
+        filter,
+        sort_of(query.sort),
+        limit_of(page_size(query.limit)) + 1,
+    ))
+}
+
 /// A page of `tenant`'s tickets matching `query`.
 pub(crate) async fn list_tickets(
     store: &MongoStore,
@@ -128,21 +147,13 @@ pub(crate) async fn list_tickets(
     query: &TicketQuery,
 ) -> Result<Page<Ticket>> {
     let sort = query.sort;
-    let cursor = query
-        .cursor
-        .as_deref()
-        .map(|c| TicketCursor::decode(c, sort))
-        .transpose()?;
-    let mut filter = filter_of(tenant, query);
-    if let Some(c) = &cursor {
-        filter = doc! { "$and": [filter, after(c)] };
-    }
     let size = page_size(query.limit);
+    let (filter, order, limit) = find_of(tenant, query)?;
     let docs = all(store
         .coll(TICKETS)
         .find(filter)
-        .sort(sort_of(sort))
-        .limit(limit_of(size) + 1)
+        .sort(order)
+        .limit(limit)
         .await
         .map_err(db)?)
     .await?;
@@ -150,4 +161,31 @@ pub(crate) async fn list_tickets(
     Ok(page_of(tickets, size, |t| {
         TicketCursor::after(t, sort).encode()
     }))
+}
+
+impl MongoStore {
+    /// The server's query plan (`explain` at verbosity `queryPlanner`) of the `find`
+    /// that [`list_tickets`](ticket_core::ports::TicketStore::list_tickets) runs for
+    /// `query`: which index serves a list or a search on this deployment. MongoDB
+    /// answers with its winning plan (`IXSCAN` or `COLLSCAN` stages); FerretDB 1.x
+    /// with whether the filter, sort and limit were pushed down to its backend.
+    ///
+    /// # Errors
+    /// [`Error::Invalid`](ticket_core::Error::Invalid) for a cursor that does not
+    /// decode; [`Error::Store`](ticket_core::Error::Store) when the server fails.
+    pub async fn explain_list(&self, tenant: TenantId, query: &TicketQuery) -> Result<Document> {
+        let (filter, sort, limit) = find_of(tenant, query)?;
+        self.database()
+            .run_command(doc! {
+                "explain": {
+                    "find": TICKETS,
+                    "filter": filter,
+                    "sort": sort,
+                    "limit": limit,
+                },
+                "verbosity": "queryPlanner",
+            })
+            .await
+            .map_err(db)
+    }
 }

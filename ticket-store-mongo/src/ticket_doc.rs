@@ -50,6 +50,19 @@ pub(crate) fn ticket_fields(t: &Ticket) -> Result<Document> {
     Ok(d)
 }
 
+/// The document of a new ticket as its creation leaves it once complete: its fields
+/// ([`ticket_fields`]), its `_id`, and the FAQ deflection counters `faq_s`, `faq_c`,
+/// `faq_r` (suggested, confirmed, rejected) starting at `faq`. The create of a save adds
+/// its `pending` change to it; a bulk import (`import.rs`) stores it as it is.
+pub(crate) fn new_ticket_doc(t: &Ticket, faq: (i64, i64, i64)) -> Result<Document> {
+    let mut d = ticket_fields(t)?;
+    d.insert("_id", id(t.id.as_uuid()));
+    d.insert("faq_s", faq.0);
+    d.insert("faq_c", faq.1);
+    d.insert("faq_r", faq.2);
+    Ok(d)
+}
+
 /// Microseconds in an hour.
 const HOUR_MICROS: i64 = 3_600_000_000;
 
