@@ -136,3 +136,69 @@ async fn the_200th_write_of_a_ticket_reads_none_of_its_history() {
 async fn create_cost_on_the_memory_store() {
     ticket_core::testkit::create_cost(Arc::new(MemoryStore::new()), "memory").await;
 }
+
+#[tokio::test]
+async fn a_sweep_reads_its_batch_at_once_and_each_history_once() {
+    let counting = CountingStore::new(Arc::new(MemoryStore::new()));
+    let desk = HelpDesk::builder(Arc::new(counting.clone()))
+        .clock(Arc::new(ManualClock::new(start())))
+        .config(common::config())
+        .build()
+        .unwrap();
+    let tenant = TenantId::new();
+    let root = desk
+        .ensure_super_admin(tenant, account("root"))
+        .await
+        .unwrap()
+        .unwrap();
+    let admin = Actor::user(tenant, root.id, Role::SuperAdmin);
+    let carl = desk
+        .create_user(&admin, account("carl"), Role::Customer)
+        .await
+        .unwrap();
+    let customer = Actor::user(tenant, carl.id, Role::Customer);
+    // Tickets raised before any policy: none has a replay on it, so the sweep must read
+    // each history (once: the change it records carries that replay on).
+    for i in 0..10 {
+        desk.create_ticket(
+            &customer,
+            TicketInput {
+                title: format!("Ticket {i}"),
+                description: "Waiting".into(),
+                ..TicketInput::default()
+            },
+        )
+        .await
+        .unwrap();
+    }
+    desk.create_sla_policy(
+        &admin,
+        SlaPolicyInput {
+            name: "Everything".into(),
+            position: 0,
+            enabled: true,
+            condition: SlaCondition::default(),
+            targets: SlaTargets {
+                first_response_minutes: Some(60),
+                next_response_minutes: None,
+                resolution_minutes: None,
+            },
+            calendar_id: None,
+            warn_at_percent: 80,
+        },
+    )
+    .await
+    .unwrap();
+    counting.reset();
+    let report = desk
+        .sweep_sla(start() + Duration::minutes(61))
+        .await
+        .unwrap();
+    let calls = counting.calls();
+    println!("store calls of a sweep over 10 due tickets: {calls:?}");
+    assert_eq!((report.checked, report.breaches), (10, 10), "{report:?}");
+    assert_eq!(counting.count_of("get_ticket"), 0, "{calls:?}");
+    assert_eq!(counting.count_of("get_tickets"), 1, "{calls:?}");
+    assert_eq!(counting.count_of("ticket_events"), 10, "{calls:?}");
+    assert_eq!(counting.count_of("save"), 10, "{calls:?}");
+}

@@ -62,6 +62,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "webhook_endpoints",
         sql: include_str!("../migrations/0008_webhook_endpoints.sql"),
     },
+    Migration {
+        version: 9,
+        name: "sla_claims",
+        sql: include_str!("../migrations/0009_sla_claims.sql"),
+    },
 ];
 
 /// The checksum of a migration's text as written (before the schema is filled in).

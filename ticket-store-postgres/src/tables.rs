@@ -23,6 +23,7 @@ pub(crate) struct Tables {
     pub shift_schedules: String,
     pub shifts: String,
     pub sla_reevaluations: String,
+    pub sla_claims: String,
     pub migrations: String,
     /// The `LISTEN/NOTIFY` channel of the event bus.
     pub channel: String,
@@ -56,6 +57,7 @@ impl Tables {
             shift_schedules: t("shift_schedules"),
             shifts: t("shifts"),
             sla_reevaluations: t("sla_reevaluations"),
+            sla_claims: t("sla_claims"),
             migrations: t(crate::migrate::MIGRATIONS_TABLE),
             channel: channel_name("ticket_events", schema),
             config_channel: channel_name("ticket_config", schema),

@@ -377,11 +377,13 @@ impl TicketStore for PostgresStore {
     }
 
     async fn sla_due(&self, now: DateTime<Utc>, limit: u32) -> Result<Vec<(TenantId, TicketId)>> {
+        // Claimed tickets are not due again before their lease ends.
         let found: Vec<(Uuid, Uuid)> = sqlx::query_as(&format!(
-            "SELECT tenant, id FROM {} \
-             WHERE sla_next_check IS NOT NULL AND sla_next_check <= $1 \
-             ORDER BY sla_next_check, id LIMIT $2",
-            self.tables().tickets
+            "SELECT t.tenant, t.id FROM {} t \
+             WHERE t.sla_next_check IS NOT NULL AND t.sla_next_check <= $1 AND NOT {} \
+             ORDER BY t.sla_next_check, t.id LIMIT $2",
+            self.tables().tickets,
+            crate::sweep::held_by_claim(&self.tables().sla_claims, "$1")
         ))
         .bind(now)
         .bind(i64::from(limit))
@@ -410,13 +412,16 @@ impl TicketStore for PostgresStore {
         version: u64,
         sla: Option<&TicketSla>,
     ) -> Result<bool> {
-        // The columns and the document's `sla` in one version-checked UPDATE; the version
-        // and `updated_at` stay as they are.
-        let done = sqlx::query(&format!(
-            "UPDATE {} SET has_sla = $4, sla_next_check = $5, sla_at_risk = $6, \
-             sla_breached = $7, doc = jsonb_set(doc, '{{sla}}', $8) \
-             WHERE id = $1 AND tenant = $2 AND version = $3",
-            self.tables().tickets
+        // The columns and the document's `sla` in one version-checked UPDATE (the version
+        // and `updated_at` stay as they are), and the end of the ticket's claim.
+        let saved: i64 = sqlx::query_scalar(&format!(
+            "WITH saved AS (UPDATE {} SET has_sla = $4, sla_next_check = $5, \
+                 sla_at_risk = $6, sla_breached = $7, doc = jsonb_set(doc, '{{sla}}', $8) \
+                 WHERE id = $1 AND tenant = $2 AND version = $3 RETURNING id), \
+             released AS (DELETE FROM {} WHERE ticket_id IN (SELECT id FROM saved)) \
+             SELECT count(*) FROM saved",
+            self.tables().tickets,
+            self.tables().sla_claims
         ))
         .bind(id.as_uuid())
         .bind(tenant.as_uuid())
@@ -426,10 +431,10 @@ impl TicketStore for PostgresStore {
         .bind(sla.is_some_and(|s| s.at_risk))
         .bind(sla.is_some_and(|s| s.breached))
         .bind(sqlx::types::Json(sla))
-        .execute(self.pool())
+        .fetch_one(self.pool())
         .await
         .map_err(db)?;
-        Ok(rows::affected(&done) == 1)
+        Ok(saved == 1)
     }
 
     async fn mark_sla_stale(
@@ -440,16 +445,23 @@ impl TicketStore for PostgresStore {
         limit: u32,
     ) -> Result<Option<TicketId>> {
         // One bounded batch in id order (the primary key), marked in one UPDATE: the
-        // sweep's index sees `now` unless the snapshot's own check is earlier.
+        // sweep's index sees `now` unless the snapshot's own check is earlier (a claimed
+        // ticket's due time is the end of its lease, so it is due at `now`); their
+        // claims end.
         let limit = limit.max(1);
         let marked: Vec<(Uuid,)> = sqlx::query_as(&format!(
             "WITH batch AS (SELECT id FROM {tickets} \
                  WHERE tenant = $1 AND status_category IN ('new', 'open', 'pending') \
                    AND ($3::uuid IS NULL OR id > $3) \
-                 ORDER BY id LIMIT $4) \
-             UPDATE {tickets} t SET sla_next_check = LEAST(t.sla_next_check, $2) \
-             FROM batch WHERE t.id = batch.id RETURNING t.id",
-            tickets = self.tables().tickets
+                 ORDER BY id LIMIT $4), \
+             marked AS (UPDATE {tickets} t SET sla_next_check = CASE WHEN {held} THEN $2 \
+                     ELSE LEAST(t.sla_next_check, $2) END \
+                 FROM batch WHERE t.id = batch.id RETURNING t.id), \
+             released AS (DELETE FROM {claims} WHERE ticket_id IN (SELECT id FROM marked)) \
+             SELECT id FROM marked",
+            tickets = self.tables().tickets,
+            claims = self.tables().sla_claims,
+            held = crate::sweep::held_by_claim(&self.tables().sla_claims, "$2")
         ))
         .bind(tenant.as_uuid())
         .bind(now)

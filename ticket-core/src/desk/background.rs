@@ -12,7 +12,7 @@ use crate::event::EventKind;
 use crate::id::{TenantId, TicketId};
 use crate::rules::Trigger;
 use crate::sla::TargetState;
-use crate::ticket::TicketSla;
+use crate::ticket::{Ticket, TicketSla};
 use chrono::{DateTime, Utc};
 use futures::stream::{self, StreamExt as _};
 use std::collections::{HashMap, HashSet};
@@ -80,19 +80,31 @@ impl HelpDesk {
                 .filter(|(_, id)| seen.insert(*id))
                 .copied()
                 .collect();
-            for (tenant, _) in &fresh {
-                if !configs.contains_key(tenant) {
-                    let config = self.tenant_config(*tenant).await?;
-                    configs.insert(*tenant, Arc::new(config));
+            // The batch's tickets, one read per tenant (not one per ticket); a ticket
+            // deleted since its claim is not read and counts as a conflict.
+            let mut tickets = Vec::with_capacity(fresh.len());
+            let mut by_tenant: HashMap<TenantId, Vec<TicketId>> = HashMap::new();
+            for (tenant, id) in &fresh {
+                by_tenant.entry(*tenant).or_default().push(*id);
+            }
+            for (tenant, ids) in by_tenant {
+                if !configs.contains_key(&tenant) {
+                    let config = self.tenant_config(tenant).await?;
+                    configs.insert(tenant, Arc::new(config));
                 }
+                let found = self.inner.store.get_tickets(tenant, &ids).await?;
+                let gone = (ids.len() - found.len()) as u64;
+                report.checked += gone;
+                report.conflicts += gone;
+                tickets.extend(found);
             }
             let concurrency = self.inner.config.sweep_concurrency.max(1);
             let mut failure = None;
             let done = fresh.is_empty();
-            let mut outcomes = stream::iter(fresh)
-                .map(|(tenant, id)| {
-                    let config = configs.get(&tenant).cloned().unwrap_or_default();
-                    async move { self.sweep_one(&config, tenant, id, now).await }
+            let mut outcomes = stream::iter(tickets)
+                .map(|ticket| {
+                    let config = configs.get(&ticket.tenant).cloned().unwrap_or_default();
+                    async move { self.sweep_one(&config, ticket, now).await }
                 })
                 .buffer_unordered(concurrency);
             while let Some(outcome) = outcomes.next().await {
@@ -121,15 +133,16 @@ impl HelpDesk {
         }
     }
 
+    /// Sweeps `ticket` as read at the start of its batch (the saves below are checked
+    /// against its version).
     async fn sweep_one(
         &self,
         config: &Arc<TenantConfig>,
-        tenant: TenantId,
-        id: TicketId,
+        ticket: Ticket,
         now: DateTime<Utc>,
     ) -> Result<Swept> {
         let store = &self.inner.store;
-        let ticket = store.get_ticket(tenant, id).await?;
+        let (tenant, id) = (ticket.tenant, ticket.id);
         let status = match config.terms(&ticket) {
             None => None,
             Some((policy, calendar)) => {
@@ -158,10 +171,16 @@ impl HelpDesk {
                 Swept::Raced
             });
         }
-        let status = status.map(|(s, _)| s);
-        let Some(status) = status else {
+        let Some((status, replay)) = status else {
             return Ok(Swept::Refreshed);
         };
+        // The replay just made goes on the ticket, so that `finalize` carries it on
+        // with the new events instead of reading the history a second time.
+        let mut ticket = ticket;
+        ticket.sla = Some(TicketSla {
+            replay: Some(replay),
+            ..status.snapshot()
+        });
         let mut d = Draft::update(ticket, now);
         d.config = Some(Arc::clone(config));
         let (mut warnings, mut breaches) = (0, 0);
