@@ -25,8 +25,9 @@ fn percentiles(mut ms: Vec<f64>) -> (f64, f64, f64) {
 }
 
 fn bench(c: &mut Criterion, embedder: Arc<Embedder>) {
-    let classifier = EmbeddingClassifier::day_one(Arc::clone(&embedder), EmbeddingConfig::default())
-        .expect("day-one heads");
+    let classifier =
+        EmbeddingClassifier::day_one(Arc::clone(&embedder), EmbeddingConfig::default())
+            .expect("day-one heads");
     let tags = Tags::empty();
     let rows = TicketModels::shipped_rows().expect("shipped sample");
     let mut ms = Vec::with_capacity(rows.len());
@@ -62,7 +63,13 @@ fn bench(c: &mut Criterion, embedder: Arc<Embedder>) {
     let matcher = EmbeddingMatcher::new(embedder, EmbeddingFaqConfig::default(), 0.6);
     matcher.vectors(&faqs).expect("embed the FAQ");
     c.bench_function("embeddings_faq_top3_of_200_cached", |b| {
-        b.iter(|| matcher.rank(black_box("how can I change setting 42 and save it"), &faqs, 3));
+        b.iter(|| {
+            matcher.rank(
+                black_box("how can I change setting 42 and save it"),
+                &faqs,
+                3,
+            )
+        });
     });
 }
 

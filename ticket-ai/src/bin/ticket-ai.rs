@@ -171,7 +171,9 @@ mod embeddings {
             let temperature = parse(f, "zero-shot-temperature", zero_shot::TEMPERATURE)?;
             let mut learner = ZeroShotLearner::new(&embedder, temperature);
             if let Some(p) = f.get("domains") {
-                learner = learner.with_domains(Path::new(p)).map_err(|e| e.to_string())?;
+                learner = learner
+                    .with_domains(Path::new(p))
+                    .map_err(|e| e.to_string())?;
             }
             if let Some(p) = f.get("descriptions") {
                 learner = learner
@@ -204,7 +206,8 @@ mod embeddings {
 
     pub fn faq_eval(f: &Flags) -> Result<serde_json::Value, String> {
         let embedder = embedder(f)?;
-        let get = |name: &str, default: &str| f.get(name).cloned().unwrap_or_else(|| default.to_string());
+        let get =
+            |name: &str, default: &str| f.get(name).cloned().unwrap_or_else(|| default.to_string());
         let d = EmbeddingFaqConfig::default();
         let config = EmbeddingFaqConfig {
             question_weight: parse(f, "question-weight", d.question_weight)?,

@@ -80,10 +80,8 @@ impl Embedder {
     pub fn load(dir: &Path) -> Result<Self, AiError> {
         let dir = resolve_dir(dir)?;
         let device = Device::Cpu;
-        let config: Config =
-            serde_json::from_slice(&std::fs::read(dir.join("config.json"))?).map_err(|e| {
-                AiError::Model(format!("{}: {e}", dir.join("config.json").display()))
-            })?;
+        let config: Config = serde_json::from_slice(&std::fs::read(dir.join("config.json"))?)
+            .map_err(|e| AiError::Model(format!("{}: {e}", dir.join("config.json").display())))?;
         let mut tokenizer = Tokenizer::from_file(dir.join("tokenizer.json")).map_err(|e| {
             AiError::Model(format!("{}: {e}", dir.join("tokenizer.json").display()))
         })?;

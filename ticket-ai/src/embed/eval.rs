@@ -125,8 +125,7 @@ impl<'a> ZeroShotLearner<'a> {
     /// # Errors
     /// [`AiError::Io`] or [`AiError::Format`].
     pub fn with_domains(mut self, path: &Path) -> Result<Self, AiError> {
-        let domains: HashMap<String, Vec<String>> =
-            serde_json::from_slice(&std::fs::read(path)?)?;
+        let domains: HashMap<String, Vec<String>> = serde_json::from_slice(&std::fs::read(path)?)?;
         for (domain, labels) in domains {
             for label in labels {
                 self.domains.insert(label, domain.clone());
@@ -149,9 +148,10 @@ impl<'a> ZeroShotLearner<'a> {
     /// The description used for `label`.
     #[must_use]
     pub fn description(&self, label: &str) -> String {
-        self.descriptions.get(label).cloned().unwrap_or_else(|| {
-            describe(label, self.domains.get(label).map(String::as_str))
-        })
+        self.descriptions
+            .get(label)
+            .cloned()
+            .unwrap_or_else(|| describe(label, self.domains.get(label).map(String::as_str)))
     }
 }
 
