@@ -41,13 +41,14 @@ pub struct EvalArgs {
 pub trait Learner {
     /// What training produces.
     type Model;
-    /// Called once with every text of the run (training and scored rows) before any
-    /// training, e.g. to compute their vectors in batches.
+    /// Called once with the texts of the run's training rows and of its scored rows
+    /// (the same under cross-validation) before any training, e.g. to compute their
+    /// vectors in batches.
     ///
     /// # Errors
     /// [`AiError`] when preparing fails.
-    fn prepare(&mut self, texts: &[&str]) -> Result<(), AiError> {
-        let _ = texts;
+    fn prepare(&mut self, training: &[&str], scored: &[&str]) -> Result<(), AiError> {
+        let _ = (training, scored);
         Ok(())
     }
     /// Trains on `texts` labelled `labels` (out-of-scope rows already left out).
@@ -146,12 +147,12 @@ pub fn eval_with<L: Learner>(args: &EvalArgs, learner: &mut L) -> Result<Value, 
         None => None,
     };
     let started = std::time::Instant::now();
-    let every_text: Vec<&str> = rows
-        .iter()
-        .chain(test_rows.iter().flatten())
-        .map(|r| r.text.as_str())
-        .collect();
-    learner.prepare(&every_text)?;
+    let training: Vec<&str> = rows.iter().map(|r| r.text.as_str()).collect();
+    let scored_texts: Vec<&str> = match &test_rows {
+        Some(t) => t.iter().map(|r| r.text.as_str()).collect(),
+        None => training.clone(),
+    };
+    learner.prepare(&training, &scored_texts)?;
     let learner = &*learner;
     let (outcomes, temperature, method) = match &test_rows {
         Some(test_rows) => {

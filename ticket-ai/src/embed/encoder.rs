@@ -180,18 +180,24 @@ impl Embedder {
         let ids = rows(&|e| e.get_ids().to_vec())?;
         let types = rows(&|e| e.get_type_ids().to_vec())?;
         let mask = rows(&|e| e.get_attention_mask().to_vec())?;
-        let pooled = (|| {
-            let hidden = self.model.forward(&ids, &types, Some(&mask))?;
-            // Mean over the tokens the mask keeps (padding excluded).
-            let mask = mask.to_dtype(DType::F32)?.unsqueeze(2)?;
-            let summed = hidden.broadcast_mul(&mask)?.sum(1)?;
-            let counts = mask.sum(1)?.clamp(1e-9, f32::MAX)?;
-            let mean = summed.broadcast_div(&counts)?;
-            let norm = mean.sqr()?.sum_keepdim(1)?.sqrt()?.clamp(1e-12, f32::MAX)?;
-            mean.broadcast_div(&norm)?.to_vec2::<f32>()
-        })()
-        .map_err(model_error)?;
-        Ok(pooled)
+        self.pooled(&ids, &types, &mask).map_err(model_error)
+    }
+
+    /// The forward pass, then the mean over the tokens the mask keeps (padding
+    /// excluded), L2-normalised.
+    fn pooled(
+        &self,
+        ids: &Tensor,
+        types: &Tensor,
+        mask: &Tensor,
+    ) -> candle_core::Result<Vec<Vec<f32>>> {
+        let hidden = self.model.forward(ids, types, Some(mask))?;
+        let mask = mask.to_dtype(DType::F32)?.unsqueeze(2)?;
+        let summed = hidden.broadcast_mul(&mask)?.sum(1)?;
+        let counts = mask.sum(1)?.clamp(1e-9, f32::MAX)?;
+        let mean = summed.broadcast_div(&counts)?;
+        let norm = mean.sqr()?.sum_keepdim(1)?.sqrt()?.clamp(1e-12, f32::MAX)?;
+        mean.broadcast_div(&norm)?.to_vec2::<f32>()
     }
 }
 

@@ -62,8 +62,9 @@ impl<'a> HeadLearner<'a> {
 impl Learner for HeadLearner<'_> {
     type Model = DenseHead;
 
-    fn prepare(&mut self, texts: &[&str]) -> Result<(), AiError> {
-        self.cache.fill(self.embedder, texts)
+    fn prepare(&mut self, training: &[&str], scored: &[&str]) -> Result<(), AiError> {
+        self.cache.fill(self.embedder, training)?;
+        self.cache.fill(self.embedder, scored)
     }
 
     fn train(
@@ -158,8 +159,9 @@ impl<'a> ZeroShotLearner<'a> {
 impl Learner for ZeroShotLearner<'_> {
     type Model = ZeroShot;
 
-    fn prepare(&mut self, texts: &[&str]) -> Result<(), AiError> {
-        self.cache.fill(self.embedder, texts)
+    /// Only the scored texts: the training rows' texts are never read.
+    fn prepare(&mut self, _training: &[&str], scored: &[&str]) -> Result<(), AiError> {
+        self.cache.fill(self.embedder, scored)
     }
 
     fn train(
