@@ -1,5 +1,7 @@
 //! The server's AI (`ticket-ai`), on by default: the offline lexical classifier (day-one
-//! model trained at start from the tickets shipped in the crate), the BM25 FAQ matcher,
+//! model trained at start from the tickets shipped in the crate), the BM25 FAQ matcher
+//! (or, built with the feature `embeddings` and given `TICKET_AI_MODEL_DIR`, the
+//! sentence-vector classifier and FAQ matcher),
 //! optionally an OpenAI-compatible LLM in front of the local model, and the retraining
 //! timer.
 
@@ -24,21 +26,10 @@ pub async fn build(
     if !config.ai_enabled {
         return Ok(None);
     }
-    let lexical = LexicalConfig {
-        category_threshold: config.ai_category_threshold,
-        priority_threshold: config.ai_priority_threshold,
-        ..LexicalConfig::default()
+    let (local, faq) = match embeddings::build(config).await? {
+        Some(pair) => pair,
+        None => lexical(config).await?,
     };
-    let started = std::time::Instant::now();
-    let local = tokio::task::spawn_blocking(move || LexicalClassifier::day_one(lexical))
-        .await
-        .map_err(|e| format!("training the day-one model: {e}"))?
-        .map_err(|e| format!("training the day-one model: {e}"))?;
-    tracing::info!(
-        ms = started.elapsed().as_millis() as u64,
-        "day-one lexical model ready"
-    );
-    let local: Arc<dyn Classifier> = Arc::new(local);
     let classifier: Arc<dyn Classifier> = match &config.ai_llm_url {
         Some(url) => {
             let llm = LlmConfig {
@@ -54,11 +45,94 @@ pub async fn build(
         }
         None => local,
     };
+    Ok(Some((classifier, faq)))
+}
+
+/// The local pair: the classifier and FAQ matcher used without an LLM (or as its
+/// fallback).
+type Local = (Arc<dyn Classifier>, Arc<dyn FaqMatcher>);
+
+/// The lexical classifier (day-one model trained now) and the BM25 matcher.
+async fn lexical(config: &ServerConfig) -> Result<Local, String> {
+    let lexical = LexicalConfig {
+        category_threshold: config.ai_category_threshold,
+        priority_threshold: config.ai_priority_threshold,
+        ..LexicalConfig::default()
+    };
+    let started = std::time::Instant::now();
+    let local = tokio::task::spawn_blocking(move || LexicalClassifier::day_one(lexical))
+        .await
+        .map_err(|e| format!("training the day-one model: {e}"))?
+        .map_err(|e| format!("training the day-one model: {e}"))?;
+    tracing::info!(
+        ms = started.elapsed().as_millis() as u64,
+        "day-one lexical model ready"
+    );
     let faq: Arc<dyn FaqMatcher> = Arc::new(Bm25Matcher::new(
         Bm25Config::default(),
         config.ai_faq_min_score,
     ));
-    Ok(Some((classifier, faq)))
+    Ok((Arc::new(local), faq))
+}
+
+/// With the feature `embeddings` and `ai_model_dir` set: the sentence-vector classifier
+/// (day-one heads trained now on the shipped sample) and FAQ matcher.
+#[cfg(feature = "embeddings")]
+mod embeddings {
+    use super::Local;
+    use crate::config::ServerConfig;
+    use std::sync::Arc;
+    use ticket_ai::embed::{
+        Embedder, EmbeddingClassifier, EmbeddingConfig, EmbeddingFaqConfig, EmbeddingMatcher,
+    };
+
+    pub async fn build(config: &ServerConfig) -> Result<Option<Local>, String> {
+        let Some(dir) = config.ai_model_dir.clone().filter(|d| !d.trim().is_empty()) else {
+            return Ok(None);
+        };
+        let classifier = EmbeddingConfig {
+            category_threshold: config.ai_category_threshold,
+            priority_threshold: config.ai_priority_threshold,
+            ..EmbeddingConfig::default()
+        };
+        let started = std::time::Instant::now();
+        let (local, embedder) = tokio::task::spawn_blocking(move || {
+            let embedder = Arc::new(Embedder::load(std::path::Path::new(dir.trim()))?);
+            let local = EmbeddingClassifier::day_one(Arc::clone(&embedder), classifier)?;
+            Ok::<_, ticket_ai::AiError>((local, embedder))
+        })
+        .await
+        .map_err(|e| format!("loading the embedding model: {e}"))?
+        .map_err(|e| format!("loading the embedding model: {e}"))?;
+        tracing::info!(
+            ms = started.elapsed().as_millis() as u64,
+            dir = %embedder.dir().display(),
+            "embedding model and day-one heads ready"
+        );
+        let faq = EmbeddingMatcher::new(
+            embedder,
+            EmbeddingFaqConfig::default(),
+            config.ai_faq_min_score,
+        );
+        Ok(Some((Arc::new(local), Arc::new(faq))))
+    }
+}
+
+/// Without the feature `embeddings`: the lexical pair, whatever `ai_model_dir` says (a
+/// warning tells the operator).
+#[cfg(not(feature = "embeddings"))]
+mod embeddings {
+    use super::Local;
+    use crate::config::ServerConfig;
+
+    pub async fn build(config: &ServerConfig) -> Result<Option<Local>, String> {
+        if config.ai_model_dir.is_some() {
+            tracing::warn!(
+                "TICKET_AI_MODEL_DIR is set but this build lacks the feature `embeddings`: using the lexical model"
+            );
+        }
+        Ok(None)
+    }
 }
 
 /// Retrains the classifier on a timer while alive (the task stops when dropped).

@@ -205,6 +205,10 @@ pub struct ServerConfig {
     /// Ask the LLM only when the local category confidence is under this
     /// (`TICKET_AI_LLM_ONLY_BELOW`, default 0: always ask).
     pub ai_llm_only_below: f32,
+    /// The all-MiniLM-L6-v2 directory (`TICKET_AI_MODEL_DIR`; see `ticket_ai::embed`): in
+    /// a build with the feature `embeddings`, the sentence-vector classifier and FAQ
+    /// matcher replace the lexical ones. Unset, or a build without the feature: lexical.
+    pub ai_model_dir: Option<String>,
     /// `TICKET_*` variables that name no key (reported as warnings at start).
     #[serde(skip)]
     pub ignored_variables: Vec<String>,
@@ -260,6 +264,7 @@ impl Default for ServerConfig {
             ai_llm_key: None,
             ai_llm_timeout_ms: 3000,
             ai_llm_only_below: 0.0,
+            ai_model_dir: None,
             ignored_variables: Vec::new(),
         }
     }
@@ -325,6 +330,7 @@ const KEYS: &[(&str, Kind)] = &[
     ("ai_llm_key", Kind::Text),
     ("ai_llm_timeout_ms", Kind::Number),
     ("ai_llm_only_below", Kind::Fraction),
+    ("ai_model_dir", Kind::Text),
 ];
 
 /// Variables that are not keys but are read by the server or by tests.

@@ -19,6 +19,12 @@ pub enum AiError {
     /// The LLM endpoint failed, timed out or answered outside the schema.
     #[error("llm: {0}")]
     Llm(String),
+    /// The embedding model directory is missing or incomplete (feature `embeddings`).
+    #[error("model directory: {0}")]
+    ModelDir(String),
+    /// The embedding model failed to load or to run (feature `embeddings`).
+    #[error("embedding model: {0}")]
+    Model(String),
 }
 
 impl From<csv::Error> for AiError {

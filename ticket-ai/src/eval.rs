@@ -6,7 +6,7 @@ use crate::data::{read_file, Row};
 use crate::error::AiError;
 use crate::faq::{Bm25Config, Bm25Index};
 use crate::metrics::{ece, Outcome, Report};
-use crate::model::{stratified_folds, ModelOptions, TextModel};
+use crate::model::{stratified_folds, ModelOptions, Prediction, TextModel};
 use crate::priority::combine;
 use serde_json::{json, Value};
 use std::path::PathBuf;
@@ -45,10 +45,68 @@ pub struct EvalArgs {
     pub options: ModelOptions,
 }
 
-fn scored(model: &TextModel, rows: &[Row], args: &EvalArgs) -> Vec<Outcome> {
+/// A model `eval` trains and scores: the lexical [`TextModel`] by default; the feature
+/// `embeddings` adds heads over sentence vectors and zero-shot label matching.
+pub trait Learner {
+    /// What training produces.
+    type Model;
+    /// Called once with the texts of the run's training rows and of its scored rows
+    /// (the same under cross-validation) before any training, e.g. to compute their
+    /// vectors in batches.
+    ///
+    /// # Errors
+    /// [`AiError`] when preparing fails.
+    fn prepare(&mut self, training: &[&str], scored: &[&str]) -> Result<(), AiError> {
+        let _ = (training, scored);
+        Ok(())
+    }
+    /// Trains on `texts` labelled `labels` (out-of-scope rows already left out).
+    ///
+    /// # Errors
+    /// [`AiError::Training`] on an unusable training set.
+    fn train(
+        &self,
+        texts: &[String],
+        labels: &[String],
+        options: &ModelOptions,
+    ) -> Result<Self::Model, AiError>;
+    /// Calibrated probabilities of every label for `text`, best first.
+    fn predict(&self, model: &Self::Model, text: &str) -> Prediction;
+    /// The model's calibration temperature (reported).
+    fn temperature(&self, model: &Self::Model) -> f32;
+}
+
+/// The lexical [`TextModel`] as a [`Learner`].
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Lexical;
+
+impl Learner for Lexical {
+    type Model = TextModel;
+    fn train(
+        &self,
+        texts: &[String],
+        labels: &[String],
+        options: &ModelOptions,
+    ) -> Result<TextModel, AiError> {
+        TextModel::train(texts, labels, options)
+    }
+    fn predict(&self, model: &TextModel, text: &str) -> Prediction {
+        model.predict(text)
+    }
+    fn temperature(&self, model: &TextModel) -> f32 {
+        model.temperature()
+    }
+}
+
+fn scored<L: Learner>(
+    learner: &L,
+    model: &L::Model,
+    rows: &[Row],
+    args: &EvalArgs,
+) -> Vec<Outcome> {
     rows.iter()
         .map(|r| {
-            let p = model.predict(&r.text);
+            let p = learner.predict(model, &r.text);
             let (predicted, confidence, abstained) = if args.rules {
                 combine(&p, &r.text, args.threshold)
             } else {
@@ -65,7 +123,7 @@ fn scored(model: &TextModel, rows: &[Row], args: &EvalArgs) -> Vec<Outcome> {
         .collect()
 }
 
-fn train(rows: &[Row], args: &EvalArgs) -> Result<TextModel, AiError> {
+fn train<L: Learner>(learner: &L, rows: &[Row], args: &EvalArgs) -> Result<L::Model, AiError> {
     let (texts, labels): (Vec<String>, Vec<String>) = rows
         .iter()
         .filter(|r| args.train_oos || Some(&r.label) != args.oos_label.as_ref())
@@ -75,27 +133,52 @@ fn train(rows: &[Row], args: &EvalArgs) -> Result<TextModel, AiError> {
         rule_features: args.rules,
         ..args.options
     };
-    TextModel::train(&texts, &labels, &opts)
+    learner.train(&texts, &labels, &opts)
 }
 
-/// Runs `eval`.
+/// Runs `eval` with the lexical model.
 ///
 /// # Errors
 /// [`AiError`] on unreadable files or an unusable training set.
 pub fn eval(args: &EvalArgs) -> Result<Value, AiError> {
+    eval_with(args, &mut Lexical)
+}
+
+/// Runs `eval` with any [`Learner`].
+///
+/// # Errors
+/// [`AiError`] on unreadable files, an unusable training set, or a failing learner.
+pub fn eval_with<L: Learner>(args: &EvalArgs, learner: &mut L) -> Result<Value, AiError> {
     let text: Vec<&str> = args.text.iter().map(String::as_str).collect();
     let rows = read_file(&args.train, &text, &args.label)?;
+    let test_rows = match &args.test {
+        Some(test) => Some(read_file(test, &text, &args.label)?),
+        None => None,
+    };
     let started = std::time::Instant::now();
-    let (outcomes, temperature, method, threshold) = match &args.test {
-        Some(test) => {
-            let test_rows = read_file(test, &text, &args.label)?;
-            let model = train(&rows, args)?;
+    let val_rows = match (&args.val, &test_rows) {
+        (Some(val), Some(_)) => Some(read_file(val, &text, &args.label)?),
+        _ => None,
+    };
+    let training: Vec<&str> = rows.iter().map(|r| r.text.as_str()).collect();
+    let scored_texts: Vec<&str> = match &test_rows {
+        Some(t) => t
+            .iter()
+            .chain(val_rows.iter().flatten())
+            .map(|r| r.text.as_str())
+            .collect(),
+        None => training.clone(),
+    };
+    learner.prepare(&training, &scored_texts)?;
+    let learner = &*learner;
+    let (outcomes, temperature, method, threshold) = match &test_rows {
+        Some(test_rows) => {
+            let model = train(learner, &rows, args)?;
             let mut method = "train/test".to_string();
             let mut threshold = args.threshold;
-            if let (Some(val), Some(oos)) = (&args.val, &args.oos_label) {
-                let val_rows = read_file(val, &text, &args.label)?;
+            if let (Some(val_rows), Some(oos)) = (&val_rows, &args.oos_label) {
                 let chosen = choose_oos_threshold(
-                    &scored(&model, &val_rows, args),
+                    &scored(learner, &model, val_rows, args),
                     oos,
                     args.min_in_scope_accuracy,
                 );
@@ -110,8 +193,8 @@ pub fn eval(args: &EvalArgs) -> Result<Value, AiError> {
                 ..args.clone()
             };
             (
-                scored(&model, &test_rows, &at),
-                vec![model.temperature()],
+                scored(learner, &model, test_rows, &at),
+                vec![learner.temperature(&model)],
                 method,
                 threshold,
             )
@@ -131,9 +214,9 @@ pub fn eval(args: &EvalArgs) -> Result<Value, AiError> {
                         train_rows.push(r.clone());
                     }
                 }
-                let model = train(&train_rows, args)?;
-                temps.push(model.temperature());
-                all.extend(scored(&model, &test, args));
+                let model = train(learner, &train_rows, args)?;
+                temps.push(learner.temperature(&model));
+                all.extend(scored(learner, &model, &test, args));
             }
             (
                 all,
@@ -250,30 +333,84 @@ pub struct FaqEvalArgs {
     pub config: Bm25Config,
 }
 
-/// Runs `faq-eval`: top-1, top-3, MRR, and the calibration of the top score (the
-/// temperature fitted on these queries and the ECE at the configured one).
+/// A ranking of FAQ entries `faq-eval` scores: BM25 by default; the feature `embeddings`
+/// adds cosines over sentence vectors.
+pub trait FaqRanker {
+    /// How many entries.
+    fn entries(&self) -> usize;
+    /// Up to `k` (entry index, calibrated score), best first.
+    fn top(&self, query: &str, k: usize) -> Vec<(usize, f32)>;
+    /// The raw score of every entry (what the calibration temperature divides).
+    fn raw_scores(&self, query: &str) -> Vec<f32>;
+}
+
+impl FaqRanker for Bm25Index {
+    fn entries(&self) -> usize {
+        self.len()
+    }
+    fn top(&self, query: &str, k: usize) -> Vec<(usize, f32)> {
+        Bm25Index::top(self, query, k)
+    }
+    fn raw_scores(&self, query: &str) -> Vec<f32> {
+        self.scores(query)
+    }
+}
+
+/// The FAQ entries and queries of a `faq-eval` run, as read from its files.
+#[derive(Debug, Clone)]
+pub struct FaqSet {
+    /// Entry questions, labelled with their id.
+    pub questions: Vec<Row>,
+    /// Entry answers, in the same order.
+    pub answers: Vec<Row>,
+    /// Queries, labelled with the id of the entry that answers them.
+    pub queries: Vec<Row>,
+}
+
+impl FaqSet {
+    /// Reads the files named by `args`.
+    ///
+    /// # Errors
+    /// [`AiError`] on unreadable files.
+    pub fn read(args: &FaqEvalArgs) -> Result<Self, AiError> {
+        Ok(Self {
+            questions: read_file(&args.faq, &[&args.question], &args.id)?,
+            answers: read_file(&args.faq, &[&args.answer], &args.id)?,
+            queries: read_file(&args.queries, &[&args.text], &args.id)?,
+        })
+    }
+}
+
+/// Runs `faq-eval` with BM25: top-1, top-3, MRR, and the calibration of the top score
+/// (the temperature fitted on these queries and the ECE at the configured one).
 ///
 /// # Errors
 /// [`AiError`] on unreadable files.
 pub fn faq_eval(args: &FaqEvalArgs) -> Result<Value, AiError> {
-    let questions = read_file(&args.faq, &[&args.question], &args.id)?;
-    let answers = read_file(&args.faq, &[&args.answer], &args.id)?;
-    let queries = read_file(&args.queries, &[&args.text], &args.id)?;
-    let config = args.config;
+    let set = FaqSet::read(args)?;
     let index = Bm25Index::new(
-        questions
+        set.questions
             .iter()
-            .zip(&answers)
+            .zip(&set.answers)
             .map(|(q, a)| (q.text.as_str(), a.text.as_str())),
-        config,
+        args.config,
     );
+    Ok(faq_eval_with(&set, &index))
+}
+
+/// Scores any [`FaqRanker`] on a [`FaqSet`].
+#[must_use]
+pub fn faq_eval_with<R: FaqRanker>(set: &FaqSet, index: &R) -> Value {
+    let FaqSet {
+        questions, queries, ..
+    } = set;
     let started = std::time::Instant::now();
     let (mut top1, mut top3, mut rr) = (0usize, 0usize, 0.0f64);
     let mut outcomes = Vec::new();
     let mut logits = Vec::new();
     let mut truth = Vec::new();
-    for q in &queries {
-        let ranked = index.top(&q.text, index.len());
+    for q in queries {
+        let ranked = index.top(&q.text, index.entries());
         let pos = ranked
             .iter()
             .position(|(i, _)| questions.get(*i).is_some_and(|f| f.label == q.label));
@@ -281,7 +418,7 @@ pub fn faq_eval(args: &FaqEvalArgs) -> Result<Value, AiError> {
             top1 += usize::from(p == 0);
             top3 += usize::from(p < 3);
             rr += 1.0 / (p as f64 + 1.0);
-            let scores = index.scores(&q.text);
+            let scores = index.raw_scores(&q.text);
             if let Some(t) = questions.iter().position(|f| f.label == q.label) {
                 logits.push(scores);
                 truth.push(t);
@@ -300,16 +437,16 @@ pub fn faq_eval(args: &FaqEvalArgs) -> Result<Value, AiError> {
         }
     }
     let n = queries.len().max(1) as f64;
-    Ok(json!({
+    json!({
         "queries": queries.len(),
-        "faqs": index.len(),
+        "faqs": index.entries(),
         "top1": top1 as f64 / n,
         "top3": top3 as f64 / n,
         "mrr": rr / n,
         "ece": ece(&outcomes, 10),
         "fitted_temperature": crate::metrics::fit_temperature(&logits, &truth),
         "seconds": started.elapsed().as_secs_f64(),
-    }))
+    })
 }
 
 #[cfg(test)]

@@ -228,6 +228,17 @@ pub struct Bm25Matcher {
     cache: Mutex<HashMap<u64, Arc<Bm25Index>>>,
 }
 
+/// The cache key of a FAQ set: its entries' ids and edit times, so an edit re-indexes.
+#[must_use]
+pub fn faq_set_key(faqs: &[Faq]) -> u64 {
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    for f in faqs {
+        f.id.hash(&mut h);
+        f.updated_at.hash(&mut h);
+    }
+    h.finish()
+}
+
 /// FAQ sets (tenants) whose index is kept.
 const CACHED_SETS: usize = 64;
 
@@ -244,12 +255,7 @@ impl Bm25Matcher {
 
     /// The index of `faqs`, built once per set of entries and edit times.
     pub fn index(&self, faqs: &[Faq]) -> Arc<Bm25Index> {
-        let mut h = std::collections::hash_map::DefaultHasher::new();
-        for f in faqs {
-            f.id.hash(&mut h);
-            f.updated_at.hash(&mut h);
-        }
-        let key = h.finish();
+        let key = faq_set_key(faqs);
         let mut cache = match self.cache.lock() {
             Ok(c) => c,
             Err(poisoned) => poisoned.into_inner(),

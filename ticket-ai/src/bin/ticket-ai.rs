@@ -12,22 +12,32 @@ use ticket_ai::ModelOptions;
 
 const USAGE: &str = "usage:
   ticket-ai eval --train TRAIN.csv [--test TEST.csv | --folds 5] --text COL[,COL…] --label COL
-                 [--model lexical] [--threshold 0.5] [--rules] [--no-rules] [--oos-label oos] [--train-oos]
-                 [--val VAL.csv] [--min-in-scope-accuracy 0.93] [--balanced true]
+                 [--model lexical|embeddings] [--threshold 0.5] [--rules] [--no-rules] [--oos-label oos]
+                 [--train-oos] [--val VAL.csv] [--min-in-scope-accuracy 0.93] [--balanced true]
                  [--epochs 30] [--l2 1e-5] [--learning-rate 0.5] [--calibration-folds 3]
                  [--min-df 1] [--char-min 3] [--char-max 5] [--bigrams true]
+                 embeddings only: [--model-dir DIR] [--scale 4] [--lexical true]
+                   [--zero-shot [--domains domains.json] [--descriptions LABELS.csv]
+                    [--zero-shot-temperature 0.03]]
   ticket-ai faq-eval --faq FAQ.csv --queries Q.csv [--id faq_id] [--question question]
-                     [--answer answer] [--text text] [--k1 2.0] [--b 0.75] [--question-weight 8]
-                     [--null-score 13]";
+                     [--answer answer] [--text text] [--model lexical|embeddings]
+                     lexical: [--k1 2.0] [--b 0.75] [--question-weight 8] [--null-score 13]
+                     embeddings: [--model-dir DIR] [--question-weight 0.7]
+                       [--temperature 0.05] [--null-cosine 0.45]
+  The embeddings model (a build with the feature `embeddings`) is read from --model-dir
+  or TICKET_AI_MODEL_DIR.";
 
-fn flags(args: &[String]) -> Result<HashMap<String, String>, String> {
+/// Parsed `--name value` flags.
+type Flags = HashMap<String, String>;
+
+fn flags(args: &[String]) -> Result<Flags, String> {
     let mut out = HashMap::new();
     let mut it = args.iter();
     while let Some(a) = it.next() {
         let name = a
             .strip_prefix("--")
             .ok_or_else(|| format!("unexpected argument {a:?}"))?;
-        if matches!(name, "rules" | "no-rules" | "train-oos") {
+        if matches!(name, "rules" | "no-rules" | "train-oos" | "zero-shot") {
             out.insert(name.to_string(), String::new());
             continue;
         }
@@ -60,10 +70,8 @@ fn run(args: &[String]) -> Result<serde_json::Value, String> {
     match cmd.as_str() {
         "eval" => {
             let model = f.get("model").map_or("lexical", String::as_str);
-            if model != "lexical" {
-                return Err(format!(
-                    "--model {model}: this build has the lexical model only (the embeddings model is not implemented yet)"
-                ));
+            if !matches!(model, "lexical" | "embeddings") {
+                return Err(format!("--model {model}: lexical or embeddings"));
             }
             let label = required(&f, "label")?.to_string();
             let defaults = ModelOptions::default();
@@ -103,9 +111,22 @@ fn run(args: &[String]) -> Result<serde_json::Value, String> {
                 min_in_scope_accuracy: parse(&f, "min-in-scope-accuracy", 0.93)?,
                 options,
             };
+            if model == "embeddings" {
+                return embeddings::eval(&f, &a);
+            }
+            if f.contains_key("zero-shot") {
+                return Err("--zero-shot needs --model embeddings".into());
+            }
             eval(&a).map_err(|e| e.to_string())
         }
         "faq-eval" => {
+            let model = f.get("model").map_or("lexical", String::as_str);
+            if model == "embeddings" {
+                return embeddings::faq_eval(&f);
+            }
+            if model != "lexical" {
+                return Err(format!("--model {model}: lexical or embeddings"));
+            }
             let bm25 = ticket_ai::Bm25Config::default();
             let get = |name: &str, default: &str| {
                 f.get(name).cloned().unwrap_or_else(|| default.to_string())
@@ -128,6 +149,109 @@ fn run(args: &[String]) -> Result<serde_json::Value, String> {
             faq_eval(&a).map_err(|e| e.to_string())
         }
         other => Err(format!("unknown command {other:?}")),
+    }
+}
+
+/// `--model embeddings`: the sentence-vector models (feature `embeddings`).
+#[cfg(feature = "embeddings")]
+mod embeddings {
+    use super::{parse, required, Flags};
+    use std::path::{Path, PathBuf};
+    use ticket_ai::embed::eval::{EmbeddedFaqs, HeadLearner, ZeroShotLearner};
+    use ticket_ai::embed::{zero_shot, Embedder, EmbeddingFaqConfig, HeadOptions, MODEL_DIR_VAR};
+    use ticket_ai::eval::{eval_with, faq_eval_with, EvalArgs, FaqEvalArgs, FaqSet};
+
+    fn embedder(f: &Flags) -> Result<Embedder, String> {
+        let dir = f
+            .get("model-dir")
+            .cloned()
+            .or_else(|| std::env::var(MODEL_DIR_VAR).ok())
+            .filter(|d| !d.trim().is_empty())
+            .ok_or_else(|| format!("--model embeddings needs --model-dir or {MODEL_DIR_VAR}"))?;
+        Embedder::load(Path::new(dir.trim())).map_err(|e| e.to_string())
+    }
+
+    pub fn eval(f: &Flags, a: &EvalArgs) -> Result<serde_json::Value, String> {
+        let embedder = embedder(f)?;
+        let mut out = if f.contains_key("zero-shot") {
+            let temperature = parse(f, "zero-shot-temperature", zero_shot::TEMPERATURE)?;
+            let mut learner = ZeroShotLearner::new(&embedder, temperature);
+            if let Some(p) = f.get("domains") {
+                learner = learner
+                    .with_domains(Path::new(p))
+                    .map_err(|e| e.to_string())?;
+            }
+            if let Some(p) = f.get("descriptions") {
+                learner = learner
+                    .with_descriptions(Path::new(p))
+                    .map_err(|e| e.to_string())?;
+            }
+            let mut out = eval_with(a, &mut learner).map_err(|e| e.to_string())?;
+            out["model"] = "embeddings:zero-shot".into();
+            out
+        } else {
+            let d = HeadOptions::default();
+            let options = HeadOptions {
+                scale: parse(f, "scale", d.scale)?,
+                lexical: parse(f, "lexical", d.lexical)?,
+                calibration_folds: a.options.calibration_folds,
+                train: ticket_ai::linear::TrainOptions {
+                    epochs: parse(f, "epochs", d.train.epochs)?,
+                    ..a.options.train
+                },
+                ..d
+            };
+            let mut learner = HeadLearner::new(&embedder, options);
+            let mut out = eval_with(a, &mut learner).map_err(|e| e.to_string())?;
+            out["model"] = "embeddings".into();
+            out
+        };
+        out["model_dir"] = embedder.dir().display().to_string().into();
+        Ok(out)
+    }
+
+    pub fn faq_eval(f: &Flags) -> Result<serde_json::Value, String> {
+        let embedder = embedder(f)?;
+        let get =
+            |name: &str, default: &str| f.get(name).cloned().unwrap_or_else(|| default.to_string());
+        let d = EmbeddingFaqConfig::default();
+        let config = EmbeddingFaqConfig {
+            question_weight: parse(f, "question-weight", d.question_weight)?,
+            temperature: parse(f, "temperature", d.temperature)?,
+            null_cosine: parse(f, "null-cosine", d.null_cosine)?,
+        };
+        let args = FaqEvalArgs {
+            faq: PathBuf::from(required(f, "faq")?),
+            queries: PathBuf::from(required(f, "queries")?),
+            id: get("id", "faq_id"),
+            question: get("question", "question"),
+            answer: get("answer", "answer"),
+            text: get("text", "text"),
+            config: ticket_ai::Bm25Config::default(),
+        };
+        let set = FaqSet::read(&args).map_err(|e| e.to_string())?;
+        let ranker = EmbeddedFaqs::new(&embedder, &set, config).map_err(|e| e.to_string())?;
+        let mut out = faq_eval_with(&set, &ranker);
+        out["model"] = "embeddings".into();
+        Ok(out)
+    }
+}
+
+/// Without the feature: a clear refusal.
+#[cfg(not(feature = "embeddings"))]
+mod embeddings {
+    use super::Flags;
+    use ticket_ai::eval::EvalArgs;
+
+    const MISSING: &str =
+        "--model embeddings: this binary was built without the cargo feature `embeddings`";
+
+    pub fn eval(_: &Flags, _: &EvalArgs) -> Result<serde_json::Value, String> {
+        Err(MISSING.into())
+    }
+
+    pub fn faq_eval(_: &Flags) -> Result<serde_json::Value, String> {
+        Err(MISSING.into())
     }
 }
 

@@ -1,0 +1,236 @@
+//! The sentence-vector models as [`Learner`]s and [`FaqRanker`]s of the evaluation CLI:
+//! every text of a run is embedded once, in batches, before any training, so k-fold
+//! cross-validation does not embed a text k times.
+
+use super::encoder::Embedder;
+use super::faq::{EmbeddingFaqConfig, FaqVectors};
+use super::head::{DenseHead, Embedded, HeadOptions};
+use super::zero_shot::{describe, ZeroShot};
+use crate::error::AiError;
+use crate::eval::{FaqRanker, FaqSet, Learner};
+use crate::model::{ModelOptions, Prediction};
+use std::collections::HashMap;
+use std::path::Path;
+
+/// Vectors of texts, computed once.
+#[derive(Debug, Clone, Default)]
+struct VectorCache {
+    vectors: HashMap<String, Vec<f32>>,
+}
+
+impl VectorCache {
+    fn fill(&mut self, embedder: &Embedder, texts: &[&str]) -> Result<(), AiError> {
+        let mut missing: Vec<&str> = texts
+            .iter()
+            .copied()
+            .filter(|t| !self.vectors.contains_key(*t))
+            .collect();
+        missing.sort_unstable();
+        missing.dedup();
+        let vectors = embedder.embed_all(&missing)?;
+        self.vectors
+            .extend(missing.into_iter().map(str::to_string).zip(vectors));
+        Ok(())
+    }
+
+    fn get(&self, text: &str) -> &[f32] {
+        self.vectors.get(text).map_or(&[], Vec::as_slice)
+    }
+}
+
+/// A [`DenseHead`] over sentence vectors (plus lexical features), as a [`Learner`].
+#[derive(Debug)]
+pub struct HeadLearner<'a> {
+    embedder: &'a Embedder,
+    cache: VectorCache,
+    options: HeadOptions,
+}
+
+impl<'a> HeadLearner<'a> {
+    /// A learner embedding with `embedder`, training heads with `options` (the wording
+    /// rules join them when the run asks for rules).
+    #[must_use]
+    pub fn new(embedder: &'a Embedder, options: HeadOptions) -> Self {
+        Self {
+            embedder,
+            cache: VectorCache::default(),
+            options,
+        }
+    }
+}
+
+impl Learner for HeadLearner<'_> {
+    type Model = DenseHead;
+
+    fn prepare(&mut self, training: &[&str], scored: &[&str]) -> Result<(), AiError> {
+        self.cache.fill(self.embedder, training)?;
+        self.cache.fill(self.embedder, scored)
+    }
+
+    fn train(
+        &self,
+        texts: &[String],
+        labels: &[String],
+        options: &ModelOptions,
+    ) -> Result<DenseHead, AiError> {
+        let rows: Vec<Embedded<'_>> = texts
+            .iter()
+            .map(|t| Embedded {
+                text: t,
+                vector: self.cache.get(t),
+            })
+            .collect();
+        let head = HeadOptions {
+            rule_features: options.rule_features,
+            ..self.options
+        };
+        DenseHead::train(&rows, labels, &head)
+    }
+
+    fn predict(&self, model: &DenseHead, text: &str) -> Prediction {
+        model.predict(text, self.cache.get(text))
+    }
+
+    fn temperature(&self, model: &DenseHead) -> f32 {
+        model.temperature()
+    }
+}
+
+/// Zero-shot classification as a [`Learner`]: "training" reads only the label names
+/// (never the texts), and describes each from a given description or its name.
+#[derive(Debug)]
+pub struct ZeroShotLearner<'a> {
+    embedder: &'a Embedder,
+    cache: VectorCache,
+    descriptions: HashMap<String, String>,
+    domains: HashMap<String, String>,
+    temperature: f32,
+}
+
+impl<'a> ZeroShotLearner<'a> {
+    /// A learner with no description or domain known yet.
+    #[must_use]
+    pub fn new(embedder: &'a Embedder, temperature: f32) -> Self {
+        Self {
+            embedder,
+            cache: VectorCache::default(),
+            descriptions: HashMap::new(),
+            domains: HashMap::new(),
+            temperature,
+        }
+    }
+
+    /// Reads label domains from a JSON object `{domain: [label, …]}` (CLINC150's
+    /// `domains.json`).
+    ///
+    /// # Errors
+    /// [`AiError::Io`] or [`AiError::Format`].
+    pub fn with_domains(mut self, path: &Path) -> Result<Self, AiError> {
+        let domains: HashMap<String, Vec<String>> = serde_json::from_slice(&std::fs::read(path)?)?;
+        for (domain, labels) in domains {
+            for label in labels {
+                self.domains.insert(label, domain.clone());
+            }
+        }
+        Ok(self)
+    }
+
+    /// Reads descriptions from a CSV with columns `label,description`.
+    ///
+    /// # Errors
+    /// [`AiError::Io`] or [`AiError::Csv`].
+    pub fn with_descriptions(mut self, path: &Path) -> Result<Self, AiError> {
+        for row in crate::data::read_file(path, &["description"], "label")? {
+            self.descriptions.insert(row.label, row.text);
+        }
+        Ok(self)
+    }
+
+    /// The description used for `label`.
+    #[must_use]
+    pub fn description(&self, label: &str) -> String {
+        self.descriptions
+            .get(label)
+            .cloned()
+            .unwrap_or_else(|| describe(label, self.domains.get(label).map(String::as_str)))
+    }
+}
+
+impl Learner for ZeroShotLearner<'_> {
+    type Model = ZeroShot;
+
+    /// Only the scored texts: the training rows' texts are never read.
+    fn prepare(&mut self, _training: &[&str], scored: &[&str]) -> Result<(), AiError> {
+        self.cache.fill(self.embedder, scored)
+    }
+
+    fn train(
+        &self,
+        _texts: &[String],
+        labels: &[String],
+        _options: &ModelOptions,
+    ) -> Result<ZeroShot, AiError> {
+        let mut names: Vec<&String> = labels.iter().collect();
+        names.sort_unstable();
+        names.dedup();
+        let described: Vec<(String, String)> = names
+            .into_iter()
+            .map(|l| (l.clone(), self.description(l)))
+            .collect();
+        ZeroShot::new(self.embedder, &described, self.temperature)
+    }
+
+    fn predict(&self, model: &ZeroShot, text: &str) -> Prediction {
+        model.predict(self.cache.get(text))
+    }
+
+    fn temperature(&self, model: &ZeroShot) -> f32 {
+        model.temperature()
+    }
+}
+
+/// FAQ entries and queries embedded once, as a [`FaqRanker`].
+#[derive(Debug)]
+pub struct EmbeddedFaqs {
+    entries: FaqVectors,
+    queries: VectorCache,
+}
+
+impl EmbeddedFaqs {
+    /// Embeds the entries and the queries of `set`.
+    ///
+    /// # Errors
+    /// [`AiError::Model`].
+    pub fn new(
+        embedder: &Embedder,
+        set: &FaqSet,
+        config: EmbeddingFaqConfig,
+    ) -> Result<Self, AiError> {
+        let entries = FaqVectors::new(
+            embedder,
+            set.questions
+                .iter()
+                .zip(&set.answers)
+                .map(|(q, a)| (q.text.as_str(), a.text.as_str())),
+            config,
+        )?;
+        let mut queries = VectorCache::default();
+        let texts: Vec<&str> = set.queries.iter().map(|q| q.text.as_str()).collect();
+        queries.fill(embedder, &texts)?;
+        Ok(Self { entries, queries })
+    }
+}
+
+impl FaqRanker for EmbeddedFaqs {
+    fn entries(&self) -> usize {
+        self.entries.len()
+    }
+
+    fn top(&self, query: &str, k: usize) -> Vec<(usize, f32)> {
+        self.entries.top(self.queries.get(query), k)
+    }
+
+    fn raw_scores(&self, query: &str) -> Vec<f32> {
+        self.entries.cosines(self.queries.get(query))
+    }
+}

@@ -1,0 +1,314 @@
+//! [`DenseHead`]: the linear softmax head over sentence vectors. The vector (scaled so
+//! its components have about unit variance) is joined by the lexical n-gram features of
+//! [`crate::features`] and, for the priority, the wording rules of [`crate::priority`];
+//! the weights are learnt by the same logistic regression as the lexical model
+//! ([`crate::linear`]), and the probabilities are calibrated by a temperature fitted on
+//! out-of-fold predictions ([`crate::metrics::fit_temperature`]).
+
+use crate::error::AiError;
+use crate::features::{FeatureSpec, RawFeatures, Sparse, Vocabulary};
+use crate::linear::{softmax, Linear, TrainOptions};
+use crate::metrics::fit_temperature;
+use crate::model::{stratified_folds, Prediction};
+use crate::priority;
+
+/// How a [`DenseHead`] is built.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct HeadOptions {
+    /// Whether word and character n-grams join the vector (they help with names and
+    /// codes the sentence model blurs).
+    pub lexical: bool,
+    /// Whether the priority wording rules join the features.
+    pub rule_features: bool,
+    /// The vector is multiplied by this: its weight against the lexical features (both
+    /// have unit length). 1.0 scored best in 5-fold cross-validation on the shared
+    /// tickets (0.5, 4 and 10 scored lower).
+    pub scale: f32,
+    /// The optimiser.
+    pub train: TrainOptions,
+    /// Folds of the out-of-fold predictions the temperature is fitted on (< 2: none).
+    pub calibration_folds: usize,
+}
+
+impl Default for HeadOptions {
+    fn default() -> Self {
+        Self {
+            lexical: true,
+            rule_features: false,
+            scale: 1.0,
+            train: TrainOptions {
+                epochs: 20,
+                ..TrainOptions::default()
+            },
+            calibration_folds: 3,
+        }
+    }
+}
+
+/// One training or scoring row: the text and its sentence vector.
+#[derive(Debug, Clone, Copy)]
+pub struct Embedded<'a> {
+    /// The text (for the lexical and rule features).
+    pub text: &'a str,
+    /// Its unit vector.
+    pub vector: &'a [f32],
+}
+
+/// A trained head for one label.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DenseHead {
+    labels: Vec<String>,
+    vocabulary: Option<Vocabulary>,
+    linear: Linear,
+    dimension: usize,
+    temperature: f32,
+    options: HeadOptions,
+}
+
+fn raw(text: &str, options: &HeadOptions) -> RawFeatures {
+    let spec = FeatureSpec::default();
+    if options.rule_features {
+        let names: Vec<&str> = priority::rule_hits(text).iter().map(|r| r.name).collect();
+        spec.extract(text, &names)
+    } else {
+        spec.extract(text, &[])
+    }
+}
+
+/// The input of the linear model: the scaled vector in the first columns, the lexical
+/// columns after it.
+fn features(
+    vector: &[f32],
+    raw: Option<&RawFeatures>,
+    vocab: Option<&Vocabulary>,
+    scale: f32,
+) -> Sparse {
+    let mut x: Sparse = vector
+        .iter()
+        .enumerate()
+        .map(|(i, v)| (i as u32, v * scale))
+        .collect();
+    if let (Some(raw), Some(vocab)) = (raw, vocab) {
+        let offset = vector.len() as u32;
+        x.extend(
+            vocab
+                .vectorize(raw)
+                .into_iter()
+                .map(|(c, v)| (c + offset, v)),
+        );
+    }
+    x
+}
+
+struct Fitted {
+    vocabulary: Option<Vocabulary>,
+    linear: Linear,
+}
+
+fn fit(
+    rows: &[Embedded<'_>],
+    raws: &[RawFeatures],
+    ys: &[usize],
+    classes: usize,
+    dimension: usize,
+    options: &HeadOptions,
+) -> Fitted {
+    let vocabulary =
+        (!raws.is_empty()).then(|| Vocabulary::fit(FeatureSpec::default(), raws, 1, 200_000));
+    let xs: Vec<Sparse> = rows
+        .iter()
+        .enumerate()
+        .map(|(i, r)| features(r.vector, raws.get(i), vocabulary.as_ref(), options.scale))
+        .collect();
+    let columns = dimension + vocabulary.as_ref().map_or(0, Vocabulary::len);
+    let linear = Linear::train(&xs, ys, columns, classes, &options.train);
+    Fitted { vocabulary, linear }
+}
+
+impl DenseHead {
+    /// Trains on `rows` labelled `labels`.
+    ///
+    /// # Errors
+    /// [`AiError::Training`] when there are no rows, the lengths differ, the vectors
+    /// differ in length, or there are fewer than two labels.
+    pub fn train(
+        rows: &[Embedded<'_>],
+        labels: &[String],
+        options: &HeadOptions,
+    ) -> Result<Self, AiError> {
+        if rows.is_empty() || rows.len() != labels.len() {
+            return Err(AiError::Training(format!(
+                "{} rows for {} labels",
+                rows.len(),
+                labels.len()
+            )));
+        }
+        let dimension = rows[0].vector.len();
+        if rows.iter().any(|r| r.vector.len() != dimension) {
+            return Err(AiError::Training("vectors of different lengths".into()));
+        }
+        let mut names: Vec<String> = labels.to_vec();
+        names.sort_unstable();
+        names.dedup();
+        if names.len() < 2 {
+            return Err(AiError::Training("at least two labels are needed".into()));
+        }
+        let ys: Vec<usize> = labels
+            .iter()
+            .map(|l| names.binary_search(l).unwrap_or(0))
+            .collect();
+        let raws: Vec<RawFeatures> = if options.lexical || options.rule_features {
+            rows.iter().map(|r| raw(r.text, options)).collect()
+        } else {
+            Vec::new()
+        };
+        let temperature = calibrate(rows, &raws, &ys, names.len(), dimension, options);
+        let Fitted { vocabulary, linear } = fit(rows, &raws, &ys, names.len(), dimension, options);
+        Ok(Self {
+            labels: names,
+            vocabulary,
+            linear,
+            dimension,
+            temperature,
+            options: *options,
+        })
+    }
+
+    /// The labels it knows, sorted.
+    #[must_use]
+    pub fn labels(&self) -> &[String] {
+        &self.labels
+    }
+
+    /// The calibration temperature.
+    #[must_use]
+    pub fn temperature(&self) -> f32 {
+        self.temperature
+    }
+
+    /// Calibrated probabilities of every label for a text and its vector, best first.
+    #[must_use]
+    pub fn predict(&self, text: &str, vector: &[f32]) -> Prediction {
+        let raw = self.vocabulary.as_ref().map(|_| raw(text, &self.options));
+        let x = features(
+            vector.get(..self.dimension).unwrap_or(vector),
+            raw.as_ref(),
+            self.vocabulary.as_ref(),
+            self.options.scale,
+        );
+        let mut p = self.linear.logits(&x);
+        p.iter_mut().for_each(|l| *l /= self.temperature);
+        softmax(&mut p);
+        let mut ranked: Vec<(String, f32)> = self.labels.iter().cloned().zip(p).collect();
+        ranked.sort_by(|a, b| b.1.total_cmp(&a.1));
+        Prediction { ranked }
+    }
+}
+
+/// The temperature fitted on out-of-fold logits; 1.0 with too few rows or folds.
+fn calibrate(
+    rows: &[Embedded<'_>],
+    raws: &[RawFeatures],
+    ys: &[usize],
+    classes: usize,
+    dimension: usize,
+    options: &HeadOptions,
+) -> f32 {
+    let k = options.calibration_folds;
+    if k < 2 || rows.len() < 2 * k {
+        return 1.0;
+    }
+    let folds = stratified_folds(ys, k, options.train.seed);
+    let mut logits = Vec::with_capacity(rows.len());
+    let mut truth = Vec::with_capacity(rows.len());
+    for f in 0..k {
+        let train: Vec<usize> = (0..rows.len()).filter(|i| folds[*i] != f).collect();
+        let pick_rows: Vec<Embedded<'_>> = train.iter().map(|i| rows[*i]).collect();
+        let pick_raws: Vec<RawFeatures> = if raws.is_empty() {
+            Vec::new()
+        } else {
+            train.iter().map(|i| raws[*i].clone()).collect()
+        };
+        let pick_ys: Vec<usize> = train.iter().map(|i| ys[*i]).collect();
+        let fitted = fit(
+            &pick_rows, &pick_raws, &pick_ys, classes, dimension, options,
+        );
+        for i in (0..rows.len()).filter(|i| folds[*i] == f) {
+            let x = features(
+                rows[i].vector,
+                raws.get(i),
+                fitted.vocabulary.as_ref(),
+                options.scale,
+            );
+            logits.push(fitted.linear.logits(&x));
+            truth.push(ys[i]);
+        }
+    }
+    fit_temperature(&logits, &truth)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Two clusters of unit vectors, told apart by their first component.
+    fn rows() -> (Vec<(String, Vec<f32>)>, Vec<String>) {
+        let mut rows = Vec::new();
+        let mut labels = Vec::new();
+        for i in 0..24 {
+            let side = if i % 2 == 0 { 1.0 } else { -1.0 };
+            let noise = (i as f32 * 0.37).sin() * 0.3;
+            let v = [side, noise, 0.2];
+            let n = v.iter().map(|x| x * x).sum::<f32>().sqrt();
+            rows.push((format!("text {i}"), v.iter().map(|x| x / n).collect()));
+            labels.push(if side > 0.0 { "up" } else { "down" }.to_string());
+        }
+        (rows, labels)
+    }
+
+    #[test]
+    fn learns_clusters_of_vectors_and_reports_calibrated_probabilities() {
+        let (rows, labels) = rows();
+        let embedded: Vec<Embedded<'_>> = rows
+            .iter()
+            .map(|(t, v)| Embedded { text: t, vector: v })
+            .collect();
+        let options = HeadOptions {
+            lexical: false,
+            ..HeadOptions::default()
+        };
+        let head = DenseHead::train(&embedded, &labels, &options).expect("train");
+        assert_eq!(head.labels(), ["down", "up"]);
+        assert!(head.temperature() > 0.0);
+        let up = head.predict("anything", &[0.9, 0.1, 0.1]);
+        assert_eq!(up.best().map(|b| b.0), Some("up"));
+        let total: f32 = up.ranked.iter().map(|r| r.1).sum();
+        assert!((total - 1.0).abs() < 1e-4, "{up:?}");
+        let down = head.predict("anything", &[-0.9, 0.2, 0.1]);
+        assert_eq!(down.best().map(|b| b.0), Some("down"));
+    }
+
+    #[test]
+    fn refuses_what_it_cannot_learn() {
+        let v = [1.0f32, 0.0];
+        let w = [1.0f32, 0.0, 0.0];
+        let one = [Embedded {
+            text: "a",
+            vector: &v,
+        }];
+        assert!(DenseHead::train(&one, &["x".into()], &HeadOptions::default()).is_err());
+        let mixed = [
+            Embedded {
+                text: "a",
+                vector: &v,
+            },
+            Embedded {
+                text: "b",
+                vector: &w,
+            },
+        ];
+        let labels = ["x".to_string(), "y".to_string()];
+        assert!(DenseHead::train(&mixed, &labels, &HeadOptions::default()).is_err());
+        assert!(DenseHead::train(&[], &[], &HeadOptions::default()).is_err());
+    }
+}
