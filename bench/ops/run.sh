@@ -4,6 +4,7 @@
 #
 #   bash bench/ops/run.sh     # OPS_TICKETS=1000000 OPS_STORES="sqlite postgres"
 #                             # OPS_DURATION=15s OPS_CONNECTIONS=64 OPS_TEMPLATES=300
+#                             # OPS_PORT=8803 OPS_PG_DB=ticket_ops
 #
 # For each store: a fresh database; the release server started on it once, and
 # OPS_TEMPLATES tickets created through the API (titles and descriptions from the shared
@@ -30,8 +31,8 @@ conns=${OPS_CONNECTIONS:-64}
 templates=${OPS_TEMPLATES:-300}
 batch=${OPS_BATCH:-100000}
 pg_admin="postgres://postgres@127.0.0.1:5432"
-pg_db=ticket_ops
-port=8803
+pg_db=${OPS_PG_DB:-ticket_ops}
+port=${OPS_PORT:-8803}
 base="http://127.0.0.1:$port"
 admin_email=runner@example.com
 admin_pass="Quiet-Harbor-Lamp-7731"
@@ -205,6 +206,7 @@ for store in $stores; do
   hwm=$(kib "$pid" VmHWM)
   stop_server
   rows+=("| $store | $tickets | $ready_ms | $(mib "$idle") | $(mib "$list_rss") ($list_rps req/s, p99 $list_p99 ms) | $(mib "$create_rss") ($create_rps req/s, p99 $create_p99 ms) | $(mib "$hwm") |")
+  echo "  ${rows[-1]}"
 done
 
 echo
