@@ -15,6 +15,7 @@ use crate::sla::TargetState;
 use crate::ticket::{Ticket, TicketSla};
 use chrono::{DateTime, Utc};
 use futures::stream::{self, StreamExt as _};
+use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
@@ -88,9 +89,8 @@ impl HelpDesk {
                 by_tenant.entry(*tenant).or_default().push(*id);
             }
             for (tenant, ids) in by_tenant {
-                if !configs.contains_key(&tenant) {
-                    let config = self.tenant_config(tenant).await?;
-                    configs.insert(tenant, Arc::new(config));
+                if let Entry::Vacant(slot) = configs.entry(tenant) {
+                    slot.insert(Arc::new(self.tenant_config(tenant).await?));
                 }
                 let found = self.inner.store.get_tickets(tenant, &ids).await?;
                 let gone = (ids.len() - found.len()) as u64;
