@@ -14,8 +14,10 @@
 //! Environment: `TICKET_BENCH_SECS` (seconds per creation run, default 5; 0 skips them),
 //! `TICKET_BENCH_TICKETS` (seeded tickets, default 100000), `TICKET_BENCH_SAMPLES`
 //! (samples per latency, default 100), `TICKET_BENCH_LATENCY_SECS` (a latency stops
-//! sampling after this many seconds once it has 5 samples, default 60; the table says
-//! how many it took). The MongoDB database (`ticket_bench_<uuid>`) is dropped at the
+//! sampling after this many seconds once it has its minimum, default 60; the table says
+//! how many it took), `TICKET_BENCH_MIN_SAMPLES` (the samples a latency takes whatever
+//! the budget, default 5), `TICKET_BENCH_STORES` (`sqlite`, `mongo` or both, the
+//! default: `sqlite,mongo`). The MongoDB database (`ticket_bench_<uuid>`) is dropped at the
 //! end.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
@@ -233,9 +235,20 @@ enum Seeder {
     Import(MongoStore),
 }
 
-/// Runs `op` up to `samples` times (fewer once `budget` is spent and 5 ran); the cell
-/// is p50/p99, the number of samples and the size of the last result.
-async fn latency<F, Fut>(samples: u64, budget: Duration, mut op: F) -> String
+/// How many samples a latency takes, and for how long it goes on taking more.
+#[derive(Clone, Copy)]
+struct Sampling {
+    /// At most this many.
+    max: u64,
+    /// At least this many, whatever the budget.
+    min: u64,
+    /// No new sample once this is spent (and `min` ran).
+    budget: Duration,
+}
+
+/// Runs `op` up to `s.max` times (fewer once `s.budget` is spent and `s.min` ran); the
+/// cell is p50/p99, the number of samples and the size of the last result.
+async fn latency<F, Fut>(s: Sampling, mut op: F) -> String
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = usize>,
@@ -243,8 +256,8 @@ where
     let mut times = Vec::new();
     let mut size = 0;
     let started = Instant::now();
-    for i in 0..samples {
-        if i >= 5 && started.elapsed() > budget {
+    for i in 0..s.max {
+        if i >= s.min && started.elapsed() > s.budget {
             break;
         }
         let t0 = Instant::now();
@@ -304,8 +317,7 @@ async fn measure(
     seeder: Seeder,
     secs: u64,
     target: u64,
-    samples: u64,
-    budget: Duration,
+    sampling: Sampling,
 ) -> Figures {
     let mut figures = Figures::default();
     let desk = HelpDesk::builder(store.clone())
@@ -454,26 +466,32 @@ async fn measure(
         }
     }
     for (row, q) in &queries {
-        let cell = latency(samples, budget, || list(&store, tenant, q)).await;
+        let cell = latency(sampling, || list(&store, tenant, q)).await;
         figures.add(name, (*row).to_string(), cell);
     }
     let deep = TicketQuery {
         cursor: deep_cursor,
         ..TicketQuery::default()
     };
-    let cell = latency(samples, budget, || list(&store, tenant, &deep)).await;
+    let cell = latency(sampling, || list(&store, tenant, &deep)).await;
     figures.add(
         name,
         format!("deep page: cursor after {} seeded", target / 2),
         cell,
     );
-    let cell = latency(samples.min(20), budget, || {
-        let store = store.clone();
-        async move {
-            let s = store.stats(tenant, &StatsQuery::default()).await.unwrap();
-            usize::try_from(s.total).unwrap()
-        }
-    })
+    let cell = latency(
+        Sampling {
+            max: sampling.max.min(20),
+            ..sampling
+        },
+        || {
+            let store = store.clone();
+            async move {
+                let s = store.stats(tenant, &StatsQuery::default()).await.unwrap();
+                usize::try_from(s.total).unwrap()
+            }
+        },
+    )
     .await;
     figures.add(name, "stats: whole tenant".into(), cell);
     figures
@@ -483,7 +501,13 @@ fn main() {
     let secs = env_or("TICKET_BENCH_SECS", 5);
     let target = env_or("TICKET_BENCH_TICKETS", 100_000);
     let samples = env_or("TICKET_BENCH_SAMPLES", 100);
-    let budget = Duration::from_secs(env_or("TICKET_BENCH_LATENCY_SECS", 60));
+    let sampling = Sampling {
+        max: samples,
+        min: env_or("TICKET_BENCH_MIN_SAMPLES", 5).max(1),
+        budget: Duration::from_secs(env_or("TICKET_BENCH_LATENCY_SECS", 60)),
+    };
+    let stores = std::env::var("TICKET_BENCH_STORES").unwrap_or_else(|_| "sqlite,mongo".into());
+    let run = |name: &str| stores.split(',').any(|s| s.trim() == name);
     let mongo_url = std::env::var("TICKET_BENCH_MONGO_URL")
         .or_else(|_| std::env::var("TICKET_TEST_MONGO_URL"))
         .expect(
@@ -500,50 +524,62 @@ fn main() {
              the runs)",
             std::thread::available_parallelism().map_or(1, |n| n.get()),
         );
-        let dir = tempfile::tempdir().unwrap();
-        let sqlite = SqliteStore::connect(dir.path().join("bench.db").to_str().unwrap())
-            .await
-            .unwrap();
-        sqlite.migrate().await.unwrap();
-        let sqlite_figures = measure(
-            "SQLite",
-            Arc::new(sqlite.clone()),
-            Arc::new(sqlite.clone()),
-            Seeder::Saves,
-            secs,
-            target,
-            samples,
-            budget,
-        )
-        .await;
-        sqlite.close().await;
-
-        let mongo = MongoStore::connect(&mongo_url).await.unwrap();
-        let mongo = MongoStore::new(
-            mongo.client().clone(),
-            &format!("ticket_bench_{}", uuid::Uuid::now_v7().simple()),
-        );
-        mongo.migrate().await.unwrap();
-        let mongo_figures = measure(
-            "MongoDB",
-            Arc::new(mongo.clone()),
-            Arc::new(mongo.clone()),
-            Seeder::Import(mongo.clone()),
-            secs,
-            target,
-            samples,
-            budget,
-        )
-        .await;
-        mongo.database().drop().await.unwrap();
+        let mut sqlite_figures = Figures::default();
+        if run("sqlite") {
+            let dir = tempfile::tempdir().unwrap();
+            let sqlite = SqliteStore::connect(dir.path().join("bench.db").to_str().unwrap())
+                .await
+                .unwrap();
+            sqlite.migrate().await.unwrap();
+            sqlite_figures = measure(
+                "SQLite",
+                Arc::new(sqlite.clone()),
+                Arc::new(sqlite.clone()),
+                Seeder::Saves,
+                secs,
+                target,
+                sampling,
+            )
+            .await;
+            sqlite.close().await;
+        }
+        let mut mongo_figures = Figures::default();
+        if run("mongo") {
+            let mongo = MongoStore::connect(&mongo_url).await.unwrap();
+            let mongo = MongoStore::new(
+                mongo.client().clone(),
+                &format!("ticket_bench_{}", uuid::Uuid::now_v7().simple()),
+            );
+            mongo.migrate().await.unwrap();
+            mongo_figures = measure(
+                "MongoDB",
+                Arc::new(mongo.clone()),
+                Arc::new(mongo.clone()),
+                Seeder::Import(mongo.clone()),
+                secs,
+                target,
+                sampling,
+            )
+            .await;
+            mongo.database().drop().await.unwrap();
+        }
 
         println!();
         println!("## {target} seeded tickets, both stores in one run");
         println!();
         println!("| measurement | SQLite (ticket-store-sqlite) | MongoDB (ticket-store-mongo) |");
         println!("|---|---|---|");
-        for (row, sqlite_cell) in &sqlite_figures.0 {
-            println!("| {row} | {sqlite_cell} | {} |", mongo_figures.get(row));
+        let rows = if sqlite_figures.0.is_empty() {
+            &mongo_figures.0
+        } else {
+            &sqlite_figures.0
+        };
+        for (row, _) in rows {
+            println!(
+                "| {row} | {} | {} |",
+                sqlite_figures.get(row),
+                mongo_figures.get(row)
+            );
         }
     });
 }
