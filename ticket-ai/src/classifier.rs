@@ -5,7 +5,7 @@
 use crate::data::{read_rows, ticket_text, SHIPPED_TICKETS};
 use crate::error::AiError;
 use crate::features::Words;
-use crate::model::{decide, ModelOptions, TextModel};
+use crate::model::{decide, ModelOptions, Prediction, TextModel};
 use crate::priority::{combine_with, most_urgent, rule_hits_in};
 use crate::skills;
 use async_trait::async_trait;
@@ -29,6 +29,29 @@ pub struct LexicalConfig {
     pub keep_shipped: bool,
     /// Model options for both models.
     pub options: ModelOptions,
+}
+
+impl LexicalConfig {
+    /// The abstention thresholds and skill limit.
+    #[must_use]
+    pub fn thresholds(&self) -> Thresholds {
+        Thresholds {
+            category: self.category_threshold,
+            priority: self.priority_threshold,
+            max_skills: self.max_skills,
+        }
+    }
+}
+
+/// The abstention thresholds and skill limit of [`decide_classification`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Thresholds {
+    /// Least calibrated probability of a category.
+    pub category: f32,
+    /// Least calibrated probability of a priority (the wording rules may still decide).
+    pub priority: f32,
+    /// Most skills proposed.
+    pub max_skills: usize,
 }
 
 impl Default for LexicalConfig {
@@ -185,44 +208,15 @@ impl LexicalClassifier {
         } else {
             models.priority.spec().extract_words(&words, &[])
         };
-        let mut abstained = Vec::new();
-        let category_guess = models.category.predict_features(&features);
-        let category = decide(&category_guess, config.category_threshold).and_then(|(label, p)| {
-            Category::parse(label).ok().map(|value| Scored {
-                value,
-                confidence: p,
-            })
-        });
-        if category.is_none() {
-            abstained.push("category".to_string());
-        }
-        let priority_guess = models.priority.predict_features(&priority_features);
-        let (label, confidence, unsure) = combine_with(
-            &priority_guess,
+        decide_classification(
+            &models.category.predict_features(&features),
+            &models.priority.predict_features(&priority_features),
             most_urgent(&hits),
-            config.priority_threshold,
-        );
-        let priority = label
-            .parse::<Priority>()
-            .ok()
-            .filter(|_| !unsure)
-            .map(|value| Scored { value, confidence });
-        if priority.is_none() {
-            abstained.push("priority".to_string());
-        }
-        let skill_category = category
-            .as_ref()
-            .map(|c| c.value.as_str().to_string())
-            .or_else(|| category_guess.best().map(|(l, _)| l.to_string()));
-        let skills = skills::propose_in(skill_category.as_deref(), tags, &words, config.max_skills);
-        Classification {
-            category,
-            priority,
-            tags: Vec::new(),
-            skills,
-            abstained,
-            model: "lexical".to_string(),
-        }
+            &words,
+            tags,
+            &config.thresholds(),
+            "lexical",
+        )
     }
 
     /// Trains new models from the desk's `examples` (plus the shipped sample when
@@ -272,5 +266,58 @@ impl Classifier for LexicalClassifier {
             .await
             .map_err(|e| ticket_core::Error::Classify(Box::new(e)))?
             .map_err(Into::into)
+    }
+}
+
+/// Turns a category and a priority prediction into a [`Classification`], whatever model
+/// made them: abstains under the `thresholds`, combines the priority with the
+/// wording rules' verdict `rule` ([`most_urgent`] of the hits in `words`), proposes
+/// skills from the category, the tags and the words.
+#[must_use]
+pub fn decide_classification(
+    category_guess: &Prediction,
+    priority_guess: &Prediction,
+    rule: Option<Priority>,
+    words: &Words,
+    tags: &Tags,
+    thresholds: &Thresholds,
+    model: &str,
+) -> Classification {
+    let mut abstained = Vec::new();
+    let category = decide(category_guess, thresholds.category).and_then(|(label, p)| {
+        Category::parse(label).ok().map(|value| Scored {
+            value,
+            confidence: p,
+        })
+    });
+    if category.is_none() {
+        abstained.push("category".to_string());
+    }
+    let (label, confidence, unsure) = combine_with(priority_guess, rule, thresholds.priority);
+    let priority = label
+        .parse::<Priority>()
+        .ok()
+        .filter(|_| !unsure)
+        .map(|value| Scored { value, confidence });
+    if priority.is_none() {
+        abstained.push("priority".to_string());
+    }
+    let skill_category = category
+        .as_ref()
+        .map(|c| c.value.as_str().to_string())
+        .or_else(|| category_guess.best().map(|(l, _)| l.to_string()));
+    let skills = skills::propose_in(
+        skill_category.as_deref(),
+        tags,
+        words,
+        thresholds.max_skills,
+    );
+    Classification {
+        category,
+        priority,
+        tags: Vec::new(),
+        skills,
+        abstained,
+        model: model.to_string(),
     }
 }

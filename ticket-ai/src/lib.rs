@@ -45,7 +45,7 @@ pub mod phrases;
 pub mod priority;
 pub mod skills;
 
-pub use classifier::{LexicalClassifier, LexicalConfig, TicketModels};
+pub use classifier::{LexicalClassifier, LexicalConfig, Thresholds, TicketModels};
 pub use error::AiError;
 pub use faq::{Bm25Config, Bm25Matcher};
 pub use llm::{LlmClassifier, LlmConfig};

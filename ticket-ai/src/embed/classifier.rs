@@ -6,17 +6,18 @@
 
 use super::encoder::Embedder;
 use super::head::{DenseHead, Embedded, HeadOptions};
-use crate::classifier::TicketModels;
+pub use crate::classifier::Thresholds;
+use crate::classifier::{decide_classification, TicketModels};
 use crate::data::ticket_text;
 use crate::error::AiError;
-use crate::model::{decide, Prediction};
-use crate::priority::combine;
-use crate::skills;
+use crate::features::Words;
+use crate::model::Prediction;
+use crate::priority::{most_urgent, rule_hits_in};
 use async_trait::async_trait;
 use std::sync::{Arc, OnceLock, RwLock};
 use ticket_core::ports::{Classifier, RetrainReport, TrainingExample};
-use ticket_core::text::{Category, Tags};
-use ticket_core::ticket::{Classification, NewTicket, Priority, Scored};
+use ticket_core::text::Tags;
+use ticket_core::ticket::{Classification, NewTicket};
 
 /// The model name recorded in each [`Classification`].
 pub const MODEL_NAME: &str = "embeddings:all-MiniLM-L6-v2";
@@ -232,20 +233,9 @@ impl EmbeddingClassifier {
     }
 }
 
-/// The abstention thresholds and skill limit of [`classification`].
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Thresholds {
-    /// Least calibrated probability of a category.
-    pub category: f32,
-    /// Least calibrated probability of a priority (the wording rules may still decide).
-    pub priority: f32,
-    /// Most skills proposed.
-    pub max_skills: usize,
-}
-
-/// A [`Classification`] from a category and a priority prediction of `text`: abstains
-/// under the thresholds, combines the priority with the wording rules, proposes skills.
-/// The same decisions as [`crate::LexicalClassifier`], for any model's predictions.
+/// A [`Classification`] from a category and a priority prediction of `text`: the same
+/// decisions as [`crate::LexicalClassifier`] ([`decide_classification`]), for any
+/// model's predictions.
 #[must_use]
 pub fn classification(
     category_guess: &Prediction,
@@ -255,38 +245,17 @@ pub fn classification(
     thresholds: &Thresholds,
     model: &str,
 ) -> Classification {
-    let mut abstained = Vec::new();
-    let category = decide(category_guess, thresholds.category).and_then(|(label, p)| {
-        Category::parse(label).ok().map(|value| Scored {
-            value,
-            confidence: p,
-        })
-    });
-    if category.is_none() {
-        abstained.push("category".to_string());
-    }
-    let (label, confidence, unsure) = combine(priority_guess, text, thresholds.priority);
-    let priority = label
-        .parse::<Priority>()
-        .ok()
-        .filter(|_| !unsure)
-        .map(|value| Scored { value, confidence });
-    if priority.is_none() {
-        abstained.push("priority".to_string());
-    }
-    let skill_category = category
-        .as_ref()
-        .map(|c| c.value.as_str().to_string())
-        .or_else(|| category_guess.best().map(|(l, _)| l.to_string()));
-    let skills = skills::propose(skill_category.as_deref(), tags, text, thresholds.max_skills);
-    Classification {
-        category,
-        priority,
-        tags: Vec::new(),
-        skills,
-        abstained,
-        model: model.to_string(),
-    }
+    let words = Words::new(text);
+    let rule = most_urgent(&rule_hits_in(&words));
+    decide_classification(
+        category_guess,
+        priority_guess,
+        rule,
+        &words,
+        tags,
+        thresholds,
+        model,
+    )
 }
 
 #[async_trait]
