@@ -1,5 +1,7 @@
-//! The server's AI (`ticket-ai`), on by default: the offline lexical classifier (day-one
-//! model trained at start from the tickets shipped in the crate), the BM25 FAQ matcher
+//! The server's AI (`ticket-ai`), on by default: the offline lexical classifier (its
+//! model kept in `ai_model_file`: loaded at start when valid, else the day-one model is
+//! trained from the tickets shipped in the crate and saved there; each retrained model is
+//! saved there too), the BM25 FAQ matcher
 //! (or, built with the feature `embeddings` and given `TICKET_AI_MODEL_DIR`, the
 //! sentence-vector classifier and FAQ matcher),
 //! optionally an OpenAI-compatible LLM in front of the local model, and the retraining
@@ -10,24 +12,34 @@ use std::sync::Arc;
 use std::time::Duration;
 use ticket_ai::{
     Bm25Config, Bm25Matcher, LexicalClassifier, LexicalConfig, LlmClassifier, LlmConfig,
+    ModelOrigin,
 };
 use ticket_core::ports::{Classifier, FaqMatcher};
 use ticket_core::text::Category;
 use ticket_core::{Actor, HelpDesk, TenantId};
+
+/// The AI the server runs with.
+pub struct Ai {
+    /// The classifier (the LLM in front of the local model when configured).
+    pub classifier: Arc<dyn Classifier>,
+    /// The FAQ matcher.
+    pub faq: Arc<dyn FaqMatcher>,
+    /// Where the lexical model came from (`None` with the embedding model, or when no
+    /// model file is kept).
+    pub origin: Option<ModelOrigin>,
+}
 
 /// The classifier and FAQ matcher the configuration asks for (`None` when
 /// `ai_enabled` is off).
 ///
 /// # Errors
 /// A message when the day-one model cannot be trained or the LLM client built.
-pub async fn build(
-    config: &ServerConfig,
-) -> Result<Option<(Arc<dyn Classifier>, Arc<dyn FaqMatcher>)>, String> {
+pub async fn build(config: &ServerConfig) -> Result<Option<Ai>, String> {
     if !config.ai_enabled {
         return Ok(None);
     }
-    let (local, faq) = match embeddings::build(config).await? {
-        Some(pair) => pair,
+    let ((local, faq), origin) = match embeddings::build(config).await? {
+        Some(pair) => (pair, None),
         None => lexical(config).await?,
     };
     let classifier: Arc<dyn Classifier> = match &config.ai_llm_url {
@@ -45,34 +57,45 @@ pub async fn build(
         }
         None => local,
     };
-    Ok(Some((classifier, faq)))
+    Ok(Some(Ai {
+        classifier,
+        faq,
+        origin,
+    }))
 }
 
 /// The local pair: the classifier and FAQ matcher used without an LLM (or as its
 /// fallback).
 type Local = (Arc<dyn Classifier>, Arc<dyn FaqMatcher>);
 
-/// The lexical classifier (day-one model trained now) and the BM25 matcher.
-async fn lexical(config: &ServerConfig) -> Result<Local, String> {
+/// The lexical classifier (its model loaded from the model file, or the day-one model
+/// trained now) and the BM25 matcher.
+async fn lexical(config: &ServerConfig) -> Result<(Local, Option<ModelOrigin>), String> {
     let lexical = LexicalConfig {
         category_threshold: config.ai_category_threshold,
         priority_threshold: config.ai_priority_threshold,
         ..LexicalConfig::default()
     };
     let started = std::time::Instant::now();
-    let local = tokio::task::spawn_blocking(move || LexicalClassifier::day_one(lexical))
-        .await
-        .map_err(|e| format!("training the day-one model: {e}"))?
-        .map_err(|e| format!("training the day-one model: {e}"))?;
+    let file = config.ai_model_file();
+    let (local, origin) = tokio::task::spawn_blocking(move || match file {
+        Some(path) => LexicalClassifier::open(lexical, &path).map(|(c, o)| (c, Some(o))),
+        None => LexicalClassifier::day_one(lexical).map(|c| (c, None)),
+    })
+    .await
+    .map_err(|e| format!("training the day-one model: {e}"))?
+    .map_err(|e| format!("training the day-one model: {e}"))?;
     tracing::info!(
         ms = started.elapsed().as_millis() as u64,
-        "day-one lexical model ready"
+        origin = ?origin,
+        file = ?local.model_file(),
+        "lexical model ready"
     );
     let faq: Arc<dyn FaqMatcher> = Arc::new(Bm25Matcher::new(
         Bm25Config::default(),
         config.ai_faq_min_score,
     ));
-    Ok((Arc::new(local), faq))
+    Ok(((Arc::new(local), faq), origin))
 }
 
 /// With the feature `embeddings` and `ai_model_dir` set: the sentence-vector classifier

@@ -67,6 +67,9 @@ pub struct App {
     pub background: Option<Background>,
     /// The classifier's retraining timer (none unless configured).
     pub retrain: Option<crate::ai::RetrainTimer>,
+    /// Where the lexical AI model came from at start: loaded from the model file, or
+    /// trained (`None` without the lexical model or without a model file).
+    pub ai_model: Option<ticket_ai::ModelOrigin>,
 }
 
 impl std::fmt::Debug for App {
@@ -202,8 +205,10 @@ pub async fn build_app(config: &ServerConfig) -> Result<App, AppError> {
             },
             ..HelpDeskConfig::default()
         });
-    if let Some((classifier, faq)) = crate::ai::build(config).await.map_err(AppError::Ai)? {
-        builder = builder.classifier(classifier).faq_matcher(faq);
+    let ai = crate::ai::build(config).await.map_err(AppError::Ai)?;
+    let ai_model = ai.as_ref().and_then(|ai| ai.origin);
+    if let Some(ai) = ai {
+        builder = builder.classifier(ai.classifier).faq_matcher(ai.faq);
     }
     let desk = builder.build().map_err(|source| AppError::Desk {
         what: "cannot build the help desk",
@@ -285,6 +290,7 @@ pub async fn build_app(config: &ServerConfig) -> Result<App, AppError> {
         store,
         background,
         retrain,
+        ai_model,
     })
 }
 

@@ -3,14 +3,18 @@
 //! answer is posted and parks the ticket in `pending`; the requester's confirmation
 //! resolves it and a rejection reopens another; the stats count both; staff get a
 //! helpful note the customer never sees, and moments later (the background job) one
-//! naming the similar solved ticket; an admin retrains from the desk's tickets.
+//! naming the similar solved ticket; an admin retrains from the desk's tickets, and the
+//! next start loads that model from the data directory (an unusable file is replaced).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 
 use common::{config, make_user, start, ADMIN_PASSWORD, PASSWORD};
 use serde_json::{json, Value};
+use ticket_ai::model_file::load;
+use ticket_ai::ModelOrigin;
 use ticket_core::Role;
+use ticket_examples::app::build_app;
 
 fn comments(body: &Value) -> Vec<(bool, String)> {
     body["items"]
@@ -61,7 +65,7 @@ async fn triage_deflection_helpful_notes_and_retraining() {
         skills.contains(&"billing") && skills.contains(&"refunds"),
         "{skills:?}"
     );
-    let r = s.post("/api/v1/tickets", &carla, wording).await;
+    let r = s.post("/api/v1/tickets", &carla, wording.clone()).await;
     assert_eq!(r.status, 201, "{}", r.text);
     assert_eq!(r.body["category"], "billing");
     assert_eq!(r.body["classification"]["category"]["value"], "billing");
@@ -203,5 +207,42 @@ async fn triage_deflection_helpful_notes_and_retraining() {
     assert_eq!(r.body["examples"], 1, "{}", r.text);
     assert_eq!(r.body["rows"], 481);
     assert_eq!(r.body["model"], "lexical");
+
+    // The retrained model outlives the process: saved in the data directory, loaded by
+    // the next start instead of training the day-one model.
+    assert_eq!(s.ai_model, Some(ModelOrigin::Trained));
+    let file = dir.path().join("ai-model.json");
+    assert_eq!(load(&file).unwrap().category.rows(), 481);
     s.stop().await;
+    let again = start(&config(dir.path(), None)).await;
+    assert_eq!(again.ai_model, Some(ModelOrigin::Loaded));
+    let r = again
+        .post("/api/v1/tickets/classify", &carla, wording)
+        .await;
+    assert_eq!(r.body["classification"]["category"]["value"], "billing");
+    again.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unusable_model_file_is_replaced_at_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("ai-model.json");
+    std::fs::write(
+        &file,
+        "{\"format\":\"ticket-ai/lexical-models\",\"version\":1,\"cat",
+    )
+    .unwrap();
+    let app = build_app(&config(dir.path(), None)).await.unwrap();
+    assert_eq!(app.ai_model, Some(ModelOrigin::Recovered));
+    app.store.close().await;
+    assert!(
+        load(&file).is_ok(),
+        "the file holds the day-one model again"
+    );
+    // An empty TICKET_AI_MODEL_FILE keeps no file: trained at every start.
+    let mut none = config(dir.path(), None);
+    none.ai_model_file = Some(std::path::PathBuf::new());
+    let app = build_app(&none).await.unwrap();
+    assert_eq!(app.ai_model, None);
+    app.store.close().await;
 }

@@ -9,7 +9,8 @@ use crate::model::{decide, ModelOptions, Prediction, TextModel};
 use crate::priority::{combine_with, most_urgent, rule_hits_in};
 use crate::skills;
 use async_trait::async_trait;
-use std::sync::{Arc, RwLock};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, RwLock};
 use ticket_core::ports::{Classifier, RetrainReport, TrainingExample};
 use ticket_core::text::{Category, Tags};
 use ticket_core::ticket::{Classification, NewTicket, Priority, Scored};
@@ -140,18 +141,42 @@ pub struct LexicalClassifier {
 struct Shared {
     models: RwLock<Arc<TicketModels>>,
     config: LexicalConfig,
+    /// Where each retrained pair is saved ([`crate::model_file`]), if anywhere.
+    model_file: Option<PathBuf>,
+    /// Held while a retrained pair is saved and swapped in, so the file always holds
+    /// the models in use.
+    saving: Mutex<()>,
 }
 
 impl LexicalClassifier {
     /// A classifier using `models`.
     #[must_use]
     pub fn new(models: TicketModels, config: LexicalConfig) -> Self {
+        Self::with_model_file(models, config, None)
+    }
+
+    /// A classifier using `models` that saves every retrained pair to `model_file`
+    /// (see [`LexicalClassifier::open`], which also loads it).
+    #[must_use]
+    pub fn with_model_file(
+        models: TicketModels,
+        config: LexicalConfig,
+        model_file: Option<PathBuf>,
+    ) -> Self {
         Self {
             shared: Arc::new(Shared {
                 models: RwLock::new(Arc::new(models)),
                 config,
+                model_file,
+                saving: Mutex::new(()),
             }),
         }
+    }
+
+    /// The file retrained models are saved to, if any.
+    #[must_use]
+    pub fn model_file(&self) -> Option<&Path> {
+        self.shared.model_file.as_deref()
     }
 
     /// A classifier with the day-one models.
@@ -220,7 +245,9 @@ impl LexicalClassifier {
     }
 
     /// Trains new models from the desk's `examples` (plus the shipped sample when
-    /// configured) and swaps them in. CPU-bound: call it off the async workers.
+    /// configured), saves them to the model file (when there is one) and swaps them in.
+    /// CPU-bound: call it off the async workers. A model file that cannot be written is
+    /// logged as a warning: the new models are used all the same.
     ///
     /// # Errors
     /// [`AiError::Training`]; the old models stay in use.
@@ -244,6 +271,16 @@ impl LexicalClassifier {
             model: "lexical".to_string(),
             categories: models.category.labels().to_vec(),
         };
+        let _saving = self
+            .shared
+            .saving
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(path) = &self.shared.model_file {
+            if let Err(e) = crate::model_file::save(&models, path) {
+                tracing::warn!(path = %path.display(), error = %e, "cannot save the retrained model");
+            }
+        }
         self.swap(models);
         Ok(report)
     }

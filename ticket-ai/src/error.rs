@@ -10,6 +10,9 @@ pub enum AiError {
     /// A model file or a JSON document that does not parse.
     #[error("format: {0}")]
     Format(#[from] serde_json::Error),
+    /// A model file of another format or version, or whose parts disagree.
+    #[error("model file: {0}")]
+    ModelFile(String),
     /// A CSV file that does not parse or lacks a named column.
     #[error("csv: {0}")]
     Csv(String),

@@ -181,14 +181,25 @@ impl TextModel {
     /// [`AiError::Io`] or [`AiError::Format`] (also when its parts disagree).
     pub fn load(path: &Path) -> Result<Self, AiError> {
         let file = std::fs::File::open(path)?;
-        let mut m: Self = serde_json::from_reader(std::io::BufReader::new(file))?;
-        if m.labels.len() != m.linear.classes() || m.temperature.is_nan() || m.temperature <= 0.0 {
-            return Err(AiError::Training(
-                "model file: labels and weights disagree".into(),
-            ));
+        let m: Self = serde_json::from_reader(std::io::BufReader::new(file))?;
+        m.checked()
+    }
+
+    /// A deserialised model made ready for use: its parts checked against each other
+    /// and its lookup table rebuilt.
+    ///
+    /// # Errors
+    /// [`AiError::ModelFile`] when the labels and the weights disagree or the
+    /// temperature is not a positive number.
+    pub(crate) fn checked(mut self) -> Result<Self, AiError> {
+        if self.labels.len() != self.linear.classes()
+            || self.temperature.is_nan()
+            || self.temperature <= 0.0
+        {
+            return Err(AiError::ModelFile("labels and weights disagree".into()));
         }
-        m.vocabulary.build_index();
-        Ok(m)
+        self.vocabulary.build_index();
+        Ok(self)
     }
 }
 

@@ -40,6 +40,8 @@ pub struct Server {
     pub base: String,
     pub addr: SocketAddr,
     pub desk: HelpDesk,
+    /// Where the lexical AI model came from at start (loaded, trained).
+    pub ai_model: Option<ticket_ai::ModelOrigin>,
     pub http: reqwest::Client,
     stop: Option<oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<()>>,
@@ -48,6 +50,7 @@ pub struct Server {
 pub async fn start(config: &ServerConfig) -> Server {
     let app = build_app(config).await.unwrap();
     let desk = app.desk.clone();
+    let ai_model = app.ai_model;
     let listener = bind(config.bind).await.unwrap();
     let addr = listener.local_addr().unwrap();
     let (stop, rx) = oneshot::channel::<()>();
@@ -67,6 +70,7 @@ pub async fn start(config: &ServerConfig) -> Server {
         base: format!("http://{addr}"),
         addr,
         desk,
+        ai_model,
         http: reqwest::Client::new(),
         stop: Some(stop),
         task: Some(task),

@@ -4,12 +4,25 @@
 //! `TICKET_` followed by the key in upper case (`bind` → `TICKET_BIND`). Lists in
 //! variables are comma-separated. `Debug` never shows the JWT secret, the admin
 //! password or the database URL's password.
+//!
+//! The settings are one flat struct (one key per field, so the file and the variables
+//! stay flat); their types, checks and derived values live by use case: `store.rs`
+//! (database, data directory, server and proxies), `notify.rs` (relay and webhooks),
+//! `ai.rs` (thresholds, model file), `env.rs` (the `TICKET_*` variables).
 
+mod ai;
+mod env;
+mod notify;
+mod store;
+#[cfg(test)]
+mod tests;
+
+pub use store::{DatabaseUrl, HashCostSetting};
+
+use env::{env_value, KEYS, OTHER_VARIABLES};
 use serde::Deserialize;
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
-use std::time::Duration;
-use ticket_core::account::HashCost;
+use std::path::PathBuf;
 use ticket_core::text::Secret;
 
 /// Why the configuration could not be loaded.
@@ -27,51 +40,6 @@ pub enum ConfigError {
     /// The file or a variable holds a bad value or an unknown key.
     #[error("invalid configuration: {0}")]
     Invalid(String),
-}
-
-/// The argon2id cost of password hashing.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
-#[serde(rename_all = "snake_case")]
-pub enum HashCostSetting {
-    /// OWASP's recommendation (19 MiB, 2 iterations): production.
-    #[default]
-    Recommended,
-    /// Cheap: tests and load tests only.
-    Testing,
-}
-
-impl From<HashCostSetting> for HashCost {
-    fn from(s: HashCostSetting) -> Self {
-        match s {
-            HashCostSetting::Recommended => HashCost::RECOMMENDED,
-            HashCostSetting::Testing => HashCost::TESTING,
-        }
-    }
-}
-
-/// A database URL whose `Debug` hides its password (see [`crate::redact::url`]).
-#[derive(Clone, PartialEq, Eq, Deserialize)]
-#[serde(transparent)]
-pub struct DatabaseUrl(String);
-
-impl DatabaseUrl {
-    /// Wraps a URL.
-    #[must_use]
-    pub fn new(url: impl Into<String>) -> Self {
-        Self(url.into())
-    }
-
-    /// The URL itself, to connect with (never to print: use `Debug`).
-    #[must_use]
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl std::fmt::Debug for DatabaseUrl {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{:?}", crate::redact::url(&self.0))
-    }
 }
 
 /// Everything `ticket-server` can be told.
@@ -209,6 +177,13 @@ pub struct ServerConfig {
     /// a build with the feature `embeddings`, the sentence-vector classifier and FAQ
     /// matcher replace the lexical ones. Unset, or a build without the feature: lexical.
     pub ai_model_dir: Option<String>,
+    /// The file the lexical model is kept in between runs (`TICKET_AI_MODEL_FILE`,
+    /// default `<data_dir>/ai-model.json`; empty: none, the day-one model is trained at
+    /// every start and a retrained one is lost on restart). Loaded at start when it
+    /// holds a valid model of this version; otherwise the day-one model is trained and
+    /// written to it (a corrupt or older file is replaced, with a warning). Each model
+    /// retrained from the desk's tickets is written to it too, atomically.
+    pub ai_model_file: Option<PathBuf>,
     /// `TICKET_*` variables that name no key (reported as warnings at start).
     #[serde(skip)]
     pub ignored_variables: Vec<String>,
@@ -265,76 +240,11 @@ impl Default for ServerConfig {
             ai_llm_timeout_ms: 3000,
             ai_llm_only_below: 0.0,
             ai_model_dir: None,
+            ai_model_file: None,
             ignored_variables: Vec::new(),
         }
     }
 }
-
-/// How a variable's text becomes a TOML value.
-#[derive(Clone, Copy)]
-enum Kind {
-    Text,
-    Number,
-    /// A number from 0 to 1.
-    Fraction,
-    Flag,
-    List,
-}
-
-/// Every key that may come from the environment.
-const KEYS: &[(&str, Kind)] = &[
-    ("bind", Kind::Text),
-    ("data_dir", Kind::Text),
-    ("database_url", Kind::Text),
-    ("database_schema", Kind::Text),
-    ("database_max_connections", Kind::Number),
-    ("jwt_secret", Kind::Text),
-    ("jwt_issuer", Kind::Text),
-    ("access_ttl_secs", Kind::Number),
-    ("actor_cache_secs", Kind::Number),
-    ("admin_email", Kind::Text),
-    ("admin_password", Kind::Text),
-    ("cors_origins", Kind::List),
-    ("body_limit_bytes", Kind::Number),
-    ("request_timeout_secs", Kind::Number),
-    ("auth_rate_burst", Kind::Number),
-    ("auth_rate_per_minute", Kind::Number),
-    ("account_rate_burst", Kind::Number),
-    ("account_rate_per_minute", Kind::Number),
-    ("trusted_proxies", Kind::List),
-    ("require_verified_email", Kind::Flag),
-    ("sweep_interval_secs", Kind::Number),
-    ("relay_interval_ms", Kind::Number),
-    ("relay_batch", Kind::Number),
-    ("smtp_url", Kind::Text),
-    ("mail_from", Kind::Text),
-    ("public_url", Kind::Text),
-    ("webhook_allow_cidrs", Kind::List),
-    ("webhook_disable_after_hours", Kind::Number),
-    ("hash_cost", Kind::Text),
-    ("email_verification", Kind::Flag),
-    ("open_registration", Kind::Flag),
-    ("install_default_rules", Kind::Flag),
-    ("install_default_sla", Kind::Flag),
-    ("shutdown_grace_secs", Kind::Number),
-    ("log", Kind::Text),
-    ("ai_enabled", Kind::Flag),
-    ("ai_category_threshold", Kind::Fraction),
-    ("ai_priority_threshold", Kind::Fraction),
-    ("ai_faq_min_score", Kind::Fraction),
-    ("ai_faq_deflect", Kind::Flag),
-    ("ai_helpful_notes", Kind::Flag),
-    ("ai_retrain_interval_secs", Kind::Number),
-    ("ai_llm_url", Kind::Text),
-    ("ai_llm_model", Kind::Text),
-    ("ai_llm_key", Kind::Text),
-    ("ai_llm_timeout_ms", Kind::Number),
-    ("ai_llm_only_below", Kind::Fraction),
-    ("ai_model_dir", Kind::Text),
-];
-
-/// Variables that are not keys but are read by the server or by tests.
-const OTHER_VARIABLES: &[&str] = &["TICKET_CONFIG"];
 
 impl ServerConfig {
     /// Loads the configuration from the process: `$TICKET_CONFIG` (which must exist when
@@ -405,227 +315,8 @@ impl ServerConfig {
         if self.body_limit_bytes < 1024 {
             return bad("body_limit_bytes must be at least 1024");
         }
-        if self.relay_batch == 0 {
-            return bad("relay_batch must be above zero");
-        }
-        if self.webhook_disable_after_hours == 0 {
-            return bad("webhook_disable_after_hours must be above zero");
-        }
         self.trusted_proxy_networks()?;
-        let fractions = [
-            self.ai_category_threshold,
-            self.ai_priority_threshold,
-            self.ai_faq_min_score,
-            self.ai_llm_only_below,
-        ];
-        if fractions.iter().any(|f| !(0.0..=1.0).contains(f)) {
-            return bad("the ai thresholds must be numbers from 0 to 1");
-        }
-        if self.ai_llm_timeout_ms == 0 {
-            return bad("ai_llm_timeout_ms must be above zero");
-        }
-        Ok(())
-    }
-
-    /// The trusted proxies as networks (a bare address is a network of one).
-    ///
-    /// # Errors
-    /// [`ConfigError::Invalid`] naming an entry that is neither.
-    pub fn trusted_proxy_networks(&self) -> Result<Vec<ipnet::IpNet>, ConfigError> {
-        self.trusted_proxies
-            .iter()
-            .map(|p| {
-                p.parse::<ipnet::IpNet>()
-                    .or_else(|_| p.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
-                    .map_err(|_| {
-                        ConfigError::Invalid(format!(
-                            "trusted_proxies: {p:?} is not an address or a network (10.0.0.0/8)"
-                        ))
-                    })
-            })
-            .collect()
-    }
-
-    /// The database URL: the configured one, or SQLite in the data directory.
-    #[must_use]
-    pub fn database_url(&self) -> String {
-        self.database_url
-            .as_ref()
-            .map(|u| u.expose().to_string())
-            .unwrap_or_else(|| format!("sqlite://{}", self.data_dir.join("ticket.db").display()))
-    }
-
-    /// The file holding the generated JWT secret.
-    #[must_use]
-    pub fn jwt_secret_file(&self) -> PathBuf {
-        self.data_dir.join("jwt-secret")
-    }
-
-    /// A duration from whole seconds.
-    #[must_use]
-    pub fn secs(n: u64) -> Duration {
-        Duration::from_secs(n)
-    }
-
-    /// The data directory.
-    #[must_use]
-    pub fn data_dir(&self) -> &Path {
-        &self.data_dir
-    }
-}
-
-fn env_value(name: &str, raw: &str, kind: Kind) -> Result<toml::Value, ConfigError> {
-    let raw = raw.trim();
-    Ok(match kind {
-        Kind::Text => toml::Value::String(raw.to_string()),
-        Kind::Number => toml::Value::Integer(raw.parse().map_err(|_| {
-            ConfigError::Invalid(format!("{name} must be a whole number, not {raw:?}"))
-        })?),
-        Kind::Fraction => toml::Value::Float(
-            raw.parse::<f64>()
-                .ok()
-                .filter(|f| (0.0..=1.0).contains(f))
-                .ok_or_else(|| {
-                    ConfigError::Invalid(format!(
-                        "{name} must be a number from 0 to 1, not {raw:?}"
-                    ))
-                })?,
-        ),
-        Kind::Flag => toml::Value::Boolean(match raw.to_ascii_lowercase().as_str() {
-            "1" | "true" | "yes" | "on" => true,
-            "0" | "false" | "no" | "off" => false,
-            _ => {
-                return Err(ConfigError::Invalid(format!(
-                    "{name} must be true or false"
-                )))
-            }
-        }),
-        Kind::List => toml::Value::Array(
-            raw.split(',')
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .map(|s| toml::Value::String(s.to_string()))
-                .collect(),
-        ),
-    })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs
-            .iter()
-            .map(|(k, v)| ((*k).to_string(), (*v).to_string()))
-            .collect()
-    }
-
-    #[test]
-    fn defaults_then_file_then_environment() {
-        let c = ServerConfig::from_sources(None, env(&[])).unwrap();
-        assert_eq!(c.bind.to_string(), "127.0.0.1:8080");
-        assert_eq!(c.database_url(), "sqlite://ticket-data/ticket.db");
-        let file = "bind = \"0.0.0.0:9000\"\naccess_ttl_secs = 60\ncors_origins = [\"https://a.example\"]\n";
-        let c = ServerConfig::from_sources(Some(file), env(&[])).unwrap();
-        assert_eq!(c.bind.port(), 9000);
-        assert_eq!(c.access_ttl_secs, 60);
-        let c = ServerConfig::from_sources(
-            Some(file),
-            env(&[
-                ("TICKET_BIND", "127.0.0.1:7000"),
-                (
-                    "TICKET_CORS_ORIGINS",
-                    "https://b.example, https://c.example",
-                ),
-                ("TICKET_OPEN_REGISTRATION", "false"),
-                ("TICKET_HASH_COST", "testing"),
-                ("TICKET_DATABASE_URL", "postgres://db/desk"),
-                ("TICKET_DATABASE_MAX_CONNECTIONS", "64"),
-                ("TICKET_ACTOR_CACHE_SECS", "0"),
-                ("TICKET_CONFIG", "ignored"),
-                ("PATH", "/bin"),
-            ]),
-        )
-        .unwrap();
-        assert_eq!(c.bind.port(), 7000);
-        assert_eq!(c.access_ttl_secs, 60, "the file still applies");
-        assert_eq!(c.cors_origins, ["https://b.example", "https://c.example"]);
-        assert!(!c.open_registration);
-        assert_eq!(c.hash_cost, HashCostSetting::Testing);
-        assert_eq!(c.database_url(), "postgres://db/desk");
-        assert_eq!(c.database_max_connections, 64);
-        assert_eq!(c.actor_cache_secs, 0);
-        let c = ServerConfig::from_sources(
-            None,
-            env(&[
-                ("TICKET_TRUSTED_PROXIES", "10.0.0.0/8, 192.0.2.7, ::1"),
-                ("TICKET_REQUIRE_VERIFIED_EMAIL", "yes"),
-                ("TICKET_ACCOUNT_RATE_BURST", "0"),
-            ]),
-        )
-        .unwrap();
-        assert_eq!(c.trusted_proxy_networks().unwrap().len(), 3);
-        assert!(c.require_verified_email);
-        assert_eq!(c.account_rate_burst, 0);
-        let c = ServerConfig::from_sources(
-            None,
-            env(&[("TICKET_BNID", "x"), ("TICKET_TEST_POSTGRES_URL", "y")]),
-        )
-        .unwrap();
-        assert_eq!(c.ignored_variables, ["TICKET_BNID"]);
-    }
-
-    #[test]
-    fn secrets_are_redacted_in_debug() {
-        let c = ServerConfig::from_sources(
-            None,
-            env(&[
-                ("TICKET_JWT_SECRET", "a-very-secret-jwt-key-of-some-length"),
-                ("TICKET_ADMIN_EMAIL", "root@example.com"),
-                ("TICKET_ADMIN_PASSWORD", "admin password 123"),
-            ]),
-        )
-        .unwrap();
-        let debug = format!("{c:?}");
-        assert!(!debug.contains("a-very-secret-jwt-key"));
-        let db = ServerConfig::from_sources(
-            None,
-            env(&[(
-                "TICKET_DATABASE_URL",
-                "postgres://desk:hunter2-db@db/desk?password=hunter3",
-            )]),
-        )
-        .unwrap();
-        let shown = format!("{db:?}");
-        assert!(!shown.contains("hunter"), "{shown}");
-        assert!(shown.contains("postgres://desk:***@db/desk"), "{shown}");
-        assert_eq!(
-            db.database_url(),
-            "postgres://desk:hunter2-db@db/desk?password=hunter3"
-        );
-        assert!(!debug.contains("admin password 123"));
-        assert!(debug.contains("root@example.com"));
-    }
-
-    #[test]
-    fn mistakes_are_reported() {
-        for (file, vars) in [
-            (Some("bnid = \"x\""), env(&[])),
-            (None, env(&[("TICKET_ACCESS_TTL_SECS", "soon")])),
-            (None, env(&[("TICKET_BIND", "not an address")])),
-            (None, env(&[("TICKET_ADMIN_EMAIL", "a@example.com")])),
-            (None, env(&[("TICKET_HASH_COST", "cheap")])),
-            (None, env(&[("TICKET_OPEN_REGISTRATION", "perhaps")])),
-            (
-                None,
-                env(&[("TICKET_TRUSTED_PROXIES", "10.0.0.0/8, proxy.local")]),
-            ),
-        ] {
-            assert!(
-                ServerConfig::from_sources(file, vars.clone()).is_err(),
-                "{file:?} {vars:?}"
-            );
-        }
+        self.check_notifications()?;
+        self.check_ai()
     }
 }
