@@ -106,7 +106,15 @@ pub struct RawFeatures {
     pub words: Vec<(u64, u32)>,
     /// Character n-grams.
     pub chars: Vec<(u64, u32)>,
+    /// Named features (the priority wording rules' hits): a block of their own, each
+    /// worth [`NAMED_WEIGHT`] whatever the length of the text, so that a rule weighs as
+    /// much in a long ticket as in a short one.
+    pub named: Vec<(u64, u32)>,
 }
+
+/// The value of a named feature in a vector (the n-gram blocks have unit length
+/// together).
+pub const NAMED_WEIGHT: f32 = 0.25;
 
 /// Which n-grams are extracted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -142,8 +150,8 @@ fn counted(mut hashes: Vec<u64>) -> Vec<(u64, u32)> {
 }
 
 impl FeatureSpec {
-    /// The hashed n-grams of `text` (plus `extra` named features, e.g. rule hits, which
-    /// join the word block).
+    /// The hashed n-grams of `text` (plus `extra` named features, e.g. rule hits, in
+    /// their own block).
     #[must_use]
     pub fn extract(&self, text: &str, extra: &[&str]) -> RawFeatures {
         self.extract_words(&Words::new(text), extra)
@@ -152,7 +160,7 @@ impl FeatureSpec {
     /// [`FeatureSpec::extract`] from words already cut.
     #[must_use]
     pub fn extract_words(&self, words: &Words, extra: &[&str]) -> RawFeatures {
-        let mut w = Vec::with_capacity(words.len() * 2 + extra.len());
+        let mut w = Vec::with_capacity(words.len() * 2);
         let mut previous: Option<&str> = None;
         for word in words.iter() {
             w.push(Fnv::new(WORD).bytes(word.as_bytes()).0);
@@ -167,7 +175,6 @@ impl FeatureSpec {
             }
             previous = Some(word);
         }
-        w.extend(extra.iter().map(|name| extra_hash(name)));
         let mut c = Vec::with_capacity(words.buffer.len() * 3);
         let mut chars: Vec<char> = Vec::new();
         for word in words.iter() {
@@ -188,34 +195,36 @@ impl FeatureSpec {
         RawFeatures {
             words: counted(w),
             chars: counted(c),
+            named: counted(extra.iter().map(|name| extra_hash(name)).collect()),
         }
     }
 }
 
-/// The hash of a named feature (a rule hit) in the word block.
+/// The hash of a named feature (a rule hit).
 fn extra_hash(name: &str) -> u64 {
     Fnv::new(WORD).bytes(b"\0").bytes(name.as_bytes()).0
 }
 
 impl RawFeatures {
-    /// These features plus `extra` named ones in the word block (what
+    /// These features plus `extra` named ones (what
     /// [`FeatureSpec::extract`] gives with `extra`, without extracting the text again).
     #[must_use]
     pub fn with_extra(&self, extra: &[&str]) -> Self {
         if extra.is_empty() {
             return self.clone();
         }
-        let mut words = self.words.clone();
+        let mut named = self.named.clone();
         for name in extra {
             let h = extra_hash(name);
-            match words.binary_search_by_key(&h, |(k, _)| *k) {
-                Ok(i) => words[i].1 += 1,
-                Err(i) => words.insert(i, (h, 1)),
+            match named.binary_search_by_key(&h, |(k, _)| *k) {
+                Ok(i) => named[i].1 += 1,
+                Err(i) => named.insert(i, (h, 1)),
             }
         }
         Self {
-            words,
+            words: self.words.clone(),
             chars: self.chars.clone(),
+            named,
         }
     }
 }
@@ -243,7 +252,7 @@ impl std::hash::Hasher for PassThrough {
 type ColumnIndex = HashMap<u64, u32, std::hash::BuildHasherDefault<PassThrough>>;
 
 /// A sparse vector: (column, value) pairs, each column at most once, in no particular
-/// order (the word block first, then the characters).
+/// order (the word block first, then the characters, then the named features).
 pub type Sparse = Vec<(u32, f32)>;
 
 /// Columns and inverse document frequencies learnt from a training set.
@@ -267,7 +276,7 @@ impl Vocabulary {
     pub fn fit(spec: FeatureSpec, docs: &[RawFeatures], min_df: u32, max_features: usize) -> Self {
         let mut df: HashMap<u64, u32> = HashMap::new();
         for d in docs {
-            for (h, _) in d.words.iter().chain(&d.chars) {
+            for (h, _) in d.words.iter().chain(&d.chars).chain(&d.named) {
                 *df.entry(*h).or_default() += 1;
             }
         }
@@ -313,7 +322,7 @@ impl Vocabulary {
     /// scaled by 1/√2 so the whole vector has unit length when both blocks are present.
     #[must_use]
     pub fn vectorize(&self, raw: &RawFeatures) -> Sparse {
-        let mut out = Vec::with_capacity(raw.words.len() + raw.chars.len());
+        let mut out = Vec::with_capacity(raw.words.len() + raw.chars.len() + raw.named.len());
         for block in [&raw.words, &raw.chars] {
             let start = out.len();
             for (h, tf) in block {
@@ -328,6 +337,11 @@ impl Vocabulary {
                 for (_, v) in &mut out[start..] {
                     *v *= scale;
                 }
+            }
+        }
+        for (h, _) in &raw.named {
+            if let Some(col) = self.index.get(h) {
+                out.push((*col, NAMED_WEIGHT));
             }
         }
         out
@@ -369,10 +383,10 @@ mod tests {
         assert_eq!(f.chars.len(), 15);
         assert!(f.chars.iter().all(|(_, n)| *n == 2));
         let with_rule = spec.extract("refund", &["rule:money"]);
-        assert_eq!(with_rule.words.len(), 2);
+        assert_eq!((with_rule.words.len(), with_rule.named.len()), (1, 1));
         let plain = spec.extract("refund", &[]);
-        assert_eq!(plain.with_extra(&["rule:money"]).words, with_rule.words);
-        assert_eq!(plain.with_extra(&[]).words, plain.words);
+        assert_eq!(plain.with_extra(&["rule:money"]).named, with_rule.named);
+        assert_eq!(plain.with_extra(&[]).named, plain.named);
     }
 
     #[test]

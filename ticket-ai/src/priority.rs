@@ -9,6 +9,11 @@
 //! apostrophes dropped: `can't` → `cant`); a word ending in `*` matches any word that
 //! starts with it.
 
+mod rules;
+
+use rules::{COUNTED, MANY};
+pub use rules::{RULES, SCALE};
+
 use crate::features::Words;
 use crate::phrases::PhraseSet;
 use std::sync::OnceLock;
@@ -25,205 +30,21 @@ pub struct Rule {
     pub phrases: &'static [&'static str],
 }
 
-/// The rules, most urgent first.
-pub const RULES: &[Rule] = &[
-    Rule {
-        name: "rule:outage",
-        priority: Priority::Critical,
-        phrases: &[
-            "outage",
-            "is down",
-            "are down",
-            "went down",
-            "site down",
-            "service down",
-            "production down",
-            "down for",
-            "all users",
-            "all customers",
-            "all our users",
-            "everyone",
-            "nobody can",
-            "no one can",
-            "entire team",
-            "whole team",
-            "whole company",
-            "all of our",
-            "widespread",
-        ],
-    },
-    Rule {
-        name: "rule:breach",
-        priority: Priority::Critical,
-        phrases: &[
-            "breach",
-            "breached",
-            "data leak",
-            "leaked",
-            "leaking",
-            "hacked",
-            "unauthorized access",
-            "unauthorised access",
-            "security incident",
-            "exposed",
-            "exploit*",
-            "vulnerab*",
-            "phishing",
-            "malware",
-        ],
-    },
-    Rule {
-        name: "rule:data_loss",
-        priority: Priority::Critical,
-        phrases: &[
-            "data loss",
-            "lost all",
-            "lost our",
-            "deleted all",
-            "data is gone",
-            "all data",
-            "wiped",
-            "disappeared",
-            "missing data",
-            "corrupt*",
-        ],
-    },
-    Rule {
-        name: "rule:legal",
-        priority: Priority::Critical,
-        phrases: &[
-            "lawsuit",
-            "legal action",
-            "lawyer",
-            "court",
-            "regulator",
-            "gdpr",
-            "subpoena",
-            "compliance deadline",
-            "audit deadline",
-        ],
-    },
-    Rule {
-        name: "rule:login",
-        priority: Priority::High,
-        phrases: &[
-            "cannot log in",
-            "cant log in",
-            "can not log in",
-            "cannot login",
-            "cant login",
-            "unable to log",
-            "unable to login",
-            "locked out",
-            "cannot access",
-            "cant access",
-            "cannot sign in",
-            "cant sign in",
-            "lost access",
-            "compromised",
-            "someone else",
-        ],
-    },
-    Rule {
-        name: "rule:money",
-        priority: Priority::High,
-        phrases: &[
-            "charged twice",
-            "double charged",
-            "charged again",
-            "overcharged",
-            "charged me",
-            "wrong amount",
-            "unauthorized charge",
-            "refund",
-            "money",
-            "debited",
-            "taken from",
-            "still charged",
-            "billed twice",
-        ],
-    },
-    Rule {
-        name: "rule:deadline",
-        priority: Priority::High,
-        phrases: &[
-            "deadline",
-            "asap",
-            "urgent",
-            "urgently",
-            "immediately",
-            "right now",
-            "by tomorrow",
-            "by friday",
-            "by monday",
-            "end of day",
-            "today",
-            "tonight",
-            "emergency",
-        ],
-    },
-    Rule {
-        name: "rule:blocked",
-        priority: Priority::High,
-        phrases: &[
-            "blocked",
-            "blocking",
-            "cannot work",
-            "cant work",
-            "stopped working",
-            "completely broken",
-            "not working at all",
-            "cannot use",
-            "cant use",
-            "stuck",
-        ],
-    },
-    Rule {
-        name: "rule:workaround",
-        priority: Priority::Medium,
-        phrases: &[
-            "workaround",
-            "slow",
-            "sometimes",
-            "intermittent*",
-            "occasionally",
-            "annoying",
-        ],
-    },
-    Rule {
-        name: "rule:howto",
-        priority: Priority::Low,
-        phrases: &[
-            "how do i",
-            "how can i",
-            "how to",
-            "is there a way",
-            "is it possible",
-            "where can i",
-            "wondering",
-            "question about",
-            "curious",
-        ],
-    },
-    Rule {
-        name: "rule:request",
-        priority: Priority::Low,
-        phrases: &[
-            "feature request",
-            "would be nice",
-            "would love",
-            "suggestion",
-            "suggest",
-            "feedback",
-            "typo",
-            "cosmetic",
-            "not urgent",
-            "no rush",
-            "whenever",
-            "nice to have",
-        ],
-    },
-];
+/// Whether `words` count many people or things ([`SCALE`]).
+fn counts_many(words: &Words) -> bool {
+    (0..words.len()).any(|i| {
+        let many = words
+            .get(i)
+            .and_then(|w| w.parse::<u64>().ok())
+            .is_some_and(|n| n >= MANY);
+        many && (i + 1..i + 3).filter_map(|j| words.get(j)).any(|w| {
+            COUNTED.iter().any(|c| match c.strip_suffix('*') {
+                Some(prefix) => w.starts_with(prefix),
+                None => w == *c,
+            })
+        })
+    })
+}
 
 /// The rules compiled for matching, once per process.
 fn compiled() -> &'static PhraseSet {
@@ -234,7 +55,7 @@ fn compiled() -> &'static PhraseSet {
     })
 }
 
-/// The rules whose wording occurs in `text`, in [`RULES`] order.
+/// The rules whose wording occurs in `text`, in [`RULES`] order, then [`SCALE`].
 #[must_use]
 pub fn rule_hits(text: &str) -> Vec<&'static Rule> {
     rule_hits_in(&Words::new(text))
@@ -243,11 +64,15 @@ pub fn rule_hits(text: &str) -> Vec<&'static Rule> {
 /// [`rule_hits`] on words already cut.
 #[must_use]
 pub fn rule_hits_in(words: &Words) -> Vec<&'static Rule> {
-    RULES
+    let mut hits: Vec<&'static Rule> = RULES
         .iter()
         .zip(compiled().hits(words))
         .filter_map(|(rule, hit)| hit.then_some(rule))
-        .collect()
+        .collect();
+    if counts_many(words) {
+        hits.push(&SCALE);
+    }
+    hits
 }
 
 /// The most urgent priority among `hits`; `None` when empty.
@@ -334,6 +159,25 @@ mod tests {
             Some(Priority::High)
         );
         assert_eq!(rule_priority("hello"), None);
+    }
+
+    #[test]
+    fn counts_of_people_read_as_many() {
+        let scale = |t: &str| rule_hits(t).iter().any(|r| r.name == "rule:scale");
+        assert!(scale("about 3,800 subscribers were charged twice"));
+        assert!(scale("30+ accounts locked since noon"));
+        assert!(scale("212 thermostat units offline"));
+        assert!(!scale("3 users cannot log in"));
+        assert!(!scale("the export stops at 10,000 rows"));
+        let calm = |t: &str| rule_priority(t);
+        assert_eq!(
+            calm("Minor: the legend colours look off"),
+            Some(Priority::Low)
+        );
+        assert_eq!(
+            calm("Seeing another company's employee data"),
+            Some(Priority::Critical)
+        );
     }
 
     #[test]
