@@ -9,8 +9,11 @@
 //!   ([`metrics`]); abstention under a configurable confidence; skills proposed for
 //!   routing ([`skills`]); retraining from the desk's own tickets, swapped atomically.
 //!   The loss is class-balanced (a rare critical priority weighs as much as a common
-//!   medium one). The day-one models are trained at start-up from the 480 CC0 tickets
-//!   shipped in `data/tickets.csv` (about 2 s in release on a busy 2-core machine).
+//!   medium one). The day-one models are trained from the 480 CC0 tickets shipped in
+//!   `data/tickets.csv` (about 2 s in release on a busy 2-core machine); [`model_file`]
+//!   keeps the models in use (day-one or retrained) in one versioned file, written
+//!   atomically, which [`LexicalClassifier::open`] loads at the next start instead of
+//!   training.
 //!   A classification cuts the text into words once ([`features::Words`]) and the
 //!   wording rules and skills match it in one pass ([`phrases`]).
 //! - [`Bm25Matcher`]: BM25F FAQ matching (question and answer as two fields, Snowball

@@ -80,8 +80,14 @@ pub fn save(models: &TicketModels, path: &Path) -> Result<(), AiError> {
     written
 }
 
+/// Writes the file readable by its owner only: a retrained model is derived from the
+/// desk's tickets.
 fn write(models: &TicketModels, temp: &Path) -> Result<(), AiError> {
-    let file = std::fs::File::create(temp)?;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let file = options.open(temp)?;
     let mut out = std::io::BufWriter::new(file);
     serde_json::to_writer(
         &mut out,
@@ -189,6 +195,12 @@ mod tests {
             .map(|e| e.expect("entry").file_name())
             .collect();
         assert_eq!(names, ["models.json"]);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).expect("meta").permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
         let text = std::fs::read_to_string(&path).expect("read");
         let old = text.replacen("\"version\":1", "\"version\":0", 1);
         std::fs::write(&path, old).expect("write");

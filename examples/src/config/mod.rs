@@ -48,7 +48,7 @@ pub enum ConfigError {
 pub struct ServerConfig {
     /// Where to listen (`TICKET_BIND`, default `127.0.0.1:8080`).
     pub bind: SocketAddr,
-    /// Where the embedded database and the generated JWT secret live
+    /// Where the embedded database, the generated JWT secret and the AI model live
     /// (`TICKET_DATA_DIR`, default `./ticket-data`).
     pub data_dir: PathBuf,
     /// `sqlite://…`, `postgres://…`, `mongodb://…` or `memory:` (`TICKET_DATABASE_URL`,
