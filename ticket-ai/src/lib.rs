@@ -6,7 +6,7 @@
 //!   logistic regression trained in Rust ([`linear`]), one model for the category and
 //!   one for the priority (whose features include the wording rules of [`priority`]);
 //!   probabilities calibrated by temperature scaling on out-of-fold predictions
-//!   ([`metrics`]); abstention under a configurable confidence; skills proposed for
+//!   ([`calibration`], [`metrics`]); abstention under a configurable confidence; skills proposed for
 //!   routing ([`skills`]); retraining from the desk's own tickets, swapped atomically.
 //!   The loss is class-balanced (a rare critical priority weighs as much as a common
 //!   medium one). The day-one models are trained from the 480 CC0 tickets shipped in
@@ -32,6 +32,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod calibration;
 pub mod classifier;
 pub mod data;
 #[cfg(feature = "embeddings")]

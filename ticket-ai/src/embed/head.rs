@@ -3,13 +3,13 @@
 //! [`crate::features`] and, for the priority, the wording rules of [`crate::priority`];
 //! the weights are learnt by the same logistic regression as the lexical model
 //! ([`crate::linear`]), and the probabilities are calibrated by a temperature fitted on
-//! out-of-fold predictions ([`crate::metrics::fit_temperature`]).
+//! out-of-fold predictions ([`crate::calibration`]).
 
+use crate::calibration::out_of_fold_temperature;
 use crate::error::AiError;
 use crate::features::{FeatureSpec, RawFeatures, Sparse, Vocabulary};
 use crate::linear::{softmax, Linear, TrainOptions};
-use crate::metrics::fit_temperature;
-use crate::model::{stratified_folds, Prediction};
+use crate::model::Prediction;
 use crate::priority;
 
 /// How a [`DenseHead`] is built.
@@ -205,7 +205,8 @@ impl DenseHead {
     }
 }
 
-/// The temperature fitted on out-of-fold logits; 1.0 with too few rows or folds.
+/// The temperature fitted on out-of-fold logits ([`out_of_fold_temperature`]), each
+/// fold's vocabulary and weights learnt without it.
 fn calibrate(
     rows: &[Embedded<'_>],
     raws: &[RawFeatures],
@@ -214,37 +215,32 @@ fn calibrate(
     dimension: usize,
     options: &HeadOptions,
 ) -> f32 {
-    let k = options.calibration_folds;
-    if k < 2 || rows.len() < 2 * k {
-        return 1.0;
-    }
-    let folds = stratified_folds(ys, k, options.train.seed);
-    let mut logits = Vec::with_capacity(rows.len());
-    let mut truth = Vec::with_capacity(rows.len());
-    for f in 0..k {
-        let train: Vec<usize> = (0..rows.len()).filter(|i| folds[*i] != f).collect();
-        let pick_rows: Vec<Embedded<'_>> = train.iter().map(|i| rows[*i]).collect();
-        let pick_raws: Vec<RawFeatures> = if raws.is_empty() {
-            Vec::new()
-        } else {
-            train.iter().map(|i| raws[*i].clone()).collect()
-        };
-        let pick_ys: Vec<usize> = train.iter().map(|i| ys[*i]).collect();
-        let fitted = fit(
-            &pick_rows, &pick_raws, &pick_ys, classes, dimension, options,
-        );
-        for i in (0..rows.len()).filter(|i| folds[*i] == f) {
+    out_of_fold_temperature(
+        ys,
+        options.calibration_folds,
+        options.train.seed,
+        |train| {
+            let pick_rows: Vec<Embedded<'_>> = train.iter().map(|i| rows[*i]).collect();
+            let pick_raws: Vec<RawFeatures> = if raws.is_empty() {
+                Vec::new()
+            } else {
+                train.iter().map(|i| raws[*i].clone()).collect()
+            };
+            let pick_ys: Vec<usize> = train.iter().map(|i| ys[*i]).collect();
+            fit(
+                &pick_rows, &pick_raws, &pick_ys, classes, dimension, options,
+            )
+        },
+        |fitted, i| {
             let x = features(
                 rows[i].vector,
                 raws.get(i),
                 fitted.vocabulary.as_ref(),
                 options.scale,
             );
-            logits.push(fitted.linear.logits(&x));
-            truth.push(ys[i]);
-        }
-    }
-    fit_temperature(&logits, &truth)
+            fitted.linear.logits(&x)
+        },
+    )
 }
 
 #[cfg(test)]
