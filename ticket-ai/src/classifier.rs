@@ -8,9 +8,10 @@ use crate::features::Words;
 use crate::model::{decide, ModelOptions, Prediction, TextModel};
 use crate::priority::{combine_with, most_urgent, rule_hits_in};
 use crate::skills;
+use arc_swap::ArcSwap;
 use async_trait::async_trait;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Mutex};
 use ticket_core::ports::{Classifier, RetrainReport, TrainingExample};
 use ticket_core::text::{Category, Tags};
 use ticket_core::ticket::{Classification, NewTicket, Priority, Scored};
@@ -139,7 +140,8 @@ pub struct LexicalClassifier {
 
 #[derive(Debug)]
 struct Shared {
-    models: RwLock<Arc<TicketModels>>,
+    /// Swapped whole on retrain; a classification loads it without a lock.
+    models: ArcSwap<TicketModels>,
     config: LexicalConfig,
     /// Where each retrained pair is saved ([`crate::model_file`]), if anywhere.
     model_file: Option<PathBuf>,
@@ -165,7 +167,7 @@ impl LexicalClassifier {
     ) -> Self {
         Self {
             shared: Arc::new(Shared {
-                models: RwLock::new(Arc::new(models)),
+                models: ArcSwap::from_pointee(models),
                 config,
                 model_file,
                 saving: Mutex::new(()),
@@ -190,19 +192,12 @@ impl LexicalClassifier {
     /// The models in use now.
     #[must_use]
     pub fn models(&self) -> Arc<TicketModels> {
-        match self.shared.models.read() {
-            Ok(m) => Arc::clone(&m),
-            Err(poisoned) => Arc::clone(&poisoned.into_inner()),
-        }
+        self.shared.models.load_full()
     }
 
     /// Puts `models` in use; classifications already running finish with the old ones.
     pub fn swap(&self, models: TicketModels) {
-        let new = Arc::new(models);
-        match self.shared.models.write() {
-            Ok(mut m) => *m = new,
-            Err(poisoned) => *poisoned.into_inner() = new,
-        }
+        self.shared.models.store(Arc::new(models));
     }
 
     /// The configuration.

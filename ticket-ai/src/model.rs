@@ -5,7 +5,6 @@
 use crate::error::AiError;
 use crate::features::{FeatureSpec, RawFeatures, Sparse, Vocabulary, Words};
 use crate::linear::{softmax, Linear, TrainOptions};
-use crate::metrics::fit_temperature;
 use crate::priority;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
@@ -217,26 +216,20 @@ fn extract(spec: &FeatureSpec, text: &str, rules: bool) -> RawFeatures {
 /// The temperature fitted on out-of-fold logits (each fold predicted by a model trained
 /// on the others, vocabulary included); 1.0 with too few rows or folds.
 fn calibrate(raw: &[RawFeatures], ys: &[usize], classes: usize, opts: &ModelOptions) -> f32 {
-    let k = opts.calibration_folds;
-    if k < 2 || raw.len() < 2 * k {
-        return 1.0;
-    }
-    let folds = stratified_folds(ys, k, opts.train.seed);
-    let mut logits = Vec::with_capacity(raw.len());
-    let mut truth = Vec::with_capacity(raw.len());
-    for f in 0..k {
-        let train: Vec<usize> = (0..raw.len()).filter(|i| folds[*i] != f).collect();
-        let train_raw: Vec<_> = train.iter().map(|i| raw[*i].clone()).collect();
-        let vocab = Vocabulary::fit(opts.spec, &train_raw, opts.min_df, opts.max_features);
-        let xs: Vec<Sparse> = train_raw.iter().map(|r| vocab.vectorize(r)).collect();
-        let train_ys: Vec<usize> = train.iter().map(|i| ys[*i]).collect();
-        let model = Linear::train(&xs, &train_ys, vocab.len(), classes, &opts.train);
-        for i in (0..raw.len()).filter(|i| folds[*i] == f) {
-            logits.push(model.logits(&vocab.vectorize(&raw[i])));
-            truth.push(ys[i]);
-        }
-    }
-    fit_temperature(&logits, &truth)
+    crate::calibration::out_of_fold_temperature(
+        ys,
+        opts.calibration_folds,
+        opts.train.seed,
+        |train: &[usize]| {
+            let train_raw: Vec<_> = train.iter().map(|i| raw[*i].clone()).collect();
+            let vocab = Vocabulary::fit(opts.spec, &train_raw, opts.min_df, opts.max_features);
+            let xs: Vec<Sparse> = train_raw.iter().map(|r| vocab.vectorize(r)).collect();
+            let train_ys: Vec<usize> = train.iter().map(|i| ys[*i]).collect();
+            let model = Linear::train(&xs, &train_ys, vocab.len(), classes, &opts.train);
+            (vocab, model)
+        },
+        |(vocab, model): &(Vocabulary, Linear), i| model.logits(&vocab.vectorize(&raw[i])),
+    )
 }
 
 /// Fold index (0..k) of each row: rows of each label are shuffled and dealt round-robin,

@@ -13,8 +13,9 @@ use crate::error::AiError;
 use crate::features::Words;
 use crate::model::Prediction;
 use crate::priority::{most_urgent, rule_hits_in};
+use arc_swap::ArcSwap;
 use async_trait::async_trait;
-use std::sync::{Arc, OnceLock, RwLock};
+use std::sync::{Arc, OnceLock};
 use ticket_core::ports::{Classifier, RetrainReport, TrainingExample};
 use ticket_core::text::Tags;
 use ticket_core::ticket::{Classification, NewTicket};
@@ -99,7 +100,8 @@ pub struct EmbeddingClassifier {
 #[derive(Debug)]
 struct Shared {
     embedder: Arc<Embedder>,
-    heads: RwLock<Arc<TicketHeads>>,
+    /// Swapped whole on retrain; a classification loads it without a lock.
+    heads: ArcSwap<TicketHeads>,
     /// The shipped sample's vectors, computed once (retraining reuses them).
     shipped: OnceLock<Arc<Vec<Vec<f32>>>>,
     config: EmbeddingConfig,
@@ -132,7 +134,7 @@ impl EmbeddingClassifier {
         Ok(Self {
             shared: Arc::new(Shared {
                 embedder,
-                heads: RwLock::new(Arc::new(heads)),
+                heads: ArcSwap::from_pointee(heads),
                 shipped,
                 config,
             }),
@@ -142,19 +144,12 @@ impl EmbeddingClassifier {
     /// The heads in use now.
     #[must_use]
     pub fn heads(&self) -> Arc<TicketHeads> {
-        match self.shared.heads.read() {
-            Ok(h) => Arc::clone(&h),
-            Err(poisoned) => Arc::clone(&poisoned.into_inner()),
-        }
+        self.shared.heads.load_full()
     }
 
     /// Puts `heads` in use; classifications already running finish with the old ones.
     pub fn swap(&self, heads: TicketHeads) {
-        let new = Arc::new(heads);
-        match self.shared.heads.write() {
-            Ok(mut h) => *h = new,
-            Err(poisoned) => *poisoned.into_inner() = new,
-        }
+        self.shared.heads.store(Arc::new(heads));
     }
 
     /// The sentence model.
