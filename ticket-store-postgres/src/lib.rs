@@ -74,7 +74,9 @@
 //! - Every call is one statement, hence one round trip, except a text search (a planner
 //!   estimate first, see below) and the rare error paths that tell `NotFound` from a
 //!   conflict; cached configuration reads make none, and concurrent publishes share
-//!   one. `sqlx` pools check each connection they hand out with a round trip of
+//!   one, sent on a connection the publisher keeps outside the pool (so a store holds
+//!   one connection beyond `max_connections` once it has published, and a publish
+//!   never queues behind the statements waiting for the pool). `sqlx` pools check each connection they hand out with a round trip of
 //!   their own (`PgPoolOptions::test_before_acquire`, on by default), which doubles the
 //!   round trips of every call; a host that wants throughput more than the early
 //!   detection of dead connections can turn it off.

@@ -7,9 +7,16 @@
 //! whatever has queued in one statement, in queue order, and tells every caller how it
 //! went: each caller still waits for its own events to be sent (and gets the error if
 //! they were not), and a lone publish costs one statement as before.
+//!
+//! The task keeps the connection it sends on, detached from the pool (a new one after an
+//! error): taking one from the pool for every batch would queue the publish behind every
+//! statement waiting for a connection, so that under load each ticket change waited for
+//! the pool twice, once to save and once to publish. Detached, it is one connection
+//! beyond the pool's `max_connections` (as the `LISTEN` connection is), and even a pool
+//! of one keeps its connection for the store's statements.
 
 use crate::connect::PostgresStore;
-use sqlx::postgres::PgPool;
+use sqlx::postgres::{PgConnection, PgPool};
 use std::fmt;
 use std::sync::{Arc, Mutex, PoisonError};
 use ticket_core::{Error, Result};
@@ -63,8 +70,10 @@ impl Drop for Publisher {
     }
 }
 
-/// Sends what has queued, batch after batch, until every sender is gone.
+/// Sends what has queued, batch after batch, until every sender is gone, on a
+/// connection of its own (opened when the first batch comes, and again after an error).
 async fn send_batches(mut queue: mpsc::Receiver<Request>, pool: PgPool, channel: String) {
+    let mut conn: Option<PgConnection> = None;
     while let Some(first) = queue.recv().await {
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
@@ -77,19 +86,37 @@ async fn send_batches(mut queue: mpsc::Receiver<Request>, pool: PgPool, channel:
             .iter()
             .flat_map(|r| r.payloads.iter().map(String::as_str))
             .collect();
-        // One statement: the notifications go out in array order when it commits.
-        let sent = sqlx::query("SELECT count(pg_notify($1, p)) FROM unnest($2::text[]) AS p")
-            .bind(&channel)
-            .bind(payloads)
-            .execute(&pool)
-            .await
-            .map(drop)
-            .map_err(|e| Failed(Arc::new(e)));
+        let sent = send(&mut conn, &pool, &channel, payloads).await;
         for r in batch {
             // A caller that stopped waiting does not need to know.
             let _ = r.done.send(sent.clone());
         }
     }
+}
+
+/// Sends one batch on `conn` (detaching a new one from `pool` when there is none;
+/// dropping it on an error, which may have broken it).
+async fn send(
+    conn: &mut Option<PgConnection>,
+    pool: &PgPool,
+    channel: &str,
+    payloads: Vec<&str>,
+) -> std::result::Result<(), Failed> {
+    let failed = |e| Failed(Arc::new(e));
+    let c = match conn {
+        Some(c) => c,
+        None => conn.insert(pool.acquire().await.map_err(failed)?.detach()),
+    };
+    // One statement: the notifications go out in array order when it commits.
+    let sent = sqlx::query("SELECT count(pg_notify($1, p)) FROM unnest($2::text[]) AS p")
+        .bind(channel)
+        .bind(payloads)
+        .execute(&mut *c)
+        .await;
+    if sent.is_err() {
+        *conn = None;
+    }
+    sent.map(drop).map_err(failed)
 }
 
 impl PostgresStore {

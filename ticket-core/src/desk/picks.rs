@@ -69,9 +69,14 @@ impl HelpDesk {
         let reserved = lock(&picks.reserved).clone();
         let (tenant, team) = (d.ticket.tenant, d.ticket.team);
         let store = &self.inner.store;
-        let mut loads = store.agent_loads(tenant, team).await?;
-        let rotation: HashMap<UserId, _> =
-            store.rotation(tenant, team).await?.into_iter().collect();
+        // The two reads at once: every pick of the desk waits for this turn, so its
+        // length bounds the desk's creates per second while a routing rule assigns.
+        let (mut loads, rotation) = futures::future::try_join(
+            store.agent_loads(tenant, team),
+            store.rotation(tenant, team),
+        )
+        .await?;
+        let rotation: HashMap<UserId, _> = rotation.into_iter().collect();
         for load in &mut loads {
             let in_flight = reserved.get(&load.user_id).copied().unwrap_or(0);
             load.open_tickets = load.open_tickets.saturating_add(in_flight);

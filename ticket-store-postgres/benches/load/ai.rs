@@ -15,7 +15,7 @@
 
 use crate::data::{self, People, Rng};
 use crate::measure::{timed, Samples};
-use crate::{desk_config, pool, Config};
+use crate::{cpu, desk_config, named_pool, Config};
 use chrono::{DateTime, Utc};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -77,6 +77,8 @@ pub struct AiRow {
     pub p50: f64,
     pub p99: f64,
     pub notes: u64,
+    /// CPU microseconds per create: (this process, PostgreSQL's backends).
+    pub cpu_us: (f64, f64),
 }
 
 /// The desk of `mode` over its own pool.
@@ -192,7 +194,8 @@ pub async fn creates(
     let mut rows = Vec::new();
     for round in 1..=rounds {
         for &mode in &modes {
-            let pool = pool(&cfg.url, u32::try_from(clients).unwrap() + 4).await;
+            let app = format!("ticket-bench-ai-{round}-{mode:?}");
+            let pool = named_pool(&cfg.url, u32::try_from(clients).unwrap() + 4, &app).await;
             let desk = desk(mode, pool.clone(), store.schema(), &classifier);
             // The server's background job: the similar-solved notes, as creates queue them.
             let noted = Arc::new(AtomicU64::new(0));
@@ -212,6 +215,7 @@ pub async fn creates(
                 Instant::now() + Duration::from_secs(1),
             )
             .await;
+            let cpu_start = cpu::mark(&pool, &app).await;
             let start = Instant::now();
             let samples = create_for(
                 &desk,
@@ -224,6 +228,8 @@ pub async fn creates(
             if let Some(w) = worker {
                 w.abort();
             }
+            let (ours, pg) = cpu::since(&cpu_start, &pool, &app).await;
+            let n = samples.len().max(1) as f64;
             let notes = noted.load(Ordering::Relaxed);
             let row = AiRow {
                 mode,
@@ -232,14 +238,18 @@ pub async fn creates(
                 p50: samples.percentile_ms(50.0),
                 p99: samples.percentile_ms(99.0),
                 notes,
+                cpu_us: (ours * 1e6 / n, pg * 1e6 / n),
             };
             println!(
                 "  round {round}, {:<26} {clients} clients: {:>7.0} tickets/s (p50 {:.2} ms, \
-                 p99 {:.2} ms), {} similar-solved notes written meanwhile",
+                 p99 {:.2} ms; CPU per create {:.0} µs here + {:.0} µs in PostgreSQL), {} \
+                 similar-solved notes written meanwhile",
                 mode.name(),
                 row.rate,
                 row.p50,
                 row.p99,
+                row.cpu_us.0,
+                row.cpu_us.1,
                 row.notes
             );
             rows.push(row);
@@ -250,30 +260,45 @@ pub async fn creates(
     rows
 }
 
-/// Prints the step's table: each mode's rate and its cost per create relative to `off`.
+/// Prints the step's table: each mode's rate and CPU per create, and its cost relative to
+/// `off` of the same round by rate and by CPU (this process + PostgreSQL's backends). On a
+/// shared machine the rate moves with the other load; the CPU cost is the steadier figure.
 pub fn report(rows: &[AiRow]) {
     if rows.is_empty() {
         return;
     }
     println!(
-        "\n{:<34} {:>9} {:>8} {:>8} {:>16}",
-        "create by AI mode (interleaved)", "ticket/s", "p50 ms", "p99 ms", "cost vs AI off"
+        "\n{:<34} {:>9} {:>8} {:>8} {:>9} {:>9} {:>13} {:>13}",
+        "create by AI mode (interleaved)",
+        "ticket/s",
+        "p50 ms",
+        "p99 ms",
+        "CPU µs",
+        "of it PG",
+        "cost by rate",
+        "cost by CPU"
     );
     for r in rows {
         let off = rows
             .iter()
-            .find(|o| o.mode == Mode::Off && o.round == r.round)
-            .map(|o| o.rate);
-        let added = off.map_or("-".to_string(), |off| {
-            format!("{:+.0}%", 100.0 * (off / r.rate - 1.0))
+            .find(|o| o.mode == Mode::Off && o.round == r.round);
+        let cpu = |r: &AiRow| r.cpu_us.0 + r.cpu_us.1;
+        let (by_rate, by_cpu) = off.map_or(("-".to_string(), "-".to_string()), |off| {
+            (
+                format!("{:+.0}%", 100.0 * (off.rate / r.rate - 1.0)),
+                format!("{:+.0}%", 100.0 * (cpu(r) / cpu(off) - 1.0)),
+            )
         });
         println!(
-            "{:<34} {:>9.0} {:>8.2} {:>8.2} {:>16}",
+            "{:<34} {:>9.0} {:>8.2} {:>8.2} {:>9.0} {:>9.0} {:>13} {:>13}",
             format!("  round {} {}", r.round, r.mode.name()),
             r.rate,
             r.p50,
             r.p99,
-            added
+            cpu(r),
+            r.cpu_us.1,
+            by_rate,
+            by_cpu
         );
     }
 }

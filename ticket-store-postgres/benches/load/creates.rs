@@ -3,7 +3,7 @@
 
 use crate::data::{self, People, Rng};
 use crate::measure::{timed, Samples};
-use crate::{desk, pgbench, pool, Config};
+use crate::{cpu, desk, named_pool, pgbench, Config};
 use chrono::Utc;
 use std::time::{Duration, Instant};
 use ticket_core::{Actor, HelpDesk, Role};
@@ -55,6 +55,8 @@ pub struct CreateRow {
     pub p50: f64,
     pub p99: f64,
     pub errors: usize,
+    /// CPU microseconds per create: (this process, PostgreSQL's backends).
+    pub cpu_us: (f64, f64),
     pub pgbench: Option<pgbench::Run>,
 }
 
@@ -73,23 +75,30 @@ pub async fn creates(cfg: &Config, schema: &str, people: &People) -> Vec<CreateR
     let scripts = pgbench::write_scripts(&scripts_dir, schema, &samples);
     let mut rows = Vec::new();
     for &clients in &cfg.clients {
-        let pool = pool(&cfg.url, u32::try_from(clients).unwrap() + 2).await;
+        let app = format!("ticket-bench-create-{clients}");
+        let pool = named_pool(&cfg.url, u32::try_from(clients).unwrap() + 2, &app).await;
         let desk = desk(pool.clone(), schema);
         // Warm-up: connections opened, statements prepared.
         let warm = Instant::now() + Duration::from_secs(1);
         create_for(&desk, people, clients, warm, 1).await;
+        let cpu_start = cpu::mark(&pool, &app).await;
         let start = Instant::now();
         let until = start + Duration::from_secs(cfg.secs);
         let (samples, errors) = create_for(&desk, people, clients, until, 2).await;
         let rate = samples.len() as f64 / start.elapsed().as_secs_f64();
+        let (ours, pg) = cpu::since(&cpu_start, &pool, &app).await;
+        let n = samples.len().max(1) as f64;
+        let cpu_us = (ours * 1e6 / n, pg * 1e6 / n);
         drop(desk);
         pool.close().await;
         let pgbench = pgbench::run(&cfg.url, &scripts, clients, cfg.secs);
         println!(
-            "  create, {clients:>2} clients: {rate:>8.0} tickets/s (p50 {:.2} ms, p99 {:.2} ms); \
-             pgbench {}",
+            "  create, {clients:>2} clients: {rate:>8.0} tickets/s (p50 {:.2} ms, p99 {:.2} ms, \
+             CPU per create {:.0} µs here + {:.0} µs in PostgreSQL); pgbench {}",
             samples.percentile_ms(50.0),
             samples.percentile_ms(99.0),
+            cpu_us.0,
+            cpu_us.1,
             pgbench.as_ref().map_or("failed".to_string(), |r| format!(
                 "{:.0} tps (average {:.2} ms)",
                 r.tps, r.latency_ms
@@ -101,6 +110,7 @@ pub async fn creates(cfg: &Config, schema: &str, people: &People) -> Vec<CreateR
             p50: samples.percentile_ms(50.0),
             p99: samples.percentile_ms(99.0),
             errors,
+            cpu_us,
             pgbench,
         });
     }

@@ -2,7 +2,9 @@
 //!
 //! 1. creates tickets at 1, 16 and 64 concurrent clients for a fixed time each, and runs
 //!    `pgbench` with a one-row `INSERT` of the same shape at the same concurrency as the
-//!    yardstick (our create rate as a ratio of its rate);
+//!    yardstick (our create rate as a ratio of its rate), with the CPU one create costs
+//!    here and in PostgreSQL's backends (see `cpu.rs`: steadier than a rate on a shared
+//!    machine);
 //! 2. fills the table to 1,000,000 open tickets (bulk `INSERT … unnest`, rows built by the
 //!    store's own code), `VACUUM ANALYZE`, `CHECKPOINT`;
 //! 3. times the first page of the list, a filtered list (status + priority + tag), full
@@ -11,7 +13,7 @@
 //!    default 5, each meeting about `TICKET_BENCH_DUE` due tickets: see `sweep.rs`);
 //! 4. with `TICKET_BENCH_AI=off,classifier,full`, creates through desks with each AI
 //!    setup, interleaved, on the filled table (see `ai.rs`): what classification, the
-//!    FAQ matcher and the helpful notes add to a create.
+//!    FAQ matcher and the helpful notes add to a create, by rate and by CPU per create.
 //!
 //! ```sh
 //! TICKET_BENCH_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/test \
@@ -22,7 +24,7 @@
 //! (per concurrency level, default 10), `TICKET_BENCH_CLIENTS` (default `1,16,64`),
 //! `TICKET_BENCH_TICKETS` (default 1000000), `TICKET_BENCH_SAMPLES` (per read query,
 //! default 300), `TICKET_BENCH_DUE` (tickets due at the sweep, default 100),
-//! `TICKET_BENCH_KEEP=1` keeps the schema (`TICKET_BENCH_SCHEMA=<it>` then runs the
+//! `TICKET_BENCH_ONLY_CREATES=1` stops after step 1, `TICKET_BENCH_KEEP=1` keeps the schema (`TICKET_BENCH_SCHEMA=<it>` then runs the
 //! reads and the sweeps again on it, without creates or seeding), `TICKET_BENCH_PING=1` makes the pools check
 //! each connection they hand out (sqlx's default; off here, see `ping_on_acquire`). Everything happens in a schema of its own
 //! (`bench_…`), dropped at the end. The server needs `max_connections` above the largest
@@ -30,6 +32,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 mod ai;
+mod cpu;
 mod creates;
 mod data;
 mod measure;
@@ -40,7 +43,7 @@ mod sweep;
 use chrono::Utc;
 use data::Rng;
 use measure::{timed, Samples};
-use sqlx::postgres::{PgPool, PgPoolOptions};
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use std::sync::Arc;
 use std::time::Duration;
 use ticket_core::account::HashCost;
@@ -95,11 +98,18 @@ fn ping_on_acquire() -> bool {
 }
 
 pub async fn pool(url: &str, max: u32) -> PgPool {
+    named_pool(url, max, "ticket-bench").await
+}
+
+/// A pool whose connections carry `application_name = app`, so that [`cpu`] finds their
+/// backends.
+pub async fn named_pool(url: &str, max: u32, app: &str) -> PgPool {
+    let options: PgConnectOptions = url.parse().expect("a PostgreSQL URL");
     PgPoolOptions::new()
         .max_connections(max)
         .test_before_acquire(ping_on_acquire())
         .acquire_timeout(Duration::from_secs(60))
-        .connect(url)
+        .connect_with(options.application_name(app))
         .await
         .expect("connect to the benchmark database")
 }
@@ -233,6 +243,15 @@ async fn main() {
 
             println!("\n1. create through HelpDesk, then pgbench at the same concurrency");
             let created = creates::creates(&cfg, &schema, &people).await;
+            // `TICKET_BENCH_ONLY_CREATES=1`: step 1 alone (what `bench/http/run.sh`
+            // interleaves with the HTTP load).
+            if std::env::var_os("TICKET_BENCH_ONLY_CREATES").is_some() {
+                sqlx::query(&format!("DROP SCHEMA \"{schema}\" CASCADE"))
+                    .execute(&admin)
+                    .await
+                    .unwrap();
+                return;
+            }
 
             println!("\n2. fill to {} open tickets", cfg.tickets);
             let now = Utc::now();
@@ -322,8 +341,15 @@ async fn main() {
 
     println!("\n== results ({} tickets in the table) ==", cfg.tickets);
     println!(
-        "{:<34} {:>9} {:>8} {:>8} {:>11} {:>7}",
-        "create via HelpDesk", "ticket/s", "p50 ms", "p99 ms", "pgbench tps", "ratio"
+        "{:<34} {:>9} {:>8} {:>8} {:>11} {:>7} {:>9} {:>9}",
+        "create via HelpDesk",
+        "ticket/s",
+        "p50 ms",
+        "p99 ms",
+        "pgbench tps",
+        "ratio",
+        "CPU µs",
+        "of it PG"
     );
     for r in &created {
         let (tps, ratio) = r.pgbench.as_ref().map_or(("-".into(), "-".into()), |p| {
@@ -333,13 +359,15 @@ async fn main() {
             )
         });
         println!(
-            "{:<34} {:>9.0} {:>8.2} {:>8.2} {:>11} {:>7}{}",
+            "{:<34} {:>9.0} {:>8.2} {:>8.2} {:>11} {:>7} {:>9.0} {:>9.0}{}",
             format!("  {} clients", r.clients),
             r.rate,
             r.p50,
             r.p99,
             tps,
             ratio,
+            r.cpu_us.0 + r.cpu_us.1,
+            r.cpu_us.1,
             if r.errors > 0 {
                 format!("  ({} errors)", r.errors)
             } else {

@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# The HTTP create path against the store-level create path, at the same concurrency, on
+# one PostgreSQL, interleaved:
+#
+#   bash bench/http/run.sh   # HTTP_CONNECTIONS=64 HTTP_DURATION=10 HTTP_ROUNDS=3
+#                            # HTTP_AI=false HTTP_RULES=false HTTP_POOL=<connections + 2>
+#                            # HTTP_PORT=8804
+#                            # HTTP_SERVER_BIN=… HTTP_LOAD_BIN=… (built ones, else built here)
+#
+# Each round runs `wrk -c HTTP_CONNECTIONS` creating tickets through a release
+# ticket-server (PostgreSQL store, pool of HTTP_POOL connections, the AI as HTTP_AI),
+# then step 1 of the load bench (`cargo bench -p ticket-store-postgres --bench load`,
+# `TICKET_BENCH_ONLY_CREATES=1`) with as many clients calling `HelpDesk::create_ticket`
+# over a pool of the same size. The server does the bench's work by default: AI off and
+# no default rules (HTTP_RULES=true installs them: the routing rule then reads the
+# agents' loads and the rotation on every create). One table: both rates and p99s
+# per round and the HTTP rate as a share of the store-level one (target >= 85 %, HTTP
+# p99 < 50 ms). The server's background workers run as in production; wrk runs on the
+# same machine as both, so report the machine (and what else ran) with the figures.
+#
+# Needs PostgreSQL on 127.0.0.1:5432 with trust auth for `postgres` (as `.ci/test` starts
+# it), psql, pgbench and wrk (installed from Debian's packages when missing). Not part
+# of CI.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+conns=${HTTP_CONNECTIONS:-64}
+secs=${HTTP_DURATION:-10}
+rounds=${HTTP_ROUNDS:-3}
+ai=${HTTP_AI:-false}
+rules=${HTTP_RULES:-false}
+pool=${HTTP_POOL:-$((conns + 2))}
+port=${HTTP_PORT:-8804}
+pg="postgres://postgres@127.0.0.1:5432"
+db=ticket_http_bench
+
+pg_isready -q -h 127.0.0.1 -p 5432 || { echo "no PostgreSQL on 127.0.0.1:5432" >&2; exit 1; }
+if ! command -v wrk >/dev/null; then
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null
+fi
+server=${HTTP_SERVER_BIN:-}
+if [ -z "$server" ]; then
+  cargo build --release -q -p ticket-examples --bin ticket-server
+  server=target/release/ticket-server
+fi
+load_bin=${HTTP_LOAD_BIN:-}
+if [ -z "$load_bin" ]; then
+  load_bin=$(cargo bench -p ticket-store-postgres --bench load --no-run --message-format=json 2>/dev/null |
+    python3 -c 'import json,sys
+for l in sys.stdin:
+    m = json.loads(l)
+    if m.get("reason") == "compiler-artifact" and m["target"]["name"] == "load" and m.get("executable"):
+        print(m["executable"])')
+fi
+
+work=$(mktemp -d)
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
+trap cleanup EXIT
+psql -h 127.0.0.1 -U postgres -qc "drop database if exists $db" -qc "create database $db" postgres
+
+pass="Load-Test-Pass-9431"
+server_pid=
+# The server runs only during its own rounds: its pool and the bench's together would
+# pass PostgreSQL's default max_connections (100).
+start_server() {
+  TICKET_BIND=127.0.0.1:$port TICKET_DATABASE_URL="$pg/$db" TICKET_DATABASE_MAX_CONNECTIONS=$pool \
+    TICKET_AI_ENABLED=$ai TICKET_INSTALL_DEFAULT_RULES=$rules TICKET_DATA_DIR="$work/data" TICKET_ADMIN_EMAIL=bench@example.com \
+    TICKET_ADMIN_PASSWORD="$pass" RUST_LOG=warn "$server" >>"$work/server.log" 2>&1 &
+  server_pid=$!
+  pids+=("$server_pid")
+  for _ in $(seq 1 120); do curl -fs -o /dev/null "http://127.0.0.1:$port/readyz" && return 0; sleep 0.5; done
+  echo "the server did not start:" >&2; tail -5 "$work/server.log" >&2; exit 1
+}
+stop_server() { kill "$server_pid"; wait "$server_pid" 2>/dev/null || true; }
+start_server
+token=$(curl -fs -H 'content-type: application/json' \
+  -d "{\"login\":\"bench@example.com\",\"password\":\"$pass\"}" \
+  "http://127.0.0.1:$port/api/v1/auth/login" | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
+stop_server
+body='{"title":"Printer on fire","description":"The office printer smokes when it prints, and the paper tray jams after every page."}'
+
+# wrk once: "<req/s> <p99 ms> <non-2xx>"
+http_round() {
+  local out
+  out=$(PEER_AUTH="Bearer $token" PEER_BODY="$body" wrk -t2 -c"$conns" -d"${secs}s" --latency \
+    -s bench/peer/post.lua "http://127.0.0.1:$port/api/v1/tickets")
+  awk '/^Requests\/sec:/ {r=$2}
+       $1 == "99%" {v=$2; if (v ~ /us$/) {sub(/us$/,"",v); v/=1000} else if (v ~ /ms$/) {sub(/ms$/,"",v)} else if (v ~ /s$/) {sub(/s$/,"",v); v*=1000}; p=v}
+       /Non-2xx or 3xx responses:/ {b=$5}
+       END {print r, p, (b == "" ? 0 : b)}' <<<"$out"
+}
+# step 1 of the load bench once: "<tickets/s> <p99 ms> <pgbench tps>"
+store_round() {
+  TICKET_BENCH_POSTGRES_URL="$pg/test" TICKET_BENCH_CLIENTS=$conns TICKET_BENCH_SECONDS=$secs \
+    TICKET_BENCH_ONLY_CREATES=1 "$load_bin" --bench 2>/dev/null |
+    sed -n 's/.*create, *[0-9]* clients: *\([0-9.]*\) tickets\/s (p50 [0-9.]* ms, p99 \([0-9.]*\) ms.*pgbench \([0-9.]*\) tps.*/\1 \2 \3/p'
+}
+
+echo "$(date -u '+%F %H:%M') UTC, $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg), $conns connections/clients, ${secs} s each, AI $ai, default rules $rules, pool $pool"
+echo
+echo "| round | HTTP req/s | HTTP p99 ms | non-2xx | HelpDesk tickets/s | HelpDesk p99 ms | HTTP / HelpDesk | pgbench tps |"
+echo "|---|---|---|---|---|---|---|---|"
+for round in $(seq 1 "$rounds"); do
+  start_server
+  read -r hr hp hb <<<"$(http_round)"
+  stop_server
+  read -r sr sp pb <<<"$(store_round)"
+  awk -v n="$round" -v hr="$hr" -v hp="$hp" -v hb="$hb" -v sr="$sr" -v sp="$sp" -v pb="$pb" 'BEGIN {
+    printf "| %d | %.0f | %.1f | %d | %.0f | %.1f | %.0f%% | %.0f |\n", n, hr, hp, hb, sr, sp, (sr > 0 ? 100 * hr / sr : 0), pb }'
+done
