@@ -172,6 +172,7 @@ mod bus;
 mod capacity;
 mod change;
 mod config;
+mod config_cache;
 mod connect;
 mod docs;
 mod endpoints;
