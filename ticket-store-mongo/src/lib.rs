@@ -52,17 +52,28 @@
 //!    stored event id fails before anything is written, like the SQL stores' rollback).
 //! 2. **The commit point: one document write.** The ticket document is written with the
 //!    whole change embedded as its `pending` field: a create is one `insert_one` (a taken
-//!    id is error 11000 → `Conflict::Unique { field: "id" }`). An update reads the
-//!    ticket first: absent → `NotFound`, another version → `Conflict::Version`, a
-//!    pending change left by a writer that died → it is completed (step 3) and the
-//!    update starts again. Then it takes the *slot* of its base version (see below) and
-//!    writes with one `find_one_and_update` filtered on the expected version and on no
-//!    pending change. Once this write returns, the change is stored; before it, nothing
-//!    is.
+//!    id is error 11000 → `Conflict::Unique { field: "id" }`). An update takes the
+//!    *slot* of its base version first (see below; held → `Conflict::Version`), then
+//!    reads the ticket by `_id`: absent or another tenant's → `NotFound`, another
+//!    version → `Conflict::Version`, a pending change left by a writer that died → it
+//!    is completed (step 3) first. Then it writes the ticket by `_id`: every write of a
+//!    ticket's version holds the slot of its base version, so what was read under the
+//!    slot still holds. Once this write returns, the change is stored; before it,
+//!    nothing is.
 //! 3. **Completion.** The records are inserted by their own ids, ignoring those already
 //!    there (error 11000 on an `_id`: a retry or a concurrent completer got there first),
-//!    then `pending` is removed (only if it still holds that version). Completing twice,
-//!    or from two processes at once, writes each record once.
+//!    then `pending` is removed under the slot of its version (the base of the ticket's
+//!    next change, so nothing commits in between), after reading by `_id` that it still
+//!    holds that version; when another writer holds that slot, the marker is left to it
+//!    or to the next reader. Completing twice, or from two processes at once, writes
+//!    each record once.
+//!
+//! Every command of a create and of an update reads or writes documents by an exact
+//! `_id` (`tests/write_path.rs` watches the driver's commands): the one lookup every
+//! MongoDB-protocol server serves from an index, FerretDB 1.x's SQLite backend
+//! included. Rule, SLA policy, calendar and FAQ lists (read with each change, found by
+//! tenant) are cached per tenant for 2 seconds and forgotten on this store's own writes
+//! of them (another instance's writes show within those 2 seconds).
 //!
 //! A writer that dies between 2 and 3 leaves a `pending` change that the next reader
 //! completes: reading a ticket, its comments or its history, the next change to the
@@ -87,9 +98,10 @@
 //! get a conflict). Slots guard ticket changes and deletions, user and team
 //! replacements, the next state of an outbox entry, a token's single use, a
 //! rotation's next pick, a routed save's agent capacity, the SLA sweep's claims, shift
-//! and schedule replacements and webhook endpoint changes; they are released once the write landed, and a slot left by a
-//! writer that died is taken over after 30 seconds. On MongoDB the writes stay
-//! version-filtered as well, so both safeguards agree.
+//! and schedule replacements and webhook endpoint changes; they are released once the
+//! write landed, and a slot left by a writer that died is taken over after 30 seconds.
+//! Ticket changes and their completions read and write under the slot by `_id` alone;
+//! the other writes stay version-filtered as well on MongoDB, so both safeguards agree.
 //!
 //! ## Behaviour
 //!
