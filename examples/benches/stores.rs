@@ -17,8 +17,15 @@
 //! sampling after this many seconds once it has its minimum, default 60; the table says
 //! how many it took), `TICKET_BENCH_MIN_SAMPLES` (the samples a latency takes whatever
 //! the budget, default 5), `TICKET_BENCH_STORES` (`sqlite`, `mongo` or both, the
-//! default: `sqlite,mongo`). The MongoDB database (`ticket_bench_<uuid>`) is dropped at the
-//! end.
+//! default: `sqlite,mongo`), `TICKET_BENCH_READS` (0 skips the list, search and deep
+//! page latencies), `TICKET_BENCH_STATS` (0 skips the statistics: on FerretDB 1.x a
+//! whole-tenant statistic decodes every ticket once per breakdown). The MongoDB
+//! database (`ticket_bench_<uuid v7>`) is dropped at the end, and a run first drops
+//! the bench databases older than an hour that interrupted runs left behind.
+//!
+//! `bench/mongo/ferretdb-pg.sh` starts a second FerretDB on port 27018 with the
+//! PostgreSQL backend (which pushes equality filters down), for
+//! `TICKET_BENCH_MONGO_URL=mongodb://127.0.0.1:27018`.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 use chrono::Duration as Span;
@@ -406,6 +413,9 @@ async fn measure(
         }
     }
 
+    if env_or("TICKET_BENCH_READS", 1) == 0 {
+        return figures;
+    }
     let words = vocabulary();
     let queries: Vec<(&str, TicketQuery)> = vec![
         ("list: first page (newest, 25)", TicketQuery::default()),
@@ -479,6 +489,9 @@ async fn measure(
         format!("deep page: cursor after {} seeded", target / 2),
         cell,
     );
+    if env_or("TICKET_BENCH_STATS", 1) == 0 {
+        return figures;
+    }
     let cell = latency(
         Sampling {
             max: sampling.max.min(20),
@@ -495,6 +508,33 @@ async fn measure(
     .await;
     figures.add(name, "stats: whole tenant".into(), cell);
     figures
+}
+
+/// The prefix of the bench's MongoDB databases (then a UUIDv7: its creation time).
+const BENCH_DB: &str = "ticket_bench_";
+
+/// Drops the bench databases created more than an hour ago (left by interrupted runs;
+/// a run in progress elsewhere is younger).
+async fn drop_stale_bench_databases(client: &ticket_store_mongo::mongodb::Client) {
+    let hour_ago = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis()
+        .saturating_sub(3_600_000);
+    for name in client.list_database_names().await.unwrap() {
+        let created = name
+            .strip_prefix(BENCH_DB)
+            .and_then(|hex| uuid::Uuid::parse_str(hex).ok())
+            .and_then(|u| u.get_timestamp())
+            .map(|t| {
+                let (secs, nanos) = t.to_unix();
+                u128::from(secs) * 1_000 + u128::from(nanos / 1_000_000)
+            });
+        if created.is_some_and(|ms| ms < hour_ago) {
+            println!("dropping {name}, left by an interrupted run");
+            client.database(&name).drop().await.unwrap();
+        }
+    }
 }
 
 fn main() {
@@ -546,9 +586,10 @@ fn main() {
         let mut mongo_figures = Figures::default();
         if run("mongo") {
             let mongo = MongoStore::connect(&mongo_url).await.unwrap();
+            drop_stale_bench_databases(mongo.client()).await;
             let mongo = MongoStore::new(
                 mongo.client().clone(),
-                &format!("ticket_bench_{}", uuid::Uuid::now_v7().simple()),
+                &format!("{BENCH_DB}{}", uuid::Uuid::now_v7().simple()),
             );
             mongo.migrate().await.unwrap();
             mongo_figures = measure(

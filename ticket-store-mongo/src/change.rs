@@ -147,16 +147,21 @@ impl MongoStore {
             if distinct.len() != ids.len() {
                 return Err(Error::unique("id"));
             }
-            let taken = self
-                .coll(name)
-                .find_one(doc! { "_id": { "$in": ids } })
-                .projection(doc! { "_id": 1 })
-                .await
-                .map_err(db)?;
-            if taken.is_some() {
-                return Err(Error::unique("id"));
-            }
-            Ok(())
+            // One exact `_id` lookup each (an `$in` is a scan where only `{_id}` is
+            // pushed down to an index, as on FerretDB 1.x).
+            let lookups = ids.into_iter().map(|key| async move {
+                let taken = self
+                    .coll(name)
+                    .find_one(doc! { "_id": key })
+                    .projection(doc! { "_id": 1 })
+                    .await
+                    .map_err(db)?;
+                match taken {
+                    Some(_) => Err(Error::unique("id")),
+                    None => Ok(()),
+                }
+            });
+            futures::future::try_join_all(lookups).await.map(drop)
         });
         futures::future::try_join_all(checks).await.map(drop)
     }
@@ -223,41 +228,71 @@ impl MongoStore {
             update.insert("$unset", doc! { "stale": "" });
         }
         for _ in 0..COMMIT_TRIES {
-            // Gone, another version, or a pending change to complete first?
-            let stored = tickets
-                .find_one(doc! { "_id": &key, "tenant": &tenant })
-                .projection(doc! { "version": 1, "pending": 1 })
-                .await
-                .map_err(db)?
-                .ok_or_else(|| Error::not_found("ticket"))?;
-            if let Ok(pending) = stored.get_document("pending") {
-                self.complete(&key, pending).await?;
-                continue;
-            }
-            if get_int(&stored, "version")? != expected_v {
-                return Err(Error::version_conflict(expected));
-            }
-            // One change per base version: the slot makes concurrent writers exclusive
-            // even where the update below is not an atomic compare-and-set.
+            // One change per base version: the slot makes concurrent writers exclusive,
+            // so what is read under it stays true until the write (every write of a
+            // ticket's version or pending change holds the slot of its base version).
             let slot = format!("ticket:{key}@{expected_v}");
             if !self.take_slot(&slot).await? {
                 return Err(Error::version_conflict(expected));
             }
-            let written = tickets
-                .find_one_and_update(
-                    doc! {
-                        "_id": &key, "tenant": &tenant, "version": expected_v,
-                        "pending": { "$exists": false },
-                    },
-                    update.clone(),
-                )
+            let outcome = self
+                .commit_under_slot(&key, &tenant, expected_v, &update)
                 .await;
             self.release_slot(&slot).await?;
-            if written.map_err(db)?.is_some() {
-                return Ok(v);
+            match outcome? {
+                Held::Written => return Ok(v),
+                Held::Conflict => return Err(Error::version_conflict(expected)),
+                Held::Pending(pending) => self.complete(&key, &pending).await?,
             }
         }
         Err(Error::version_conflict(expected))
+    }
+
+    /// The write of an update, under the slot of its base version `expected_v`: reads
+    /// the ticket by `_id` (its tenant checked here), then writes it by `_id`.
+    async fn commit_under_slot(
+        &self,
+        key: &str,
+        tenant: &str,
+        expected_v: i64,
+        update: &Document,
+    ) -> Result<Held> {
+        let tickets = self.coll(TICKETS);
+        let stored = self
+            .ticket_by_id(key, doc! { "tenant": 1, "version": 1, "pending": 1 })
+            .await?
+            .filter(|d| d.get_str("tenant") == Ok(tenant))
+            .ok_or_else(|| Error::not_found("ticket"))?;
+        if let Ok(pending) = stored.get_document("pending") {
+            if get_int(pending, "v")? == expected_v {
+                // Left by a writer that died: completed under this very slot.
+                self.complete_held(key, pending).await?;
+            } else {
+                return Ok(Held::Pending(pending.clone()));
+            }
+        }
+        if get_int(&stored, "version")? != expected_v {
+            return Ok(Held::Conflict);
+        }
+        tickets
+            .update_one(doc! { "_id": key }, update.clone())
+            .await
+            .map_err(db)?;
+        Ok(Held::Written)
+    }
+
+    /// The document of ticket `key` (its fields in `projection`), read by `_id` alone:
+    /// the callers check its tenant.
+    pub(crate) async fn ticket_by_id(
+        &self,
+        key: &str,
+        projection: Document,
+    ) -> Result<Option<Document>> {
+        self.coll(TICKETS)
+            .find_one(doc! { "_id": key })
+            .projection(projection)
+            .await
+            .map_err(db)
     }
 
     /// Step 3: inserts the records of the ticket's pending change of version `v` (those
@@ -280,9 +315,52 @@ impl MongoStore {
         self.complete(&key, pending).await
     }
 
-    /// Completes one pending marker read from the ticket document `key`.
+    /// Completes one pending marker read from the ticket document `key`: inserts its
+    /// records, then removes the marker under the slot of its version (the base of the
+    /// ticket's next change, so no change can commit in between). When another writer
+    /// holds that slot, the marker stays for it (or the next reader) to remove: the
+    /// records are stored either way.
     async fn complete(&self, key: &str, pending: &Document) -> Result<()> {
         let v = get_int(pending, "v")?;
+        if v == DELETION {
+            return self.complete_held(key, pending).await;
+        }
+        self.insert_records(pending).await?;
+        let slot = format!("ticket:{key}@{v}");
+        if !self.take_slot(&slot).await? {
+            return Ok(());
+        }
+        let removed = async {
+            let still = self.ticket_by_id(key, doc! { "pending.v": 1 }).await?;
+            let marked = still
+                .as_ref()
+                .and_then(|d| d.get_document("pending").ok())
+                .is_some_and(|p| get_int(p, "v").ok() == Some(v));
+            if marked {
+                self.unmark(key).await?;
+            }
+            Ok(())
+        }
+        .await;
+        self.release_slot(&slot).await?;
+        removed
+    }
+
+    /// Removes the pending marker of ticket `key` (by `_id`: the caller holds the slot
+    /// of the marker's version and checked it).
+    async fn unmark(&self, key: &str) -> Result<()> {
+        self.coll(TICKETS)
+            .update_one(
+                doc! { "_id": key },
+                doc! { "$unset": { "pending": "", "pend": "" } },
+            )
+            .await
+            .map_err(db)?;
+        Ok(())
+    }
+
+    /// Inserts the records of a pending marker (those already there are skipped).
+    async fn insert_records(&self, pending: &Document) -> Result<()> {
         for name in [COMMENTS, EVENTS, NOTIFICATIONS, OUTBOX] {
             let field = name.trim_start_matches("ticket_");
             let docs: Vec<Document> = pending
@@ -291,6 +369,15 @@ impl MongoStore {
                 .unwrap_or_default();
             insert_idempotent(self, name, docs).await?;
         }
+        Ok(())
+    }
+
+    /// Completes a pending marker of ticket `key` whose removal needs no slot: the
+    /// caller holds the slot of its version, or it is a deletion (which no change can
+    /// follow).
+    async fn complete_held(&self, key: &str, pending: &Document) -> Result<()> {
+        let v = get_int(pending, "v")?;
+        self.insert_records(pending).await?;
         let tickets = self.coll(TICKETS);
         if v == DELETION {
             let tenant = pending.get_str("tenant").unwrap_or_default();
@@ -303,13 +390,7 @@ impl MongoStore {
                 .await
                 .map_err(db)?;
         } else {
-            tickets
-                .update_one(
-                    doc! { "_id": key, "pending.v": v },
-                    doc! { "$unset": { "pending": "", "pend": "" } },
-                )
-                .await
-                .map_err(db)?;
+            self.unmark(key).await?;
         }
         Ok(())
     }
@@ -439,6 +520,17 @@ impl MongoStore {
         self.complete(key, pending).await?;
         Ok(true)
     }
+}
+
+/// What an update found under the slot of its base version.
+enum Held {
+    /// The change is stored.
+    Written,
+    /// The ticket is at another version.
+    Conflict,
+    /// The ticket carries another version's pending change, to complete (outside the
+    /// slot, which is not that change's) before trying again.
+    Pending(Document),
 }
 
 /// Inserts `docs` into `name`, skipping those whose `_id` is already there.

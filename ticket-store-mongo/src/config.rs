@@ -2,7 +2,7 @@
 //! by another tenant is a uniqueness conflict, never an overwrite across tenants).
 
 use crate::connect::names::{CALENDARS, FAQS, RULES, SLA_POLICIES};
-use crate::docs::{all_docs, from_doc, id, to_json, DOC};
+use crate::docs::{all, from_doc, id, to_json, DOC};
 use crate::errors::{db, is_duplicate};
 use crate::MongoStore;
 use async_trait::async_trait;
@@ -22,12 +22,13 @@ impl MongoStore {
     /// key.
     async fn upsert<T: Serialize>(
         &self,
-        name: &str,
+        name: &'static str,
         tenant: TenantId,
         key: Uuid,
         order: Bson,
         value: &T,
     ) -> Result<()> {
+        self.inner.config.invalidate(name, tenant);
         let written = self
             .coll(name)
             .update_one(
@@ -36,6 +37,7 @@ impl MongoStore {
             )
             .upsert(true)
             .await;
+        self.inner.config.invalidate(name, tenant);
         match written {
             Ok(_) => Ok(()),
             // The id exists in another tenant: the upsert's insert hit the `_id`.
@@ -52,41 +54,59 @@ impl MongoStore {
         key: Uuid,
         entity: &'static str,
     ) -> Result<T> {
+        // By `_id` alone (the lookup every server indexes), the tenant checked here.
         let d = self
             .coll(name)
-            .find_one(doc! { "_id": id(key), "tenant": id(tenant.as_uuid()) })
+            .find_one(doc! { "_id": id(key) })
             .await
             .map_err(db)?
+            .filter(|d| d.get_str("tenant") == Ok(id(tenant.as_uuid()).as_str()))
             .ok_or_else(|| Error::not_found(entity))?;
         from_doc(&d)
     }
 
     /// Every record of `tenant` in `name`, by `(order, _id)`.
-    async fn list_in<T: DeserializeOwned>(&self, name: &str, tenant: TenantId) -> Result<Vec<T>> {
-        all_docs(
-            self.coll(name)
-                .find(doc! { "tenant": id(tenant.as_uuid()) })
-                .sort(doc! { "order": 1, "_id": 1 })
-                .await
-                .map_err(db)?,
-        )
-        .await
+    /// Served from the configuration cache while fresh (`config_cache.rs`).
+    async fn list_in<T: DeserializeOwned>(
+        &self,
+        name: &'static str,
+        tenant: TenantId,
+    ) -> Result<Vec<T>> {
+        let cache = &self.inner.config;
+        let docs = match cache.get(name, tenant) {
+            Some(docs) => docs,
+            None => {
+                let generation = cache.generation();
+                let docs = all(self
+                    .coll(name)
+                    .find(doc! { "tenant": id(tenant.as_uuid()) })
+                    .sort(doc! { "order": 1, "_id": 1 })
+                    .await
+                    .map_err(db)?)
+                .await?;
+                cache.put(name, tenant, generation, docs.clone());
+                docs
+            }
+        };
+        docs.iter().map(from_doc).collect()
     }
 
     /// Deletes record `key` of `tenant` in `name`.
     async fn delete_in(
         &self,
-        name: &str,
+        name: &'static str,
         tenant: TenantId,
         key: Uuid,
         entity: &'static str,
     ) -> Result<()> {
+        self.inner.config.invalidate(name, tenant);
         let gone = self
             .coll(name)
             .delete_one(doc! { "_id": id(key), "tenant": id(tenant.as_uuid()) })
             .await
-            .map_err(db)?;
-        if gone.deleted_count == 0 {
+            .map_err(db);
+        self.inner.config.invalidate(name, tenant);
+        if gone?.deleted_count == 0 {
             return Err(Error::not_found(entity));
         }
         Ok(())

@@ -26,6 +26,8 @@ pub(crate) struct Inner {
     pub(crate) bus: BusState,
     /// When this store last looked for changes left pending (see `change.rs`).
     pub(crate) last_recovery: std::sync::Mutex<Option<std::time::Instant>>,
+    /// The cached configuration lists (see `config_cache.rs`).
+    pub(crate) config: crate::config_cache::ConfigCache,
 }
 
 /// The collections, by name (all prefixed `ticket_`).
@@ -64,6 +66,7 @@ impl MongoStore {
                 db,
                 bus: BusState::default(),
                 last_recovery: std::sync::Mutex::new(None),
+                config: crate::config_cache::ConfigCache::default(),
             }),
         }
     }

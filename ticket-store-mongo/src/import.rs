@@ -35,7 +35,7 @@ impl MongoStore {
     /// stored.
     ///
     /// # Errors
-    /// [`Error::Validation`] before anything is written when a ticket belongs to another
+    /// [`Error::Invalid`] before anything is written when a ticket belongs to another
     /// tenant, two tickets share an id or a version is too large; [`Error::Store`] when
     /// the server fails (the batches before the failing one are stored).
     pub async fn import_tickets(&self, tenant: TenantId, tickets: &[Ticket]) -> Result<u64> {

@@ -15,14 +15,38 @@ use ticket_core::query::{
 };
 use ticket_core::ticket::Ticket;
 
-/// The filter document of `query`'s filters (not its cursor) in `tenant`.
+/// "One of `values`": an `$in`, or a plain `$eq` for a single value (a server that
+/// pushes down only equalities, as FerretDB 1.x on PostgreSQL, pushes this one down).
+fn one_of(values: Vec<Bson>) -> Document {
+    match values.as_slice() {
+        [only] => doc! { "$eq": only.clone() },
+        _ => doc! { "$in": values },
+    }
+}
+
+/// "Holds every one of `values`" (an array field): an `$all`, with an `$eq` of
+/// `pushed` beside it, the same condition a server can push down as an equality
+/// (an array equals a value it holds), so that only candidates are read.
+fn all_of(values: Vec<Bson>, pushed: Option<Bson>) -> Document {
+    let mut d = Document::new();
+    if let Some(p) = pushed {
+        d.insert("$eq", p);
+    }
+    d.insert("$all", values);
+    d
+}
+
+/// The filter document of `query`'s filters (not its cursor) in `tenant`. Each
+/// condition is a top-level field, equalities wherever the query allows, so that a
+/// server pushing equalities down to its backend (FerretDB 1.x on PostgreSQL) reads
+/// only their matches; the cursor's `$or` is added beside them (see [`find_of`]).
 pub(crate) fn filter_of(tenant: TenantId, q: &TicketQuery) -> Document {
     let mut f = doc! { "tenant": id(tenant.as_uuid()) };
-    let strings = |v: Vec<&str>| Bson::Array(v.into_iter().map(Bson::from).collect());
+    let strings = |v: Vec<&str>| v.into_iter().map(Bson::from).collect::<Vec<_>>();
     if !q.statuses.is_empty() {
         f.insert(
             "status",
-            doc! { "$in": strings(q.statuses.iter().map(|s| s.as_str()).collect()) },
+            one_of(strings(q.statuses.iter().map(|s| s.as_str()).collect())),
         );
     }
     if !q.status_categories.is_empty() {
@@ -32,23 +56,26 @@ pub(crate) fn filter_of(tenant: TenantId, q: &TicketQuery) -> Document {
             .filter_map(|c| serde_json::to_value(c).ok())
             .filter_map(|v| v.as_str().map(Bson::from))
             .collect();
-        f.insert("cat", doc! { "$in": names });
+        f.insert("cat", one_of(names));
     }
     if !q.priorities.is_empty() {
-        let ranks: Vec<i32> = q.priorities.iter().map(|p| i32::from(p.rank())).collect();
-        f.insert("priority", doc! { "$in": ranks });
+        let ranks: Vec<Bson> = q
+            .priorities
+            .iter()
+            .map(|p| Bson::Int32(i32::from(p.rank())))
+            .collect();
+        f.insert("priority", one_of(ranks));
     }
     if !q.categories.is_empty() {
         f.insert(
             "category",
-            doc! { "$in": strings(q.categories.iter().map(|c| c.as_str()).collect()) },
+            one_of(strings(q.categories.iter().map(|c| c.as_str()).collect())),
         );
     }
     if !q.tags.is_empty() {
-        f.insert(
-            "tags",
-            doc! { "$all": strings(q.tags.iter().map(|t| t.as_str()).collect()) },
-        );
+        let tags = strings(q.tags.iter().map(|t| t.as_str()).collect());
+        let first = tags.first().cloned();
+        f.insert("tags", all_of(tags, first));
     }
     match q.assignee {
         None => {}
@@ -79,8 +106,14 @@ pub(crate) fn filter_of(tenant: TenantId, q: &TicketQuery) -> Document {
         let mut words = search_words(text);
         words.sort();
         words.dedup();
+        // The longest word is likely the rarest: the one pushed down.
+        let longest = words
+            .iter()
+            .max_by_key(|w| (w.chars().count(), std::cmp::Reverse(w.as_str())))
+            .map(|w| Bson::from(w.as_str()));
         if !words.is_empty() {
-            f.insert("words", doc! { "$all": words });
+            let words = words.iter().map(|w| Bson::from(w.as_str())).collect();
+            f.insert("words", all_of(words, longest));
         }
     }
     f
@@ -131,7 +164,9 @@ fn find_of(tenant: TenantId, query: &TicketQuery) -> Result<(Document, Document,
         .transpose()?;
     let mut filter = filter_of(tenant, query);
     if let Some(c) = &cursor {
-        filter = doc! { "$and": [filter, after(c)] };
+        // Beside the filter's fields (which hold no `$or`), not `$and`-ed with them: a
+        // server pushing down top-level equalities still pushes those down.
+        filter.extend(after(c));
     }
     Ok((
         filter,
@@ -187,5 +222,50 @@ impl MongoStore {
             })
             .await
             .map_err(db)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ticket_core::testkit::fixtures;
+    use ticket_core::text::Status;
+    use ticket_core::ticket::Priority;
+
+    #[test]
+    fn single_values_are_equalities_and_the_cursor_sits_beside_them() {
+        let tenant = TenantId::new();
+        let page = TicketQuery {
+            statuses: vec![Status::known("open")],
+            priorities: vec![Priority::High],
+            tags: vec![fixtures::tag("b"), fixtures::tag("a")],
+            text: Some("printer kangaroo".into()),
+            ..TicketQuery::default()
+        };
+        let f = filter_of(tenant, &page);
+        assert_eq!(f.get_document("status").unwrap(), &doc! { "$eq": "open" });
+        assert!(f.get_document("priority").unwrap().contains_key("$eq"));
+        assert_eq!(f.get_document("tags").unwrap().get_str("$eq"), Ok("b"));
+        let words = f.get_document("words").unwrap();
+        assert_eq!(words.get_str("$eq"), Ok("kangaroo"));
+        assert_eq!(words.get_array("$all").unwrap().len(), 2);
+
+        let two = TicketQuery {
+            statuses: vec![Status::known("open"), Status::known("new")],
+            ..TicketQuery::default()
+        };
+        assert!(filter_of(tenant, &two)
+            .get_document("status")
+            .unwrap()
+            .contains_key("$in"));
+
+        let first = fixtures::ticket_at(tenant, ticket_core::id::UserId::new(), fixtures::now());
+        let next = TicketQuery {
+            cursor: Some(TicketCursor::after(&first, TicketSort::CreatedDesc).encode()),
+            ..page
+        };
+        let (filter, _, _) = find_of(tenant, &next).unwrap();
+        assert!(filter.contains_key("$or") && !filter.contains_key("$and"));
+        assert_eq!(filter.get_str("tenant"), Ok(id(tenant.as_uuid()).as_str()));
     }
 }
