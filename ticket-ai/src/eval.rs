@@ -74,6 +74,12 @@ pub trait Learner {
     fn predict(&self, model: &Self::Model, text: &str) -> Prediction;
     /// The model's calibration temperature (reported).
     fn temperature(&self, model: &Self::Model) -> f32;
+    /// The score out-of-scope abstention compares with the threshold (see
+    /// [`oos_at`]): by default the best label's probability.
+    fn in_scope(&self, model: &Self::Model, text: &str, prediction: &Prediction) -> f32 {
+        let _ = (model, text);
+        prediction.best().map_or(0.0, |(_, p)| p)
+    }
 }
 
 /// The lexical [`TextModel`] as a [`Learner`].
@@ -107,17 +113,23 @@ fn scored<L: Learner>(
     rows.iter()
         .map(|r| {
             let p = learner.predict(model, &r.text);
-            let (predicted, confidence, abstained) = if args.rules {
+            let (predicted, confidence, mut abstained) = if args.rules {
                 combine(&p, &r.text, args.threshold)
             } else {
                 let (l, c) = p.best().unwrap_or(("", 0.0));
                 (l.to_string(), c, c < args.threshold)
             };
+            let mut in_scope = confidence;
+            if args.oos_label.is_some() && !args.rules {
+                in_scope = learner.in_scope(model, &r.text, &p);
+                abstained = in_scope < args.threshold;
+            }
             Outcome {
                 truth: r.label.clone(),
                 predicted,
                 confidence,
                 abstained,
+                in_scope,
             }
         })
         .collect()
@@ -255,7 +267,7 @@ pub struct OosPoint {
 pub fn oos_at(outcomes: &[Outcome], oos: &str, threshold: f32) -> OosPoint {
     let (mut oos_n, mut oos_caught, mut in_n, mut in_right) = (0usize, 0usize, 0usize, 0usize);
     for o in outcomes {
-        let abstained = o.confidence < threshold || o.predicted == oos;
+        let abstained = o.in_scope < threshold || o.predicted == oos;
         if o.truth == oos {
             oos_n += 1;
             oos_caught += usize::from(abstained);
@@ -433,6 +445,7 @@ pub fn faq_eval_with<R: FaqRanker>(set: &FaqSet, index: &R) -> Value {
                     .unwrap_or_default(),
                 confidence: *s,
                 abstained: false,
+                in_scope: *s,
             });
         }
     }
@@ -459,6 +472,7 @@ mod tests {
             predicted: predicted.into(),
             confidence,
             abstained: false,
+            in_scope: confidence,
         }
     }
 

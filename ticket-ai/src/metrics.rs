@@ -17,6 +17,9 @@ pub struct Outcome {
     pub confidence: f32,
     /// Whether the model declined to answer.
     pub abstained: bool,
+    /// The score out-of-scope abstention is decided on (the confidence unless the
+    /// model has a better one, see [`crate::eval::Learner::in_scope`]).
+    pub in_scope: f32,
 }
 
 /// Precision and recall of one class.
@@ -171,6 +174,7 @@ mod tests {
             predicted: predicted.into(),
             confidence,
             abstained: confidence < 0.5,
+            in_scope: confidence,
         }
     }
 

@@ -39,6 +39,7 @@ fn a_model_trained_on_four_fifths_of_the_sample_classifies_the_rest() {
                 predicted: label,
                 confidence: p,
                 abstained: p < 0.5,
+                in_scope: p,
             }
         })
         .collect();

@@ -91,6 +91,10 @@ impl Learner for HeadLearner<'_> {
         model.predict(text, self.cache.get(text))
     }
 
+    fn in_scope(&self, model: &DenseHead, text: &str, prediction: &Prediction) -> f32 {
+        model.in_scope(prediction, self.cache.get(text))
+    }
+
     fn temperature(&self, model: &DenseHead) -> f32 {
         model.temperature()
     }

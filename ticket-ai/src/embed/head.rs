@@ -63,6 +63,30 @@ pub struct DenseHead {
     dimension: usize,
     temperature: f32,
     options: HeadOptions,
+    /// Per label (in `labels` order), the unit mean of its training vectors.
+    centroids: Vec<Vec<f32>>,
+}
+
+/// Per label, the normalised mean of the vectors of its rows.
+fn centroids(
+    rows: &[Embedded<'_>],
+    ys: &[usize],
+    classes: usize,
+    dimension: usize,
+) -> Vec<Vec<f32>> {
+    let mut sums = vec![vec![0.0f32; dimension]; classes];
+    for (r, y) in rows.iter().zip(ys) {
+        for (s, v) in sums[*y].iter_mut().zip(r.vector) {
+            *s += v;
+        }
+    }
+    for c in &mut sums {
+        let norm = c.iter().map(|v| v * v).sum::<f32>().sqrt();
+        if norm > 0.0 {
+            c.iter_mut().for_each(|v| *v /= norm);
+        }
+    }
+    sums
 }
 
 fn raw(text: &str, options: &HeadOptions) -> RawFeatures {
@@ -164,7 +188,9 @@ impl DenseHead {
         };
         let temperature = calibrate(rows, &raws, &ys, names.len(), dimension, options);
         let Fitted { vocabulary, linear } = fit(rows, &raws, &ys, names.len(), dimension, options);
+        let centroids = centroids(rows, &ys, names.len(), dimension);
         Ok(Self {
+            centroids,
             labels: names,
             vocabulary,
             linear,
@@ -202,6 +228,28 @@ impl DenseHead {
         let mut ranked: Vec<(String, f32)> = self.labels.iter().cloned().zip(p).collect();
         ranked.sort_by(|a, b| b.1.total_cmp(&a.1));
         Prediction { ranked }
+    }
+
+    /// How much `vector` looks like an input this head was trained for, in 0..=1: the
+    /// best label's probability times the cosine between `vector` and that label's
+    /// centroid (clamped at 0). A confident head can still be far from every example it
+    /// learnt from (an out-of-scope request worded like none of them); the probability
+    /// alone cannot see that, the distance can. Compare it with an abstention threshold
+    /// chosen on held-out data (`ticket-ai eval --oos-label … --val …`).
+    #[must_use]
+    pub fn in_scope(&self, prediction: &Prediction, vector: &[f32]) -> f32 {
+        let Some((label, p)) = prediction.best() else {
+            return 0.0;
+        };
+        let centroid = self
+            .labels
+            .binary_search_by(|l| l.as_str().cmp(label))
+            .ok()
+            .and_then(|i| self.centroids.get(i));
+        let cosine = centroid.map_or(0.0, |c| {
+            c.iter().zip(vector).map(|(a, b)| a * b).sum::<f32>()
+        });
+        p * cosine.max(0.0)
     }
 }
 
@@ -282,6 +330,31 @@ mod tests {
         assert!((total - 1.0).abs() < 1e-4, "{up:?}");
         let down = head.predict("anything", &[-0.9, 0.2, 0.1]);
         assert_eq!(down.best().map(|b| b.0), Some("down"));
+    }
+
+    /// A vector far from both clusters gets a confident label all the same (the head
+    /// only tells the clusters apart), but a low in-scope score: its cosine to that
+    /// label's centroid is small.
+    #[test]
+    fn in_scope_sees_a_vector_far_from_every_cluster() {
+        let (rows, labels) = rows();
+        let embedded: Vec<Embedded<'_>> = rows
+            .iter()
+            .map(|(t, v)| Embedded { text: t, vector: v })
+            .collect();
+        let options = HeadOptions {
+            lexical: false,
+            ..HeadOptions::default()
+        };
+        let head = DenseHead::train(&embedded, &labels, &options).expect("train");
+        let near = [0.97, 0.0, 0.2];
+        let far = [0.2, 0.0, -0.98];
+        let (p_near, p_far) = (head.predict("", &near), head.predict("", &far));
+        assert_eq!(p_far.best().map(|b| b.0), Some("up"), "{p_far:?}");
+        let (s_near, s_far) = (head.in_scope(&p_near, &near), head.in_scope(&p_far, &far));
+        assert!(s_near > 0.8, "{s_near}");
+        assert!(s_far < 0.1, "{s_far}");
+        assert!(s_far < p_far.best().map_or(0.0, |b| b.1) / 4.0);
     }
 
     #[test]
