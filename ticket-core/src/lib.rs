@@ -56,6 +56,7 @@
 
 pub mod account;
 pub mod clock;
+pub mod config_cache;
 pub mod desk;
 pub mod error;
 pub mod event;
