@@ -157,8 +157,16 @@ impl HelpDesk {
                         }
                         retry.push(ticket);
                     }
-                    // Changed or assigned by another writer, or gone: skipped.
-                    Err(_) => report.conflicts += 1,
+                    // Changed or assigned by another writer, or gone: skipped. The slot
+                    // the plan counted for `agent` was not used: give it back, or a desk
+                    // racing another would stop with an agent it wrongly thinks full
+                    // (the store still holds every later pick to the real capacity).
+                    Err(_) => {
+                        report.conflicts += 1;
+                        if let Some(a) = agents.iter_mut().find(|a| a.user_id == agent) {
+                            a.open_tickets = a.open_tickets.saturating_sub(1);
+                        }
+                    }
                 }
             }
             page = retry;
