@@ -86,16 +86,7 @@ impl TextModel {
                 labels.len()
             )));
         }
-        let mut names: Vec<String> = labels.to_vec();
-        names.sort_unstable();
-        names.dedup();
-        if names.len() < 2 {
-            return Err(AiError::Training("at least two labels are needed".into()));
-        }
-        let ys: Vec<usize> = labels
-            .iter()
-            .map(|l| names.binary_search(l).unwrap_or(0))
-            .collect();
+        let (names, ys) = label_indices(labels)?;
         let raw: Vec<_> = texts
             .iter()
             .map(|t| extract(&opts.spec, t, opts.rule_features))
@@ -230,6 +221,24 @@ fn calibrate(raw: &[RawFeatures], ys: &[usize], classes: usize, opts: &ModelOpti
         },
         |(vocab, model): &(Vocabulary, Linear), i| model.logits(&vocab.vectorize(&raw[i])),
     )
+}
+
+/// The distinct labels, sorted, and each row's index into them.
+///
+/// # Errors
+/// [`AiError::Training`] with fewer than two distinct labels.
+pub(crate) fn label_indices(labels: &[String]) -> Result<(Vec<String>, Vec<usize>), AiError> {
+    let mut names: Vec<String> = labels.to_vec();
+    names.sort_unstable();
+    names.dedup();
+    if names.len() < 2 {
+        return Err(AiError::Training("at least two labels are needed".into()));
+    }
+    let ys = labels
+        .iter()
+        .map(|l| names.binary_search(l).unwrap_or(0))
+        .collect();
+    Ok((names, ys))
 }
 
 /// Fold index (0..k) of each row: rows of each label are shuffled and dealt round-robin,

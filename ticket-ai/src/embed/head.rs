@@ -171,16 +171,7 @@ impl DenseHead {
         if rows.iter().any(|r| r.vector.len() != dimension) {
             return Err(AiError::Training("vectors of different lengths".into()));
         }
-        let mut names: Vec<String> = labels.to_vec();
-        names.sort_unstable();
-        names.dedup();
-        if names.len() < 2 {
-            return Err(AiError::Training("at least two labels are needed".into()));
-        }
-        let ys: Vec<usize> = labels
-            .iter()
-            .map(|l| names.binary_search(l).unwrap_or(0))
-            .collect();
+        let (names, ys) = crate::model::label_indices(labels)?;
         let raws: Vec<RawFeatures> = if options.lexical || options.rule_features {
             rows.iter().map(|r| raw(r.text, options)).collect()
         } else {
