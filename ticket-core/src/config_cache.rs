@@ -1,14 +1,17 @@
-//! A cache of configuration documents per kind and tenant, for store adapters whose
-//! database has no change notification (the SQLite and MongoDB stores): rules, SLA
+//! A cache of configuration documents per kind and tenant, for store adapters: rules, SLA
 //! policies, business calendars and FAQ entries are read on every ticket change but
 //! written rarely, so a change costs its one write instead of several reads and the write.
+//! The SQLite and MongoDB stores, whose databases have no change notification, use it as
+//! it is; the PostgreSQL store adds its `LISTEN/NOTIFY` layer on top (other instances'
+//! writes forget entries through [`ConfigCache::invalidate_tenant`], a lost listening
+//! connection through [`ConfigCache::clear`]).
 //!
 //! Consistency: a write through the store calls [`ConfigCache::invalidate`], which
 //! forgets the tenant's entry of that kind and bumps a generation, so that a read which
 //! began before the write is not cached ([`ConfigCache::put`] takes the generation read
 //! with [`ConfigCache::generation`] when the read began): a store reads its own writes at
 //! once. An entry is served for at most [`TTL`], the bound on how late a store sees a
-//! change made by another process sharing the database.
+//! change made by another process sharing the database (when nothing notifies it).
 
 use crate::id::TenantId;
 use std::collections::HashMap;
@@ -85,6 +88,22 @@ impl<D: Clone> ConfigCache<D> {
         self.generation.fetch_add(1, Ordering::AcqRel);
         entries.remove(&(kind, tenant));
     }
+
+    /// Forgets the tenant's documents of every kind (a write whose kind is unknown here,
+    /// e.g. one another instance notified).
+    pub fn invalidate_tenant(&self, tenant: TenantId) {
+        let mut entries = self.entries();
+        self.generation.fetch_add(1, Ordering::AcqRel);
+        entries.retain(|(_, t), _| *t != tenant);
+    }
+
+    /// Forgets everything (writes may have been missed, e.g. while a notification
+    /// channel was down).
+    pub fn clear(&self) {
+        let mut entries = self.entries();
+        self.generation.fetch_add(1, Ordering::AcqRel);
+        entries.clear();
+    }
 }
 
 #[cfg(test)]
@@ -105,5 +124,39 @@ mod tests {
         cache.invalidate("t", tenant);
         assert_eq!(cache.get("t", tenant), None);
         assert_eq!(cache.get("other", tenant), None);
+    }
+
+    #[test]
+    fn a_tenant_or_everything_can_be_forgotten_at_once() {
+        let cache = ConfigCache::<String>::default();
+        let (a, b) = (TenantId::new(), TenantId::new());
+        for (kind, tenant) in [("x", a), ("y", a), ("x", b)] {
+            cache.put(kind, tenant, cache.generation(), vec![kind.into()]);
+        }
+        let before = cache.generation();
+        cache.invalidate_tenant(a);
+        assert_eq!(cache.get("x", a), None);
+        assert_eq!(cache.get("y", a), None);
+        assert_eq!(
+            cache.get("x", b),
+            Some(vec!["x".to_string()]),
+            "other tenants stay"
+        );
+        cache.put("x", a, before, vec!["stale".into()]);
+        assert_eq!(
+            cache.get("x", a),
+            None,
+            "a read that raced it is not cached"
+        );
+
+        let before = cache.generation();
+        cache.clear();
+        assert_eq!(cache.get("x", b), None);
+        cache.put("x", b, before, vec!["stale".into()]);
+        assert_eq!(
+            cache.get("x", b),
+            None,
+            "a read that raced it is not cached"
+        );
     }
 }

@@ -8,76 +8,74 @@
 //! time a notification takes (milliseconds). The cache is used only while the store's
 //! listening connection is up: when it drops, the cache is emptied and bypassed until it
 //! listens again, since notifications sent meanwhile are lost. Entries also expire after
-//! [`TTL`], a bound on staleness should a connection die without anyone noticing.
-//! `PostgresStore::without_config_cache` turns it off.
+//! [`TTL`](config_cache::TTL), a bound on staleness should a connection die without
+//! anyone noticing. `PostgresStore::without_config_cache` turns it off.
+//!
+//! The entries, their time to live and the generation that keeps a read which raced a
+//! write out of the cache are [`ticket_core::config_cache`]'s, shared with the SQLite
+//! and MongoDB stores; this module adds what notification needs: the `enabled` and `live`
+//! flags (nothing is served or cached while the listening connection is down), a
+//! notice's tenant forgetting every kind of that tenant, and typed records (decoded once,
+//! not at every read).
 
-use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Mutex, MutexGuard, PoisonError};
-use std::time::{Duration, Instant};
+use std::sync::atomic::{AtomicBool, Ordering};
+use ticket_core::config_cache;
 use ticket_core::id::TenantId;
 use ticket_core::rules::Rule;
 use ticket_core::sla::{BusinessCalendar, SlaPolicy};
 use ticket_core::team::Faq;
 
-/// How long an entry is served at most.
-pub(crate) const TTL: Duration = Duration::from_secs(2);
-
-/// The records of one tenant, and when they were read.
-pub(crate) struct Entry<T> {
-    read_at: Instant,
-    items: Vec<T>,
+/// One cached record, of any cached kind (the shared cache holds one type).
+#[derive(Clone)]
+pub(crate) enum Record {
+    Rule(Rule),
+    Policy(SlaPolicy),
+    Calendar(BusinessCalendar),
+    Faq(Faq),
 }
 
-/// Every tenant's records of one kind.
-pub(crate) type Entries<T> = Mutex<HashMap<TenantId, Entry<T>>>;
+/// The kinds of records the cache holds.
+pub(crate) trait Cached: Clone + Send + 'static {
+    /// The kind's key in the shared cache.
+    const KIND: &'static str;
+    /// The record as the cache holds it.
+    fn record(self) -> Record;
+    /// The record back, when it is of this kind.
+    fn of(record: Record) -> Option<Self>;
+}
+
+/// `Cached` for each record type: its `Record` variant and its key.
+macro_rules! cached {
+    ($($type:ty => $variant:ident, $kind:literal;)*) => {$(
+        impl Cached for $type {
+            const KIND: &'static str = $kind;
+            fn record(self) -> Record {
+                Record::$variant(self)
+            }
+            fn of(record: Record) -> Option<Self> {
+                match record {
+                    Record::$variant(r) => Some(r),
+                    _ => None,
+                }
+            }
+        }
+    )*};
+}
+
+cached! {
+    Rule => Rule, "rules";
+    SlaPolicy => Policy, "sla_policies";
+    BusinessCalendar => Calendar, "calendars";
+    Faq => Faq, "faqs";
+}
 
 /// The cache of one store (shared with its listening task).
 pub(crate) struct ConfigCache {
     enabled: AtomicBool,
     /// Whether the listening connection is up (so that invalidations arrive).
     live: AtomicBool,
-    /// Bumped by every invalidation: a read that began before one is not cached.
-    generation: AtomicU64,
-    rules: Entries<Rule>,
-    policies: Entries<SlaPolicy>,
-    calendars: Entries<BusinessCalendar>,
-    faqs: Entries<Faq>,
-}
-
-/// The kinds of records the cache holds.
-pub(crate) trait Cached: Clone + Send + 'static {
-    fn entries(cache: &ConfigCache) -> &Entries<Self>;
-}
-
-impl Cached for Rule {
-    fn entries(cache: &ConfigCache) -> &Entries<Self> {
-        &cache.rules
-    }
-}
-
-impl Cached for SlaPolicy {
-    fn entries(cache: &ConfigCache) -> &Entries<Self> {
-        &cache.policies
-    }
-}
-
-impl Cached for BusinessCalendar {
-    fn entries(cache: &ConfigCache) -> &Entries<Self> {
-        &cache.calendars
-    }
-}
-
-impl Cached for Faq {
-    fn entries(cache: &ConfigCache) -> &Entries<Self> {
-        &cache.faqs
-    }
-}
-
-/// A lock that a panic elsewhere cannot poison for good (the maps stay consistent: every
-/// change is one insert or remove).
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(PoisonError::into_inner)
+    /// The entries, and the generation bumped by every invalidation.
+    records: config_cache::ConfigCache<Record>,
 }
 
 impl ConfigCache {
@@ -85,11 +83,7 @@ impl ConfigCache {
         Self {
             enabled: AtomicBool::new(true),
             live: AtomicBool::new(false),
-            generation: AtomicU64::new(0),
-            rules: Mutex::default(),
-            policies: Mutex::default(),
-            calendars: Mutex::default(),
-            faqs: Mutex::default(),
+            records: config_cache::ConfigCache::default(),
         }
     }
 
@@ -109,17 +103,17 @@ impl ConfigCache {
     /// The listening connection is up (`true`, once it listens) or lost (`false`: what
     /// was notified meanwhile is unknown, so everything goes).
     pub fn set_live(&self, live: bool) {
+        // Cleared after the flag falls: a `put` that saw it up either finds the
+        // generation bumped or has its entry cleared.
+        self.live.store(live, Ordering::Release);
         if !live {
-            self.live.store(false, Ordering::Release);
             self.clear();
-        } else {
-            self.live.store(true, Ordering::Release);
         }
     }
 
     /// The current generation, taken before a read whose result may be cached.
     pub fn generation(&self) -> u64 {
-        self.generation.load(Ordering::Acquire)
+        self.records.generation()
     }
 
     /// The fresh records of `tenant`, if cached.
@@ -127,34 +121,22 @@ impl ConfigCache {
         if !self.live() {
             return None;
         }
-        lock(T::entries(self))
-            .get(&tenant)
-            .filter(|e| e.read_at.elapsed() < TTL)
-            .map(|e| e.items.clone())
+        let records = self.records.get(T::KIND, tenant)?;
+        records.into_iter().map(T::of).collect()
     }
 
     /// Caches records read since `generation` was taken, unless an invalidation came
     /// in between (or the connection was lost).
     pub fn put<T: Cached>(&self, tenant: TenantId, generation: u64, items: Vec<T>) {
-        let mut entries = lock(T::entries(self));
-        if self.live() && self.generation() == generation {
-            entries.insert(
-                tenant,
-                Entry {
-                    read_at: Instant::now(),
-                    items,
-                },
-            );
+        if self.live() {
+            let records = items.into_iter().map(Cached::record).collect();
+            self.records.put(T::KIND, tenant, generation, records);
         }
     }
 
     /// Forgets what is cached for `tenant`.
     pub fn invalidate(&self, tenant: TenantId) {
-        self.generation.fetch_add(1, Ordering::AcqRel);
-        lock(&self.rules).remove(&tenant);
-        lock(&self.policies).remove(&tenant);
-        lock(&self.calendars).remove(&tenant);
-        lock(&self.faqs).remove(&tenant);
+        self.records.invalidate_tenant(tenant);
     }
 
     /// Forgets what a notification names (a tenant id), or everything when it names
@@ -168,11 +150,7 @@ impl ConfigCache {
 
     /// Forgets everything.
     pub fn clear(&self) {
-        self.generation.fetch_add(1, Ordering::AcqRel);
-        lock(&self.rules).clear();
-        lock(&self.policies).clear();
-        lock(&self.calendars).clear();
-        lock(&self.faqs).clear();
+        self.records.clear();
     }
 }
 

@@ -1,7 +1,9 @@
 //! Load benchmark of the SQLite store (`cargo bench -p ticket-store-sqlite --bench load`):
 //! ticket creation throughput through the `HelpDesk` at concurrency 1 and 16, then, with
 //! the database seeded to 100,000 tickets, p50/p99 latencies of a first page, a filtered
-//! list, full-text searches, a deep cursor page and statistics. Prints a table.
+//! list, full-text searches, a deep cursor page and statistics. Prints a table. The
+//! corpus and the creation load are `ticket_core::testkit::bench`'s, shared with the
+//! `stores` bench of `ticket-examples` (SQLite next to MongoDB).
 //!
 //! Environment: `TICKET_BENCH_SECS` (seconds per creation run, default 5; 0 skips them),
 //! `TICKET_BENCH_TICKETS` (seeded tickets, default 100000), `TICKET_BENCH_SAMPLES`
@@ -10,17 +12,17 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use chrono::Duration as Span;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 use ticket_core::account::{HashCost, Role};
 use ticket_core::desk::RegisterInput;
-use ticket_core::id::{TeamId, TenantId, UserId};
+use ticket_core::id::{TenantId, UserId};
 use ticket_core::ports::{Store, TicketStore, UserStore};
 use ticket_core::query::{AssigneeFilter, StatsQuery, TicketQuery, TicketSort};
+use ticket_core::testkit::bench::{self, ms, percentile, vocabulary};
 use ticket_core::testkit::fixtures;
 use ticket_core::text::Status;
-use ticket_core::ticket::{Priority, Ticket, TicketInput};
+use ticket_core::ticket::Priority;
 use ticket_core::workflow::StatusCategory;
 use ticket_core::{Actor, HelpDesk, HelpDeskConfig};
 use ticket_store_sqlite::SqliteStore;
@@ -32,101 +34,20 @@ fn env_or(name: &str, default: u64) -> u64 {
         .unwrap_or(default)
 }
 
-/// A tiny deterministic generator.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self, n: usize) -> usize {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        (self.0 % n as u64) as usize
-    }
-}
-
-/// 1,000 made-up words (two or three syllables).
-fn vocabulary() -> Vec<String> {
-    let syllables = [
-        "ka", "lo", "mi", "ne", "ru", "sa", "ti", "vo", "ze", "pa", "do", "gu", "ba", "fe", "hi",
-        "jo", "xu", "we", "qi", "ya",
-    ];
-    let mut words = Vec::new();
-    'outer: for a in syllables {
-        for b in syllables {
-            for c in ["", "n", "r", "s", "t"] {
-                words.push(format!("{a}{b}{c}"));
-                if words.len() == 1_000 {
-                    break 'outer;
-                }
-            }
-        }
-    }
-    words
-}
-
-fn sentence(rng: &mut Rng, words: &[String], n: usize) -> String {
-    (0..n)
-        .map(|_| words[rng.next(words.len())].as_str())
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
-fn percentile(sorted: &[Duration], p: usize) -> Duration {
-    sorted[(sorted.len() * p / 100).min(sorted.len() - 1)]
-}
-
-fn ms(d: Duration) -> String {
-    format!("{:.3} ms", d.as_secs_f64() * 1_000.0)
-}
-
 /// Creates tickets through the desk from `concurrency` tasks for `secs` seconds.
 async fn create_run(desk: &HelpDesk, customers: &[Actor], concurrency: usize, secs: u64) {
-    let stop = Arc::new(AtomicBool::new(false));
-    let started = Instant::now();
-    let tasks: Vec<_> = (0..concurrency)
-        .map(|i| {
-            let (desk, who, stop) = (desk.clone(), customers[i % customers.len()], stop.clone());
-            tokio::spawn(async move {
-                let mut latencies = Vec::new();
-                let mut n = 0u64;
-                while !stop.load(Ordering::Relaxed) {
-                    let t0 = Instant::now();
-                    desk.create_ticket(
-                        &who,
-                        TicketInput {
-                            title: format!("Load ticket {i}-{n}"),
-                            description: "The printer on floor two is on fire again.".into(),
-                            tags: vec!["load".into(), "printer".into()],
-                            ..TicketInput::default()
-                        },
-                    )
-                    .await
-                    .expect("create_ticket");
-                    latencies.push(t0.elapsed());
-                    n += 1;
-                }
-                latencies
-            })
-        })
-        .collect();
-    tokio::time::sleep(Duration::from_secs(secs)).await;
-    stop.store(true, Ordering::Relaxed);
-    let mut all = Vec::new();
-    for t in tasks {
-        all.extend(t.await.unwrap());
-    }
-    let elapsed = started.elapsed().as_secs_f64();
-    all.sort();
+    let load = bench::create_load(desk, customers, concurrency, secs).await;
     println!(
         "| create, concurrency {concurrency:>2} | {:>8.0} tickets/s | p50 {} | p99 {} | {} created |",
-        all.len() as f64 / elapsed,
-        ms(percentile(&all, 50)),
-        ms(percentile(&all, 99)),
-        all.len()
+        load.rate(),
+        ms(percentile(&load.latencies, 50)),
+        ms(percentile(&load.latencies, 99)),
+        load.latencies.len()
     );
 }
 
-/// Seeds the tenant up to `target` tickets with direct saves from four tasks.
+/// Seeds the tenant up to `target` tickets (the shared generated corpus) with direct
+/// saves from 16 tasks.
 async fn seed(
     store: &Arc<SqliteStore>,
     tenant: TenantId,
@@ -140,54 +61,10 @@ async fn seed(
         .unwrap()
         .total;
     let missing = target.saturating_sub(have);
-    let words = Arc::new(vocabulary());
-    let requesters = Arc::new(requesters.to_vec());
-    let agents = Arc::new(agents.to_vec());
     let started = Instant::now();
-    let workers = 16u64;
-    let tasks: Vec<_> = (0..workers)
-        .map(|w| {
-            let (store, words) = (store.clone(), words.clone());
-            let (requesters, agents) = (requesters.clone(), agents.clone());
-            tokio::spawn(async move {
-                let mut rng = Rng(0x9e37_79b9_7f4a_7c15 ^ (w + 1));
-                let base = fixtures::now() - Span::days(365);
-                for _ in 0..missing / workers + u64::from(w < missing % workers) {
-                    let category = StatusCategory::ALL[rng.next(5)];
-                    let status = fixtures::status_name(category);
-                    let tags: Vec<String> = (0..rng.next(4))
-                        .map(|_| format!("tag-{}", rng.next(20)))
-                        .collect();
-                    let mut description = sentence(&mut rng, &words, 30);
-                    if rng.next(1_000) == 0 {
-                        description.push_str(" kangaroo");
-                    }
-                    let at = base + Span::seconds(rng.next(365 * 86_400) as i64);
-                    // Teams are fixed ids derived from small numbers.
-                    let assignee = (rng.next(10) < 7).then(|| agents[rng.next(agents.len())]);
-                    let team = (rng.next(10) < 8).then(|| {
-                        TeamId::from_uuid(uuid::Uuid::from_u128(100 + rng.next(5) as u128))
-                    });
-                    let t = Ticket {
-                        assignee,
-                        assigned_at: assignee.map(|_| at),
-                        team,
-                        title: fixtures::title(&sentence(&mut rng, &words, 5)),
-                        description: fixtures::description(&description),
-                        status,
-                        status_category: category,
-                        priority: Priority::ALL[rng.next(4)],
-                        tags: fixtures::tags(&tags.iter().map(String::as_str).collect::<Vec<_>>()),
-                        ..fixtures::ticket_at(tenant, requesters[rng.next(requesters.len())], at)
-                    };
-                    store.save(&fixtures::create(t)).await.expect("seed save");
-                }
-            })
-        })
-        .collect();
-    for t in tasks {
-        t.await.unwrap();
-    }
+    let tickets = bench::generated_tickets(tenant, requesters, agents, missing);
+    let as_store: Arc<dyn Store> = store.clone();
+    bench::save_all(&as_store, tickets, 16).await;
     let secs = started.elapsed().as_secs_f64();
     println!(
         "| seed {missing} tickets (direct saves, 16 tasks) | {:>8.0} tickets/s | {secs:.1} s |",
@@ -356,7 +233,7 @@ fn main() {
         })
         .await;
         let team = TicketQuery {
-            team: Some(TeamId::from_uuid(uuid::Uuid::from_u128(102))),
+            team: Some(bench::team(2)),
             sort: TicketSort::UpdatedDesc,
             ..TicketQuery::default()
         };

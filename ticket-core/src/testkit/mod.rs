@@ -43,11 +43,13 @@
 //! the AI on too (one FAQ read, one matcher call, no search).
 //!
 //! [`fixtures`] holds the builders the cases use; they are public for adapter authors'
-//! own tests.
+//! own tests. [`bench`] holds what the store benchmarks share (a generated ticket corpus,
+//! a creation load through the desk).
 
 // Test support: a failed expectation panics with the reason, which is the point.
 #![allow(clippy::expect_used)]
 
+pub mod bench;
 pub mod cases;
 mod counting;
 mod create_cost;
