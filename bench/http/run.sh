@@ -12,8 +12,10 @@
 # then step 1 of the load bench (`cargo bench -p ticket-store-postgres --bench load`,
 # `TICKET_BENCH_ONLY_CREATES=1`) with as many clients calling `HelpDesk::create_ticket`
 # over a pool of the same size. The server does the bench's work by default: AI off and
-# no default rules (HTTP_RULES=true installs them: the routing rule then reads the
-# agents' loads and the rotation on every create). One table: both rates and p99s
+# no default rules (HTTP_RULES=true installs them: the routing rule then fires on every
+# create, and reads the agents' loads and the rotation when an agent is online; the
+# bench's only account is the offline super-admin, so it reads them once per
+# TICKET_ACTOR_CACHE_SECS). One table: both rates and p99s
 # per round and the HTTP rate as a share of the store-level one (target >= 85 %, HTTP
 # p99 < 50 ms). The server's background workers run as in production; wrk runs on the
 # same machine as both, so report the machine (and what else ran) with the figures.

@@ -16,31 +16,25 @@ use ticket_core::clock::ManualClock;
 use ticket_core::desk::SlaPolicyInput;
 use ticket_core::memory::MemoryStore;
 use ticket_core::sla::{SlaCondition, SlaTargets};
-use ticket_core::testkit::CountingStore;
+use ticket_core::testkit::{desk_setup, CountingStore, DeskSetup};
 use ticket_core::ticket::TicketInput;
-use ticket_core::{Actor, HelpDesk, TenantId};
+use ticket_core::{Actor, HelpDesk};
 
 #[tokio::test]
 async fn the_200th_write_of_a_ticket_reads_none_of_its_history() {
     let counting = CountingStore::new(Arc::new(MemoryStore::new()));
     let clock = Arc::new(ManualClock::new(start()));
-    let desk = HelpDesk::builder(Arc::new(counting.clone()))
-        .clock(clock.clone())
-        .config(common::config())
-        .build()
-        .unwrap();
-    let tenant = TenantId::new();
-    let root = desk
-        .ensure_super_admin(tenant, account("root"))
-        .await
-        .unwrap()
-        .unwrap();
-    let admin = Actor::user(tenant, root.id, Role::SuperAdmin);
-    let carl = desk
-        .create_user(&admin, account("carl"), Role::Customer)
-        .await
-        .unwrap();
-    let customer = Actor::user(tenant, carl.id, Role::Customer);
+    let DeskSetup {
+        desk,
+        tenant,
+        admin,
+        customer,
+    } = desk_setup(
+        HelpDesk::builder(Arc::new(counting.clone()))
+            .clock(clock.clone())
+            .config(common::config()),
+    )
+    .await;
     let bea = desk
         .create_user(&admin, account("bea"), Role::Agent)
         .await
@@ -140,23 +134,17 @@ async fn create_cost_on_the_memory_store() {
 #[tokio::test]
 async fn a_sweep_reads_its_batch_at_once_and_each_history_once() {
     let counting = CountingStore::new(Arc::new(MemoryStore::new()));
-    let desk = HelpDesk::builder(Arc::new(counting.clone()))
-        .clock(Arc::new(ManualClock::new(start())))
-        .config(common::config())
-        .build()
-        .unwrap();
-    let tenant = TenantId::new();
-    let root = desk
-        .ensure_super_admin(tenant, account("root"))
-        .await
-        .unwrap()
-        .unwrap();
-    let admin = Actor::user(tenant, root.id, Role::SuperAdmin);
-    let carl = desk
-        .create_user(&admin, account("carl"), Role::Customer)
-        .await
-        .unwrap();
-    let customer = Actor::user(tenant, carl.id, Role::Customer);
+    let DeskSetup {
+        desk,
+        admin,
+        customer,
+        ..
+    } = desk_setup(
+        HelpDesk::builder(Arc::new(counting.clone()))
+            .clock(Arc::new(ManualClock::new(start())))
+            .config(common::config()),
+    )
+    .await;
     // Tickets raised before any policy: none has a replay on it, so the sweep must read
     // each history (once: the change it records carries that replay on).
     for i in 0..10 {

@@ -9,10 +9,10 @@
 mod common;
 
 use std::sync::{Arc, Mutex};
-use ticket_core::account::{HashCost, Role};
-use ticket_core::desk::RegisterInput;
+use ticket_core::account::HashCost;
+use ticket_core::testkit::{desk_setup, DeskSetup};
 use ticket_core::ticket::TicketInput;
-use ticket_core::{Actor, HelpDesk, HelpDeskConfig, TenantId};
+use ticket_core::{HelpDesk, HelpDeskConfig};
 use ticket_store_mongo::mongodb::bson::{Bson, Document};
 use ticket_store_mongo::mongodb::event::command::CommandEvent;
 use ticket_store_mongo::mongodb::event::EventHandler;
@@ -103,15 +103,6 @@ async fn watched_store() -> (MongoStore, Arc<Mutex<Vec<Sent>>>) {
     (common::fresh_in(client).await, sent)
 }
 
-fn account(name: &str) -> RegisterInput {
-    RegisterInput {
-        email: format!("{name}@example.com"),
-        username: name.to_string(),
-        name: name.to_string(),
-        password: "correct horse battery staple".to_string(),
-    }
-}
-
 /// The commands of the ticket path that do not read by `_id`.
 fn scans(sent: &[Sent]) -> Vec<String> {
     sent.iter()
@@ -132,26 +123,20 @@ async fn a_create_and_an_update_touch_documents_by_id_only() {
     }
     let (store, sent) = watched_store().await;
     let store = Arc::new(store);
-    let desk = HelpDesk::builder(store.clone())
-        .event_bus(store.clone())
-        .config(HelpDeskConfig {
-            hash_cost: HashCost::TESTING,
-            ..HelpDeskConfig::default()
-        })
-        .build()
-        .unwrap();
-    let tenant = TenantId::new();
-    let root = desk
-        .ensure_super_admin(tenant, account("root"))
-        .await
-        .unwrap()
-        .unwrap();
-    let admin = Actor::user(tenant, root.id, Role::SuperAdmin);
-    let carl = desk
-        .create_user(&admin, account("carl"), Role::Customer)
-        .await
-        .unwrap();
-    let customer = Actor::user(tenant, carl.id, Role::Customer);
+    let DeskSetup {
+        desk,
+        admin,
+        customer,
+        ..
+    } = desk_setup(
+        HelpDesk::builder(store.clone())
+            .event_bus(store.clone())
+            .config(HelpDeskConfig {
+                hash_cost: HashCost::TESTING,
+                ..HelpDeskConfig::default()
+            }),
+    )
+    .await;
     desk.install_default_sla(&admin).await.unwrap();
     let input = || TicketInput {
         title: "The printer is on fire".into(),

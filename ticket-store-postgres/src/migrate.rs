@@ -67,6 +67,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "sla_claims",
         sql: include_str!("../migrations/0009_sla_claims.sql"),
     },
+    Migration {
+        version: 10,
+        name: "partial_ticket_indexes",
+        sql: include_str!("../migrations/0010_partial_ticket_indexes.sql"),
+    },
 ];
 
 /// The checksum of a migration's text as written (before the schema is filled in).

@@ -67,9 +67,11 @@ pub struct ServerConfig {
     pub jwt_issuer: String,
     /// Access-token lifetime in seconds (default 900).
     pub access_ttl_secs: u64,
-    /// How long an instance remembers a user's role before reading it again, in seconds
-    /// (`TICKET_ACTOR_CACHE_SECS`, default 2; 0 reads it on every request). Changes made
-    /// through this instance apply at once, those made through another within this time.
+    /// How long an instance remembers a user's role before reading it again, and that a
+    /// tenant has no agent online (routing then reads no loads), in seconds
+    /// (`TICKET_ACTOR_CACHE_SECS`, default 2; 0 reads both on every request). Changes
+    /// made through this instance apply at once, those made through another within this
+    /// time.
     pub actor_cache_secs: u32,
     /// The first super-admin's e-mail (`TICKET_ADMIN_EMAIL`), created with username
     /// `admin` when the desk has no super-admin yet.

@@ -156,9 +156,10 @@ pub struct HelpDeskConfig {
     /// half-way. Longer than one sweep batch takes.
     pub sweep_lease: Duration,
     /// How long the desk remembers who an authenticated user id acts as (role, deleted
-    /// or not) before asking the store again. Changes made through this desk apply at
-    /// once; changes made by another instance on the same store within this time.
-    /// Zero asks the store every time.
+    /// or not) before asking the store again; also how long it trusts having found no
+    /// agent online in a tenant (its creates then read no agent loads for routing).
+    /// Changes made through this desk apply at once; changes made by another instance
+    /// on the same store within this time. Zero asks the store every time.
     pub actor_ttl: Duration,
 }
 
@@ -299,7 +300,7 @@ impl HelpDeskBuilder {
                 hasher: accounts::HashWorkers::new(hasher, self.config.hash_concurrency),
                 actors: actors::ActorCache::new(self.config.actor_ttl),
                 presence: presence::PresenceBoard::default(),
-                picks: picks::Picks::default(),
+                picks: picks::Picks::new(self.config.actor_ttl),
                 queue_wake: tokio::sync::Notify::new(),
                 mail_limit: accounts::mail_limit::MailLimiter::default(),
                 similar: notes::SimilarQueue::new(),

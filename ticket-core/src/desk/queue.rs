@@ -210,6 +210,7 @@ impl HelpDesk {
 
     /// Wakes the queue processor: an agent became available.
     pub(super) fn wake_queue(&self) {
+        self.inner.picks.forget_all_idle();
         self.inner.queue_wake.notify_one();
     }
 

@@ -42,6 +42,9 @@
 //! holds one authenticated create to the cached configuration reads and one save, with
 //! the AI on too (one FAQ read, one matcher call, no search).
 //!
+//! [`desk_setup`] builds the desk, tenant, super-admin and customer those measuring
+//! tests start from.
+//!
 //! [`fixtures`] holds the builders the cases use; they are public for adapter authors'
 //! own tests. [`bench`] holds what the store benchmarks share (a generated ticket corpus,
 //! a creation load through the desk).
@@ -53,11 +56,13 @@ pub mod bench;
 pub mod cases;
 mod counting;
 mod create_cost;
+mod desk_setup;
 pub mod fixtures;
 mod report;
 
 pub use counting::CountingStore;
 pub use create_cost::create_cost;
+pub use desk_setup::{account, desk_setup, DeskSetup};
 pub use report::{CaseResult, Report};
 
 #[doc(hidden)]

@@ -41,6 +41,8 @@ impl HelpDesk {
         // A request that read the old row just before the write may remember it again,
         // for the TTL at most.
         self.inner.actors.forget(user.tenant, user.id);
+        // Routing looks for agents online again.
+        self.inner.picks.forget_idle(user.tenant);
         saved
     }
 
