@@ -109,6 +109,7 @@ pub struct ZeroShotLearner<'a> {
     descriptions: HashMap<String, String>,
     domains: HashMap<String, String>,
     temperature: f32,
+    centred: bool,
 }
 
 impl<'a> ZeroShotLearner<'a> {
@@ -121,7 +122,15 @@ impl<'a> ZeroShotLearner<'a> {
             descriptions: HashMap::new(),
             domains: HashMap::new(),
             temperature,
+            centred: false,
         }
+    }
+
+    /// Whether the label vectors are centred ([`ZeroShot::centred`]).
+    #[must_use]
+    pub fn centred(mut self, centred: bool) -> Self {
+        self.centred = centred;
+        self
     }
 
     /// Reads label domains from a JSON object `{domain: [label, …]}` (CLINC150's
@@ -181,7 +190,8 @@ impl Learner for ZeroShotLearner<'_> {
             .into_iter()
             .map(|l| (l.clone(), self.description(l)))
             .collect();
-        ZeroShot::new(self.embedder, &described, self.temperature)
+        let model = ZeroShot::new(self.embedder, &described, self.temperature)?;
+        Ok(if self.centred { model.centred() } else { model })
     }
 
     fn predict(&self, model: &ZeroShot, text: &str) -> Prediction {

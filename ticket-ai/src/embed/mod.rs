@@ -21,6 +21,7 @@
 //! - [`ZeroShot`]: labels from their names and one-line descriptions, no training row.
 //! - [`eval`]: the same models for the `ticket-ai eval` / `faq-eval` commands.
 
+pub mod bert;
 pub mod classifier;
 pub mod encoder;
 pub mod eval;
