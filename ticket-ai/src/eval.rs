@@ -343,9 +343,9 @@ pub fn choose_oos_threshold(
 }
 
 /// Out-of-scope detection by abstention: the recall of the `oos` rows (abstained) and the
-/// accuracy on in-scope rows (right and answered) at the run's threshold, and the same
-/// over a sweep of thresholds (reported on the scored rows: choose one on a validation
-/// set, not here).
+/// accuracy on in-scope rows (right and answered) at the run's threshold and over a
+/// sweep of thresholds (reported on the scored rows: choose one on a validation set, not
+/// here), and the in-scope accuracy without abstention.
 fn oos_report(outcomes: &[Outcome], oos: &str, threshold: f32) -> Value {
     let at = |t: f32| {
         let p = oos_at(outcomes, oos, t);
@@ -356,7 +356,14 @@ fn oos_report(outcomes: &[Outcome], oos: &str, threshold: f32) -> Value {
         })
     };
     let sweep: Vec<Value> = (1..20).map(|i| at(i as f32 * 0.05)).collect();
-    json!({ "at_threshold": at(threshold), "sweep": sweep })
+    let in_scope: Vec<&Outcome> = outcomes.iter().filter(|o| o.truth != oos).collect();
+    let right = in_scope.iter().filter(|o| o.truth == o.predicted).count();
+    json!({
+        "at_threshold": at(threshold),
+        "sweep": sweep,
+        // The classifier's accuracy on the in-scope rows, answering every one.
+        "in_scope_accuracy_without_abstention": right as f64 / in_scope.len().max(1) as f64,
+    })
 }
 
 /// What `ticket-ai faq-eval` runs.

@@ -17,13 +17,13 @@ const USAGE: &str = "usage:
                  [--in-scope-z 1.645] [--balanced true]
                  [--epochs 30] [--l2 1e-5] [--learning-rate 0.5] [--calibration-folds 3]
                  [--min-df 1] [--char-min 3] [--char-max 5] [--bigrams true]
-                 embeddings only: [--model-dir DIR] [--max-tokens 128] [--scale 4] [--lexical true]
+                 embeddings only: [--model-dir DIR] [--max-tokens 64] [--scale 4] [--lexical true]
                    [--zero-shot [--domains domains.json] [--descriptions LABELS.csv]
-                    [--zero-shot-temperature 0.03] [--zero-shot-centred false]]
+                    [--zero-shot-temperature 0.03] [--zero-shot-centred true]]
   ticket-ai faq-eval --faq FAQ.csv --queries Q.csv [--id faq_id] [--question question]
                      [--answer answer] [--text text] [--model lexical|embeddings]
                      lexical: [--k1 2.0] [--b 0.75] [--question-weight 8] [--null-score 13]
-                     embeddings: [--model-dir DIR] [--max-tokens 128] [--question-weight 0.7]
+                     embeddings: [--model-dir DIR] [--max-tokens 64] [--question-weight 0.7]
                        [--temperature 0.05] [--null-cosine 0.45]
   The embeddings model (a build with the feature `embeddings`) is read from --model-dir
   or TICKET_AI_MODEL_DIR.";
@@ -185,7 +185,7 @@ mod embeddings {
             let mut learner = ZeroShotLearner::new(&embedder, temperature).centred(parse(
                 f,
                 "zero-shot-centred",
-                false,
+                true,
             )?);
             if let Some(p) = f.get("domains") {
                 learner = learner

@@ -113,7 +113,7 @@ pub struct ZeroShotLearner<'a> {
 }
 
 impl<'a> ZeroShotLearner<'a> {
-    /// A learner with no description or domain known yet.
+    /// A learner with no description or domain known yet, centring the label vectors.
     #[must_use]
     pub fn new(embedder: &'a Embedder, temperature: f32) -> Self {
         Self {
@@ -122,11 +122,12 @@ impl<'a> ZeroShotLearner<'a> {
             descriptions: HashMap::new(),
             domains: HashMap::new(),
             temperature,
-            centred: false,
+            centred: true,
         }
     }
 
-    /// Whether the label vectors are centred ([`ZeroShot::centred`]).
+    /// Whether the label vectors are centred ([`ZeroShot::centred`]; the default: on
+    /// CLINC150's `val.csv` it scored 0.715 in-scope accuracy against 0.712 without).
     #[must_use]
     pub fn centred(mut self, centred: bool) -> Self {
         self.centred = centred;
