@@ -89,9 +89,81 @@ fn vectors_are_unit_length_and_paraphrases_are_nearest() {
     // Batched (padded) and alone give the same vector: the mask keeps padding out.
     let alone = model.embed(texts[0]).unwrap();
     assert!(cos(&alone, &v[0]) > 0.9999, "{}", cos(&alone, &v[0]));
-    // Text past the 256-token window is cut, not an error.
+    // Text past the token cap is cut, not an error; an invalid cap is refused.
     let long = "refund ".repeat(2000);
+    assert_eq!(model.token_count(&long).unwrap(), model.max_tokens());
     assert_eq!(model.embed(&long).unwrap().len(), 384);
+    let dir = model.dir().to_path_buf();
+    assert!(Embedder::load(&dir).unwrap().with_max_tokens(2).is_err());
+    let wide = Embedder::load(&dir)
+        .unwrap()
+        .with_max_tokens(10_000)
+        .unwrap();
+    assert_eq!(wide.max_tokens(), 512, "at most the model's positions");
+}
+
+/// The crate's own forward pass (`embed::bert`) computes what candle-transformers'
+/// `BertModel` computes on the same weights: the same vectors to float rounding, for a
+/// short text, a text past the cap, and both in one padded batch.
+#[test]
+fn the_encoder_matches_candle_transformers_bert_model() {
+    use candle_core::{Device, Tensor};
+    use candle_transformers::models::bert::{BertModel, Config};
+    let Some(model) = embedder("the_encoder_matches_candle_transformers_bert_model") else {
+        return;
+    };
+    let dir = model.dir();
+    let device = Device::Cpu;
+    let config: Config =
+        serde_json::from_slice(&std::fs::read(dir.join("config.json")).unwrap()).unwrap();
+    let tensors = candle_core::safetensors::load(dir.join("model.safetensors"), &device).unwrap();
+    let vb = candle_nn::VarBuilder::from_tensors(tensors, candle_core::DType::F32, &device);
+    let bert = BertModel::load(vb, &config).unwrap();
+    let mut tokenizer = tokenizers::Tokenizer::from_file(dir.join("tokenizer.json")).unwrap();
+    tokenizer.with_padding(None);
+    tokenizer
+        .with_truncation(Some(tokenizers::TruncationParams {
+            max_length: model.max_tokens(),
+            ..Default::default()
+        }))
+        .unwrap();
+    let reference = |text: &str| -> Vec<f32> {
+        let encoding = tokenizer.encode(text, true).unwrap();
+        let ids = Tensor::new(encoding.get_ids(), &device)
+            .unwrap()
+            .unsqueeze(0)
+            .unwrap();
+        let hidden = bert
+            .forward(&ids, &ids.zeros_like().unwrap(), None)
+            .unwrap();
+        let mean: Vec<f32> = hidden
+            .mean(1)
+            .unwrap()
+            .squeeze(0)
+            .unwrap()
+            .to_vec1()
+            .unwrap();
+        let norm = cos(&mean, &mean).sqrt();
+        mean.iter().map(|x| x / norm).collect()
+    };
+    let texts = [
+        "Payment failed while subscribing, charged twice, please refund urgently!".to_string(),
+        "The export to CSV stops at 10,000 rows and the rest of the report is lost. ".repeat(6),
+    ];
+    let batch = model.embed_all(&texts).unwrap();
+    for (text, batched) in texts.iter().zip(&batch) {
+        let expected = reference(text);
+        let alone = model.embed(text).unwrap();
+        for ours in [&alone, batched] {
+            let worst = ours
+                .iter()
+                .zip(&expected)
+                .map(|(a, b)| (a - b).abs())
+                .fold(0.0f32, f32::max);
+            assert!(worst < 1e-4, "{worst} off for {text:?}");
+            assert!(cos(ours, &expected) > 0.99999, "{}", cos(ours, &expected));
+        }
+    }
 }
 
 #[test]

@@ -146,6 +146,7 @@ fn priority_by_cross_validation_keeps_its_floor_and_finds_critical_tickets() {
         train_oos: false,
         val: None,
         min_in_scope_accuracy: 0.93,
+        in_scope_z: 1.645,
         options: ModelOptions::default(),
     };
     let report = eval(&args).unwrap();

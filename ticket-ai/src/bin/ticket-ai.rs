@@ -13,16 +13,17 @@ use ticket_ai::ModelOptions;
 const USAGE: &str = "usage:
   ticket-ai eval --train TRAIN.csv [--test TEST.csv | --folds 5] --text COL[,COL…] --label COL
                  [--model lexical|embeddings] [--threshold 0.5] [--rules] [--no-rules] [--oos-label oos]
-                 [--train-oos] [--val VAL.csv] [--min-in-scope-accuracy 0.93] [--balanced true]
+                 [--train-oos] [--val VAL.csv] [--min-in-scope-accuracy 0.93]
+                 [--in-scope-z 1.645] [--balanced true]
                  [--epochs 30] [--l2 1e-5] [--learning-rate 0.5] [--calibration-folds 3]
                  [--min-df 1] [--char-min 3] [--char-max 5] [--bigrams true]
-                 embeddings only: [--model-dir DIR] [--scale 4] [--lexical true]
+                 embeddings only: [--model-dir DIR] [--max-tokens 64] [--scale 4] [--lexical true]
                    [--zero-shot [--domains domains.json] [--descriptions LABELS.csv]
-                    [--zero-shot-temperature 0.03]]
+                    [--zero-shot-temperature 0.03] [--zero-shot-centred true]]
   ticket-ai faq-eval --faq FAQ.csv --queries Q.csv [--id faq_id] [--question question]
                      [--answer answer] [--text text] [--model lexical|embeddings]
                      lexical: [--k1 2.0] [--b 0.75] [--question-weight 8] [--null-score 13]
-                     embeddings: [--model-dir DIR] [--question-weight 0.7]
+                     embeddings: [--model-dir DIR] [--max-tokens 64] [--question-weight 0.7]
                        [--temperature 0.05] [--null-cosine 0.45]
   The embeddings model (a build with the feature `embeddings`) is read from --model-dir
   or TICKET_AI_MODEL_DIR.";
@@ -109,6 +110,7 @@ fn run(args: &[String]) -> Result<serde_json::Value, String> {
                 val: f.get("val").map(PathBuf::from),
                 train_oos: f.contains_key("train-oos"),
                 min_in_scope_accuracy: parse(&f, "min-in-scope-accuracy", 0.93)?,
+                in_scope_z: parse(&f, "in-scope-z", 1.645)?,
                 options,
             };
             if model == "embeddings" {
@@ -158,7 +160,9 @@ mod embeddings {
     use super::{parse, required, Flags};
     use std::path::{Path, PathBuf};
     use ticket_ai::embed::eval::{EmbeddedFaqs, HeadLearner, ZeroShotLearner};
-    use ticket_ai::embed::{zero_shot, Embedder, EmbeddingFaqConfig, HeadOptions, MODEL_DIR_VAR};
+    use ticket_ai::embed::{
+        encoder::MAX_TOKENS, zero_shot, Embedder, EmbeddingFaqConfig, HeadOptions, MODEL_DIR_VAR,
+    };
     use ticket_ai::eval::{eval_with, faq_eval_with, EvalArgs, FaqEvalArgs, FaqSet};
 
     fn embedder(f: &Flags) -> Result<Embedder, String> {
@@ -168,14 +172,21 @@ mod embeddings {
             .or_else(|| std::env::var(MODEL_DIR_VAR).ok())
             .filter(|d| !d.trim().is_empty())
             .ok_or_else(|| format!("--model embeddings needs --model-dir or {MODEL_DIR_VAR}"))?;
-        Embedder::load(Path::new(dir.trim())).map_err(|e| e.to_string())
+        let max_tokens = parse(f, "max-tokens", MAX_TOKENS)?;
+        Embedder::load(Path::new(dir.trim()))
+            .and_then(|e| e.with_max_tokens(max_tokens))
+            .map_err(|e| e.to_string())
     }
 
     pub fn eval(f: &Flags, a: &EvalArgs) -> Result<serde_json::Value, String> {
         let embedder = embedder(f)?;
         let mut out = if f.contains_key("zero-shot") {
             let temperature = parse(f, "zero-shot-temperature", zero_shot::TEMPERATURE)?;
-            let mut learner = ZeroShotLearner::new(&embedder, temperature);
+            let mut learner = ZeroShotLearner::new(&embedder, temperature).centred(parse(
+                f,
+                "zero-shot-centred",
+                true,
+            )?);
             if let Some(p) = f.get("domains") {
                 learner = learner
                     .with_domains(Path::new(p))
@@ -207,6 +218,7 @@ mod embeddings {
             out
         };
         out["model_dir"] = embedder.dir().display().to_string().into();
+        out["max_tokens"] = embedder.max_tokens().into();
         Ok(out)
     }
 
@@ -233,6 +245,7 @@ mod embeddings {
         let ranker = EmbeddedFaqs::new(&embedder, &set, config).map_err(|e| e.to_string())?;
         let mut out = faq_eval_with(&set, &ranker);
         out["model"] = "embeddings".into();
+        out["max_tokens"] = embedder.max_tokens().into();
         Ok(out)
     }
 }

@@ -109,10 +109,11 @@ pub struct ZeroShotLearner<'a> {
     descriptions: HashMap<String, String>,
     domains: HashMap<String, String>,
     temperature: f32,
+    centred: bool,
 }
 
 impl<'a> ZeroShotLearner<'a> {
-    /// A learner with no description or domain known yet.
+    /// A learner with no description or domain known yet, centring the label vectors.
     #[must_use]
     pub fn new(embedder: &'a Embedder, temperature: f32) -> Self {
         Self {
@@ -121,7 +122,16 @@ impl<'a> ZeroShotLearner<'a> {
             descriptions: HashMap::new(),
             domains: HashMap::new(),
             temperature,
+            centred: true,
         }
+    }
+
+    /// Whether the label vectors are centred ([`ZeroShot::centred`]; the default: on
+    /// CLINC150's `val.csv` it scored 0.715 in-scope accuracy against 0.712 without).
+    #[must_use]
+    pub fn centred(mut self, centred: bool) -> Self {
+        self.centred = centred;
+        self
     }
 
     /// Reads label domains from a JSON object `{domain: [label, …]}` (CLINC150's
@@ -181,7 +191,8 @@ impl Learner for ZeroShotLearner<'_> {
             .into_iter()
             .map(|l| (l.clone(), self.description(l)))
             .collect();
-        ZeroShot::new(self.embedder, &described, self.temperature)
+        let model = ZeroShot::new(self.embedder, &described, self.temperature)?;
+        Ok(if self.centred { model.centred() } else { model })
     }
 
     fn predict(&self, model: &ZeroShot, text: &str) -> Prediction {

@@ -301,8 +301,8 @@ mod tests {
         (rows, labels)
     }
 
-    #[test]
-    fn learns_clusters_of_vectors_and_reports_calibrated_probabilities() {
+    /// A head trained on [`rows`] alone (no lexical features).
+    fn trained_head() -> DenseHead {
         let (rows, labels) = rows();
         let embedded: Vec<Embedded<'_>> = rows
             .iter()
@@ -312,7 +312,12 @@ mod tests {
             lexical: false,
             ..HeadOptions::default()
         };
-        let head = DenseHead::train(&embedded, &labels, &options).expect("train");
+        DenseHead::train(&embedded, &labels, &options).expect("train")
+    }
+
+    #[test]
+    fn learns_clusters_of_vectors_and_reports_calibrated_probabilities() {
+        let head = trained_head();
         assert_eq!(head.labels(), ["down", "up"]);
         assert!(head.temperature() > 0.0);
         let up = head.predict("anything", &[0.9, 0.1, 0.1]);
@@ -328,16 +333,7 @@ mod tests {
     /// label's centroid is small.
     #[test]
     fn in_scope_sees_a_vector_far_from_every_cluster() {
-        let (rows, labels) = rows();
-        let embedded: Vec<Embedded<'_>> = rows
-            .iter()
-            .map(|(t, v)| Embedded { text: t, vector: v })
-            .collect();
-        let options = HeadOptions {
-            lexical: false,
-            ..HeadOptions::default()
-        };
-        let head = DenseHead::train(&embedded, &labels, &options).expect("train");
+        let head = trained_head();
         let near = [0.97, 0.0, 0.2];
         let far = [0.2, 0.0, -0.98];
         let (p_near, p_far) = (head.predict("", &near), head.predict("", &far));

