@@ -14,8 +14,7 @@
 use chrono::Duration as Span;
 use std::sync::Arc;
 use std::time::Instant;
-use ticket_core::account::{HashCost, Role};
-use ticket_core::desk::RegisterInput;
+use ticket_core::account::HashCost;
 use ticket_core::id::{TenantId, UserId};
 use ticket_core::ports::{Store, TicketStore, UserStore};
 use ticket_core::query::{AssigneeFilter, StatsQuery, TicketQuery, TicketSort};
@@ -112,7 +111,7 @@ fn main() {
         let store = Arc::new(SqliteStore::connect(path.to_str().unwrap()).await.unwrap());
         store.migrate().await.unwrap();
         let as_store: Arc<dyn Store> = store.clone();
-        let desk = HelpDesk::builder(as_store)
+        let desk = HelpDesk::builder(as_store.clone())
             .event_bus(store.clone())
             .config(HelpDeskConfig {
                 hash_cost: HashCost::TESTING,
@@ -120,47 +119,9 @@ fn main() {
             })
             .build()
             .unwrap();
-        // One fixed tenant, so that a kept database is found again.
-        let tenant = TenantId::from_uuid(uuid::Uuid::from_u128(0xbe7c_4000));
-        let account = |name: String| RegisterInput {
-            email: format!("{name}@example.com"),
-            username: name.clone(),
-            name,
-            password: "correct horse battery staple".into(),
-        };
-        desk.ensure_super_admin(tenant, account("root".into()))
-            .await
-            .unwrap();
-        let root = store
-            .find_user_by_login(tenant, "root")
-            .await
-            .unwrap()
-            .unwrap();
-        let admin = Actor::user(tenant, root.id, Role::SuperAdmin);
-        let mut customers = Vec::new();
-        for i in 0..16 {
-            let name = format!("customer-{i}");
-            let u = match store.find_user_by_login(tenant, &name).await.unwrap() {
-                Some(u) => u,
-                None => desk
-                    .create_user(&admin, account(name), Role::Customer)
-                    .await
-                    .unwrap(),
-            };
-            customers.push(Actor::user(tenant, u.id, Role::Customer));
-        }
-        let mut agents = Vec::new();
-        for i in 0..20 {
-            let name = format!("agent-{i}");
-            let u = match store.find_user_by_login(tenant, &name).await.unwrap() {
-                Some(u) => u,
-                None => desk
-                    .create_user(&admin, account(name), Role::Agent)
-                    .await
-                    .unwrap(),
-            };
-            agents.push(u.id);
-        }
+        // One fixed tenant and its people, found again in a kept database.
+        let people = bench::register_people(&desk, &as_store).await;
+        let tenant = people.tenant;
         println!(
             "SQLite store benchmark: {} worker threads, {secs} s per creation run, {target} \
              tickets, {samples} samples per latency; database {}",
@@ -170,11 +131,10 @@ fn main() {
         println!();
         if secs > 0 {
             for concurrency in [1, 16] {
-                create_run(&desk, &customers, concurrency, secs).await;
+                create_run(&desk, &people.customers, concurrency, secs).await;
             }
         }
-        let requesters: Vec<UserId> = customers.iter().filter_map(|a| a.user_id()).collect();
-        seed(&store, tenant, &requesters, &agents, target).await;
+        seed(&store, tenant, &people.requesters(), &people.agents, target).await;
         println!();
 
         let first = TicketQuery::default();
@@ -220,7 +180,7 @@ fn main() {
         })
         .await;
         let agent = TicketQuery {
-            assignee: Some(AssigneeFilter::User(agents[7])),
+            assignee: Some(AssigneeFilter::User(people.agents[7])),
             status_categories: vec![
                 StatusCategory::New,
                 StatusCategory::Open,

@@ -3,7 +3,7 @@
 
 use crate::mongo::plan_summary;
 use crate::queries::read_queries;
-use crate::seed::{middle_cursor, register_people, Seeder};
+use crate::seed::{middle_cursor, Seeder};
 use crate::table::Figures;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -11,7 +11,9 @@ use ticket_core::account::HashCost;
 use ticket_core::id::TenantId;
 use ticket_core::ports::{EventBus, Store};
 use ticket_core::query::{StatsQuery, TicketQuery};
-use ticket_core::testkit::bench::{create_load, generated_tickets, ms, percentile};
+use ticket_core::testkit::bench::{
+    create_load, generated_tickets, ms, percentile, register_people,
+};
 use ticket_core::{HelpDesk, HelpDeskConfig};
 
 /// How many samples a latency takes, and for how long it goes on taking more.

@@ -3,7 +3,8 @@
 //! corpus, so that every store is measured on the same kind of data, seeded by direct
 //! saves, and one creation load through [`HelpDesk`] with its latencies.
 
-use super::fixtures;
+use super::{account, fixtures};
+use crate::account::Role;
 use crate::id::{TeamId, TenantId, UserId};
 use crate::ports::Store;
 use crate::ticket::{Priority, Ticket, TicketInput};
@@ -13,6 +14,70 @@ use chrono::Duration as Span;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+
+/// The bench tenant's accounts.
+#[derive(Debug, Clone)]
+pub struct People {
+    /// The bench tenant (one fixed id, so that a kept database is found again).
+    pub tenant: TenantId,
+    /// 16 customers: the requesters of the corpus and the creators of the creation runs.
+    pub customers: Vec<Actor>,
+    /// 20 agents: the assignees of the corpus.
+    pub agents: Vec<UserId>,
+}
+
+impl People {
+    /// The customers' user ids.
+    #[must_use]
+    pub fn requesters(&self) -> Vec<UserId> {
+        self.customers.iter().filter_map(Actor::user_id).collect()
+    }
+}
+
+/// The bench tenant's super-admin (`root`), 16 customers (`customer-N`) and 20 agents
+/// (`agent-N`), found in `store` when a kept database has them, else registered through
+/// `desk`. Panics when a step fails.
+pub async fn register_people(desk: &HelpDesk, store: &Arc<dyn Store>) -> People {
+    let tenant = TenantId::from_uuid(uuid::Uuid::from_u128(0xbe7c_4000));
+    desk.ensure_super_admin(tenant, account("root"))
+        .await
+        .expect("super-admin");
+    let root = store
+        .find_user_by_login(tenant, "root")
+        .await
+        .expect("find root")
+        .expect("the super-admin just ensured");
+    let admin = Actor::user(tenant, root.id, Role::SuperAdmin);
+    let user = |name: String, role: Role| async move {
+        match store
+            .find_user_by_login(tenant, &name)
+            .await
+            .expect("find user")
+        {
+            Some(u) => u.id,
+            None => {
+                desk.create_user(&admin, account(&name), role)
+                    .await
+                    .expect("register user")
+                    .id
+            }
+        }
+    };
+    let mut customers = Vec::new();
+    for i in 0..16 {
+        let id = user(format!("customer-{i}"), Role::Customer).await;
+        customers.push(Actor::user(tenant, id, Role::Customer));
+    }
+    let mut agents = Vec::new();
+    for i in 0..20 {
+        agents.push(user(format!("agent-{i}"), Role::Agent).await);
+    }
+    People {
+        tenant,
+        customers,
+        agents,
+    }
+}
 
 /// A tiny deterministic generator (xorshift): the same seed, the same corpus.
 #[derive(Debug, Clone)]
