@@ -24,6 +24,9 @@ pub struct EvalArgs {
     pub label: String,
     /// Folds of the cross-validation.
     pub folds: usize,
+    /// Seed of the cross-validation's shuffle (42 in the published figures): another
+    /// seed deals other folds, to see how much a figure owes to one split.
+    pub fold_seed: u64,
     /// Abstention threshold on the calibrated probability.
     pub threshold: f32,
     /// Whether the priority wording rules join the model (on by default for a label
@@ -46,6 +49,9 @@ pub struct EvalArgs {
     /// reach `min_in_scope_accuracy` (1.645: one-sided 95 %; 0: the validation accuracy
     /// itself, which a test set misses about half the time).
     pub in_scope_z: f64,
+    /// Where to write the misclassified scored rows as CSV (`truth,predicted,confidence,
+    /// text`), to read what the model gets wrong; `None`: not written.
+    pub errors: Option<PathBuf>,
     /// Model options.
     pub options: ModelOptions,
 }
@@ -188,6 +194,7 @@ pub fn eval_with<L: Learner>(args: &EvalArgs, learner: &mut L) -> Result<Value, 
     };
     learner.prepare(&training, &scored_texts)?;
     let learner = &*learner;
+    let mut texts: Vec<&str> = Vec::new();
     let (outcomes, temperature, method, threshold) = match &test_rows {
         Some(test_rows) => {
             let model = train(learner, &rows, args)?;
@@ -213,6 +220,7 @@ pub fn eval_with<L: Learner>(args: &EvalArgs, learner: &mut L) -> Result<Value, 
                 threshold,
                 ..args.clone()
             };
+            texts.extend(test_rows.iter().map(|r| r.text.as_str()));
             (
                 scored(learner, &model, test_rows, &at),
                 vec![learner.temperature(&model)],
@@ -222,7 +230,7 @@ pub fn eval_with<L: Learner>(args: &EvalArgs, learner: &mut L) -> Result<Value, 
         }
         None => {
             let labels: Vec<&str> = rows.iter().map(|r| r.label.as_str()).collect();
-            let folds = stratified_folds(&labels, args.folds.max(2), 42);
+            let folds = stratified_folds(&labels, args.folds.max(2), args.fold_seed);
             let mut all = Vec::with_capacity(rows.len());
             let mut temps = Vec::new();
             for f in 0..args.folds.max(2) {
@@ -230,6 +238,7 @@ pub fn eval_with<L: Learner>(args: &EvalArgs, learner: &mut L) -> Result<Value, 
                 let mut train_rows = Vec::new();
                 for (i, r) in rows.iter().enumerate() {
                     if folds[i] == f {
+                        texts.push(&r.text);
                         test.push(r.clone());
                     } else {
                         train_rows.push(r.clone());
@@ -247,6 +256,9 @@ pub fn eval_with<L: Learner>(args: &EvalArgs, learner: &mut L) -> Result<Value, 
             )
         }
     };
+    if let Some(path) = &args.errors {
+        write_errors(path, &outcomes, &texts)?;
+    }
     let mut out = serde_json::to_value(Report::of(&outcomes))?;
     if let Some(oos) = &args.oos_label {
         out["oos"] = oos_report(&outcomes, oos, threshold);
@@ -258,6 +270,25 @@ pub fn eval_with<L: Learner>(args: &EvalArgs, learner: &mut L) -> Result<Value, 
     out["temperatures"] = json!(temperature);
     out["seconds"] = json!(started.elapsed().as_secs_f64());
     Ok(out)
+}
+
+/// Writes the misclassified `outcomes` (scored rows `texts`, in the same order) to
+/// `path` as CSV.
+fn write_errors(
+    path: &std::path::Path,
+    outcomes: &[Outcome],
+    texts: &[&str],
+) -> Result<(), AiError> {
+    let mut w = csv::Writer::from_path(path)?;
+    w.write_record(["truth", "predicted", "confidence", "text"])?;
+    for (o, text) in outcomes.iter().zip(texts) {
+        if o.truth != o.predicted {
+            let confidence = format!("{:.3}", o.confidence);
+            w.write_record([o.truth.as_str(), &o.predicted, &confidence, text])?;
+        }
+    }
+    w.flush()?;
+    Ok(())
 }
 
 /// Out-of-scope detection at one abstention threshold.

@@ -51,7 +51,8 @@ fn compiled() -> &'static PhraseSet {
     static SET: OnceLock<PhraseSet> = OnceLock::new();
     SET.get_or_init(|| {
         let groups: Vec<&[&str]> = RULES.iter().map(|r| r.phrases).collect();
-        PhraseSet::new(&groups)
+        let urgent: Vec<bool> = RULES.iter().map(|r| r.priority >= Priority::High).collect();
+        PhraseSet::new(&groups).negatable(&urgent)
     })
 }
 
@@ -141,7 +142,16 @@ mod tests {
             ["rule:breach"]
         );
         assert_eq!(names("the export is corrupted"), ["rule:data_loss"]);
-        assert!(names("thanks for the help").is_empty());
+        assert_eq!(names("thanks for the help"), ["rule:request"]);
+        assert_eq!(
+            names("Nothing is blocked yet, low priority"),
+            ["rule:can_still", "rule:minor"]
+        );
+        assert_eq!(
+            names("payday is today, otherwise we pay penalties"),
+            ["rule:legal", "rule:deadline"]
+        );
+        assert!(names("hello, a word about my order").is_empty());
     }
 
     #[test]

@@ -140,6 +140,7 @@ fn priority_by_cross_validation_keeps_its_floor_and_finds_critical_tickets() {
         text: vec!["title".into(), "description".into()],
         label: "priority".into(),
         folds: 5,
+        fold_seed: 42,
         threshold: 0.5,
         rules: true,
         oos_label: None,
@@ -147,6 +148,7 @@ fn priority_by_cross_validation_keeps_its_floor_and_finds_critical_tickets() {
         val: None,
         min_in_scope_accuracy: 0.93,
         in_scope_z: 1.645,
+        errors: None,
         options: ModelOptions::default(),
     };
     let report = eval(&args).unwrap();
