@@ -7,7 +7,7 @@ use crate::error::AiError;
 use crate::faq::{Bm25Config, Bm25Index};
 use crate::metrics::{ece, Outcome, Report};
 use crate::model::{stratified_folds, ModelOptions, Prediction, TextModel};
-use crate::priority::combine;
+use crate::priority::{combine_with, rule_priority};
 use serde_json::{json, Value};
 use std::path::PathBuf;
 
@@ -85,6 +85,12 @@ pub trait Learner {
     fn predict(&self, model: &Self::Model, text: &str) -> Prediction;
     /// The model's calibration temperature (reported).
     fn temperature(&self, model: &Self::Model) -> f32;
+    /// Whether the model's probabilities already weigh the priority wording rules (then
+    /// no rule overrides them, see [`TextModel::weighs_rules`]).
+    fn weighs_rules(&self, model: &Self::Model) -> bool {
+        let _ = model;
+        false
+    }
     /// The score out-of-scope abstention compares with the threshold (see
     /// [`oos_at`]): by default the best label's probability.
     fn in_scope(&self, model: &Self::Model, text: &str, prediction: &Prediction) -> f32 {
@@ -113,6 +119,9 @@ impl Learner for Lexical {
     fn temperature(&self, model: &TextModel) -> f32 {
         model.temperature()
     }
+    fn weighs_rules(&self, model: &TextModel) -> bool {
+        model.weighs_rules()
+    }
 }
 
 fn scored<L: Learner>(
@@ -125,7 +134,12 @@ fn scored<L: Learner>(
         .map(|r| {
             let p = learner.predict(model, &r.text);
             let (predicted, confidence, mut abstained) = if args.rules {
-                combine(&p, &r.text, args.threshold)
+                let rule = if learner.weighs_rules(model) {
+                    None
+                } else {
+                    rule_priority(&r.text)
+                };
+                combine_with(&p, rule, args.threshold)
             } else {
                 let (l, c) = p.best().unwrap_or(("", 0.0));
                 (l.to_string(), c, c < args.threshold)
