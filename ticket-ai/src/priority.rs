@@ -1,9 +1,14 @@
 //! Priority wording rules: phrases that signal urgency (an outage, a breach, data loss,
 //! "cannot log in", money taken, a deadline) or its absence (a how-to, a feature request).
 //! Priority is barely learnable from a few hundred tickets' text alone, so the rules do
-//! two jobs: their hits join the priority model's features (the model learns how much
-//! each is worth on the desk's own tickets), and with no model they decide alone
-//! ([`rule_priority`]).
+//! three jobs: their hits join the priority model's features, a second stage
+//! ([`crate::stack`]) learns from held-out predictions how much each is worth beside the
+//! text, and with no model they decide alone ([`rule_priority`]). A model without that
+//! second stage (too few rows to hold any out) is overridden by an urgent rule when it is
+//! unsure ([`combine_with`]).
+//!
+//! An urgent phrase right after a negation does not count ("not urgent", "nothing is
+//! blocked", see [`crate::phrases`]).
 //!
 //! Phrases are matched on the words of [`crate::features::tokenize`] (lower-case,
 //! apostrophes dropped: `can't` → `cant`); a word ending in `*` matches any word that
