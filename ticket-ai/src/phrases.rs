@@ -173,10 +173,10 @@ mod tests {
             "this isn't an outage",
             "not really outage",
         ] {
-            assert_eq!(negatable.hits(&Words::new(text))[0], false, "{text}");
-            assert_eq!(set.hits(&Words::new(text))[0], true, "{text}");
+            assert!(!negatable.hits(&Words::new(text))[0], "{text}");
+            assert!(set.hits(&Words::new(text))[0], "{text}");
         }
-        assert_eq!(negatable.hits(&Words::new("no, the site is down"))[0], true);
+        assert!(negatable.hits(&Words::new("no, the site is down"))[0]);
         assert_eq!(
             negatable.hits(&Words::new("not a vulnerability")),
             [false, true, false]
