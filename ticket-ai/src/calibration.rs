@@ -15,24 +15,38 @@ pub fn out_of_fold_temperature<M>(
     ys: &[usize],
     folds: usize,
     seed: u64,
+    fit: impl FnMut(&[usize]) -> M,
+    logits: impl FnMut(&M, usize) -> Vec<f32>,
+) -> f32 {
+    match out_of_fold_logits(ys, folds, seed, fit, logits) {
+        Some(held_out) => fit_temperature(&held_out, ys),
+        None => 1.0,
+    }
+}
+
+/// The logits of every row (in row order) predicted by a model trained on the other
+/// folds, as [`out_of_fold_temperature`] deals them; `None` with fewer than two folds
+/// or fewer than two rows per fold.
+pub fn out_of_fold_logits<M>(
+    ys: &[usize],
+    folds: usize,
+    seed: u64,
     mut fit: impl FnMut(&[usize]) -> M,
     mut logits: impl FnMut(&M, usize) -> Vec<f32>,
-) -> f32 {
+) -> Option<Vec<Vec<f32>>> {
     if folds < 2 || ys.len() < 2 * folds {
-        return 1.0;
+        return None;
     }
     let fold_of = stratified_folds(ys, folds, seed);
-    let mut held_out = Vec::with_capacity(ys.len());
-    let mut truth = Vec::with_capacity(ys.len());
+    let mut held_out = vec![Vec::new(); ys.len()];
     for f in 0..folds {
         let train: Vec<usize> = (0..ys.len()).filter(|i| fold_of[*i] != f).collect();
         let model = fit(&train);
         for i in (0..ys.len()).filter(|i| fold_of[*i] == f) {
-            held_out.push(logits(&model, i));
-            truth.push(ys[i]);
+            held_out[i] = logits(&model, i);
         }
     }
-    fit_temperature(&held_out, &truth)
+    Some(held_out)
 }
 
 #[cfg(test)]

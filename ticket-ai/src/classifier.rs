@@ -231,7 +231,11 @@ impl LexicalClassifier {
         decide_classification(
             &models.category.predict_features(&features),
             &models.priority.predict_features(&priority_features),
-            most_urgent(&hits),
+            if models.priority.weighs_rules() {
+                None
+            } else {
+                most_urgent(&hits)
+            },
             &words,
             tags,
             &config.thresholds(),
@@ -303,7 +307,8 @@ impl Classifier for LexicalClassifier {
 
 /// Turns a category and a priority prediction into a [`Classification`], whatever model
 /// made them: abstains under the `thresholds`, combines the priority with the
-/// wording rules' verdict `rule` ([`most_urgent`] of the hits in `words`), proposes
+/// wording rules' verdict `rule` ([`most_urgent`] of the hits in `words`; `None` when
+/// the priority model already weighs the rules, [`TextModel::weighs_rules`]), proposes
 /// skills from the category, the tags and the words.
 #[must_use]
 pub fn decide_classification(

@@ -7,7 +7,7 @@ use crate::error::AiError;
 use crate::faq::{Bm25Config, Bm25Index};
 use crate::metrics::{ece, Outcome, Report};
 use crate::model::{stratified_folds, ModelOptions, Prediction, TextModel};
-use crate::priority::combine;
+use crate::priority::{combine_with, rule_priority};
 use serde_json::{json, Value};
 use std::path::PathBuf;
 
@@ -24,6 +24,9 @@ pub struct EvalArgs {
     pub label: String,
     /// Folds of the cross-validation.
     pub folds: usize,
+    /// Seed of the cross-validation's shuffle (42 in the published figures): another
+    /// seed deals other folds, to see how much a figure owes to one split.
+    pub fold_seed: u64,
     /// Abstention threshold on the calibrated probability.
     pub threshold: f32,
     /// Whether the priority wording rules join the model (on by default for a label
@@ -46,6 +49,9 @@ pub struct EvalArgs {
     /// reach `min_in_scope_accuracy` (1.645: one-sided 95 %; 0: the validation accuracy
     /// itself, which a test set misses about half the time).
     pub in_scope_z: f64,
+    /// Where to write the misclassified scored rows as CSV (`truth,predicted,confidence,
+    /// text`), to read what the model gets wrong; `None`: not written.
+    pub errors: Option<PathBuf>,
     /// Model options.
     pub options: ModelOptions,
 }
@@ -79,6 +85,12 @@ pub trait Learner {
     fn predict(&self, model: &Self::Model, text: &str) -> Prediction;
     /// The model's calibration temperature (reported).
     fn temperature(&self, model: &Self::Model) -> f32;
+    /// Whether the model's probabilities already weigh the priority wording rules (then
+    /// no rule overrides them, see [`TextModel::weighs_rules`]).
+    fn weighs_rules(&self, model: &Self::Model) -> bool {
+        let _ = model;
+        false
+    }
     /// The score out-of-scope abstention compares with the threshold (see
     /// [`oos_at`]): by default the best label's probability.
     fn in_scope(&self, model: &Self::Model, text: &str, prediction: &Prediction) -> f32 {
@@ -107,6 +119,9 @@ impl Learner for Lexical {
     fn temperature(&self, model: &TextModel) -> f32 {
         model.temperature()
     }
+    fn weighs_rules(&self, model: &TextModel) -> bool {
+        model.weighs_rules()
+    }
 }
 
 fn scored<L: Learner>(
@@ -119,7 +134,12 @@ fn scored<L: Learner>(
         .map(|r| {
             let p = learner.predict(model, &r.text);
             let (predicted, confidence, mut abstained) = if args.rules {
-                combine(&p, &r.text, args.threshold)
+                let rule = if learner.weighs_rules(model) {
+                    None
+                } else {
+                    rule_priority(&r.text)
+                };
+                combine_with(&p, rule, args.threshold)
             } else {
                 let (l, c) = p.best().unwrap_or(("", 0.0));
                 (l.to_string(), c, c < args.threshold)
@@ -188,6 +208,7 @@ pub fn eval_with<L: Learner>(args: &EvalArgs, learner: &mut L) -> Result<Value, 
     };
     learner.prepare(&training, &scored_texts)?;
     let learner = &*learner;
+    let mut texts: Vec<&str> = Vec::new();
     let (outcomes, temperature, method, threshold) = match &test_rows {
         Some(test_rows) => {
             let model = train(learner, &rows, args)?;
@@ -213,6 +234,7 @@ pub fn eval_with<L: Learner>(args: &EvalArgs, learner: &mut L) -> Result<Value, 
                 threshold,
                 ..args.clone()
             };
+            texts.extend(test_rows.iter().map(|r| r.text.as_str()));
             (
                 scored(learner, &model, test_rows, &at),
                 vec![learner.temperature(&model)],
@@ -222,7 +244,7 @@ pub fn eval_with<L: Learner>(args: &EvalArgs, learner: &mut L) -> Result<Value, 
         }
         None => {
             let labels: Vec<&str> = rows.iter().map(|r| r.label.as_str()).collect();
-            let folds = stratified_folds(&labels, args.folds.max(2), 42);
+            let folds = stratified_folds(&labels, args.folds.max(2), args.fold_seed);
             let mut all = Vec::with_capacity(rows.len());
             let mut temps = Vec::new();
             for f in 0..args.folds.max(2) {
@@ -230,6 +252,7 @@ pub fn eval_with<L: Learner>(args: &EvalArgs, learner: &mut L) -> Result<Value, 
                 let mut train_rows = Vec::new();
                 for (i, r) in rows.iter().enumerate() {
                     if folds[i] == f {
+                        texts.push(&r.text);
                         test.push(r.clone());
                     } else {
                         train_rows.push(r.clone());
@@ -247,6 +270,9 @@ pub fn eval_with<L: Learner>(args: &EvalArgs, learner: &mut L) -> Result<Value, 
             )
         }
     };
+    if let Some(path) = &args.errors {
+        write_errors(path, &outcomes, &texts)?;
+    }
     let mut out = serde_json::to_value(Report::of(&outcomes))?;
     if let Some(oos) = &args.oos_label {
         out["oos"] = oos_report(&outcomes, oos, threshold);
@@ -258,6 +284,25 @@ pub fn eval_with<L: Learner>(args: &EvalArgs, learner: &mut L) -> Result<Value, 
     out["temperatures"] = json!(temperature);
     out["seconds"] = json!(started.elapsed().as_secs_f64());
     Ok(out)
+}
+
+/// Writes the misclassified `outcomes` (scored rows `texts`, in the same order) to
+/// `path` as CSV.
+fn write_errors(
+    path: &std::path::Path,
+    outcomes: &[Outcome],
+    texts: &[&str],
+) -> Result<(), AiError> {
+    let mut w = csv::Writer::from_path(path)?;
+    w.write_record(["truth", "predicted", "confidence", "text"])?;
+    for (o, text) in outcomes.iter().zip(texts) {
+        if o.truth != o.predicted {
+            let confidence = format!("{:.3}", o.confidence);
+            w.write_record([o.truth.as_str(), &o.predicted, &confidence, text])?;
+        }
+    }
+    w.flush()?;
+    Ok(())
 }
 
 /// Out-of-scope detection at one abstention threshold.

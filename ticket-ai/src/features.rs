@@ -201,7 +201,7 @@ impl FeatureSpec {
 }
 
 /// The hash of a named feature (a rule hit).
-fn extra_hash(name: &str) -> u64 {
+pub(crate) fn extra_hash(name: &str) -> u64 {
     Fnv::new(WORD).bytes(b"\0").bytes(name.as_bytes()).0
 }
 

@@ -4,7 +4,8 @@
 //!
 //! - [`LexicalClassifier`]: word + character n-gram TF-IDF features and a multinomial
 //!   logistic regression trained in Rust ([`linear`]), one model for the category and
-//!   one for the priority (whose features include the wording rules of [`priority`]);
+//!   one for the priority (whose features include the wording rules of [`priority`],
+//!   weighed again beside the text's out-of-fold logits by a second stage, [`stack`]);
 //!   probabilities calibrated by temperature scaling on out-of-fold predictions
 //!   ([`calibration`], [`metrics`]); abstention under a configurable confidence; skills proposed for
 //!   routing ([`skills`]); retraining from the desk's own tickets, swapped atomically.
@@ -49,6 +50,7 @@ pub mod model_file;
 pub mod phrases;
 pub mod priority;
 pub mod skills;
+pub mod stack;
 
 pub use classifier::{LexicalClassifier, LexicalConfig, Thresholds, TicketModels};
 pub use error::AiError;

@@ -5,7 +5,9 @@
 use crate::error::AiError;
 use crate::features::{FeatureSpec, RawFeatures, Sparse, Vocabulary, Words};
 use crate::linear::{softmax, Linear, TrainOptions};
+use crate::metrics::fit_temperature;
 use crate::priority;
+use crate::stack;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
@@ -66,6 +68,10 @@ pub struct TextModel {
     rule_features: bool,
     /// Rows it was trained on.
     rows: usize,
+    /// The second stage, with the wording rules ([`crate::stack`]): calibrated logits
+    /// and rule hits in, logits out. Files written before it existed read as none.
+    #[serde(default)]
+    stack: Option<Linear>,
 }
 
 impl TextModel {
@@ -91,10 +97,26 @@ impl TextModel {
             .iter()
             .map(|t| extract(&opts.spec, t, opts.rule_features))
             .collect();
-        let temperature = calibrate(&raw, &ys, names.len(), opts);
+        let classes = names.len();
+        let held_out = out_of_fold(&raw, &ys, classes, opts);
+        let temperature = held_out.as_ref().map_or(1.0, |l| fit_temperature(l, &ys));
+        let stack = match &held_out {
+            Some(held_out) if opts.rule_features => {
+                let xs: Vec<Sparse> = held_out
+                    .iter()
+                    .zip(&raw)
+                    .map(|(l, r)| {
+                        let calibrated: Vec<f32> = l.iter().map(|v| v / temperature).collect();
+                        stack::input(&calibrated, r)
+                    })
+                    .collect();
+                Some(stack::train(&xs, &ys, classes, &opts.train))
+            }
+            _ => None,
+        };
         let vocabulary = Vocabulary::fit(opts.spec, &raw, opts.min_df, opts.max_features);
         let xs: Vec<Sparse> = raw.iter().map(|r| vocabulary.vectorize(r)).collect();
-        let linear = Linear::train(&xs, &ys, vocabulary.len(), names.len(), &opts.train);
+        let linear = Linear::train(&xs, &ys, vocabulary.len(), classes, &opts.train);
         Ok(Self {
             labels: names,
             vocabulary,
@@ -102,6 +124,7 @@ impl TextModel {
             temperature,
             rule_features: opts.rule_features,
             rows: texts.len(),
+            stack,
         })
     }
 
@@ -135,6 +158,14 @@ impl TextModel {
         self.rule_features
     }
 
+    /// Whether a second stage learnt how much each wording rule is worth beside the text
+    /// ([`crate::stack`]): its probabilities then already weigh the rules, and no rule
+    /// should override them ([`crate::priority::combine_with`] is given none).
+    #[must_use]
+    pub fn weighs_rules(&self) -> bool {
+        self.stack.is_some()
+    }
+
     /// Calibrated probabilities of every label for `text`, best first.
     #[must_use]
     pub fn predict(&self, text: &str) -> Prediction {
@@ -149,6 +180,9 @@ impl TextModel {
     pub fn predict_features(&self, raw: &RawFeatures) -> Prediction {
         let mut p = self.linear.logits(&self.vocabulary.vectorize(raw));
         p.iter_mut().for_each(|l| *l /= self.temperature);
+        if let Some(stack) = &self.stack {
+            p = stack.logits(&stack::input(&p, raw));
+        }
         softmax(&mut p);
         let mut ranked: Vec<(String, f32)> = self.labels.iter().cloned().zip(p).collect();
         ranked.sort_by(|a, b| b.1.total_cmp(&a.1));
@@ -183,6 +217,10 @@ impl TextModel {
     /// temperature is not a positive number.
     pub(crate) fn checked(mut self) -> Result<Self, AiError> {
         if self.labels.len() != self.linear.classes()
+            || self
+                .stack
+                .as_ref()
+                .is_some_and(|s| s.classes() != self.labels.len())
             || self.temperature.is_nan()
             || self.temperature <= 0.0
         {
@@ -204,10 +242,15 @@ fn extract(spec: &FeatureSpec, text: &str, rules: bool) -> RawFeatures {
     }
 }
 
-/// The temperature fitted on out-of-fold logits (each fold predicted by a model trained
-/// on the others, vocabulary included); 1.0 with too few rows or folds.
-fn calibrate(raw: &[RawFeatures], ys: &[usize], classes: usize, opts: &ModelOptions) -> f32 {
-    crate::calibration::out_of_fold_temperature(
+/// Every row's logits predicted by a model trained on the other calibration folds
+/// (vocabulary included), in row order; `None` with too few rows or folds.
+fn out_of_fold(
+    raw: &[RawFeatures],
+    ys: &[usize],
+    classes: usize,
+    opts: &ModelOptions,
+) -> Option<Vec<Vec<f32>>> {
+    crate::calibration::out_of_fold_logits(
         ys,
         opts.calibration_folds,
         opts.train.seed,

@@ -19,7 +19,7 @@ pub const FORMAT: &str = "ticket-ai/lexical-models";
 /// The version of the layout [`save`] writes; [`load`] refuses any other (its models
 /// would not read the same features). Bump it whenever the features, the rules or the
 /// model's serialised form change: an older file is then retrained, not misread.
-pub const VERSION: u32 = 1;
+pub const VERSION: u32 = 2;
 
 /// Where the models a classifier uses came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -202,7 +202,8 @@ mod tests {
             assert_eq!(mode & 0o777, 0o600);
         }
         let text = std::fs::read_to_string(&path).expect("read");
-        let old = text.replacen("\"version\":1", "\"version\":0", 1);
+        let old = text.replacen(&format!("\"version\":{VERSION}"), "\"version\":0", 1);
+        assert_ne!(old, text);
         std::fs::write(&path, old).expect("write");
         assert!(matches!(load(&path), Err(AiError::ModelFile(_))));
         std::fs::write(&path, &text[..text.len() / 2]).expect("write");

@@ -2,7 +2,9 @@
 //! rules ([`crate::priority`]) and the skills' wording ([`crate::skills`]). A phrase is
 //! one or more words separated by spaces; a word ending in `*` matches any word that
 //! starts with it. Phrases are indexed by their first word, so matching costs a lookup
-//! per word of the text instead of a comparison per phrase and word.
+//! per word of the text instead of a comparison per phrase and word. A group can be
+//! marked negatable ([`PhraseSet::negatable`]): its phrases then do not count when a
+//! negation comes right before them ("not urgent", "nothing is blocked").
 
 use crate::features::Words;
 use std::collections::HashMap;
@@ -32,10 +34,52 @@ fn word_matches(pattern: &str, word: &str) -> bool {
     }
 }
 
+/// Words that negate the phrase right after them (apostrophes dropped, as in
+/// [`Words`]).
+const NEGATIONS: &[&str] = &[
+    "not", "no", "nothing", "never", "isnt", "arent", "wasnt", "werent", "dont", "doesnt", "didnt",
+    "without", "nor",
+];
+
+/// Words that may stand between a negation and what it negates ("not really urgent",
+/// "nothing is blocked").
+const BRIDGES: &[&str] = &[
+    "is",
+    "are",
+    "was",
+    "were",
+    "be",
+    "been",
+    "really",
+    "very",
+    "so",
+    "too",
+    "that",
+    "yet",
+    "actually",
+    "particularly",
+    "super",
+    "a",
+    "an",
+    "any",
+];
+
+/// Whether the word at `at` is negated by the one or two words before it.
+fn negated(words: &Words, at: usize) -> bool {
+    let before = |k: usize| at.checked_sub(k).and_then(|i| words.get(i));
+    match before(1) {
+        Some(w) if NEGATIONS.contains(&w) => true,
+        Some(w) if BRIDGES.contains(&w) => before(2).is_some_and(|w| NEGATIONS.contains(&w)),
+        _ => false,
+    }
+}
+
 /// Groups of phrases, compiled for matching.
 #[derive(Debug, Clone)]
 pub struct PhraseSet {
     groups: usize,
+    /// Per group, whether a negation right before a phrase cancels it.
+    negatable: Vec<bool>,
     /// Phrases whose first word is matched exactly, by that word.
     by_first_word: HashMap<&'static str, Vec<Phrase>>,
     /// Phrases whose first word is a prefix pattern (few: tried at every word).
@@ -65,19 +109,34 @@ impl PhraseSet {
         }
         Self {
             groups: groups.len(),
+            negatable: vec![false; groups.len()],
             by_first_word,
             by_prefix,
         }
     }
 
-    /// For each group, whether any of its phrases occurs in `words`.
+    /// Marks the groups whose phrases a negation cancels (`negatable[i]` for group `i`;
+    /// groups past its end stay as they were).
+    #[must_use]
+    pub fn negatable(mut self, negatable: &[bool]) -> Self {
+        for (mine, theirs) in self.negatable.iter_mut().zip(negatable) {
+            *mine = *theirs;
+        }
+        self
+    }
+
+    /// For each group, whether any of its phrases occurs in `words` (and, for a
+    /// negatable group, is not negated).
     #[must_use]
     pub fn hits(&self, words: &Words) -> Vec<bool> {
         let mut hit = vec![false; self.groups];
         for (at, word) in words.iter().enumerate() {
             let exact = self.by_first_word.get(word).map_or(&[][..], Vec::as_slice);
             for phrase in exact.iter().chain(&self.by_prefix) {
-                if !hit[phrase.group] && phrase.matches_at(words, at) {
+                if !hit[phrase.group]
+                    && phrase.matches_at(words, at)
+                    && !(self.negatable[phrase.group] && negated(words, at))
+                {
                     hit[phrase.group] = true;
                 }
             }
@@ -107,5 +166,20 @@ mod tests {
             [false, false, false]
         );
         assert_eq!(set.hits(&Words::new("")), [false, false, false]);
+        // Negation cancels only the groups marked negatable.
+        let negatable = set.clone().negatable(&[true, false]);
+        for text in [
+            "no outage today",
+            "this isn't an outage",
+            "not really outage",
+        ] {
+            assert!(!negatable.hits(&Words::new(text))[0], "{text}");
+            assert!(set.hits(&Words::new(text))[0], "{text}");
+        }
+        assert!(negatable.hits(&Words::new("no, the site is down"))[0]);
+        assert_eq!(
+            negatable.hits(&Words::new("not a vulnerability")),
+            [false, true, false]
+        );
     }
 }

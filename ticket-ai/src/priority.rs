@@ -1,9 +1,14 @@
 //! Priority wording rules: phrases that signal urgency (an outage, a breach, data loss,
 //! "cannot log in", money taken, a deadline) or its absence (a how-to, a feature request).
 //! Priority is barely learnable from a few hundred tickets' text alone, so the rules do
-//! two jobs: their hits join the priority model's features (the model learns how much
-//! each is worth on the desk's own tickets), and with no model they decide alone
-//! ([`rule_priority`]).
+//! three jobs: their hits join the priority model's features, a second stage
+//! ([`crate::stack`]) learns from held-out predictions how much each is worth beside the
+//! text, and with no model they decide alone ([`rule_priority`]). A model without that
+//! second stage (too few rows to hold any out) is overridden by an urgent rule when it is
+//! unsure ([`combine_with`]).
+//!
+//! An urgent phrase right after a negation does not count ("not urgent", "nothing is
+//! blocked", see [`crate::phrases`]).
 //!
 //! Phrases are matched on the words of [`crate::features::tokenize`] (lower-case,
 //! apostrophes dropped: `can't` → `cant`); a word ending in `*` matches any word that
@@ -51,7 +56,8 @@ fn compiled() -> &'static PhraseSet {
     static SET: OnceLock<PhraseSet> = OnceLock::new();
     SET.get_or_init(|| {
         let groups: Vec<&[&str]> = RULES.iter().map(|r| r.phrases).collect();
-        PhraseSet::new(&groups)
+        let urgent: Vec<bool> = RULES.iter().map(|r| r.priority >= Priority::High).collect();
+        PhraseSet::new(&groups).negatable(&urgent)
     })
 }
 
@@ -141,7 +147,16 @@ mod tests {
             ["rule:breach"]
         );
         assert_eq!(names("the export is corrupted"), ["rule:data_loss"]);
-        assert!(names("thanks for the help").is_empty());
+        assert_eq!(names("thanks for the help"), ["rule:request"]);
+        assert_eq!(
+            names("Nothing is blocked yet, low priority"),
+            ["rule:can_still", "rule:minor"]
+        );
+        assert_eq!(
+            names("payday is today, otherwise we pay penalties"),
+            ["rule:legal", "rule:deadline"]
+        );
+        assert!(names("hello, a word about my order").is_empty());
     }
 
     #[test]

@@ -122,13 +122,18 @@ fn unsure_predictions_abstain_and_say_so() {
     assert!(c.category.is_none());
     assert!(c.abstained.contains(&"category".to_string()));
     assert!(c.abstained.contains(&"priority".to_string()));
-    // An urgent wording rule still sets the priority when the model is unsure.
-    let outage = strict.classify_text(
-        "Site down",
-        "The whole site is down for all users",
-        &Tags::empty(),
-    );
-    assert_eq!(outage.priority.unwrap().value, Priority::Critical);
+    // The day-one priority model weighs the wording rules itself (its second stage):
+    // an unsure one abstains instead of being overridden by a rule...
+    let outage = ("Site down", "The whole site is down for all users");
+    assert!(strict.models().priority.weighs_rules());
+    let unsure = strict.classify_text(outage.0, outage.1, &Tags::empty());
+    assert!(unsure.priority.is_none());
+    // ...and at the default thresholds the outage wording makes it critical.
+    let default = LexicalClassifier::day_one(LexicalConfig::default()).unwrap();
+    let sure = default.classify_text(outage.0, outage.1, &Tags::empty());
+    let priority = sure.priority.unwrap();
+    assert_eq!(priority.value, Priority::Critical);
+    assert!(priority.confidence >= 0.5, "{}", priority.confidence);
 }
 
 #[test]
@@ -140,6 +145,7 @@ fn priority_by_cross_validation_keeps_its_floor_and_finds_critical_tickets() {
         text: vec!["title".into(), "description".into()],
         label: "priority".into(),
         folds: 5,
+        fold_seed: 42,
         threshold: 0.5,
         rules: true,
         oos_label: None,
@@ -147,13 +153,15 @@ fn priority_by_cross_validation_keeps_its_floor_and_finds_critical_tickets() {
         val: None,
         min_in_scope_accuracy: 0.93,
         in_scope_z: 1.645,
+        errors: None,
         options: ModelOptions::default(),
     };
     let report = eval(&args).unwrap();
     let f1 = report["macro_f1"].as_f64().unwrap();
     let critical = report["per_class"]["critical"]["recall"].as_f64().unwrap();
-    // 0.720 and 0.595 when written; unbalanced training gave 0.690 and 0.452.
-    assert!(f1 >= 0.70, "priority macro-F1 {f1}");
-    assert!(critical >= 0.5, "critical recall {critical}");
+    // 0.720 and 0.595 when written; unbalanced training gave 0.690 and 0.452; the
+    // second stage that weighs the wording rules (`ticket_ai::stack`) 0.805 and 0.929.
+    assert!(f1 >= 0.76, "priority macro-F1 {f1}");
+    assert!(critical >= 0.8, "critical recall {critical}");
     assert!(report["ece"].as_f64().unwrap() <= 0.06, "{report}");
 }

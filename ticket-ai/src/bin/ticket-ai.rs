@@ -11,12 +11,13 @@ use ticket_ai::eval::{eval, faq_eval, EvalArgs, FaqEvalArgs};
 use ticket_ai::ModelOptions;
 
 const USAGE: &str = "usage:
-  ticket-ai eval --train TRAIN.csv [--test TEST.csv | --folds 5] --text COL[,COL…] --label COL
+  ticket-ai eval --train TRAIN.csv [--test TEST.csv | --folds 5 [--fold-seed 42]] --text COL[,COL…] --label COL
                  [--model lexical|embeddings] [--threshold 0.5] [--rules] [--no-rules] [--oos-label oos]
                  [--train-oos] [--val VAL.csv] [--min-in-scope-accuracy 0.93]
                  [--in-scope-z 1.645] [--balanced true]
                  [--epochs 30] [--l2 1e-5] [--learning-rate 0.5] [--calibration-folds 3]
                  [--min-df 1] [--char-min 3] [--char-max 5] [--bigrams true]
+                 [--errors ERRORS.csv]
                  embeddings only: [--model-dir DIR] [--max-tokens 64] [--scale 4] [--lexical true]
                    [--zero-shot [--domains domains.json] [--descriptions LABELS.csv]
                     [--zero-shot-temperature 0.03] [--zero-shot-centred true]]
@@ -104,6 +105,7 @@ fn run(args: &[String]) -> Result<serde_json::Value, String> {
                     .collect(),
                 label,
                 folds: parse(&f, "folds", 5)?,
+                fold_seed: parse(&f, "fold-seed", 42)?,
                 threshold: parse(&f, "threshold", 0.5)?,
                 rules,
                 oos_label: f.get("oos-label").cloned(),
@@ -111,6 +113,7 @@ fn run(args: &[String]) -> Result<serde_json::Value, String> {
                 train_oos: f.contains_key("train-oos"),
                 min_in_scope_accuracy: parse(&f, "min-in-scope-accuracy", 0.93)?,
                 in_scope_z: parse(&f, "in-scope-z", 1.645)?,
+                errors: f.get("errors").map(PathBuf::from),
                 options,
             };
             if model == "embeddings" {
