@@ -1,6 +1,7 @@
 //! Several instances on one database: migrations run twice (and at once) are harmless
 //! and leave a host's own sqlx migrations alone; events published through one store
-//! reach the subscribers of another; two relay workers on two pools never deliver the
+//! reach the subscribers of another (and an instance listens for events only while
+//! someone subscribes); two relay workers on two pools never deliver the
 //! same entry; configuration (and FAQ entries) written through one store reaches the
 //! cache of another.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -179,6 +180,50 @@ async fn an_event_published_through_one_store_arrives_at_another() {
     for schema in [a.schema(), other.schema()] {
         common::drop_schema(&p1, schema).await;
     }
+}
+
+/// How many backends listen on `store`'s event channel (their last statement was its
+/// `LISTEN`; a listener that stops sends `UNLISTEN *`).
+async fn event_listeners(pool: &sqlx::PgPool, store: &PostgresStore) -> i64 {
+    sqlx::query_scalar("SELECT count(*) FROM pg_stat_activity WHERE query = $1")
+        .bind(format!(r#"LISTEN "{}""#, store.channel()))
+        .fetch_one(pool)
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_event_listener_runs_only_while_someone_subscribes() {
+    if !common::should_run() {
+        return;
+    }
+    let p = common::pool().await;
+    let a = common::fresh_in(p.clone()).await;
+    let created = || fixtures::created_event(&fixtures::ticket(fixtures::tenant(), UserId::new()));
+    assert_eq!(event_listeners(&p, &a).await, 0, "nobody subscribes yet");
+
+    let mut stream = a.subscribe().await.unwrap();
+    assert_eq!(
+        event_listeners(&p, &a).await,
+        1,
+        "listening once subscribed"
+    );
+    let first = created();
+    a.publish(std::slice::from_ref(&first)).await.unwrap();
+    assert_eq!(next_of(&mut stream, first.tenant).await, first);
+
+    // The first event that finds nobody subscribed stops the listener.
+    drop(stream);
+    a.publish(&[created()]).await.unwrap();
+    eventually(PATIENCE, 0, || event_listeners(&p, &a)).await;
+
+    // A new subscriber starts it again and gets what is published from then on.
+    let mut stream = a.subscribe().await.unwrap();
+    assert_eq!(event_listeners(&p, &a).await, 1);
+    let again = created();
+    a.publish(std::slice::from_ref(&again)).await.unwrap();
+    assert_eq!(next_of(&mut stream, again.tenant).await, again);
+    common::drop_schema(&p, a.schema()).await;
 }
 
 /// How many migrations the store recorded in `schema`.
