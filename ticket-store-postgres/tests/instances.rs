@@ -85,7 +85,8 @@ async fn migrate_twice_is_harmless_and_leaves_the_hosts_migrations_alone() {
             (7, "sla_reevaluation".to_string()),
             (8, "webhook_endpoints".to_string()),
             (9, "sla_claims".to_string()),
-            (10, "partial_ticket_indexes".to_string())
+            (10, "partial_ticket_indexes".to_string()),
+            (11, "ticket_rows_uncompressed".to_string())
         ]
     );
     let t = fixtures::ticket(fixtures::tenant(), UserId::new());
