@@ -20,7 +20,7 @@ use crate::cache::ConfigCache;
 use crate::connect::PostgresStore;
 use crate::errors::db;
 use sqlx::postgres::{PgListener, PgPool};
-use std::sync::{Arc, Mutex as StdMutex, PoisonError};
+use std::sync::{Arc, Mutex as StdMutex, PoisonError, Weak};
 use std::time::{Duration, Instant};
 use ticket_core::event::TicketEvent;
 use ticket_core::Result;
@@ -121,8 +121,9 @@ struct EventContext {
     channel: String,
     events_table: String,
     events: broadcast::Sender<TicketEvent>,
-    /// Where the listener is registered, to unregister itself.
-    slot: Arc<Mutex<Option<EventTask>>>,
+    /// Where the listener is registered, to unregister itself (weak: the store going
+    /// away drops the registration, which stops the task).
+    slot: Weak<Mutex<Option<EventTask>>>,
 }
 
 /// Fans events out to the subscribers until an event finds none (or the store goes
@@ -134,7 +135,10 @@ async fn run_events(mut listener: PgListener, cx: EventContext) {
             // Checked again under the lock subscribers take: one subscribing now either
             // holds a receiver already (then the listener goes on), or finds the slot
             // empty and starts a listener of its own.
-            let mut slot = cx.slot.lock().await;
+            let Some(slot) = cx.slot.upgrade() else {
+                return;
+            };
+            let mut slot = slot.lock().await;
             if cx.events.receiver_count() == 0 {
                 // Dropping the task handle flags this task aborted; it ends here without
                 // awaiting again, and the listener's connection is given back to the pool
@@ -171,7 +175,7 @@ impl PostgresStore {
                 channel: t.channel.clone(),
                 events_table: t.events.clone(),
                 events: events.clone(),
-                slot: slot.clone(),
+                slot: Arc::downgrade(&slot),
             },
         ));
         *running = Some(EventTask {

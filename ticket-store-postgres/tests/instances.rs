@@ -185,9 +185,9 @@ async fn an_event_published_through_one_store_arrives_at_another() {
 
 /// How many backends listen on `store`'s event channel (their last statement was its
 /// `LISTEN`; a listener that stops sends `UNLISTEN *`).
-async fn event_listeners(pool: &sqlx::PgPool, store: &PostgresStore) -> i64 {
+async fn event_listeners(pool: &sqlx::PgPool, channel: &str) -> i64 {
     sqlx::query_scalar("SELECT count(*) FROM pg_stat_activity WHERE query = $1")
-        .bind(format!(r#"LISTEN "{}""#, store.channel()))
+        .bind(format!(r#"LISTEN "{channel}""#))
         .fetch_one(pool)
         .await
         .unwrap()
@@ -200,12 +200,17 @@ async fn the_event_listener_runs_only_while_someone_subscribes() {
     }
     let p = common::pool().await;
     let a = common::fresh_in(p.clone()).await;
+    let (schema, channel) = (a.schema().to_string(), a.channel().to_string());
     let created = || fixtures::created_event(&fixtures::ticket(fixtures::tenant(), UserId::new()));
-    assert_eq!(event_listeners(&p, &a).await, 0, "nobody subscribes yet");
+    assert_eq!(
+        event_listeners(&p, &channel).await,
+        0,
+        "nobody subscribes yet"
+    );
 
     let mut stream = a.subscribe().await.unwrap();
     assert_eq!(
-        event_listeners(&p, &a).await,
+        event_listeners(&p, &channel).await,
         1,
         "listening once subscribed"
     );
@@ -216,15 +221,20 @@ async fn the_event_listener_runs_only_while_someone_subscribes() {
     // The first event that finds nobody subscribed stops the listener.
     drop(stream);
     a.publish(&[created()]).await.unwrap();
-    eventually(PATIENCE, 0, || event_listeners(&p, &a)).await;
+    eventually(PATIENCE, 0, || event_listeners(&p, &channel)).await;
 
     // A new subscriber starts it again and gets what is published from then on.
     let mut stream = a.subscribe().await.unwrap();
-    assert_eq!(event_listeners(&p, &a).await, 1);
+    assert_eq!(event_listeners(&p, &channel).await, 1);
     let again = created();
     a.publish(std::slice::from_ref(&again)).await.unwrap();
     assert_eq!(next_of(&mut stream, again.tenant).await, again);
-    common::drop_schema(&p, a.schema()).await;
+
+    // The store going away stops it, subscribed or not.
+    drop(a);
+    eventually(PATIENCE, 0, || event_listeners(&p, &channel)).await;
+    drop(stream);
+    common::drop_schema(&p, &schema).await;
 }
 
 /// How many migrations the store recorded in `schema`.
