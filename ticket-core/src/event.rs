@@ -144,7 +144,8 @@ pub enum EventKind {
         /// `user`, `team`, `webhook` or `email`.
         channel: String,
     },
-    /// An automation rule fired.
+    /// An automation rule fired and its actions changed something (a rule whose
+    /// actions changed nothing is not recorded).
     RuleFired {
         /// The rule.
         rule_id: RuleId,

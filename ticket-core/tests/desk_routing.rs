@@ -176,6 +176,82 @@ async fn a_later_rule_sees_the_assignment_of_an_earlier_one() {
     assert!(has(&t, "nobody"));
 }
 
+#[tokio::test]
+async fn a_rule_whose_actions_change_nothing_is_not_recorded() {
+    let w = world().await;
+    rule(
+        &w,
+        "Assign",
+        0,
+        vec![Trigger::TicketCreated],
+        Condition::Always,
+        vec![Action::Assign {
+            strategy: AssignStrategy::LeastLoaded,
+        }],
+    )
+    .await;
+    rule(
+        &w,
+        "Tag twice",
+        1,
+        vec![Trigger::TicketCreated],
+        Condition::Always,
+        vec![tag("seen")],
+    )
+    .await;
+    // Routed to the agent online, tagged: both rules changed the ticket.
+    let t = w.ticket(&w.customer, "Routed").await;
+    assert_eq!(t.assignee, w.agent.user_id());
+    assert_eq!(fired(&w, t.id, "Assign").await, 1);
+    assert_eq!(fired(&w, t.id, "Tag twice").await, 1);
+    // Nobody to pick: the routing rule matches, changes nothing, and leaves no trace.
+    w.desk
+        .set_availability(&w.agent, w.agent.user_id().unwrap(), Availability::Offline)
+        .await
+        .unwrap();
+    let t = w.ticket(&w.customer, "Nobody there").await;
+    assert_eq!(t.assignee, None);
+    assert_eq!(fired(&w, t.id, "Assign").await, 0);
+    assert_eq!(fired(&w, t.id, "Tag twice").await, 1);
+    // An update that fires the tag rule again on a ticket that has the tag: nothing.
+    rule(
+        &w,
+        "Tag on update",
+        2,
+        vec![Trigger::TicketUpdated],
+        Condition::Always,
+        vec![tag("seen")],
+    )
+    .await;
+    let t = w
+        .desk
+        .update_ticket(
+            &w.admin,
+            t.id,
+            ticket_core::ticket::TicketPatch {
+                priority: Some(ticket_core::ticket::Priority::High),
+                ..Default::default()
+            },
+            None,
+        )
+        .await
+        .unwrap();
+    assert_eq!(fired(&w, t.id, "Tag on update").await, 0);
+    let kinds: Vec<&str> = w
+        .desk
+        .history(&w.admin, t.id)
+        .await
+        .unwrap()
+        .iter()
+        .map(|e| e.kind.name())
+        .collect();
+    assert_eq!(
+        kinds,
+        ["created", "rule_fired", "tags_changed", "priority_changed"],
+        "only what changed is recorded"
+    );
+}
+
 async fn online_agent(w: &World, name: &str, teams: Vec<TeamId>) -> Actor {
     let u = w
         .desk

@@ -4,10 +4,10 @@
 //! `publish` sends one notification per event (its JSON, or `id:<event id>` when the JSON
 //! would not fit PostgreSQL's 8,000-byte payload; the listener then reads the event back
 //! from the history), concurrent publishes sharing one statement (`publish`).
-//! `subscribe` shares the store's one listening connection (`listen`): its task fans
-//! every event out to the subscribers through a bounded broadcast channel, so that a slow
-//! subscriber skips events instead of holding up the connection (and, through it, every
-//! publisher of the database).
+//! `subscribe` shares the store's event listener (`listen`), running while someone
+//! subscribes: its task fans every event out to the subscribers through a bounded
+//! broadcast channel, so that a slow subscriber skips events instead of holding up the
+//! connection (and, through it, every publisher of the database).
 
 use crate::connect::PostgresStore;
 use async_trait::async_trait;
@@ -68,7 +68,7 @@ impl EventBus for PostgresStore {
     }
 
     async fn subscribe(&self) -> Result<EventStream> {
-        let rx = self.ensure_listener().await?.subscribe();
+        let rx = self.subscribe_events().await?;
         let stream = futures::stream::unfold(rx, |mut rx| async move {
             loop {
                 match rx.recv().await {

@@ -48,15 +48,15 @@
 //!   again once its lease lapses.
 //! - The event bus is `LISTEN/NOTIFY` on a channel named after the schema: events
 //!   published by any instance on the database reach the subscribers of every instance.
-//!   One listening connection per store serves all its subscribers (and the
-//!   configuration cache below); a slow subscriber
-//!   skips events rather than hold up the others. Events too large for a notification
+//!   One listening connection per store serves all its subscribers, open only while
+//!   someone subscribes (an instance nobody subscribes to is not sent every event of
+//!   the database); a slow subscriber skips events rather than hold up the others. Events too large for a notification
 //!   travel by id and are read back from the history.
 //! - Rules, SLA policies and business calendars, which the desk reads on every ticket
 //!   change, are cached per tenant. A write through any store on the schema reaches the
 //!   other instances' caches by `NOTIFY` as it commits (the writer's own at once), so
-//!   they read it within milliseconds; the cache is emptied and bypassed whenever the
-//!   listening connection is down, and an entry lives two seconds at most, bounding
+//!   they read it within milliseconds; the cache is emptied and bypassed whenever its
+//!   listening connection (one per store) is down, and an entry lives two seconds at most, bounding
 //!   staleness should notices stop without anyone noticing (a change written around the
 //!   stores, a pooler that drops `LISTEN`). [`PostgresStore::without_config_cache`]
 //!   reads the database every time instead.

@@ -1,18 +1,26 @@
-//! The listening connection of a store: one per store, started by the first subscriber
-//! or the first cached configuration read, `LISTEN`ing on the schema's event channel
-//! (events, fanned out to subscribers) and its configuration channel (invalidations of
-//! the configuration cache).
+//! The listening connections of a store, two at most:
 //!
-//! When the connection drops, notifications sent meanwhile are lost: subscribers miss
-//! those events (the history is the durable record) and the configuration cache is
-//! emptied and bypassed until a new connection listens again.
+//! - the configuration listener, started by the first cached configuration read,
+//!   `LISTEN`s on the schema's configuration channel (invalidations of the configuration
+//!   cache) for as long as the store lives;
+//! - the event listener, started by the first subscriber, `LISTEN`s on the schema's event
+//!   channel and fans the events out to the subscribers; it stops (and its connection
+//!   goes back to the pool) at the first event that finds nobody subscribed. An instance
+//!   without subscribers does not listen for events, so PostgreSQL does not signal a
+//!   backend nor send it every event of every instance, and this process does not
+//!   decode them, on every ticket change.
+//!
+//! Each holds a connection of the store's pool. When a connection drops, notifications
+//! sent meanwhile are lost: subscribers miss those events (the history is the durable
+//! record) and the configuration cache is emptied and bypassed until a new connection
+//! listens again.
 
 use crate::bus::event_of;
 use crate::cache::ConfigCache;
 use crate::connect::PostgresStore;
 use crate::errors::db;
 use sqlx::postgres::{PgListener, PgPool};
-use std::sync::{Arc, Mutex as StdMutex, PoisonError};
+use std::sync::{Arc, Mutex as StdMutex, PoisonError, Weak};
 use std::time::{Duration, Instant};
 use ticket_core::event::TicketEvent;
 use ticket_core::Result;
@@ -26,48 +34,72 @@ const CAPACITY: usize = 1024;
 /// least time between two attempts to start listening for the cache.
 const RETRY: Duration = Duration::from_millis(500);
 
-/// The listening task of one store.
+/// The listening tasks of one store.
 #[derive(Default)]
 pub(crate) struct Listener {
-    running: Mutex<Option<Running>>,
+    config: Mutex<Option<Task>>,
+    events: Arc<Mutex<Option<EventTask>>>,
     /// When a cached read last tried to start listening (it does not retry sooner than
     /// [`RETRY`]).
     last_attempt: StdMutex<Option<Instant>>,
 }
 
-struct Running {
-    events: broadcast::Sender<TicketEvent>,
-    task: JoinHandle<()>,
-}
+/// A running listening task, stopped when dropped (the connection closes with it).
+struct Task(JoinHandle<()>);
 
-impl Drop for Running {
+impl Drop for Task {
     fn drop(&mut self) {
-        // The store is gone: stop listening (the connection closes with the listener).
-        self.task.abort();
+        self.0.abort();
     }
 }
 
-/// What the task needs besides the connection.
-struct Context {
-    pool: PgPool,
-    channels: [String; 2],
-    events_table: String,
-    cache: Arc<ConfigCache>,
+/// The running event listener: its task and the sender its subscribers receive from.
+struct EventTask {
     events: broadcast::Sender<TicketEvent>,
+    task: Task,
 }
 
-/// A connection listening on `channels`.
-async fn listen(pool: &PgPool, channels: &[String; 2]) -> sqlx::Result<PgListener> {
+/// A connection listening on `channel`.
+async fn listen(pool: &PgPool, channel: &str) -> sqlx::Result<PgListener> {
     let mut listener = PgListener::connect_with(pool).await?;
-    listener
-        .listen_all(channels.iter().map(String::as_str))
-        .await?;
+    listener.listen(channel).await?;
     Ok(listener)
 }
 
-/// Reads notifications until the store goes away; on a lost connection, empties the
-/// cache and listens again on a new one.
-async fn run(mut listener: PgListener, cx: Context) {
+/// The next notification of `listener`; after a lost connection, one of a new connection
+/// listening on `channel` (`listening(false)` is called when the connection is lost,
+/// `listening(true)` once a new one listens).
+async fn next(
+    listener: &mut PgListener,
+    pool: &PgPool,
+    channel: &str,
+    listening: impl Fn(bool),
+) -> sqlx::postgres::PgNotification {
+    loop {
+        match listener.try_recv().await {
+            Ok(Some(n)) => return n,
+            Ok(None) | Err(_) => {
+                listening(false);
+                *listener = loop {
+                    tokio::time::sleep(RETRY).await;
+                    if let Ok(l) = listen(pool, channel).await {
+                        break l;
+                    }
+                };
+                listening(true);
+            }
+        }
+    }
+}
+
+/// Reads invalidations until the store goes away; on a lost connection, empties the cache
+/// and listens again on a new one.
+async fn run_config(
+    mut listener: PgListener,
+    pool: PgPool,
+    channel: String,
+    cache: Arc<ConfigCache>,
+) {
     // However the task ends (the store dropped, its runtime shut down), the cache stops
     // trusting a connection that no longer listens.
     struct Stopped(Arc<ConfigCache>);
@@ -76,62 +108,101 @@ async fn run(mut listener: PgListener, cx: Context) {
             self.0.set_live(false);
         }
     }
-    let _stopped = Stopped(cx.cache.clone());
-    let [events_channel, config_channel] = &cx.channels;
+    let _stopped = Stopped(cache.clone());
     loop {
-        match listener.try_recv().await {
-            Ok(Some(n)) if n.channel() == config_channel.as_str() => {
-                cx.cache.invalidate_payload(n.payload());
+        let n = next(&mut listener, &pool, &channel, |live| cache.set_live(live)).await;
+        cache.invalidate_payload(n.payload());
+    }
+}
+
+/// What the event listener needs besides its connection.
+struct EventContext {
+    pool: PgPool,
+    channel: String,
+    events_table: String,
+    events: broadcast::Sender<TicketEvent>,
+    /// Where the listener is registered, to unregister itself (weak: the store going
+    /// away drops the registration, which stops the task).
+    slot: Weak<Mutex<Option<EventTask>>>,
+}
+
+/// Fans events out to the subscribers until an event finds none (or the store goes
+/// away); on a lost connection, listens again on a new one.
+async fn run_events(mut listener: PgListener, cx: EventContext) {
+    loop {
+        let n = next(&mut listener, &cx.pool, &cx.channel, |_| {}).await;
+        if cx.events.receiver_count() == 0 {
+            // Checked again under the lock subscribers take: one subscribing now either
+            // holds a receiver already (then the listener goes on), or finds the slot
+            // empty and starts a listener of its own.
+            let Some(slot) = cx.slot.upgrade() else {
+                return;
+            };
+            let mut slot = slot.lock().await;
+            if cx.events.receiver_count() == 0 {
+                // Dropping the task handle flags this task aborted; it ends here without
+                // awaiting again, and the listener's connection is given back to the pool
+                // once unlistened (`PgListener`'s drop).
+                let gone = slot.take();
+                drop(slot);
+                drop(gone);
+                return;
             }
-            Ok(Some(n)) if n.channel() == events_channel.as_str() => {
-                if let Some(event) = event_of(n.payload(), &cx.pool, &cx.events_table).await {
-                    // An error only means nobody subscribes right now.
-                    let _ = cx.events.send(event);
-                }
-            }
-            Ok(Some(_)) => {}
-            Ok(None) | Err(_) => {
-                cx.cache.set_live(false);
-                listener = loop {
-                    tokio::time::sleep(RETRY).await;
-                    if let Ok(l) = listen(&cx.pool, &cx.channels).await {
-                        break l;
-                    }
-                };
-                cx.cache.set_live(true);
-            }
+        }
+        if let Some(event) = event_of(n.payload(), &cx.pool, &cx.events_table).await {
+            // An error only means every subscriber left since.
+            let _ = cx.events.send(event);
         }
     }
 }
 
 impl PostgresStore {
-    /// The event sender of the running listener, starting it (and waiting until it
-    /// listens) when there is none or its task ended.
-    pub(crate) async fn ensure_listener(&self) -> Result<broadcast::Sender<TicketEvent>> {
-        let mut running = self.listener().running.lock().await;
-        if let Some(r) = running.as_ref().filter(|r| !r.task.is_finished()) {
-            return Ok(r.events.clone());
+    /// A receiver of the events published from now on, starting the event listener (and
+    /// waiting until it listens) when it is not running.
+    pub(crate) async fn subscribe_events(&self) -> Result<broadcast::Receiver<TicketEvent>> {
+        let slot = self.listener().events.clone();
+        let mut running = slot.lock().await;
+        if let Some(r) = running.as_ref().filter(|r| !r.task.0.is_finished()) {
+            return Ok(r.events.subscribe());
         }
         let t = self.tables();
-        let channels = [t.channel.clone(), t.config_channel.clone()];
-        let listener = listen(self.pool(), &channels).await.map_err(db)?;
-        let (events, _) = broadcast::channel(CAPACITY);
-        self.cache().set_live(true);
-        let task = tokio::spawn(run(
+        let listener = listen(self.pool(), &t.channel).await.map_err(db)?;
+        let (events, rx) = broadcast::channel(CAPACITY);
+        let task = tokio::spawn(run_events(
             listener,
-            Context {
+            EventContext {
                 pool: self.pool().clone(),
-                channels,
+                channel: t.channel.clone(),
                 events_table: t.events.clone(),
-                cache: self.cache().clone(),
                 events: events.clone(),
+                slot: Arc::downgrade(&slot),
             },
         ));
-        *running = Some(Running {
-            events: events.clone(),
-            task,
+        *running = Some(EventTask {
+            events,
+            task: Task(task),
         });
-        Ok(events)
+        Ok(rx)
+    }
+
+    /// Starts the configuration listener (and waits until it listens) when it is not
+    /// running.
+    async fn ensure_config_listener(&self) -> Result<()> {
+        let mut running = self.listener().config.lock().await;
+        if running.as_ref().is_some_and(|r| !r.0.is_finished()) {
+            return Ok(());
+        }
+        let channel = self.tables().config_channel.clone();
+        let listener = listen(self.pool(), &channel).await.map_err(db)?;
+        self.cache().set_live(true);
+        let task = tokio::spawn(run_config(
+            listener,
+            self.pool().clone(),
+            channel,
+            self.cache().clone(),
+        ));
+        *running = Some(Task(task));
+        Ok(())
     }
 
     /// Whether the configuration cache may be used: enabled, and listening (started
@@ -155,6 +226,6 @@ impl PostgresStore {
             }
             *last = Some(Instant::now());
         }
-        self.ensure_listener().await.is_ok() && cache.live()
+        self.ensure_config_listener().await.is_ok() && cache.live()
     }
 }

@@ -72,6 +72,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "partial_ticket_indexes",
         sql: include_str!("../migrations/0010_partial_ticket_indexes.sql"),
     },
+    Migration {
+        version: 11,
+        name: "ticket_rows_uncompressed",
+        sql: include_str!("../migrations/0011_ticket_rows_uncompressed.sql"),
+    },
 ];
 
 /// The checksum of a migration's text as written (before the schema is filled in).

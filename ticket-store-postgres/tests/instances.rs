@@ -1,6 +1,7 @@
 //! Several instances on one database: migrations run twice (and at once) are harmless
 //! and leave a host's own sqlx migrations alone; events published through one store
-//! reach the subscribers of another; two relay workers on two pools never deliver the
+//! reach the subscribers of another (and an instance listens for events only while
+//! someone subscribes); two relay workers on two pools never deliver the
 //! same entry; configuration (and FAQ entries) written through one store reaches the
 //! cache of another.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -84,7 +85,8 @@ async fn migrate_twice_is_harmless_and_leaves_the_hosts_migrations_alone() {
             (7, "sla_reevaluation".to_string()),
             (8, "webhook_endpoints".to_string()),
             (9, "sla_claims".to_string()),
-            (10, "partial_ticket_indexes".to_string())
+            (10, "partial_ticket_indexes".to_string()),
+            (11, "ticket_rows_uncompressed".to_string())
         ]
     );
     let t = fixtures::ticket(fixtures::tenant(), UserId::new());
@@ -179,6 +181,60 @@ async fn an_event_published_through_one_store_arrives_at_another() {
     for schema in [a.schema(), other.schema()] {
         common::drop_schema(&p1, schema).await;
     }
+}
+
+/// How many backends listen on `store`'s event channel (their last statement was its
+/// `LISTEN`; a listener that stops sends `UNLISTEN *`).
+async fn event_listeners(pool: &sqlx::PgPool, channel: &str) -> i64 {
+    sqlx::query_scalar("SELECT count(*) FROM pg_stat_activity WHERE query = $1")
+        .bind(format!(r#"LISTEN "{channel}""#))
+        .fetch_one(pool)
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_event_listener_runs_only_while_someone_subscribes() {
+    if !common::should_run() {
+        return;
+    }
+    let p = common::pool().await;
+    let a = common::fresh_in(p.clone()).await;
+    let (schema, channel) = (a.schema().to_string(), a.channel().to_string());
+    let created = || fixtures::created_event(&fixtures::ticket(fixtures::tenant(), UserId::new()));
+    assert_eq!(
+        event_listeners(&p, &channel).await,
+        0,
+        "nobody subscribes yet"
+    );
+
+    let mut stream = a.subscribe().await.unwrap();
+    assert_eq!(
+        event_listeners(&p, &channel).await,
+        1,
+        "listening once subscribed"
+    );
+    let first = created();
+    a.publish(std::slice::from_ref(&first)).await.unwrap();
+    assert_eq!(next_of(&mut stream, first.tenant).await, first);
+
+    // The first event that finds nobody subscribed stops the listener.
+    drop(stream);
+    a.publish(&[created()]).await.unwrap();
+    eventually(PATIENCE, 0, || event_listeners(&p, &channel)).await;
+
+    // A new subscriber starts it again and gets what is published from then on.
+    let mut stream = a.subscribe().await.unwrap();
+    assert_eq!(event_listeners(&p, &channel).await, 1);
+    let again = created();
+    a.publish(std::slice::from_ref(&again)).await.unwrap();
+    assert_eq!(next_of(&mut stream, again.tenant).await, again);
+
+    // The store going away stops it, subscribed or not.
+    drop(a);
+    eventually(PATIENCE, 0, || event_listeners(&p, &channel)).await;
+    drop(stream);
+    common::drop_schema(&p, &schema).await;
 }
 
 /// How many migrations the store recorded in `schema`.

@@ -179,6 +179,17 @@ impl Draft {
         ));
     }
 
+    /// How many events, comments, notifications and deliveries the change holds so far:
+    /// equal before and after a step when the step added none.
+    pub fn written(&self) -> [usize; 4] {
+        [
+            self.events.len(),
+            self.comments.len(),
+            self.notifications.len(),
+            self.outbox.len(),
+        ]
+    }
+
     /// The assignee as stored before this change.
     pub fn assignee_before(&self) -> Option<UserId> {
         self.stored_assignee

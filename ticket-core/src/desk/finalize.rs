@@ -100,6 +100,7 @@ impl HelpDesk {
         let system = crate::account::Actor::system(tenant);
         let mut runner = RuleRunner::new(&rules, &ctx);
         while let Some(fired) = runner.next_fired(&ctx, &mut d.ticket) {
+            let at = d.events.len();
             d.event(
                 None,
                 EventKind::RuleFired {
@@ -108,11 +109,18 @@ impl HelpDesk {
                 },
             );
             let before = d.ticket.assignee;
+            let written = d.written();
             for effect in fired.effects {
                 self.apply_effect(d, &system, effect).await?;
             }
-            if d.ticket.assignee != before {
+            let assigned = d.ticket.assignee != before;
+            if assigned {
                 runner.ticket_changed();
+            }
+            // A rule whose actions changed nothing (routing with nobody to pick, a tag
+            // the ticket has) did nothing worth a line of history: not recorded.
+            if !fired.changed && !assigned && d.written() == written {
+                d.events.remove(at);
             }
         }
         Ok(())

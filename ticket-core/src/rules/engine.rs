@@ -110,6 +110,9 @@ pub struct Fired {
     pub name: Name,
     /// Its side effects, in the order of its actions.
     pub effects: Vec<Effect>,
+    /// Whether its field changes altered the ticket (a rule can fire and change
+    /// nothing: a tag the ticket has already, a status it is in).
+    pub changed: bool,
 }
 
 /// Runs rules one at a time, so a caller can carry out each rule's side effects
@@ -169,11 +172,13 @@ impl<'r> RuleRunner<'r> {
             if rule.condition.holds(ticket, ctx, &self.text) {
                 self.pending.remove(self.next);
                 let mut effects = Vec::new();
-                self.changed |= fire(rule, ctx, ticket, &mut effects);
+                let changed = fire(rule, ctx, ticket, &mut effects);
+                self.changed |= changed;
                 return Some(Fired {
                     rule_id: rule.id,
                     name: rule.name.clone(),
                     effects,
+                    changed,
                 });
             }
             self.next += 1;
@@ -259,6 +264,9 @@ fn apply_field_change(action: &Action, workflow: &Workflow, ticket: &mut Ticket)
 /// Moves `ticket` to `status` when the workflow lets the system make that move; returns
 /// whether it moved.
 fn set_status(workflow: &Workflow, ticket: &mut Ticket, status: &Status) -> bool {
+    if ticket.status == *status {
+        return false;
+    }
     match workflow.check(&ticket.status, status, None) {
         Ok(target) => {
             ticket.status = target.name.clone();

@@ -138,7 +138,8 @@ pub enum EventKindDto {
         /// `user`, `team`, `webhook` or `email`.
         channel: String,
     },
-    /// An automation rule fired.
+    /// An automation rule fired and its actions changed something (a rule whose
+    /// actions changed nothing is not recorded).
     RuleFired {
         /// The rule.
         rule_id: Uuid,

@@ -234,6 +234,23 @@ async fn main() {
             .execute(&admin)
             .await
             .unwrap();
+            // Its storage parameters too (`LIKE` copies none): the same rows, stored alike.
+            let options: Option<Vec<String>> = sqlx::query_scalar(&format!(
+                "SELECT reloptions FROM pg_class WHERE oid = '\"{schema}\".tickets'::regclass"
+            ))
+            .fetch_one(&admin)
+            .await
+            .unwrap();
+            if let Some(options) = options.filter(|o| !o.is_empty()) {
+                sqlx::query(&format!(
+                    "ALTER TABLE \"{schema}\".{} SET ({})",
+                    pgbench::TABLE,
+                    options.join(", ")
+                ))
+                .execute(&admin)
+                .await
+                .unwrap();
+            }
             let people = population::setup(&store).await;
             println!(
                 "schema {schema}; {} s per level; pool test_before_acquire = {}",

@@ -1,6 +1,7 @@
 //! The yardstick: `pgbench` running a one-row `INSERT` of the same shape as a ticket
-//! row (same columns, same indexes: the table is `LIKE tickets INCLUDING ALL`) at the
-//! same concurrency, one statement per transaction.
+//! row (same columns, same indexes, same storage parameters: the table is `LIKE tickets
+//! INCLUDING ALL` with the `tickets` table's options) at the same concurrency, one statement per
+//! transaction.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
