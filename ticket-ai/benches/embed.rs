@@ -1,7 +1,7 @@
 //! Sentence-embedding latency per ticket (feature `embeddings`): p50 and p99 of the whole
 //! classification (tokenise, forward pass, both heads) over the 480 shipped tickets, one
 //! at a time as the server does, at the shipped token cap and (for comparison, in the same
-//! run) at caps of 128 and 256, and the forward pass alone against candle-transformers'
+//! run) at caps of 48, 56, 128 and 256, and the forward pass alone against candle-transformers'
 //! `BertModel`; then criterion's figures for one ticket and for a FAQ
 //! match among 200 cached entries. One core unless `RAYON_NUM_THREADS` says otherwise.
 //! Run: `TICKET_AI_MODEL_DIR=… cargo bench -p ticket-ai --features embeddings --bench embed`
@@ -134,7 +134,7 @@ fn bench(c: &mut Criterion, dir: &Path) {
     // The shipped cap first, then the others side by side in the same run (the figures
     // of a shared machine are only comparable within one run).
     let classifier = shipped_latency(load(MAX_TOKENS));
-    for cap in [128, 256] {
+    for cap in [48, 56, 128, 256] {
         shipped_latency(load(cap));
     }
     for cap in [MAX_TOKENS, 256] {

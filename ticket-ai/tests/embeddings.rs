@@ -391,3 +391,70 @@ fn zero_shot_sorts_tickets_from_category_descriptions_alone() {
     }
     assert!(ZeroShot::new(&model, &labels[..1], 0.03).is_err());
 }
+
+#[test]
+fn fine_tuning_starts_from_the_encoder_and_moves_the_vectors_towards_their_class() {
+    use ticket_ai::embed::fine_tune::{FineTuneOptions, FineTuned, FrozenStates};
+    let Some(model) = embedder("fine_tuning_starts_from_the_encoder_and_moves_the_vectors") else {
+        return;
+    };
+    let texts = [
+        "I was charged twice for my subscription",
+        "Please refund the duplicate payment on my card",
+        "The invoice shows the wrong VAT number",
+        "The mobile app crashes when I open settings",
+        "Sync fails with an error 500 since the update",
+        "The export button does nothing in Firefox",
+    ];
+    let ys = [0, 0, 0, 1, 1, 1];
+    let depth = model.layer_count();
+    let mut states = FrozenStates::default();
+    states.fill(&model, &texts, depth - 1).unwrap();
+    // No epoch: the trainable (autograd) layer reproduces the encoder's own vectors.
+    let untrained = FineTuneOptions {
+        epochs: 0,
+        ..FineTuneOptions::default()
+    };
+    let same = FineTuned::train(&model, &states, &texts, &ys, 2, &untrained).unwrap();
+    for t in texts {
+        let v = same.vector(states.get(t).unwrap()).unwrap();
+        let c = cos(&v, &model.embed(t).unwrap());
+        assert!(c > 0.9999, "{t}: cosine {c} with the encoder's vector");
+    }
+    // Trained (a larger rate, so that a few steps show): each class's texts come closer.
+    let options = FineTuneOptions {
+        epochs: 3,
+        batch: 3,
+        learning_rate: 1e-4,
+        ..FineTuneOptions::default()
+    };
+    let tuned = FineTuned::train(&model, &states, &texts, &ys, 2, &options).unwrap();
+    let margin = |f: &dyn Fn(&str) -> Vec<f32>| {
+        let v: Vec<Vec<f32>> = texts.iter().map(|t| f(t)).collect();
+        let (mut within, mut across) = (0.0, 0.0);
+        for i in 0..v.len() {
+            for j in 0..v.len() {
+                if i != j {
+                    if ys[i] == ys[j] {
+                        within += cos(&v[i], &v[j]) / 12.0;
+                    } else {
+                        across += cos(&v[i], &v[j]) / 18.0;
+                    }
+                }
+            }
+        }
+        within - across
+    };
+    let before = margin(&|t| model.embed(t).unwrap());
+    let after = margin(&|t| tuned.vector(states.get(t).unwrap()).unwrap());
+    assert!(after > before + 0.01, "margin {before} -> {after}");
+    let v = tuned.vector(states.get(texts[0]).unwrap()).unwrap();
+    assert!((cos(&v, &v) - 1.0).abs() < 1e-4);
+    // Out-of-range settings are typed errors.
+    let too_deep = FineTuneOptions {
+        layers: depth + 1,
+        ..FineTuneOptions::default()
+    };
+    assert!(FineTuned::train(&model, &states, &texts, &ys, 2, &too_deep).is_err());
+    assert!(FineTuned::train(&model, &states, &["unseen"], &[0], 2, &options).is_err());
+}

@@ -19,6 +19,7 @@ const USAGE: &str = "usage:
                  [--min-df 1] [--char-min 3] [--char-max 5] [--bigrams true]
                  [--errors ERRORS.csv]
                  embeddings only: [--model-dir DIR] [--max-tokens 64] [--scale 4] [--lexical true]
+                   [--fine-tune-layers 0]
                    [--zero-shot [--domains domains.json] [--descriptions LABELS.csv]
                     [--zero-shot-temperature 0.03] [--zero-shot-centred true]]
   ticket-ai faq-eval --faq FAQ.csv --queries Q.csv [--id faq_id] [--question question]
@@ -162,7 +163,7 @@ fn run(args: &[String]) -> Result<serde_json::Value, String> {
 mod embeddings {
     use super::{parse, required, Flags};
     use std::path::{Path, PathBuf};
-    use ticket_ai::embed::eval::{EmbeddedFaqs, HeadLearner, ZeroShotLearner};
+    use ticket_ai::embed::eval::{EmbeddedFaqs, FineTuneLearner, HeadLearner, ZeroShotLearner};
     use ticket_ai::embed::{
         encoder::MAX_TOKENS, zero_shot, Embedder, EmbeddingFaqConfig, HeadOptions, MODEL_DIR_VAR,
     };
@@ -215,9 +216,20 @@ mod embeddings {
                 },
                 ..d
             };
-            let mut learner = HeadLearner::new(&embedder, options);
-            let mut out = eval_with(a, &mut learner).map_err(|e| e.to_string())?;
+            let layers = parse(f, "fine-tune-layers", 0)?;
+            let mut out = if layers > 0 {
+                let tune = ticket_ai::embed::fine_tune::FineTuneOptions {
+                    layers,
+                    ..Default::default()
+                };
+                let mut learner = FineTuneLearner::new(&embedder, options, tune);
+                eval_with(a, &mut learner).map_err(|e| e.to_string())?
+            } else {
+                eval_with(a, &mut HeadLearner::new(&embedder, options))
+                    .map_err(|e| e.to_string())?
+            };
             out["model"] = "embeddings".into();
+            out["fine_tune_layers"] = layers.into();
             out
         };
         out["model_dir"] = embedder.dir().display().to_string().into();

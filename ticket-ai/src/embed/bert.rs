@@ -9,17 +9,28 @@
 //!   passes, and no attention mask when no text of the batch is padded (one text);
 //! - the intermediate bias and the exact (erf) GELU in one pass over the activations
 //!   ([`BiasGelu`]), with an erf that the compiler vectorises instead of a scalar libm
-//!   call per activation.
+//!   call per activation;
+//! - the weights of the linear maps stored transposed, contiguous `(inputs, outputs)`:
+//!   gemm multiplies a `(tokens, inputs)` activation by them 5-15 % faster than by the
+//!   transposed view of the checkpoint's `(outputs, inputs)` matrix, which it repacks on
+//!   every call (README: the latency figures before and after).
 //!
 //! With `BertModel`, a third of the one-core time went outside the matrix products
 //! (libm's `erff` alone 12 %); with these, the forward pass over the shipped tickets
-//! takes 1.25x less CPU time (`benches/embed.rs` compares the two). The matrix products
-//! are candle's (the `gemm` crate). The output matches `BertModel`'s to float rounding
-//! (`tests/embeddings.rs` compares the vectors).
+//! takes 1.25-1.3x less CPU time (`benches/embed.rs` compares the two). The matrix
+//! products are candle's (the `gemm` crate, AVX2+FMA kernels: its AVX-512 kernels, behind
+//! gemm's `x86-v4` feature, were 1.3x slower on the AMD EPYC we measure on, and candle's
+//! int8 `QMatMul` (Q8_0) 4-5x slower than f32, at the same quality). The output matches
+//! `BertModel`'s to float rounding (`tests/embeddings.rs` compares the vectors).
+//!
+//! [`Bert::layer_weights`] gives one layer as plain tensors ([`LayerWeights`]), for
+//! [`super::fine_tune`].
 
 use candle_core::{CpuStorage, DType, Layout, Module, Result, Shape, Tensor};
-use candle_nn::{Embedding, LayerNorm, Linear, VarBuilder};
+use candle_nn::{Embedding, LayerNorm, VarBuilder};
 use candle_transformers::models::bert::{Config, HiddenAct};
+
+pub use super::fine_tune::LayerWeights;
 
 /// The encoder's weights, loaded from a `VarBuilder` over the checkpoint.
 pub struct Bert {
@@ -33,12 +44,13 @@ pub struct Bert {
 }
 
 struct Layer {
-    qkv: Linear,
-    attention_out: Linear,
+    qkv: Dense,
+    attention_out: Dense,
     attention_norm: LayerNorm,
-    up_weight: Tensor,
+    /// The intermediate map; its bias is added with the GELU ([`BiasGelu`]).
+    up: Dense,
     up_bias: Vec<f32>,
-    down: Linear,
+    down: Dense,
     output_norm: LayerNorm,
 }
 
@@ -50,11 +62,46 @@ fn layer_norm(vb: &VarBuilder, size: usize, eps: f64) -> Result<LayerNorm> {
     ))
 }
 
-fn linear(vb: &VarBuilder, inputs: usize, outputs: usize) -> Result<Linear> {
-    Ok(Linear::new(
-        vb.get((outputs, inputs), "weight")?,
-        Some(vb.get(outputs, "bias")?),
-    ))
+fn dense(vb: &VarBuilder, inputs: usize, outputs: usize) -> Result<Dense> {
+    Dense::new(
+        &vb.get((outputs, inputs), "weight")?,
+        vb.get(outputs, "bias")?,
+    )
+}
+
+/// A linear map `x · Wᵀ + b` with `Wᵀ` stored contiguous: gemm multiplies by a
+/// contiguous `(inputs, outputs)` matrix 5-15 % faster than by the transposed view of
+/// the checkpoint's `(outputs, inputs)` one (`benches/embed.rs`, one core).
+struct Dense {
+    weight_t: Tensor,
+    bias: Tensor,
+}
+
+impl Dense {
+    fn new(weight: &Tensor, bias: Tensor) -> Result<Self> {
+        Ok(Self {
+            weight_t: weight.t()?.contiguous()?,
+            bias,
+        })
+    }
+
+    /// `x · Wᵀ` without the bias, for `x` of any rank.
+    fn product(&self, x: &Tensor) -> Result<Tensor> {
+        let dims = x.dims();
+        let inputs = dims.last().copied().unwrap_or(0);
+        let rows = x.elem_count() / inputs.max(1);
+        let mut out = dims.to_vec();
+        if let Some(last) = out.last_mut() {
+            *last = self.weight_t.dim(1)?;
+        }
+        x.reshape((rows, inputs))?
+            .matmul(&self.weight_t)?
+            .reshape(out)
+    }
+
+    fn forward(&self, x: &Tensor) -> Result<Tensor> {
+        self.product(x)?.broadcast_add(&self.bias)
+    }
 }
 
 impl Layer {
@@ -74,21 +121,22 @@ impl Layer {
         let (qw, qb) = part("query", scale)?;
         let (kw, kb) = part("key", 1.0)?;
         let (vw, vbias) = part("value", 1.0)?;
-        let qkv = Linear::new(
-            Tensor::cat(&[qw, kw, vw], 0)?,
-            Some(Tensor::cat(&[qb, kb, vbias], 0)?),
-        );
+        let qkv = Dense::new(
+            &Tensor::cat(&[qw, kw, vw], 0)?,
+            Tensor::cat(&[qb, kb, vbias], 0)?,
+        )?;
         let out = attention.pp("output");
         let up = vb.pp("intermediate").pp("dense");
         let i = config.intermediate_size;
         let down = vb.pp("output");
+        let up = dense(&up, h, i)?;
         Ok(Self {
             qkv,
-            attention_out: linear(&out.pp("dense"), h, h)?,
+            attention_out: dense(&out.pp("dense"), h, h)?,
             attention_norm: layer_norm(&out.pp("LayerNorm"), h, eps)?,
-            up_weight: up.get((i, h), "weight")?,
-            up_bias: up.get(i, "bias")?.to_vec1::<f32>()?,
-            down: linear(&down.pp("dense"), i, h)?,
+            up_bias: up.bias.to_vec1::<f32>()?,
+            up,
+            down: dense(&down.pp("dense"), i, h)?,
             output_norm: layer_norm(&down.pp("LayerNorm"), h, eps)?,
         })
     }
@@ -117,13 +165,9 @@ impl Layer {
         let attended = self
             .attention_norm
             .forward(&(self.attention_out.forward(&context)? + x)?)?;
-        let up = attended
-            .reshape((b * t, h))?
-            .matmul(&self.up_weight.t()?)?
-            .apply_op1_no_bwd(&BiasGelu {
-                bias: &self.up_bias,
-            })?
-            .reshape((b, t, ()))?;
+        let up = self.up.product(&attended)?.apply_op1_no_bwd(&BiasGelu {
+            bias: &self.up_bias,
+        })?;
         self.output_norm
             .forward(&(self.down.forward(&up)? + attended)?)
     }
@@ -181,6 +225,51 @@ impl Bert {
     /// # Errors
     /// When the shapes do not fit (more tokens than positions, say).
     pub fn forward(&self, ids: &Tensor, mask: Option<&Tensor>) -> Result<Tensor> {
+        self.hidden_after(ids, mask, self.layers.len())
+    }
+
+    /// How many encoder layers the model has (6 for all-MiniLM-L6-v2).
+    #[must_use]
+    pub fn layer_count(&self) -> usize {
+        self.layers.len()
+    }
+
+    /// The weights of encoder layer `index` (from 0) as plain tensors, `None` past the
+    /// last: what [`super::fine_tune`] starts from.
+    #[must_use]
+    pub fn layer_weights(&self, index: usize) -> Option<LayerWeights> {
+        let l = self.layers.get(index)?;
+        let weight = |d: &Dense| d.weight_t.t().and_then(|w| w.contiguous()).ok();
+        Some(LayerWeights {
+            qkv_weight: weight(&l.qkv)?,
+            qkv_bias: l.qkv.bias.clone(),
+            out_weight: weight(&l.attention_out)?,
+            out_bias: l.attention_out.bias.clone(),
+            attention_norm_weight: l.attention_norm.weight().clone(),
+            attention_norm_bias: l.attention_norm.bias()?.clone(),
+            up_weight: weight(&l.up)?,
+            up_bias: l.up.bias.clone(),
+            down_weight: weight(&l.down)?,
+            down_bias: l.down.bias.clone(),
+            output_norm_weight: l.output_norm.weight().clone(),
+            output_norm_bias: l.output_norm.bias()?.clone(),
+            eps: l.attention_norm.eps(),
+            heads: self.heads,
+            head_size: self.head_size,
+        })
+    }
+
+    /// The hidden states after the embeddings and the first `layers` encoder layers
+    /// (all of them: [`Bert::forward`]), with `ids` and `mask` as there.
+    ///
+    /// # Errors
+    /// As [`Bert::forward`].
+    pub fn hidden_after(
+        &self,
+        ids: &Tensor,
+        mask: Option<&Tensor>,
+        layers: usize,
+    ) -> Result<Tensor> {
         let (_, t) = ids.dims2()?;
         let h = self.positions.dim(1)?;
         let position_and_type =
@@ -195,7 +284,7 @@ impl Bert {
             }
             None => None,
         };
-        for layer in &self.layers {
+        for layer in self.layers.iter().take(layers) {
             x = layer.forward(&x, mask.as_ref(), self.heads, self.head_size)?;
         }
         Ok(x)

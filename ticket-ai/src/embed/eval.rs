@@ -4,6 +4,7 @@
 
 use super::encoder::Embedder;
 use super::faq::{EmbeddingFaqConfig, FaqVectors};
+use super::fine_tune::{FineTuneOptions, FineTuned, FrozenStates};
 use super::head::{DenseHead, Embedded, HeadOptions};
 use super::zero_shot::{describe, ZeroShot};
 use crate::error::AiError;
@@ -97,6 +98,111 @@ impl Learner for HeadLearner<'_> {
 
     fn temperature(&self, model: &DenseHead) -> f32 {
         model.temperature()
+    }
+}
+
+/// A [`DenseHead`] over the vectors of a model whose top layers are fine-tuned on each
+/// training set first ([`super::fine_tune`]), as a [`Learner`]: the frozen layers run
+/// once per text, in `prepare`.
+#[derive(Debug)]
+pub struct FineTuneLearner<'a> {
+    embedder: &'a Embedder,
+    states: FrozenStates,
+    options: HeadOptions,
+    fine_tune: FineTuneOptions,
+}
+
+impl<'a> FineTuneLearner<'a> {
+    /// A learner fine-tuning `embedder`'s top layers with `fine_tune`, then training heads
+    /// with `options` over the tuned vectors.
+    #[must_use]
+    pub fn new(embedder: &'a Embedder, options: HeadOptions, fine_tune: FineTuneOptions) -> Self {
+        Self {
+            embedder,
+            states: FrozenStates::default(),
+            options,
+            fine_tune,
+        }
+    }
+}
+
+/// What [`FineTuneLearner`] trains: the head, and the tuned vector of every text the
+/// learner prepared.
+#[derive(Debug)]
+pub struct FineTunedHead {
+    head: DenseHead,
+    vectors: HashMap<String, Vec<f32>>,
+}
+
+impl Learner for FineTuneLearner<'_> {
+    type Model = FineTunedHead;
+
+    fn prepare(&mut self, training: &[&str], scored: &[&str]) -> Result<(), AiError> {
+        let frozen = self
+            .embedder
+            .layer_count()
+            .saturating_sub(self.fine_tune.layers);
+        self.states.fill(self.embedder, training, frozen)?;
+        self.states.fill(self.embedder, scored, frozen)
+    }
+
+    fn train(
+        &self,
+        texts: &[String],
+        labels: &[String],
+        options: &ModelOptions,
+    ) -> Result<FineTunedHead, AiError> {
+        let mut names: Vec<&String> = labels.iter().collect();
+        names.sort_unstable();
+        names.dedup();
+        let ys: Vec<usize> = labels
+            .iter()
+            .map(|l| names.binary_search(&l).unwrap_or(0))
+            .collect();
+        let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+        let tuned = FineTuned::train(
+            self.embedder,
+            &self.states,
+            &refs,
+            &ys,
+            names.len(),
+            &self.fine_tune,
+        )?;
+        let vectors = self
+            .states
+            .iter()
+            .map(|(t, s)| Ok((t.to_string(), tuned.vector(s)?)))
+            .collect::<Result<HashMap<_, _>, AiError>>()?;
+        let rows: Vec<Embedded<'_>> = texts
+            .iter()
+            .map(|t| Embedded {
+                text: t,
+                vector: vectors.get(t).map_or(&[], Vec::as_slice),
+            })
+            .collect();
+        let head = HeadOptions {
+            rule_features: options.rule_features,
+            ..self.options
+        };
+        let head = DenseHead::train(&rows, labels, &head)?;
+        Ok(FineTunedHead { head, vectors })
+    }
+
+    fn predict(&self, model: &FineTunedHead, text: &str) -> Prediction {
+        model
+            .head
+            .predict(text, model.vectors.get(text).map_or(&[], Vec::as_slice))
+    }
+
+    fn in_scope(&self, model: &FineTunedHead, text: &str, prediction: &Prediction) -> f32 {
+        model.head.in_scope(
+            prediction,
+            model.vectors.get(text).map_or(&[], Vec::as_slice),
+        )
+    }
+
+    fn temperature(&self, model: &FineTunedHead) -> f32 {
+        model.head.temperature()
     }
 }
 

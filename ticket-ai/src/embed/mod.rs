@@ -19,6 +19,8 @@
 //!   the lexical n-grams, calibrated, abstaining, retrainable ([`head`]).
 //! - [`EmbeddingMatcher`]: the `FaqMatcher` port — cosine over FAQ vectors cached per FAQ
 //!   set, calibrated like the BM25 score.
+//! - [`fine_tune`]: the top encoder layer(s) trained on labelled texts (candle's
+//!   autograd), for `ticket-ai eval --fine-tune-layers N`.
 //! - [`ZeroShot`]: labels from their names and one-line descriptions, no training row.
 //! - [`eval`]: the same models for the `ticket-ai eval` / `faq-eval` commands.
 
@@ -27,6 +29,7 @@ pub mod classifier;
 pub mod encoder;
 pub mod eval;
 pub mod faq;
+pub mod fine_tune;
 pub mod head;
 pub mod zero_shot;
 
