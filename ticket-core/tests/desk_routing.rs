@@ -41,6 +41,21 @@ async fn rule(
         .unwrap();
 }
 
+/// The rule "Assign", first of all: every new ticket to the least-loaded agent online.
+async fn routing_rule(w: &World) {
+    rule(
+        w,
+        "Assign",
+        0,
+        vec![Trigger::TicketCreated],
+        Condition::Always,
+        vec![Action::Assign {
+            strategy: AssignStrategy::LeastLoaded,
+        }],
+    )
+    .await;
+}
+
 fn tag(name: &str) -> Action {
     Action::AddTags {
         tags: vec![Tag::parse(name).unwrap()],
@@ -143,17 +158,7 @@ async fn a_reply_that_moves_the_status_runs_update_rules() {
 #[tokio::test]
 async fn a_later_rule_sees_the_assignment_of_an_earlier_one() {
     let w = world().await;
-    rule(
-        &w,
-        "Assign",
-        0,
-        vec![Trigger::TicketCreated],
-        Condition::Always,
-        vec![Action::Assign {
-            strategy: AssignStrategy::LeastLoaded,
-        }],
-    )
-    .await;
+    routing_rule(&w).await;
     rule(
         &w,
         "Alert if unassigned",
@@ -179,17 +184,7 @@ async fn a_later_rule_sees_the_assignment_of_an_earlier_one() {
 #[tokio::test]
 async fn a_rule_whose_actions_change_nothing_is_not_recorded() {
     let w = world().await;
-    rule(
-        &w,
-        "Assign",
-        0,
-        vec![Trigger::TicketCreated],
-        Condition::Always,
-        vec![Action::Assign {
-            strategy: AssignStrategy::LeastLoaded,
-        }],
-    )
-    .await;
+    routing_rule(&w).await;
     rule(
         &w,
         "Tag twice",
