@@ -12,8 +12,9 @@
 //! error): taking one from the pool for every batch would queue the publish behind every
 //! statement waiting for a connection, so that under load each ticket change waited for
 //! the pool twice, once to save and once to publish. Detached, it is one connection
-//! beyond the pool's `max_connections` (as the `LISTEN` connection is), and even a pool
-//! of one keeps its connection for the store's statements.
+//! beyond the pool's `max_connections` (unlike the `LISTEN` connections, which `sqlx`'s
+//! `PgListener` takes from the pool), and even a pool of one keeps its connection for the
+//! store's statements.
 
 use crate::connect::PostgresStore;
 use sqlx::postgres::{PgConnection, PgPool};
