@@ -4,15 +4,16 @@
 
 use crate::store::{DatabaseOptions, OpenStore, StoreError};
 use ticket_store_postgres::sqlx::postgres::PgPoolOptions;
-use ticket_store_postgres::PostgresStore;
+use ticket_store_postgres::{PostgresStore, LISTENING_CONNECTIONS};
 
 /// Whether this build can open PostgreSQL stores.
 pub const AVAILABLE: bool = true;
 
 /// Opens and migrates a PostgreSQL store in `options.schema` (default: `ticket`) over a
-/// pool of at most `options.max_connections`. Connections are not pinged before each use
-/// (that would double every request's round trips); a connection the server dropped fails
-/// one query with a store error and leaves the pool.
+/// pool of at most `options.max_connections`, and never fewer than the store's listening
+/// connections plus one ([`ticket_store_postgres::LISTENING_CONNECTIONS`]). Connections
+/// are not pinged before each use (that would double every request's round trips); a
+/// connection the server dropped fails one query with a store error and leaves the pool.
 ///
 /// # Errors
 /// [`StoreError::Open`] when the database cannot be reached, the schema name is refused
@@ -23,7 +24,7 @@ pub async fn open(url: &str, options: DatabaseOptions<'_>) -> Result<OpenStore, 
         source,
     };
     let pool = PgPoolOptions::new()
-        .max_connections(options.max_connections.max(1))
+        .max_connections(options.max_connections.max(LISTENING_CONNECTIONS + 1))
         .test_before_acquire(false)
         .connect(url)
         .await

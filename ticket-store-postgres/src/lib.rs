@@ -123,3 +123,9 @@ pub mod bench;
 pub use connect::{PostgresStore, DEFAULT_SCHEMA};
 pub use migrate::MIGRATIONS_TABLE;
 pub use sqlx;
+
+/// How many connections of its pool a store may hold for `LISTEN` at once: one for
+/// configuration invalidations (from the first cached configuration read on) and one for
+/// events (while anyone subscribes). A pool needs more than this many connections, or
+/// the store's statements wait for one that never comes back.
+pub const LISTENING_CONNECTIONS: u32 = 2;

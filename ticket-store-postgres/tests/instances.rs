@@ -2,7 +2,8 @@
 //! and leave a host's own sqlx migrations alone; events published through one store
 //! reach the subscribers of another (and an instance listens for events only while
 //! someone subscribes); two relay workers on two pools never deliver the
-//! same entry; configuration (and FAQ entries) written through one store reaches the
+//! same entry; a pool one connection larger than the store's listeners still serves its
+//! statements; configuration (and FAQ entries) written through one store reaches the
 //! cache of another.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -22,7 +23,7 @@ use ticket_core::ports::{
 };
 use ticket_core::testkit::fixtures;
 use ticket_core::{Error, HelpDesk, HelpDeskConfig};
-use ticket_store_postgres::{sqlx, PostgresStore, MIGRATIONS_TABLE};
+use ticket_store_postgres::{sqlx, PostgresStore, LISTENING_CONNECTIONS, MIGRATIONS_TABLE};
 
 /// How long a test waits for an event.
 const PATIENCE: Duration = Duration::from_secs(10);
@@ -235,6 +236,37 @@ async fn the_event_listener_runs_only_while_someone_subscribes() {
     eventually(PATIENCE, 0, || event_listeners(&p, &channel)).await;
     drop(stream);
     common::drop_schema(&p, &schema).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pool_one_larger_than_the_listeners_still_serves_statements() {
+    if !common::should_run() {
+        return;
+    }
+    let url = common::url().unwrap();
+    let small = sqlx::postgres::PgPoolOptions::new()
+        .max_connections(LISTENING_CONNECTIONS + 1)
+        .acquire_timeout(Duration::from_secs(5))
+        .connect(&url)
+        .await
+        .unwrap();
+    let a = common::fresh_in(small.clone()).await;
+    // Both listeners hold a connection: events (subscribed) and configuration (a cached
+    // read).
+    let mut stream = a.subscribe().await.unwrap();
+    let tenant = fixtures::tenant();
+    a.list_rules(tenant).await.unwrap();
+    // The remaining connection serves the store's statements.
+    let t = fixtures::ticket(tenant, UserId::new());
+    let change = fixtures::create(t.clone());
+    a.save(&change).await.unwrap();
+    a.publish(&change.events).await.unwrap();
+    assert_eq!(next_of(&mut stream, tenant).await, change.events[0]);
+    assert_eq!(a.get_ticket(tenant, t.id).await.unwrap().id, t.id);
+    drop(stream);
+    let schema = a.schema().to_string();
+    drop(a);
+    common::drop_schema(&common::pool().await, &schema).await;
 }
 
 /// How many migrations the store recorded in `schema`.
