@@ -66,6 +66,14 @@ fn has(t: &Ticket, name: &str) -> bool {
     t.tags.contains(&Tag::parse(name).unwrap())
 }
 
+/// The world's agent goes offline: routing finds nobody to pick.
+async fn agent_offline(w: &World) {
+    w.desk
+        .set_availability(&w.agent, w.agent.user_id().unwrap(), Availability::Offline)
+        .await
+        .unwrap();
+}
+
 async fn reload(w: &World, id: TicketId) -> Ticket {
     w.desk.get_ticket(&w.admin, id).await.unwrap()
 }
@@ -172,10 +180,7 @@ async fn a_later_rule_sees_the_assignment_of_an_earlier_one() {
     assert_eq!(t.assignee, w.agent.user_id());
     assert!(!has(&t, "nobody"), "the alert saw the assignment");
     // With nobody online, the alert fires.
-    w.desk
-        .set_availability(&w.agent, w.agent.user_id().unwrap(), Availability::Offline)
-        .await
-        .unwrap();
+    agent_offline(&w).await;
     let t = w.ticket(&w.customer, "Nobody there").await;
     assert_eq!(t.assignee, None);
     assert!(has(&t, "nobody"));
@@ -200,10 +205,7 @@ async fn a_rule_whose_actions_change_nothing_is_not_recorded() {
     assert_eq!(fired(&w, t.id, "Assign").await, 1);
     assert_eq!(fired(&w, t.id, "Tag twice").await, 1);
     // Nobody to pick: the routing rule matches, changes nothing, and leaves no trace.
-    w.desk
-        .set_availability(&w.agent, w.agent.user_id().unwrap(), Availability::Offline)
-        .await
-        .unwrap();
+    agent_offline(&w).await;
     let t = w.ticket(&w.customer, "Nobody there").await;
     assert_eq!(t.assignee, None);
     assert_eq!(fired(&w, t.id, "Assign").await, 0);
@@ -268,10 +270,7 @@ async fn online_agent(w: &World, name: &str, teams: Vec<TeamId>) -> Actor {
 #[tokio::test]
 async fn round_robin_rotation_is_kept_whatever_happens_to_the_tickets() {
     let w = world().await;
-    w.desk
-        .set_availability(&w.agent, w.agent.user_id().unwrap(), Availability::Offline)
-        .await
-        .unwrap();
+    agent_offline(&w).await;
     let a = online_agent(&w, "rr_a", vec![]).await;
     let b = online_agent(&w, "rr_b", vec![]).await;
     rule(
