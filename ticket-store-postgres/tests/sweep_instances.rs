@@ -10,10 +10,11 @@ use chrono::{DateTime, Duration, TimeZone, Utc};
 use std::sync::Arc;
 use ticket_core::account::{HashCost, Role};
 use ticket_core::clock::ManualClock;
-use ticket_core::desk::{RegisterInput, SlaPolicyInput, SweepReport};
+use ticket_core::desk::{SlaPolicyInput, SweepReport};
 use ticket_core::event::{EventKind, SlaTarget};
 use ticket_core::id::TicketId;
 use ticket_core::sla::{SlaCondition, SlaTargets};
+use ticket_core::testkit::account;
 use ticket_core::ticket::TicketInput;
 use ticket_core::{Actor, HelpDesk, HelpDeskConfig, TenantId};
 use ticket_store_postgres::{sqlx, PostgresStore};
@@ -23,15 +24,6 @@ const TICKETS: usize = 90;
 
 fn start() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).unwrap()
-}
-
-fn account(name: &str) -> RegisterInput {
-    RegisterInput {
-        email: format!("{name}@example.com"),
-        username: name.to_string(),
-        name: name.to_string(),
-        password: "correct horse battery staple".to_string(),
-    }
 }
 
 fn desk(store: PostgresStore, clock: Arc<ManualClock>) -> HelpDesk {

@@ -5,23 +5,13 @@
 use std::collections::HashSet;
 use std::sync::Arc;
 use ticket_core::account::{HashCost, Role};
-use ticket_core::desk::RegisterInput;
 use ticket_core::id::UserId;
 use ticket_core::ports::{Outbox, TicketStore};
 use ticket_core::query::TicketQuery;
-use ticket_core::testkit::fixtures;
+use ticket_core::testkit::{account, fixtures};
 use ticket_core::ticket::{Ticket, TicketInput};
 use ticket_core::{Actor, HelpDesk, HelpDeskConfig, TenantId};
 use ticket_store_sqlite::SqliteStore;
-
-fn account(name: &str) -> RegisterInput {
-    RegisterInput {
-        email: format!("{name}@example.com"),
-        username: name.to_string(),
-        name: name.to_string(),
-        password: "correct horse battery staple".to_string(),
-    }
-}
 
 async fn open(path: &std::path::Path) -> SqliteStore {
     let store = SqliteStore::connect(path.to_str().unwrap()).await.unwrap();
