@@ -6,13 +6,13 @@
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use ticket_core::account::{Role, User};
-use ticket_core::desk::RegisterInput;
 use ticket_core::notify::{Channel, NotificationKind};
 use ticket_core::ports::Outbox;
 use ticket_core::{Actor, HelpDesk, TenantId};
 
-/// The password of every account made by [`make_user`].
-pub const PASSWORD: &str = "correct horse battery staple";
+/// The password of every account made by [`make_user`], and the registration of a test
+/// account (`name@example.com`, username `name`, that password): the core's test kit's.
+pub use ticket_core::testkit::{account, PASSWORD};
 
 /// One answer: status, headers, the body as text and parsed (`Null` when not JSON).
 #[derive(Debug)]
@@ -120,17 +120,6 @@ impl ApiClient {
             .as_str()
             .unwrap_or_default()
             .to_string()
-    }
-}
-
-/// The registration of `name`: `name@example.com`, username `name`, [`PASSWORD`].
-#[must_use]
-pub fn account(name: &str) -> RegisterInput {
-    RegisterInput {
-        email: format!("{name}@example.com"),
-        username: name.to_string(),
-        name: name.to_string(),
-        password: PASSWORD.to_string(),
     }
 }
 

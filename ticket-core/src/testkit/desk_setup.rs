@@ -19,15 +19,18 @@ pub struct DeskSetup {
     pub customer: Actor,
 }
 
+/// The password of every test account [`account`] registers.
+pub const PASSWORD: &str = "correct horse battery staple";
+
 /// The registration of a test account: `name` is its username and display name,
-/// `name@example.com` its address, and the password a valid one.
+/// `name@example.com` its address, and the password [`PASSWORD`].
 #[must_use]
 pub fn account(name: &str) -> RegisterInput {
     RegisterInput {
         email: format!("{name}@example.com"),
         username: name.to_string(),
         name: name.to_string(),
-        password: "correct horse battery staple".to_string(),
+        password: PASSWORD.to_string(),
     }
 }
 

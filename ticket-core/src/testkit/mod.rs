@@ -62,7 +62,7 @@ mod report;
 
 pub use counting::CountingStore;
 pub use create_cost::create_cost;
-pub use desk_setup::{account, desk_setup, DeskSetup};
+pub use desk_setup::{account, desk_setup, DeskSetup, PASSWORD};
 pub use report::{CaseResult, Report};
 
 #[doc(hidden)]
