@@ -51,6 +51,9 @@ DATABASES = {
         "HOST": os.environ.get("PEER_DB_HOST", "127.0.0.1"),
         "PORT": os.environ.get("PEER_DB_PORT", "5432"),
         "CONN_MAX_AGE": 60,
+        # Plain TCP like ticket-server's pool (sqlx is built without TLS): libpq's default
+        # sslmode=prefer would make the peer alone pay for TLS.
+        "OPTIONS": {"sslmode": "disable"},
     }
 }
 DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
