@@ -123,53 +123,89 @@ impl TicketRow {
     }
 }
 
-/// The comments of a change as parallel arrays for `unnest`.
+/// Comments as parallel arrays for `unnest` (the tenant and ticket columns serve group
+/// inserts, where the rows belong to several tickets).
 pub(crate) struct CommentRows {
     pub ids: Vec<Uuid>,
+    pub tenants: Vec<Uuid>,
+    pub tickets: Vec<Uuid>,
     pub internal: Vec<bool>,
     pub created_at: Vec<DateTime<Utc>>,
     pub docs: Vec<Value>,
 }
 
 impl CommentRows {
-    pub fn new(comments: &[Comment]) -> Result<Self> {
+    /// The rows of `comments`.
+    ///
+    /// # Errors
+    /// `Invalid` on `comments` when one holds NUL.
+    pub fn new<'a, I>(comments: I) -> Result<Self>
+    where
+        I: IntoIterator<Item = &'a Comment>,
+        I::IntoIter: Clone,
+    {
+        let all = comments.into_iter();
         Ok(Self {
-            ids: comments.iter().map(|c| c.id.as_uuid()).collect(),
-            internal: comments
-                .iter()
+            ids: all.clone().map(|c| c.id.as_uuid()).collect(),
+            tenants: all.clone().map(|c| c.tenant.as_uuid()).collect(),
+            tickets: all.clone().map(|c| c.ticket_id.as_uuid()).collect(),
+            internal: all
+                .clone()
                 .map(|c| c.visibility == Visibility::Internal)
                 .collect(),
-            created_at: comments.iter().map(|c| c.created_at).collect(),
-            docs: comments
-                .iter()
-                .map(|c| doc("comments", c))
-                .collect::<Result<_>>()?,
+            created_at: all.clone().map(|c| c.created_at).collect(),
+            docs: all.map(|c| doc("comments", c)).collect::<Result<_>>()?,
         })
+    }
+
+    /// Moves `other`'s rows after these.
+    pub fn append(&mut self, mut other: Self) {
+        self.ids.append(&mut other.ids);
+        self.tenants.append(&mut other.tenants);
+        self.tickets.append(&mut other.tickets);
+        self.internal.append(&mut other.internal);
+        self.created_at.append(&mut other.created_at);
+        self.docs.append(&mut other.docs);
     }
 }
 
-/// The events of a change as parallel arrays for `unnest`.
+/// Events as parallel arrays for `unnest` (the tenant and ticket columns serve group
+/// inserts, where the rows belong to several tickets).
 pub(crate) struct EventRows {
     pub ids: Vec<Uuid>,
+    pub tenants: Vec<Uuid>,
+    pub tickets: Vec<Uuid>,
     pub at: Vec<DateTime<Utc>>,
     pub docs: Vec<Value>,
 }
 
 impl EventRows {
-    pub fn new(events: &[TicketEvent]) -> Result<Self> {
+    /// The rows of `events`.
+    ///
+    /// # Errors
+    /// `Invalid` on `events` when one holds NUL.
+    pub fn new<'a, I>(events: I) -> Result<Self>
+    where
+        I: IntoIterator<Item = &'a TicketEvent>,
+        I::IntoIter: Clone,
+    {
+        let all = events.into_iter();
         Ok(Self {
-            ids: events.iter().map(|e| e.id.as_uuid()).collect(),
-            at: events.iter().map(|e| e.at).collect(),
-            docs: events
-                .iter()
-                .map(|e| doc("events", e))
-                .collect::<Result<_>>()?,
+            ids: all.clone().map(|e| e.id.as_uuid()).collect(),
+            tenants: all.clone().map(|e| e.tenant.as_uuid()).collect(),
+            tickets: all.clone().map(|e| e.ticket_id.as_uuid()).collect(),
+            at: all.clone().map(|e| e.at).collect(),
+            docs: all.map(|e| doc("events", e)).collect::<Result<_>>()?,
         })
     }
 
-    /// The arrays: ids, instants, documents.
-    pub fn into_parts(self) -> (Vec<Uuid>, Vec<DateTime<Utc>>, Vec<Value>) {
-        (self.ids, self.at, self.docs)
+    /// Moves `other`'s rows after these.
+    pub fn append(&mut self, mut other: Self) {
+        self.ids.append(&mut other.ids);
+        self.tenants.append(&mut other.tenants);
+        self.tickets.append(&mut other.tickets);
+        self.at.append(&mut other.at);
+        self.docs.append(&mut other.docs);
     }
 }
 

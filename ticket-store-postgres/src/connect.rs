@@ -3,6 +3,7 @@
 
 use crate::cache::ConfigCache;
 use crate::errors::db;
+use crate::group::Inserts;
 use crate::listen::Listener;
 use crate::publish::Publisher;
 use crate::tables::Tables;
@@ -31,6 +32,7 @@ struct Inner {
     listener: Listener,
     cache: Arc<ConfigCache>,
     publisher: Publisher,
+    inserts: Inserts,
     /// See `search::COLLECT_MAX` (an `f64`, as bits).
     text_collect_max: AtomicU64,
 }
@@ -74,6 +76,7 @@ impl PostgresStore {
                 listener: Listener::default(),
                 cache: Arc::new(ConfigCache::new()),
                 publisher: Publisher::default(),
+                inserts: Inserts::default(),
                 text_collect_max: AtomicU64::new(crate::search::COLLECT_MAX.to_bits()),
             }),
         }
@@ -122,6 +125,10 @@ impl PostgresStore {
 
     pub(crate) fn publisher(&self) -> &Publisher {
         &self.inner.publisher
+    }
+
+    pub(crate) fn inserts(&self) -> &Inserts {
+        &self.inner.inserts
     }
 
     /// Up to how many estimated matches a text search collects its matches through the

@@ -33,17 +33,35 @@ impl NotificationRows {
     ///
     /// # Errors
     /// `Invalid` on `notifications` when one holds NUL.
-    pub fn new(notifications: &[Notification]) -> Result<Self> {
+    pub fn new<'a, I>(notifications: I) -> Result<Self>
+    where
+        I: IntoIterator<Item = &'a Notification>,
+        I::IntoIter: Clone,
+    {
+        let notifications = notifications.into_iter();
         Ok(Self {
-            ids: notifications.iter().map(|n| n.id.as_uuid()).collect(),
-            tenants: notifications.iter().map(|n| n.tenant.as_uuid()).collect(),
-            users: notifications.iter().map(|n| n.user_id.as_uuid()).collect(),
-            read_at: notifications.iter().map(|n| n.read_at).collect(),
+            ids: notifications.clone().map(|n| n.id.as_uuid()).collect(),
+            tenants: notifications.clone().map(|n| n.tenant.as_uuid()).collect(),
+            users: notifications.clone().map(|n| n.user_id.as_uuid()).collect(),
+            read_at: notifications.clone().map(|n| n.read_at).collect(),
             docs: notifications
-                .iter()
                 .map(|n| doc("notifications", n))
                 .collect::<Result<_>>()?,
         })
+    }
+
+    /// Moves `other`'s rows after these.
+    pub fn append(&mut self, mut other: Self) {
+        self.ids.append(&mut other.ids);
+        self.tenants.append(&mut other.tenants);
+        self.users.append(&mut other.users);
+        self.read_at.append(&mut other.read_at);
+        self.docs.append(&mut other.docs);
+    }
+
+    /// Whether there is no row.
+    pub fn is_empty(&self) -> bool {
+        self.ids.is_empty()
     }
 
     /// An `INSERT` of the rows bound at `$first…$first+4`, done only when `guard` holds.

@@ -110,28 +110,49 @@ impl OutboxRows {
     ///
     /// # Errors
     /// `Invalid` on `outbox` when an entry holds NUL (payload, channel or error text).
-    pub fn new(entries: &[OutboxEntry]) -> Result<Self> {
+    pub fn new<'a, I>(entries: I) -> Result<Self>
+    where
+        I: IntoIterator<Item = &'a OutboxEntry>,
+        I::IntoIter: Clone,
+    {
+        let entries = entries.into_iter();
         let attempts = entries
-            .iter()
+            .clone()
             .map(|e| {
                 i32::try_from(e.attempts).map_err(|_| Error::invalid("outbox", "too many attempts"))
             })
             .collect::<Result<_>>()?;
         Ok(Self {
-            ids: entries.iter().map(|e| e.id.as_uuid()).collect(),
-            tenants: entries.iter().map(|e| e.tenant.as_uuid()).collect(),
-            statuses: entries.iter().map(|e| status_name(e.status)).collect(),
+            ids: entries.clone().map(|e| e.id.as_uuid()).collect(),
+            tenants: entries.clone().map(|e| e.tenant.as_uuid()).collect(),
+            statuses: entries.clone().map(|e| status_name(e.status)).collect(),
             attempts,
-            next_attempt_at: entries.iter().map(|e| e.next_attempt_at).collect(),
-            lease_until: entries.iter().map(|e| e.lease_until).collect(),
-            claims: entries.iter().map(|e| e.claim).collect(),
-            last_errors: entries.iter().map(|e| e.last_error.clone()).collect(),
-            delivered_at: entries.iter().map(|e| e.delivered_at).collect(),
-            docs: entries
-                .iter()
-                .map(|e| doc("outbox", e))
-                .collect::<Result<_>>()?,
+            next_attempt_at: entries.clone().map(|e| e.next_attempt_at).collect(),
+            lease_until: entries.clone().map(|e| e.lease_until).collect(),
+            claims: entries.clone().map(|e| e.claim).collect(),
+            last_errors: entries.clone().map(|e| e.last_error.clone()).collect(),
+            delivered_at: entries.clone().map(|e| e.delivered_at).collect(),
+            docs: entries.map(|e| doc("outbox", e)).collect::<Result<_>>()?,
         })
+    }
+
+    /// Moves `other`'s rows after these.
+    pub fn append(&mut self, mut other: Self) {
+        self.ids.append(&mut other.ids);
+        self.tenants.append(&mut other.tenants);
+        self.statuses.append(&mut other.statuses);
+        self.attempts.append(&mut other.attempts);
+        self.next_attempt_at.append(&mut other.next_attempt_at);
+        self.lease_until.append(&mut other.lease_until);
+        self.claims.append(&mut other.claims);
+        self.last_errors.append(&mut other.last_errors);
+        self.delivered_at.append(&mut other.delivered_at);
+        self.docs.append(&mut other.docs);
+    }
+
+    /// Whether there is no row.
+    pub fn is_empty(&self) -> bool {
+        self.ids.is_empty()
     }
 
     /// An `INSERT` of the rows bound at `$first…$first+9`, done only when `guard` holds.

@@ -168,19 +168,11 @@ fn bind_children<'q>(
     outbox.bind(notifications.bind(q))
 }
 
-#[async_trait]
-impl TicketStore for PostgresStore {
-    async fn save(&self, change: &TicketChange) -> Result<()> {
+impl PostgresStore {
+    /// Saves a change in one statement (with its capacity check first, in one
+    /// transaction, when it has one), after [`TicketStore::save`]'s checks.
+    pub(crate) async fn save_one(&self, change: &TicketChange) -> Result<()> {
         let t = &change.ticket;
-        check_change_scope(change)?;
-        if let Some(expected) = change.expected_version {
-            if expected.checked_add(1) != Some(t.version) {
-                return Err(Error::invalid(
-                    "version",
-                    "must be the expected version + 1",
-                ));
-            }
-        }
         // Every document is built (and checked for NUL) before the statement runs.
         let row = TicketRow::new(t)?;
         let comments = CommentRows::new(&change.comments)?;
@@ -210,6 +202,26 @@ impl TicketStore for PostgresStore {
             // An INSERT either writes its row or fails.
             (_, None) => Err(Error::unique("id")),
         }
+    }
+}
+
+#[async_trait]
+impl TicketStore for PostgresStore {
+    async fn save(&self, change: &TicketChange) -> Result<()> {
+        let t = &change.ticket;
+        check_change_scope(change)?;
+        if let Some(expected) = change.expected_version {
+            if expected.checked_add(1) != Some(t.version) {
+                return Err(Error::invalid(
+                    "version",
+                    "must be the expected version + 1",
+                ));
+            }
+        }
+        if change.expected_version.is_none() && change.capacity.is_none() {
+            return self.insert_new(change).await;
+        }
+        self.save_one(change).await
     }
 
     async fn get_ticket(&self, tenant: TenantId, id: TicketId) -> Result<Ticket> {

@@ -1,0 +1,138 @@
+//! Group inserts: new tickets saved while inserts are in flight go together in one
+//! statement, with every row of their changes, and a group that fails leaves each of its
+//! tickets its own outcome.
+//!
+//! The inserts in flight are held back by a `SHARE` lock on the tickets table (taken on a
+//! connection of the test's own), so the tickets saved meanwhile queue up for one group.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use sqlx::{Connection, PgConnection};
+use std::sync::Arc;
+use std::time::Duration;
+use ticket_core::error::Conflict;
+use ticket_core::id::TenantId;
+use ticket_core::ports::{TicketChange, TicketStore};
+use ticket_core::testkit::fixtures;
+use ticket_core::ticket::Visibility;
+use ticket_core::{Error, Result};
+use ticket_store_postgres::{sqlx, PostgresStore};
+
+/// A new ticket's change with one of every child row: its `Created` event, a comment, an
+/// in-app notification and an outbox entry.
+fn full_create(tenant: TenantId) -> TicketChange {
+    let requester = ticket_core::id::UserId::new();
+    let ticket = fixtures::ticket(tenant, requester);
+    let mut change = fixtures::create(ticket.clone());
+    let at = ticket.created_at;
+    change.comments = vec![fixtures::comment(&ticket, Visibility::Public, "hello", at)];
+    change.notifications = vec![fixtures::notification(tenant, requester, at)];
+    change.outbox = vec![fixtures::outbox_entry(tenant, at)];
+    change
+}
+
+/// Saves `changes` concurrently while the tickets table is locked against inserts (so
+/// that all but the inserts already in flight queue up), then releases the lock; returns
+/// each save's outcome, in order.
+async fn save_while_locked(store: &PostgresStore, changes: Vec<TicketChange>) -> Vec<Result<()>> {
+    let mut lock = PgConnection::connect(&common::url().unwrap())
+        .await
+        .unwrap();
+    sqlx::query("BEGIN").execute(&mut lock).await.unwrap();
+    sqlx::query(&format!(
+        "LOCK TABLE \"{}\".tickets IN SHARE MODE",
+        store.schema()
+    ))
+    .execute(&mut lock)
+    .await
+    .unwrap();
+    let store = Arc::new(store.clone());
+    let saves: Vec<_> = changes
+        .into_iter()
+        .map(|change| {
+            let store = store.clone();
+            tokio::spawn(async move { store.save(&change).await })
+        })
+        .collect();
+    // Time for every save to reach the lock or the queue.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    sqlx::query("COMMIT").execute(&mut lock).await.unwrap();
+    let mut outcomes = Vec::new();
+    for s in saves {
+        outcomes.push(s.await.unwrap());
+    }
+    outcomes
+}
+
+/// How many rows of `tenant` `table` holds.
+async fn rows_of(store: &PostgresStore, table: &str, tenant: TenantId) -> i64 {
+    sqlx::query_scalar(&format!(
+        "SELECT count(*) FROM \"{}\".{table} WHERE tenant = $1",
+        store.schema()
+    ))
+    .bind(tenant.as_uuid())
+    .fetch_one(store.pool())
+    .await
+    .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tickets_saved_while_inserts_are_in_flight_all_land_with_their_rows() {
+    if !common::should_run() {
+        return;
+    }
+    let store = common::fresh().await;
+    let tenant = fixtures::tenant();
+    let changes: Vec<TicketChange> = (0..40).map(|_| full_create(tenant)).collect();
+    let outcomes = save_while_locked(&store, changes.clone()).await;
+    assert!(outcomes.iter().all(Result::is_ok), "{outcomes:?}");
+    for table in ["tickets", "events", "comments", "notifications", "outbox"] {
+        assert_eq!(rows_of(&store, table, tenant).await, 40, "{table}");
+    }
+    // Each ticket reads back as saved, with its history.
+    for change in &changes {
+        let t = &change.ticket;
+        assert_eq!(&store.get_ticket(tenant, t.id).await.unwrap(), t);
+        assert_eq!(
+            store.ticket_events(tenant, t.id).await.unwrap(),
+            change.events
+        );
+    }
+    common::drop_schema(store.pool(), store.schema()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_group_that_fails_leaves_each_ticket_its_own_outcome() {
+    if !common::should_run() {
+        return;
+    }
+    let store = common::fresh().await;
+    let tenant = fixtures::tenant();
+    let mut changes: Vec<TicketChange> = (0..12).map(|_| full_create(tenant)).collect();
+    // The last one takes the id of the one before it: whichever group holds both fails.
+    let taken = changes[10].ticket.id;
+    changes[11].ticket.id = taken;
+    for child in &mut changes[11].events {
+        child.ticket_id = taken;
+    }
+    for child in &mut changes[11].comments {
+        child.ticket_id = taken;
+    }
+    let outcomes = save_while_locked(&store, changes).await;
+    assert!(outcomes[..10].iter().all(Result::is_ok), "{outcomes:?}");
+    let refused = outcomes[10..]
+        .iter()
+        .filter(|o| matches!(o, Err(Error::Conflict(Conflict::Unique { field })) if field == "id"))
+        .count();
+    assert_eq!(
+        (refused, outcomes[10..].iter().filter(|o| o.is_ok()).count()),
+        (1, 1),
+        "{outcomes:?}"
+    );
+    // Nothing of the refused change was written.
+    for table in ["tickets", "events", "comments", "notifications", "outbox"] {
+        assert_eq!(rows_of(&store, table, tenant).await, 11, "{table}");
+    }
+    common::drop_schema(store.pool(), store.schema()).await;
+}
