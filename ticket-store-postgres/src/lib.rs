@@ -43,11 +43,12 @@
 //! - A ticket save (ticket, comments, events, notifications, outbox entries) is one SQL
 //!   statement, hence one transaction: all of it or nothing. Updates are checked against
 //!   the expected version (`UPDATE … WHERE version = $expected`).
-//! - New tickets saved while two inserts of the store are in flight queue up and go
-//!   together in one statement when one ends (group inserts, `group.rs`): under load the
+//! - New tickets saved while an insert of the store is in flight queue up and go together
+//!   in one statement when it ends (group inserts, `group.rs`): under load the
 //!   per-statement costs are paid once per group, while a lone create runs at once, alone.
-//!   A group that fails writes nothing and each of its tickets is saved again alone, so
-//!   each caller gets its own outcome.
+//!   Tickets held up 20 ms start a second group beside a slow one. A group that fails
+//!   writes nothing and each of its tickets is saved again alone, so each caller gets its
+//!   own outcome.
 //! - Outbox claims take rows `FOR UPDATE SKIP LOCKED` and hold them by a lease: two
 //!   workers never get the same entry, and the entry of a worker that died is claimed
 //!   again once its lease lapses.
