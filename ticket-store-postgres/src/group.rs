@@ -142,7 +142,7 @@ impl PostgresStore {
         let take = state.queue.len().min(MAX_GROUP);
         let group: Vec<Waiting> = state.queue.drain(..take).collect();
         drop(state);
-        runtime.spawn(run_group(self.clone(), group));
+        runtime.spawn(run_group(Turn(self.clone()), group));
     }
 }
 
@@ -163,7 +163,7 @@ impl Drop for Turn {
                 let take = state.queue.len().min(MAX_GROUP);
                 let group: Vec<Waiting> = state.queue.drain(..take).collect();
                 drop(state);
-                runtime.spawn(run_group(self.0.clone(), group));
+                runtime.spawn(run_group(Turn(self.0.clone()), group));
             }
             // The runtime is shutting down: nothing can be sent any more.
             Err(_) => {
@@ -176,9 +176,11 @@ impl Drop for Turn {
     }
 }
 
-/// Inserts one group and tells each of its callers how it went.
-async fn run_group(store: PostgresStore, group: Vec<Waiting>) {
-    let _turn = Turn(store.clone());
+/// Inserts one group and tells each of its callers how it went. The group's turn is
+/// taken by value, so that a task dropped before it runs (a runtime shutting down) still
+/// ends the turn and hands the queue on.
+async fn run_group(turn: Turn, group: Vec<Waiting>) {
+    let store = &turn.0;
     let tickets = group.len();
     let mut rows: Option<GroupRows> = None;
     let mut callers = Vec::with_capacity(tickets);
@@ -190,7 +192,7 @@ async fn run_group(store: PostgresStore, group: Vec<Waiting>) {
         callers.push((w.change, w.done));
     }
     if let Some(rows) = rows.filter(|_| tickets > 1) {
-        if rows.insert(&store).await.is_ok_and(|n| n == tickets as u64) {
+        if rows.insert(store).await.is_ok_and(|n| n == tickets as u64) {
             for (_, done) in callers {
                 let _ = done.send(Ok(()));
             }

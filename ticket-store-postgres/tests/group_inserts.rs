@@ -136,3 +136,65 @@ async fn a_group_that_fails_leaves_each_ticket_its_own_outcome() {
     }
     common::drop_schema(store.pool(), store.schema()).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn callers_that_stop_waiting_stop_neither_their_group_nor_later_inserts() {
+    if !common::should_run() {
+        return;
+    }
+    let store = common::fresh().await;
+    let tenant = fixtures::tenant();
+    let mut lock = PgConnection::connect(&common::url().unwrap())
+        .await
+        .unwrap();
+    sqlx::query("BEGIN").execute(&mut lock).await.unwrap();
+    sqlx::query(&format!(
+        "LOCK TABLE \"{}\".tickets IN SHARE MODE",
+        store.schema()
+    ))
+    .execute(&mut lock)
+    .await
+    .unwrap();
+    let shared = Arc::new(store.clone());
+    let saves: Vec<_> = (0..10)
+        .map(|_| {
+            let store = shared.clone();
+            let change = full_create(tenant);
+            tokio::spawn(async move { store.save(&change).await })
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    // Whichever were running an insert or waiting for one stop waiting.
+    for gone in [0, 1, 5] {
+        saves[gone].abort();
+    }
+    sqlx::query("COMMIT").execute(&mut lock).await.unwrap();
+    for (i, s) in saves.into_iter().enumerate() {
+        match s.await {
+            Ok(outcome) => assert!(outcome.is_ok(), "save {i}: {outcome:?}"),
+            Err(e) => assert!(e.is_cancelled() && [0, 1, 5].contains(&i), "save {i}: {e}"),
+        }
+    }
+    // Nothing is left counted as in flight: later creates go through, alone and together.
+    let later: Vec<_> = (0..5)
+        .map(|_| {
+            let store = shared.clone();
+            let change = full_create(tenant);
+            tokio::spawn(async move { store.save(&change).await })
+        })
+        .collect();
+    for s in later {
+        let outcome = tokio::time::timeout(Duration::from_secs(10), s)
+            .await
+            .expect("a later create is not held up")
+            .unwrap();
+        assert!(outcome.is_ok(), "{outcome:?}");
+    }
+    // The stopped callers' tickets were written or not, each whole.
+    let tickets = rows_of(&store, "tickets", tenant).await;
+    assert!((12..=15).contains(&tickets), "{tickets} tickets");
+    for table in ["events", "comments", "notifications", "outbox"] {
+        assert_eq!(rows_of(&store, table, tenant).await, tickets, "{table}");
+    }
+    common::drop_schema(store.pool(), store.schema()).await;
+}
