@@ -75,37 +75,49 @@ impl Inserts {
     }
 }
 
+impl State {
+    /// The next group: the oldest queued tickets, [`MAX_GROUP`] at most.
+    fn next_group(&mut self) -> Vec<Waiting> {
+        let take = self.queue.len().min(MAX_GROUP);
+        self.queue.drain(..take).collect()
+    }
+}
+
 impl PostgresStore {
     /// Saves a new ticket without a capacity check: at once when no insert is in flight,
     /// otherwise in the next group.
     pub(crate) async fn insert_new(&self, change: &TicketChange) -> Result<()> {
-        if self.take_turn() {
-            let _turn = Turn(self.clone());
-            return self.save_one(change).await;
-        }
-        let rows = GroupRows::of(std::slice::from_ref(change))?;
-        let (done, outcome) = oneshot::channel();
-        let waiting = Waiting {
-            rows,
-            change: change.clone(),
-            done,
-        };
-        let queued = {
-            let mut state = self.inserts().state();
+        if !self.take_turn_or_queue(None) {
+            let (done, outcome) = oneshot::channel();
+            let waiting = Waiting {
+                rows: GroupRows::of(std::slice::from_ref(change))?,
+                change: change.clone(),
+                done,
+            };
             // The insert in flight may have ended meanwhile: then this one goes at once.
-            let free = state.in_flight == 0;
-            if free {
-                state.in_flight += 1;
-            } else {
-                state.queue.push(waiting);
+            if !self.take_turn_or_queue(Some(waiting)) {
+                return self.wait_for_group(outcome).await;
             }
-            !free
-        };
-        if !queued {
-            let _turn = Turn(self.clone());
-            return self.save_one(change).await;
         }
-        let mut outcome = outcome;
+        let _turn = Turn(self.clone());
+        self.save_one(change).await
+    }
+
+    /// Takes the turn when nothing is in flight (counted as in flight then); otherwise
+    /// queues `waiting`, if any, for the next group.
+    fn take_turn_or_queue(&self, waiting: Option<Waiting>) -> bool {
+        let mut state = self.inserts().state();
+        if state.in_flight == 0 {
+            state.in_flight += 1;
+            return true;
+        }
+        state.queue.extend(waiting);
+        false
+    }
+
+    /// The outcome of a queued ticket's group, starting a group beside the insert in
+    /// flight should it hold the ticket up for [`STALL`].
+    async fn wait_for_group(&self, mut outcome: oneshot::Receiver<Result<()>>) -> Result<()> {
         let outcome = match tokio::time::timeout(STALL, &mut outcome).await {
             Ok(outcome) => outcome,
             Err(_) => {
@@ -114,17 +126,6 @@ impl PostgresStore {
             }
         };
         outcome.unwrap_or_else(|_| Err(Error::store("the group insert stopped")))
-    }
-
-    /// Whether an insert may start now, nothing being in flight (counted as in flight if
-    /// so).
-    fn take_turn(&self) -> bool {
-        let mut state = self.inserts().state();
-        let free = state.in_flight == 0;
-        if free {
-            state.in_flight += 1;
-        }
-        free
     }
 
     /// Starts the queued tickets as a group beside the insert in flight, which has held
@@ -139,8 +140,7 @@ impl PostgresStore {
             return;
         };
         state.in_flight += 1;
-        let take = state.queue.len().min(MAX_GROUP);
-        let group: Vec<Waiting> = state.queue.drain(..take).collect();
+        let group = state.next_group();
         drop(state);
         runtime.spawn(run_group(Turn(self.clone()), group));
     }
@@ -160,8 +160,7 @@ impl Drop for Turn {
         }
         match tokio::runtime::Handle::try_current() {
             Ok(runtime) => {
-                let take = state.queue.len().min(MAX_GROUP);
-                let group: Vec<Waiting> = state.queue.drain(..take).collect();
+                let group = state.next_group();
                 drop(state);
                 runtime.spawn(run_group(Turn(self.0.clone()), group));
             }

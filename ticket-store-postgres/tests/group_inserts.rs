@@ -18,6 +18,7 @@ use ticket_core::testkit::fixtures;
 use ticket_core::ticket::Visibility;
 use ticket_core::{Error, Result};
 use ticket_store_postgres::{sqlx, PostgresStore};
+use tokio::task::JoinHandle;
 
 /// A new ticket's change with one of every child row: its `Created` event, a comment, an
 /// in-app notification and an outbox entry.
@@ -32,10 +33,9 @@ fn full_create(tenant: TenantId) -> TicketChange {
     change
 }
 
-/// Saves `changes` concurrently while the tickets table is locked against inserts (so
-/// that all but the inserts already in flight queue up), then releases the lock; returns
-/// each save's outcome, in order.
-async fn save_while_locked(store: &PostgresStore, changes: Vec<TicketChange>) -> Vec<Result<()>> {
+/// A connection of the test's own holding a `SHARE` lock on the store's tickets table, in
+/// an open transaction: inserts wait until it commits.
+async fn lock_tickets(store: &PostgresStore) -> PgConnection {
     let mut lock = PgConnection::connect(&common::url().unwrap())
         .await
         .unwrap();
@@ -47,14 +47,29 @@ async fn save_while_locked(store: &PostgresStore, changes: Vec<TicketChange>) ->
     .execute(&mut lock)
     .await
     .unwrap();
-    let store = Arc::new(store.clone());
-    let saves: Vec<_> = changes
+    lock
+}
+
+/// Each change saved on a task of its own, all at once.
+fn spawn_saves(
+    store: &Arc<PostgresStore>,
+    changes: Vec<TicketChange>,
+) -> Vec<JoinHandle<Result<()>>> {
+    changes
         .into_iter()
         .map(|change| {
             let store = store.clone();
             tokio::spawn(async move { store.save(&change).await })
         })
-        .collect();
+        .collect()
+}
+
+/// Saves `changes` concurrently while the tickets table is locked against inserts (so
+/// that all but the inserts already in flight queue up), then releases the lock; returns
+/// each save's outcome, in order.
+async fn save_while_locked(store: &PostgresStore, changes: Vec<TicketChange>) -> Vec<Result<()>> {
+    let mut lock = lock_tickets(store).await;
+    let saves = spawn_saves(&Arc::new(store.clone()), changes);
     // Time for every save to reach the lock or the queue.
     tokio::time::sleep(Duration::from_millis(300)).await;
     sqlx::query("COMMIT").execute(&mut lock).await.unwrap();
@@ -144,25 +159,9 @@ async fn callers_that_stop_waiting_stop_neither_their_group_nor_later_inserts() 
     }
     let store = common::fresh().await;
     let tenant = fixtures::tenant();
-    let mut lock = PgConnection::connect(&common::url().unwrap())
-        .await
-        .unwrap();
-    sqlx::query("BEGIN").execute(&mut lock).await.unwrap();
-    sqlx::query(&format!(
-        "LOCK TABLE \"{}\".tickets IN SHARE MODE",
-        store.schema()
-    ))
-    .execute(&mut lock)
-    .await
-    .unwrap();
+    let mut lock = lock_tickets(&store).await;
     let shared = Arc::new(store.clone());
-    let saves: Vec<_> = (0..10)
-        .map(|_| {
-            let store = shared.clone();
-            let change = full_create(tenant);
-            tokio::spawn(async move { store.save(&change).await })
-        })
-        .collect();
+    let saves = spawn_saves(&shared, (0..10).map(|_| full_create(tenant)).collect());
     tokio::time::sleep(Duration::from_millis(100)).await;
     // Whichever were running an insert or waiting for one stop waiting.
     for gone in [0, 1, 5] {
@@ -176,13 +175,7 @@ async fn callers_that_stop_waiting_stop_neither_their_group_nor_later_inserts() 
         }
     }
     // Nothing is left counted as in flight: later creates go through, alone and together.
-    let later: Vec<_> = (0..5)
-        .map(|_| {
-            let store = shared.clone();
-            let change = full_create(tenant);
-            tokio::spawn(async move { store.save(&change).await })
-        })
-        .collect();
+    let later = spawn_saves(&shared, (0..5).map(|_| full_create(tenant)).collect());
     for s in later {
         let outcome = tokio::time::timeout(Duration::from_secs(10), s)
             .await
