@@ -472,6 +472,7 @@ async fn deleting_an_agent_again_completes_an_interrupted_unassignment() {
             notifications: vec![],
             outbox: vec![],
             capacity: None,
+            publish_events: false,
         },
     )
     .await

@@ -4,6 +4,11 @@
 //! `publish` sends one notification per event (its JSON, or `id:<event id>` when the JSON
 //! would not fit PostgreSQL's 8,000-byte payload; the listener then reads the event back
 //! from the history), concurrent publishes sharing one statement (`publish`).
+//! A desk whose bus is this store (or a clone: they share [`EventBus::channel_id`]) does
+//! not call it for the changes it saves: a new ticket's statement notifies its events
+//! itself ([`notify_and_count`]), so they are published exactly when committed and a
+//! create costs one round trip, not two; other saves publish after committing (see
+//! `TicketStore::save`).
 //! `subscribe` shares the store's event listener (`listen`), running while someone
 //! subscribes: its task fans every event out to the subscribers through a bounded
 //! broadcast channel, so that a slow subscriber skips events instead of holding up the
@@ -23,6 +28,29 @@ use uuid::Uuid;
 const MAX_PAYLOAD: usize = 7_900;
 /// The prefix of a payload that carries only the event id.
 const BY_ID: &str = "id:";
+
+/// The notification payloads of `events`, in order.
+pub(crate) fn payloads<'a>(events: impl IntoIterator<Item = &'a TicketEvent>) -> Result<Vec<String>> {
+    events.into_iter().map(payload).collect()
+}
+
+/// The end of a save statement whose CTE `ticket` returns one row per ticket written:
+/// it returns how many were written and, with `publish` (`Some((channel, payloads))`,
+/// the numbers of the parameters holding the channel and the payloads as `text[]`),
+/// notifies every payload, in order, only when a ticket was written. The notifications
+/// go out when the transaction commits, and not at all if it rolls back.
+pub(crate) fn notify_and_count(sql: &mut String, publish: Option<(usize, usize)>) {
+    match publish {
+        None => sql.push_str(" SELECT count(*) FROM ticket"),
+        // A CTE that only reads runs only if referenced: the final condition references
+        // it (PostgreSQL evaluates such a condition once, before anything else).
+        Some((channel, payloads)) => sql.push_str(&format!(
+            ", notified AS (SELECT count(pg_notify(${channel}, p)) AS sent \
+                FROM unnest(${payloads}::text[]) AS p WHERE EXISTS (SELECT 1 FROM ticket)) \
+             SELECT count(*) FROM ticket WHERE (SELECT sent FROM notified) >= 0"
+        )),
+    }
+}
 
 /// The notification payload of an event.
 fn payload(event: &TicketEvent) -> Result<String> {
@@ -63,8 +91,11 @@ impl EventBus for PostgresStore {
         if events.is_empty() {
             return Ok(());
         }
-        let payloads = events.iter().map(payload).collect::<Result<Vec<_>>>()?;
-        self.publish_payloads(payloads).await
+        self.publish_payloads(payloads(events)?).await
+    }
+
+    fn channel_id(&self) -> Option<String> {
+        Some(self.channel_id().to_string())
     }
 
     async fn subscribe(&self) -> Result<EventStream> {

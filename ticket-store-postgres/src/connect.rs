@@ -35,6 +35,11 @@ struct Inner {
     inserts: Inserts,
     /// See `search::COLLECT_MAX` (an `f64`, as bits).
     text_collect_max: AtomicU64,
+    /// The bus's [`EventBus::channel_id`](ticket_core::ports::EventBus::channel_id): random
+    /// per store built, shared by its clones. Not the channel's name: a store on another
+    /// database may have a schema (hence a channel) of the same name, and the desk must
+    /// never take one for the other.
+    channel_id: String,
 }
 
 impl PostgresStore {
@@ -78,6 +83,7 @@ impl PostgresStore {
                 publisher: Publisher::default(),
                 inserts: Inserts::default(),
                 text_collect_max: AtomicU64::new(crate::search::COLLECT_MAX.to_bits()),
+                channel_id: format!("postgres:{}", uuid::Uuid::now_v7()),
             }),
         }
     }
@@ -98,6 +104,11 @@ impl PostgresStore {
     #[must_use]
     pub fn channel(&self) -> &str {
         &self.inner.tables.channel
+    }
+
+    /// See `Inner::channel_id`.
+    pub(crate) fn channel_id(&self) -> &str {
+        &self.inner.channel_id
     }
 
     pub(crate) fn tables(&self) -> &Tables {

@@ -17,6 +17,7 @@
 //! is written and each of its tickets is saved again alone, so that each caller gets its
 //! own outcome. A caller that stops waiting does not stop its group.
 
+use crate::bus::{notify_and_count, payloads};
 use crate::change::{CommentRows, EventRows, TicketRow, TICKET_COLUMNS};
 use crate::connect::PostgresStore;
 use crate::errors::db;
@@ -85,7 +86,8 @@ impl State {
 
 impl PostgresStore {
     /// Saves a new ticket without a capacity check: at once when no insert is in flight,
-    /// otherwise in the next group.
+    /// otherwise in the next group; its events are notified in the statement when the
+    /// change asks for it.
     pub(crate) async fn insert_new(&self, change: &TicketChange) -> Result<()> {
         if !self.take_turn_or_queue(None) {
             let (done, outcome) = oneshot::channel();
@@ -100,7 +102,7 @@ impl PostgresStore {
             }
         }
         let _turn = Turn(self.clone());
-        self.save_one(change).await
+        self.save_one(change, change.publish_events).await
     }
 
     /// Takes the turn when nothing is in flight (counted as in flight then); otherwise
@@ -200,7 +202,7 @@ async fn run_group(turn: Turn, group: Vec<Waiting>) {
     }
     // Alone, or the group failed and wrote nothing: each ticket alone, for its outcome.
     for (change, done) in callers {
-        let outcome = store.save_one(&change).await;
+        let outcome = store.save_one(&change, change.publish_events).await;
         let _ = done.send(outcome);
     }
 }
@@ -323,6 +325,9 @@ pub(crate) struct GroupRows {
     events: EventRows,
     notifications: NotificationRows,
     outbox: OutboxRows,
+    /// The notification payloads of the events of the changes that ask the store to
+    /// publish them ([`TicketChange::publish_events`]).
+    payloads: Vec<String>,
 }
 
 impl GroupRows {
@@ -334,6 +339,12 @@ impl GroupRows {
             events: EventRows::new(changes.iter().flat_map(|c| &c.events))?,
             notifications: NotificationRows::new(changes.iter().flat_map(|c| &c.notifications))?,
             outbox: OutboxRows::new(changes.iter().flat_map(|c| &c.outbox))?,
+            payloads: payloads(
+                changes
+                    .iter()
+                    .filter(|c| c.publish_events)
+                    .flat_map(|c| &c.events),
+            )?,
         })
     }
 
@@ -344,6 +355,7 @@ impl GroupRows {
         self.events.append(other.events);
         self.notifications.append(other.notifications);
         self.outbox.append(other.outbox);
+        self.payloads.extend(other.payloads);
     }
 
     /// The rows of `tickets` and `events` (the history of those tickets), nothing else.
@@ -354,13 +366,15 @@ impl GroupRows {
             events: EventRows::new(events)?,
             notifications: NotificationRows::new([])?,
             outbox: OutboxRows::new([])?,
+            payloads: Vec::new(),
         })
     }
 
     /// The statement: the tickets as the CTE `ticket`, then only the inserts of the
     /// children there are (every parameter is bound all the same), returning how many
-    /// tickets were inserted. Parameters: `$1…$20` tickets, `$21…$26` comments, `$27…$31`
-    /// events, `$32…$36` notifications, `$37…$46` outbox entries.
+    /// tickets were inserted, and notifies the payloads when there are any. Parameters:
+    /// `$1…$20` tickets, `$21…$26` comments, `$27…$31` events, `$32…$36` notifications,
+    /// `$37…$46` outbox entries, `$47` the event channel, `$48` the payloads.
     fn sql(&self, t: &Tables) -> String {
         let mut sql = format!(
             "WITH ticket AS (
@@ -411,7 +425,7 @@ impl GroupRows {
                 OutboxRows::insert_sql(t, 37, "true")
             ));
         }
-        sql.push_str(" SELECT count(*) FROM ticket");
+        notify_and_count(&mut sql, (!self.payloads.is_empty()).then_some((47, 48)));
         sql
     }
 
@@ -428,6 +442,7 @@ impl GroupRows {
             events,
             notifications,
             outbox,
+            payloads,
         } = self;
         let q = tickets
             .bind(sqlx::query_scalar::<_, i64>(&sql))
@@ -444,6 +459,8 @@ impl GroupRows {
             .bind(events.docs);
         outbox
             .bind(notifications.bind(q))
+            .bind(store.channel())
+            .bind(payloads)
             .fetch_one(store.pool())
             .await
             .map(rows::count)

@@ -58,6 +58,15 @@
 //!   someone subscribes (an instance nobody subscribes to is not sent every event of
 //!   the database); a slow subscriber skips events rather than hold up the others. Events too large for a notification
 //!   travel by id and are read back from the history.
+//! - A desk whose bus is the store itself (or a clone of it) leaves publishing a save's
+//!   events to the store (`TicketChange::publish_events`). A new ticket's statement
+//!   notifies its events itself, so subscribers see them exactly when it commits, never
+//!   for a create rolled back, and a create is one round trip rather than a save and then
+//!   a publish. Other saves publish after they commit, through the batched publisher:
+//!   PostgreSQL commits notifying transactions one at a time, and concurrent updates
+//!   would queue for it (new tickets run at most two inserts at once). A bus built apart
+//!   from the store (even on the same schema) is published to by the desk, as for any
+//!   other store.
 //! - Rules, SLA policies and business calendars, which the desk reads on every ticket
 //!   change, are cached per tenant. A write through any store on the schema reaches the
 //!   other instances' caches by `NOTIFY` as it commits (the writer's own at once), so
@@ -79,7 +88,8 @@
 //!
 //! - Every call is one statement, hence one round trip, except a text search (a planner
 //!   estimate first, see below) and the rare error paths that tell `NotFound` from a
-//!   conflict; cached configuration reads make none, and concurrent publishes share
+//!   conflict; cached configuration reads make none, a new ticket's events are
+//!   notified in its own statement, and other concurrent publishes share
 //!   one, sent on a connection the publisher keeps outside the pool (so a store holds
 //!   one connection beyond `max_connections` once it has published, and a publish
 //!   never queues behind the statements waiting for the pool). `sqlx` pools check each connection they hand out with a round trip of

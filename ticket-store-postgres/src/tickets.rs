@@ -2,6 +2,7 @@
 //! deleting, comments, history and the SLA sweep query. Listing is in `list`, statistics
 //! in `stats`.
 
+use crate::bus::{notify_and_count, payloads};
 use crate::change::{check_change_scope, CommentRows, EventRows, TicketRow, TICKET_COLUMNS};
 use crate::connect::PostgresStore;
 use crate::errors::{db, doc};
@@ -34,10 +35,12 @@ impl PostgresStore {
     ///
     /// Parameters: `$1…$20` the ticket row, `$21` the expected version (updates), then
     /// the children (`$22…$25` comments, `$26…$28` events, `$29…$33` notifications,
-    /// `$34…$43` outbox entries). Every parameter is always bound (typed by the driver),
-    /// but only the inserts of non-empty children are in the statement: a ticket
-    /// created with only its `Created` event does not open the indexes of four tables.
-    fn save_sql(&self, update: bool, change: &TicketChange) -> String {
+    /// `$34…$43` outbox entries), `$44` the event channel and `$45` the events'
+    /// payloads. Every parameter is always bound (typed by the driver), but only the
+    /// inserts of non-empty children are in the statement, and the notifications only
+    /// with `notify`: a ticket created with only its `Created` event does not open the
+    /// indexes of four tables.
+    fn save_sql(&self, update: bool, change: &TicketChange, notify: bool) -> String {
         let t = self.tables();
         let ticket = if update {
             format!(
@@ -92,7 +95,8 @@ impl PostgresStore {
                 OutboxRows::insert_sql(t, 34, WRITTEN)
             ));
         }
-        sql.push_str(" SELECT count(*) FROM ticket");
+        let notify = notify && !change.events.is_empty();
+        notify_and_count(&mut sql, notify.then_some((44, 45)));
         sql
     }
 
@@ -170,8 +174,9 @@ fn bind_children<'q>(
 
 impl PostgresStore {
     /// Saves a change in one statement (with its capacity check first, in one
-    /// transaction, when it has one), after [`TicketStore::save`]'s checks.
-    pub(crate) async fn save_one(&self, change: &TicketChange) -> Result<()> {
+    /// transaction, when it has one), after [`TicketStore::save`]'s checks; with
+    /// `notify`, the statement also notifies the change's events.
+    pub(crate) async fn save_one(&self, change: &TicketChange, notify: bool) -> Result<()> {
         let t = &change.ticket;
         // Every document is built (and checked for NUL) before the statement runs.
         let row = TicketRow::new(t)?;
@@ -179,10 +184,17 @@ impl PostgresStore {
         let events = EventRows::new(&change.events)?;
         let notifications = NotificationRows::new(&change.notifications)?;
         let outbox = OutboxRows::new(&change.outbox)?;
+        let payloads = if notify {
+            payloads(&change.events)?
+        } else {
+            Vec::new()
+        };
         let expected = change.expected_version.map(rows::version).transpose()?;
-        let sql = self.save_sql(expected.is_some(), change);
+        let sql = self.save_sql(expected.is_some(), change, notify);
         let q = row.bind(sqlx::query_scalar::<_, i64>(&sql)).bind(expected);
-        let q = bind_children(q, comments, events, notifications, outbox);
+        let q = bind_children(q, comments, events, notifications, outbox)
+            .bind(self.channel())
+            .bind(payloads);
         let written = match change.capacity {
             None => q.fetch_one(self.pool()).await.map_err(db)?,
             Some(check) => {
@@ -221,7 +233,21 @@ impl TicketStore for PostgresStore {
         if change.expected_version.is_none() && change.capacity.is_none() {
             return self.insert_new(change).await;
         }
-        self.save_one(change).await
+        // PostgreSQL commits the transactions that notify one at a time (a lock held
+        // through the WAL flush): concurrent updates notifying in their own statements
+        // would queue for it, so their events go through the batched publisher, after the
+        // save. New tickets notify in their statement: at most two inserts run at once.
+        let payloads = if change.publish_events {
+            payloads(&change.events)?
+        } else {
+            Vec::new()
+        };
+        self.save_one(change, false).await?;
+        if !payloads.is_empty() {
+            // Best-effort, as the desk's own publish: the history is the durable record.
+            let _ = self.publish_payloads(payloads).await;
+        }
+        Ok(())
     }
 
     async fn get_ticket(&self, tenant: TenantId, id: TicketId) -> Result<Ticket> {
@@ -510,6 +536,10 @@ impl TicketStore for PostgresStore {
         held_until: DateTime<Utc>,
     ) -> Result<bool> {
         self.advance_reevaluation(job, after, held_until).await
+    }
+
+    fn event_channel(&self) -> Option<String> {
+        Some(self.channel_id().to_string())
     }
 
     async fn ping(&self) -> Result<()> {

@@ -222,6 +222,7 @@ impl Draft {
             notifications: self.notifications,
             outbox: self.outbox,
             capacity,
+            publish_events: false,
         }
     }
 }

@@ -55,7 +55,7 @@ impl HelpDesk {
         let picked = std::mem::take(&mut d.reservations);
         let strict = d.strict_capacity;
         let before = d.assignee_before();
-        let change = d.finish();
+        let change = self.publishing(d.finish());
         let stored = match self.inner.store.save(&change).await {
             Ok(()) => Ok(change),
             // Another instance took the agent's last slot: the change is stored without
@@ -68,7 +68,7 @@ impl HelpDesk {
         };
         drop(picked);
         let change = stored?;
-        self.publish(&change.events).await;
+        self.publish_saved(&change).await;
         Ok(change.ticket)
     }
 

@@ -205,6 +205,9 @@ pub struct HelpDesk {
 struct Inner {
     store: Arc<dyn Store>,
     bus: Option<Arc<dyn EventBus>>,
+    /// Whether the store publishes the events it saves on `bus` itself
+    /// ([`crate::ports::TicketStore::event_channel`]).
+    store_publishes: bool,
     classifier: Option<Arc<dyn Classifier>>,
     faq: Option<Arc<dyn FaqMatcher>>,
     notifier: Option<Arc<dyn Notifier>>,
@@ -289,10 +292,15 @@ impl HelpDeskBuilder {
     /// [`Error::Invalid`] when the hashing cost is refused by argon2.
     pub fn build(self) -> Result<HelpDesk> {
         let hasher = PasswordHasher::new(self.config.hash_cost)?;
+        let store_publishes = match (&self.bus, self.store.event_channel()) {
+            (Some(bus), Some(channel)) => bus.channel_id().as_deref() == Some(channel.as_str()),
+            _ => false,
+        };
         Ok(HelpDesk {
             inner: Arc::new(Inner {
                 store: self.store,
                 bus: self.bus,
+                store_publishes,
                 classifier: self.classifier,
                 faq: self.faq,
                 notifier: self.notifier,
@@ -359,9 +367,24 @@ impl HelpDesk {
     /// Stores a change atomically, then publishes its events (best-effort: the history
     /// is the durable record).
     async fn commit(&self, change: TicketChange) -> Result<crate::ticket::Ticket> {
+        let change = self.publishing(change);
         self.inner.store.save(&change).await?;
-        self.publish(&change.events).await;
+        self.publish_saved(&change).await;
         Ok(change.ticket)
+    }
+
+    /// `change`, asking the store to publish its events in the save's transaction when
+    /// the store can publish on the desk's bus.
+    fn publishing(&self, mut change: TicketChange) -> TicketChange {
+        change.publish_events = self.inner.store_publishes;
+        change
+    }
+
+    /// Publishes the events of a saved change, unless its save already did.
+    async fn publish_saved(&self, change: &TicketChange) {
+        if !change.publish_events {
+            self.publish(&change.events).await;
+        }
     }
 
     async fn publish(&self, events: &[crate::event::TicketEvent]) {

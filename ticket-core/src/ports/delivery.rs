@@ -194,6 +194,14 @@ pub trait EventBus: Send + Sync {
     /// # Errors
     /// [`Error::Store`].
     async fn subscribe(&self) -> Result<EventStream>;
+
+    /// Names where this bus delivers: two handles with the same id reach the same
+    /// subscribers. A store whose [`TicketStore::event_channel`](crate::ports::TicketStore::event_channel)
+    /// is this id publishes the events it saves here itself. `None` (the default): no
+    /// store does.
+    fn channel_id(&self) -> Option<String> {
+        None
+    }
 }
 
 /// Delivers one outbox entry (webhook call, e-mail).

@@ -34,6 +34,12 @@ pub struct TicketChange {
     /// When routing picked the assignee: the capacity the store holds the agent to.
     /// `None` for every other change (a manual assignment may exceed capacity).
     pub capacity: Option<CapacityCheck>,
+    /// Whether the store publishes `events` on its own event bus, in the transaction
+    /// that stores them (so that subscribers see them exactly when they are committed).
+    /// `HelpDesk` sets it only when the store names an event channel
+    /// ([`TicketStore::event_channel`]) and the desk's bus is that channel; then it does
+    /// not publish them again. A store naming no channel never sees it set.
+    pub publish_events: bool,
 }
 
 /// A routed assignment's capacity check, made by [`TicketStore::save`] atomically with
@@ -251,4 +257,12 @@ pub trait TicketStore: Send + Sync {
     /// # Errors
     /// [`Error::Store`] when it is not.
     async fn ping(&self) -> Result<()>;
+
+    /// The event channel ([`EventBus::channel_id`](crate::ports::EventBus::channel_id))
+    /// on which `save` can publish a change's events itself, in the transaction that
+    /// stores them, when the change asks for it ([`TicketChange::publish_events`]).
+    /// `None` (the default): it cannot, and `HelpDesk` publishes after each save.
+    fn event_channel(&self) -> Option<String> {
+        None
+    }
 }

@@ -353,6 +353,7 @@ pub fn create(ticket: Ticket) -> TicketChange {
         notifications: Vec::new(),
         outbox: Vec::new(),
         capacity: None,
+        publish_events: false,
     }
 }
 
@@ -372,6 +373,7 @@ pub fn update(stored: &Ticket) -> TicketChange {
         notifications: Vec::new(),
         outbox: Vec::new(),
         capacity: None,
+        publish_events: false,
     }
 }
 
