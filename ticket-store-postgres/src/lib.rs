@@ -46,7 +46,7 @@
 //! - New tickets saved while an insert of the store is in flight queue up and go together
 //!   in one statement when it ends (group inserts, `group.rs`): under load the
 //!   per-statement costs are paid once per group, while a lone create runs at once, alone.
-//!   Tickets held up 20 ms start a second group beside a slow one. A group that fails
+//!   Tickets held up 2 ms start a second group beside the one in flight. A group that fails
 //!   writes nothing and each of its tickets is saved again alone, so each caller gets its
 //!   own outcome.
 //! - Outbox claims take rows `FOR UPDATE SKIP LOCKED` and hold them by a lease: two
