@@ -30,7 +30,9 @@ const MAX_PAYLOAD: usize = 7_900;
 const BY_ID: &str = "id:";
 
 /// The notification payloads of `events`, in order.
-pub(crate) fn payloads<'a>(events: impl IntoIterator<Item = &'a TicketEvent>) -> Result<Vec<String>> {
+pub(crate) fn payloads<'a>(
+    events: impl IntoIterator<Item = &'a TicketEvent>,
+) -> Result<Vec<String>> {
     events.into_iter().map(payload).collect()
 }
 

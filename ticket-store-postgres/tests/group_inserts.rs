@@ -8,7 +8,6 @@
 
 mod common;
 
-use sqlx::{Connection, PgConnection};
 use std::sync::Arc;
 use std::time::Duration;
 use ticket_core::error::Conflict;
@@ -33,23 +32,6 @@ fn full_create(tenant: TenantId) -> TicketChange {
     change
 }
 
-/// A connection of the test's own holding a `SHARE` lock on the store's tickets table, in
-/// an open transaction: inserts wait until it commits.
-async fn lock_tickets(store: &PostgresStore) -> PgConnection {
-    let mut lock = PgConnection::connect(&common::url().unwrap())
-        .await
-        .unwrap();
-    sqlx::query("BEGIN").execute(&mut lock).await.unwrap();
-    sqlx::query(&format!(
-        "LOCK TABLE \"{}\".tickets IN SHARE MODE",
-        store.schema()
-    ))
-    .execute(&mut lock)
-    .await
-    .unwrap();
-    lock
-}
-
 /// Each change saved on a task of its own, all at once.
 fn spawn_saves(
     store: &Arc<PostgresStore>,
@@ -68,7 +50,7 @@ fn spawn_saves(
 /// that all but the inserts already in flight queue up), then releases the lock; returns
 /// each save's outcome, in order.
 async fn save_while_locked(store: &PostgresStore, changes: Vec<TicketChange>) -> Vec<Result<()>> {
-    let mut lock = lock_tickets(store).await;
+    let mut lock = common::lock_tickets(store).await;
     let saves = spawn_saves(&Arc::new(store.clone()), changes);
     // Time for every save to reach the lock or the queue.
     tokio::time::sleep(Duration::from_millis(300)).await;
@@ -159,7 +141,7 @@ async fn callers_that_stop_waiting_stop_neither_their_group_nor_later_inserts() 
     }
     let store = common::fresh().await;
     let tenant = fixtures::tenant();
-    let mut lock = lock_tickets(&store).await;
+    let mut lock = common::lock_tickets(&store).await;
     let shared = Arc::new(store.clone());
     let saves = spawn_saves(&shared, (0..10).map(|_| full_create(tenant)).collect());
     tokio::time::sleep(Duration::from_millis(100)).await;

@@ -29,7 +29,11 @@ const QUIET: Duration = Duration::from_millis(500);
 
 /// Every event of `tenant` arriving on `stream` until it stays quiet for [`QUIET`]
 /// (waiting up to [`PATIENCE`] for the first when `expect_some`).
-async fn events_of(stream: &mut EventStream, tenant: TenantId, expect_some: bool) -> Vec<TicketEvent> {
+async fn events_of(
+    stream: &mut EventStream,
+    tenant: TenantId,
+    expect_some: bool,
+) -> Vec<TicketEvent> {
     let mut got = Vec::new();
     loop {
         let wait = if expect_some && got.is_empty() {
@@ -142,18 +146,7 @@ async fn creates_saved_as_one_group_publish_each_event_once() {
     let tenant = fixtures::tenant();
     let mut stream = store.subscribe().await.unwrap();
     // Inserts wait behind a lock, so that the creates queue and go as groups.
-    let url = common::url().unwrap();
-    let mut lock = <sqlx::PgConnection as sqlx::Connection>::connect(&url)
-        .await
-        .unwrap();
-    sqlx::query("BEGIN").execute(&mut lock).await.unwrap();
-    sqlx::query(&format!(
-        "LOCK TABLE \"{}\".tickets IN SHARE MODE",
-        store.schema()
-    ))
-    .execute(&mut lock)
-    .await
-    .unwrap();
+    let mut lock = common::lock_tickets(&store).await;
     let changes: Vec<TicketChange> = (0..30).map(|_| published_create(tenant)).collect();
     let saves: Vec<_> = changes
         .iter()
@@ -215,13 +208,19 @@ async fn a_desk_create_reaches_subscribers_once_whichever_store_object_is_its_bu
     // The bus a clone of the store: the save publishes, the desk does not.
     let same = events_of_a_desk_create(&store, store.clone()).await;
     assert_eq!(same.len(), 1, "{same:?}");
-    assert!(matches!(same[0].kind, EventKind::Created { .. }), "{same:?}");
+    assert!(
+        matches!(same[0].kind, EventKind::Created { .. }),
+        "{same:?}"
+    );
     // The bus another store object on the same schema (another channel id): the desk
     // publishes, the save does not, and the event still arrives once.
     let other = PostgresStore::with_schema(common::pool().await, store.schema()).unwrap();
     assert_ne!(EventBus::channel_id(&other), EventBus::channel_id(&store));
     let separate = events_of_a_desk_create(&store, other).await;
     assert_eq!(separate.len(), 1, "{separate:?}");
-    assert!(matches!(separate[0].kind, EventKind::Created { .. }), "{separate:?}");
+    assert!(
+        matches!(separate[0].kind, EventKind::Created { .. }),
+        "{separate:?}"
+    );
     common::drop_schema(store.pool(), store.schema()).await;
 }

@@ -10,6 +10,7 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 use sqlx::postgres::{PgPool, PgPoolOptions};
+use sqlx::{Connection, PgConnection};
 use std::sync::OnceLock;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use ticket_store_postgres::{sqlx, PostgresStore};
@@ -173,4 +174,19 @@ fn schema_names_carry_their_creation_time() {
     let ms = created_ms(&schema_name()).unwrap();
     assert!(u128::from(ms) >= before && u128::from(ms) < before + 60_000);
     assert_eq!(created_ms("tsp_nothex"), None);
+}
+
+/// A connection of the test's own holding a `SHARE` lock on the store's tickets table, in
+/// an open transaction: inserts wait until it commits.
+pub async fn lock_tickets(store: &PostgresStore) -> PgConnection {
+    let mut lock = PgConnection::connect(&url().unwrap()).await.unwrap();
+    sqlx::query("BEGIN").execute(&mut lock).await.unwrap();
+    sqlx::query(&format!(
+        "LOCK TABLE \"{}\".tickets IN SHARE MODE",
+        store.schema()
+    ))
+    .execute(&mut lock)
+    .await
+    .unwrap();
+    lock
 }
