@@ -217,7 +217,9 @@ impl LexicalClassifier {
         let hits = rule_hits_in(&words);
         let names: Vec<&str> = hits.iter().map(|h| h.name).collect();
         let features = models.category.spec().extract_words(&words, &[]);
+        let category = models.category.predict_features(&features);
         let priority_features = if models.priority.spec() == models.category.spec() {
+            // The same n-grams: the category's, moved, plus the rules' hits.
             features.with_extra(if models.priority.uses_rules() {
                 &names
             } else {
@@ -229,7 +231,7 @@ impl LexicalClassifier {
             models.priority.spec().extract_words(&words, &[])
         };
         decide_classification(
-            &models.category.predict_features(&features),
+            &category,
             &models.priority.predict_features(&priority_features),
             if models.priority.weighs_rules() {
                 None

@@ -207,25 +207,18 @@ pub(crate) fn extra_hash(name: &str) -> u64 {
 
 impl RawFeatures {
     /// These features plus `extra` named ones (what
-    /// [`FeatureSpec::extract`] gives with `extra`, without extracting the text again).
+    /// [`FeatureSpec::extract`] gives with `extra`, without extracting the text again or
+    /// copying its n-grams).
     #[must_use]
-    pub fn with_extra(&self, extra: &[&str]) -> Self {
-        if extra.is_empty() {
-            return self.clone();
-        }
-        let mut named = self.named.clone();
+    pub fn with_extra(mut self, extra: &[&str]) -> Self {
         for name in extra {
             let h = extra_hash(name);
-            match named.binary_search_by_key(&h, |(k, _)| *k) {
-                Ok(i) => named[i].1 += 1,
-                Err(i) => named.insert(i, (h, 1)),
+            match self.named.binary_search_by_key(&h, |(k, _)| *k) {
+                Ok(i) => self.named[i].1 += 1,
+                Err(i) => self.named.insert(i, (h, 1)),
             }
         }
-        Self {
-            words: self.words.clone(),
-            chars: self.chars.clone(),
-            named,
-        }
+        self
     }
 }
 
@@ -248,8 +241,10 @@ impl std::hash::Hasher for PassThrough {
     }
 }
 
-/// Hash → column lookups keyed by n-gram hashes.
-type ColumnIndex = HashMap<u64, u32, std::hash::BuildHasherDefault<PassThrough>>;
+/// Hash → (column, IDF) lookups keyed by n-gram hashes: the IDF rides along, so that
+/// a feature costs one random memory access, not two (the vocabulary is megabytes, and
+/// the hot path meets it with cold caches between creates).
+type ColumnIndex = HashMap<u64, (u32, f32), std::hash::BuildHasherDefault<PassThrough>>;
 
 /// A sparse vector: (column, value) pairs, each column at most once, in no particular
 /// order (the word block first, then the characters, then the named features).
@@ -264,7 +259,8 @@ pub struct Vocabulary {
     columns: Vec<(u64, u32)>,
     /// IDF per column.
     idf: Vec<f32>,
-    /// Hash → column, for lookups (rebuilt from `columns` after loading).
+    /// Hash → (column, IDF), for lookups (rebuilt from `columns` and `idf` after
+    /// loading).
     #[serde(skip)]
     index: ColumnIndex,
 }
@@ -303,7 +299,16 @@ impl Vocabulary {
 
     /// Rebuilds the lookup table after deserialisation.
     pub(crate) fn build_index(&mut self) {
-        self.index = self.columns.iter().copied().collect();
+        self.index = self
+            .columns
+            .iter()
+            .map(|(h, col)| {
+                (
+                    *h,
+                    (*col, self.idf.get(*col as usize).copied().unwrap_or(1.0)),
+                )
+            })
+            .collect();
     }
 
     /// How many columns.
@@ -326,8 +331,7 @@ impl Vocabulary {
         for block in [&raw.words, &raw.chars] {
             let start = out.len();
             for (h, tf) in block {
-                if let Some(col) = self.index.get(h) {
-                    let idf = self.idf.get(*col as usize).copied().unwrap_or(1.0);
+                if let Some((col, idf)) = self.index.get(h) {
                     out.push((*col, (1.0 + (*tf as f32).ln()) * idf));
                 }
             }
@@ -340,7 +344,7 @@ impl Vocabulary {
             }
         }
         for (h, _) in &raw.named {
-            if let Some(col) = self.index.get(h) {
+            if let Some((col, _)) = self.index.get(h) {
                 out.push((*col, NAMED_WEIGHT));
             }
         }
@@ -385,8 +389,11 @@ mod tests {
         let with_rule = spec.extract("refund", &["rule:money"]);
         assert_eq!((with_rule.words.len(), with_rule.named.len()), (1, 1));
         let plain = spec.extract("refund", &[]);
-        assert_eq!(plain.with_extra(&["rule:money"]).named, with_rule.named);
-        assert_eq!(plain.with_extra(&[]).named, plain.named);
+        assert_eq!(
+            plain.clone().with_extra(&["rule:money"]).named,
+            with_rule.named
+        );
+        assert_eq!(plain.clone().with_extra(&[]).named, plain.named);
     }
 
     #[test]
@@ -403,8 +410,8 @@ mod tests {
         assert!(vocab.vectorize(&spec.extract("qqqq", &[])).is_empty());
         // Rarer n-grams weigh more: "declined" (1 doc) beats "card" (2 docs).
         let d = vocab.vectorize(&spec.extract("card declined", &[]));
-        let card = vocab.index[&Fnv::new(WORD).bytes(b"card").0];
-        let declined = vocab.index[&Fnv::new(WORD).bytes(b"declined").0];
+        let card = vocab.index[&Fnv::new(WORD).bytes(b"card").0].0;
+        let declined = vocab.index[&Fnv::new(WORD).bytes(b"declined").0].0;
         let get = |c: u32| {
             d.iter()
                 .find(|(k, _)| *k == c)

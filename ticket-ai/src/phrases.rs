@@ -1,13 +1,26 @@
 //! Lists of phrases matched on the [`Words`] of a text in one pass: the priority wording
 //! rules ([`crate::priority`]) and the skills' wording ([`crate::skills`]). A phrase is
 //! one or more words separated by spaces; a word ending in `*` matches any word that
-//! starts with it. Phrases are indexed by their first word, so matching costs a lookup
-//! per word of the text instead of a comparison per phrase and word. A group can be
+//! starts with it. Phrases are indexed by their first word (or, for a prefix pattern,
+//! its first [`PREFIX_KEY`] characters), so matching costs two lookups per word of the
+//! text instead of a comparison per phrase and word. A group can be
 //! marked negatable ([`PhraseSet::negatable`]): its phrases then do not count when a
 //! negation comes right before them ("not urgent", "nothing is blocked").
 
 use crate::features::Words;
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
+
+/// How many leading characters index a prefix pattern (a shorter pattern is tried at
+/// every word).
+const PREFIX_KEY: usize = 3;
+
+/// The first [`PREFIX_KEY`] characters of `word`, if it has that many.
+fn prefix_key(word: &str) -> Option<&str> {
+    match word.char_indices().nth(PREFIX_KEY) {
+        Some((end, _)) => Some(&word[..end]),
+        None => (word.chars().count() == PREFIX_KEY).then_some(word),
+    }
+}
 
 /// One phrase, split into words, and the group it belongs to.
 #[derive(Debug, Clone)]
@@ -81,17 +94,22 @@ pub struct PhraseSet {
     /// Per group, whether a negation right before a phrase cancels it.
     negatable: Vec<bool>,
     /// Phrases whose first word is matched exactly, by that word.
-    by_first_word: HashMap<&'static str, Vec<Phrase>>,
-    /// Phrases whose first word is a prefix pattern (few: tried at every word).
-    by_prefix: Vec<Phrase>,
+    by_first_word: FxHashMap<&'static str, Vec<Phrase>>,
+    /// Phrases whose first word is a prefix pattern, by the pattern's first
+    /// [`PREFIX_KEY`] characters.
+    by_prefix: FxHashMap<&'static str, Vec<Phrase>>,
+    /// Phrases whose first word is a prefix pattern shorter than that (tried at every
+    /// word; none in the crate's lists).
+    short_prefix: Vec<Phrase>,
 }
 
 impl PhraseSet {
     /// Compiles `groups` (group `i` is the `i`-th list of phrases).
     #[must_use]
     pub fn new(groups: &[&[&'static str]]) -> Self {
-        let mut by_first_word: HashMap<&'static str, Vec<Phrase>> = HashMap::new();
-        let mut by_prefix = Vec::new();
+        let mut by_first_word: FxHashMap<&'static str, Vec<Phrase>> = FxHashMap::default();
+        let mut by_prefix: FxHashMap<&'static str, Vec<Phrase>> = FxHashMap::default();
+        let mut short_prefix = Vec::new();
         for (group, phrases) in groups.iter().enumerate() {
             for phrase in *phrases {
                 let words: Vec<&'static str> =
@@ -100,8 +118,11 @@ impl PhraseSet {
                     continue;
                 };
                 let compiled = Phrase { group, words };
-                if first.ends_with('*') {
-                    by_prefix.push(compiled);
+                if let Some(pattern) = first.strip_suffix('*') {
+                    match prefix_key(pattern) {
+                        Some(key) => by_prefix.entry(key).or_default().push(compiled),
+                        None => short_prefix.push(compiled),
+                    }
                 } else {
                     by_first_word.entry(first).or_default().push(compiled);
                 }
@@ -112,6 +133,7 @@ impl PhraseSet {
             negatable: vec![false; groups.len()],
             by_first_word,
             by_prefix,
+            short_prefix,
         }
     }
 
@@ -132,7 +154,10 @@ impl PhraseSet {
         let mut hit = vec![false; self.groups];
         for (at, word) in words.iter().enumerate() {
             let exact = self.by_first_word.get(word).map_or(&[][..], Vec::as_slice);
-            for phrase in exact.iter().chain(&self.by_prefix) {
+            let prefixed = prefix_key(word)
+                .and_then(|key| self.by_prefix.get(key))
+                .map_or(&[][..], Vec::as_slice);
+            for phrase in exact.iter().chain(prefixed).chain(&self.short_prefix) {
                 if !hit[phrase.group]
                     && phrase.matches_at(words, at)
                     && !(self.negatable[phrase.group] && negated(words, at))
@@ -148,6 +173,31 @@ impl PhraseSet {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Prefix patterns of three characters or more are found through their first three
+    /// (the pattern itself may be exactly that), shorter ones at every word, and words
+    /// shorter than the key (or not ASCII) are looked up safely.
+    #[test]
+    fn prefix_patterns_of_every_length_match() {
+        let set = PhraseSet::new(&[&["tax*"], &["ab*"], &["héllo* world"], &["x*"]]);
+        assert_eq!(set.hits(&Words::new("Tax")), [true, false, false, false]);
+        assert_eq!(
+            set.hits(&Words::new("taxes due")),
+            [true, false, false, false]
+        );
+        assert_eq!(set.hits(&Words::new("ta a")), [false, false, false, false]);
+        assert_eq!(
+            set.hits(&Words::new("about it")),
+            [false, true, false, false]
+        );
+        assert_eq!(set.hits(&Words::new("ab")), [false, true, false, false]);
+        assert_eq!(
+            set.hits(&Words::new("Héllos world")),
+            [false, false, true, false]
+        );
+        assert_eq!(set.hits(&Words::new("hél")), [false, false, false, false]);
+        assert_eq!(set.hits(&Words::new("xyz")), [false, false, false, true]);
+    }
 
     #[test]
     fn matches_whole_words_phrases_and_prefixes() {
