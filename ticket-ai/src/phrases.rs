@@ -16,10 +16,8 @@ const PREFIX_KEY: usize = 3;
 
 /// The first [`PREFIX_KEY`] characters of `word`, if it has that many.
 fn prefix_key(word: &str) -> Option<&str> {
-    match word.char_indices().nth(PREFIX_KEY) {
-        Some((end, _)) => Some(&word[..end]),
-        None => (word.chars().count() == PREFIX_KEY).then_some(word),
-    }
+    let mut ends = word.char_indices().map(|(at, c)| at + c.len_utf8());
+    ends.nth(PREFIX_KEY - 1).map(|end| &word[..end])
 }
 
 /// One phrase, split into words, and the group it belongs to.
