@@ -182,13 +182,18 @@ impl FeatureSpec {
             chars.push(' ');
             chars.extend(word.chars());
             chars.push(' ');
-            for n in self.char_min..=self.char_max {
-                if n > chars.len() || n == 0 {
-                    break;
-                }
-                for window in chars.windows(n) {
-                    let h = window.iter().fold(Fnv::new(CHARS), |h, ch| h.char(*ch));
-                    c.push(h.0);
+            if self.char_min == 0 {
+                continue;
+            }
+            // FNV reads the characters in order, so the n-grams starting at one character
+            // extend each other: one pass per start gives all their lengths.
+            for start in 0..chars.len() {
+                let mut h = Fnv::new(CHARS);
+                for (n, ch) in chars[start..].iter().take(self.char_max).enumerate() {
+                    h = h.char(*ch);
+                    if n + 1 >= self.char_min {
+                        c.push(h.0);
+                    }
                 }
             }
         }
