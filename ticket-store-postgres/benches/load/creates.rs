@@ -1,5 +1,6 @@
 //! Step 1: tickets created through `HelpDesk` at each concurrency level, each level
-//! followed by pgbench's one-row insert of the same shape at the same concurrency.
+//! followed by pgbench's one-row insert of the same shape at the same concurrency, and by
+//! pgbench running the store's whole create statement (see [`crate::pgbench`]).
 
 use crate::data::{self, People, Rng};
 use crate::measure::{timed, Samples};
@@ -58,6 +59,8 @@ pub struct CreateRow {
     /// CPU microseconds per create: (this process, PostgreSQL's backends).
     pub cpu_us: (f64, f64),
     pub pgbench: Option<pgbench::Run>,
+    /// pgbench running the store's whole create statement (insert, events, notify).
+    pub pgbench_statement: Option<pgbench::Run>,
 }
 
 /// Step 1: creates at every concurrency level, each followed by pgbench at that level.
@@ -66,13 +69,16 @@ pub async fn creates(cfg: &Config, schema: &str, people: &People) -> Vec<CreateR
     std::fs::create_dir_all(&scripts_dir).unwrap();
     let mut rng = Rng::new(7);
     // One script: pgbench loses its prepared statements with several (`-M prepared`).
-    let samples: Vec<_> = (0..1)
-        .map(|_| {
-            let now = Utc::now();
-            data::seed_ticket(&mut rng, people, now, now, false).0
-        })
-        .collect();
+    let now = Utc::now();
+    let (sample, event) = data::seed_ticket(&mut rng, people, now, now, false);
+    let samples = [sample];
     let scripts = pgbench::write_scripts(&scripts_dir, schema, &samples);
+    let statement = [pgbench::write_statement_script(
+        &scripts_dir,
+        schema,
+        &samples[0],
+        std::slice::from_ref(&event),
+    )];
     let mut rows = Vec::new();
     for &clients in &cfg.clients {
         let app = format!("ticket-bench-create-{clients}");
@@ -92,17 +98,17 @@ pub async fn creates(cfg: &Config, schema: &str, people: &People) -> Vec<CreateR
         drop(desk);
         pool.close().await;
         let pgbench = pgbench::run(&cfg.url, &scripts, clients, cfg.secs);
+        let pgbench_statement = pgbench::run(&cfg.url, &statement, clients, cfg.secs);
         println!(
             "  create, {clients:>2} clients: {rate:>8.0} tickets/s (p50 {:.2} ms, p99 {:.2} ms, \
-             CPU per create {:.0} µs here + {:.0} µs in PostgreSQL); pgbench {}",
+             CPU per create {:.0} µs here + {:.0} µs in PostgreSQL); pgbench {}; \
+             pgbench of the store's statement {}",
             samples.percentile_ms(50.0),
             samples.percentile_ms(99.0),
             cpu_us.0,
             cpu_us.1,
-            pgbench.as_ref().map_or("failed".to_string(), |r| format!(
-                "{:.0} tps (average {:.2} ms)",
-                r.tps, r.latency_ms
-            )),
+            pgbench::summary(pgbench.as_ref()),
+            pgbench::summary(pgbench_statement.as_ref()),
         );
         rows.push(CreateRow {
             clients,
@@ -112,6 +118,7 @@ pub async fn creates(cfg: &Config, schema: &str, people: &People) -> Vec<CreateR
             errors,
             cpu_us,
             pgbench,
+            pgbench_statement,
         });
     }
     let _ = std::fs::remove_dir_all(&scripts_dir);

@@ -241,6 +241,13 @@ async fn main() {
             .fetch_one(&admin)
             .await
             .unwrap();
+            sqlx::query(&format!(
+                "CREATE TABLE \"{schema}\".{} (LIKE \"{schema}\".events INCLUDING ALL)",
+                pgbench::EVENTS
+            ))
+            .execute(&admin)
+            .await
+            .unwrap();
             if let Some(options) = options.filter(|o| !o.is_empty()) {
                 sqlx::query(&format!(
                     "ALTER TABLE \"{schema}\".{} SET ({})",
@@ -358,7 +365,7 @@ async fn main() {
 
     println!("\n== results ({} tickets in the table) ==", cfg.tickets);
     println!(
-        "{:<34} {:>9} {:>8} {:>8} {:>11} {:>7} {:>9} {:>9}",
+        "{:<34} {:>9} {:>8} {:>8} {:>11} {:>7} {:>9} {:>9} {:>11} {:>7}",
         "create via HelpDesk",
         "ticket/s",
         "p50 ms",
@@ -366,17 +373,23 @@ async fn main() {
         "pgbench tps",
         "ratio",
         "CPU µs",
-        "of it PG"
+        "of it PG",
+        "stmt tps",
+        "ratio"
     );
     for r in &created {
-        let (tps, ratio) = r.pgbench.as_ref().map_or(("-".into(), "-".into()), |p| {
-            (
-                format!("{:.0}", p.tps),
-                format!("{:.0}%", 100.0 * r.rate / p.tps),
-            )
-        });
+        let against = |run: Option<&pgbench::Run>| {
+            run.map_or(("-".to_string(), "-".to_string()), |p| {
+                (
+                    format!("{:.0}", p.tps),
+                    format!("{:.0}%", 100.0 * r.rate / p.tps),
+                )
+            })
+        };
+        let (tps, ratio) = against(r.pgbench.as_ref());
+        let (statement_tps, statement_ratio) = against(r.pgbench_statement.as_ref());
         println!(
-            "{:<34} {:>9.0} {:>8.2} {:>8.2} {:>11} {:>7} {:>9.0} {:>9.0}{}",
+            "{:<34} {:>9.0} {:>8.2} {:>8.2} {:>11} {:>7} {:>9.0} {:>9.0} {:>11} {:>7}{}",
             format!("  {} clients", r.clients),
             r.rate,
             r.p50,
@@ -385,6 +398,8 @@ async fn main() {
             ratio,
             r.cpu_us.0 + r.cpu_us.1,
             r.cpu_us.1,
+            statement_tps,
+            statement_ratio,
             if r.errors > 0 {
                 format!("  ({} errors)", r.errors)
             } else {

@@ -2,14 +2,23 @@
 //! row (same columns, same indexes, same storage parameters: the table is `LIKE tickets
 //! INCLUDING ALL` with the `tickets` table's options) at the same concurrency, one statement per
 //! transaction.
+//!
+//! Beside it, for context, pgbench running what the store's create statement does with
+//! that row: the same insert, its events inserted into a table `LIKE events INCLUDING
+//! ALL`, and the events notified on a channel, in one statement. What PostgreSQL alone
+//! does for a create: the part of the gap to the one-row insert that no client can
+//! close without writing less.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use ticket_core::event::TicketEvent;
 use ticket_core::query::search_words;
 use ticket_core::ticket::Ticket;
 
 /// The scratch table, in the bench schema.
 pub const TABLE: &str = "pgbench_tickets";
+/// The scratch events table of the whole statement, in the bench schema.
+pub const EVENTS: &str = "pgbench_events";
 
 /// SQL text literal.
 fn lit(s: &str) -> String {
@@ -20,29 +29,58 @@ fn lit(s: &str) -> String {
 /// variable, JSON has `":null"` and times have `10:20`; the server puts them back.
 const COLON: char = '¤';
 
-/// One script: insert a row shaped like `t` (a fresh id, timestamps of now).
-fn script(schema: &str, t: &Ticket) -> String {
+/// One script: insert a row shaped like `t` (a fresh id, timestamps of now); with
+/// `events`, in the store's statement: the events inserted and notified beside it.
+fn script(schema: &str, t: &Ticket, events: Option<&[TicketEvent]>) -> String {
     let doc = serde_json::to_string(t)
         .expect("a ticket serialises")
         .replace(':', &COLON.to_string());
     let mut words = search_words(t.title.as_str());
     words.extend(search_words(t.description.as_str()));
     let tags: Vec<String> = t.tags.iter().map(|g| g.as_str().to_string()).collect();
-    format!(
-        "\\set p random(0, 3)\n\
-         INSERT INTO \"{schema}\".{TABLE} (id, tenant, status, status_category, priority, \
+    let insert = format!(
+        "INSERT INTO \"{schema}\".{TABLE} (id, tenant, status, status_category, priority, \
          category, tags, requester, assignee, team, created_at, updated_at, assigned_at, \
          has_sla, sla_next_check, sla_at_risk, sla_breached, version, search, doc) VALUES \
          (gen_random_uuid(), {tenant}, 'new', 'new', :p, {category}, {tags}::text[], \
          {requester}, NULL, NULL, now(), now(), NULL, true, now() + interval '1 hour', \
-         false, false, 1, to_tsvector('simple', {words}), replace({doc}, '{COLON}', ':')::jsonb);\n",
+         false, false, 1, to_tsvector('simple', {words}), replace({doc}, '{COLON}', ':')::jsonb)",
         tenant = lit(&t.tenant.to_string()),
         category = lit(t.category.as_str()),
         tags = lit(&format!("{{{}}}", tags.join(","))),
         requester = lit(&t.requester.to_string()),
         words = lit(&words.join(" ")),
         doc = lit(&doc),
-    )
+    );
+    let statement = match events {
+        None => insert,
+        Some(events) => {
+            let docs: Vec<String> = events
+                .iter()
+                .map(|e| {
+                    let json = serde_json::to_string(e).expect("an event serialises");
+                    format!(
+                        "(replace({}, '{COLON}', ':'))",
+                        lit(&json.replace(':', &COLON.to_string()))
+                    )
+                })
+                .collect();
+            format!(
+                "WITH ticket AS ({insert} RETURNING id), \
+                 e AS (SELECT doc FROM (VALUES {docs}) AS v(doc)), \
+                 events_in AS (INSERT INTO \"{schema}\".{EVENTS} (id, tenant, ticket_id, at, doc) \
+                   SELECT gen_random_uuid(), {tenant}, (SELECT id FROM ticket), now(), doc::jsonb \
+                   FROM e WHERE EXISTS (SELECT 1 FROM ticket)), \
+                 notified AS (SELECT count(pg_notify({channel}, doc)) AS sent FROM e \
+                   WHERE EXISTS (SELECT 1 FROM ticket)) \
+                 SELECT count(*) FROM ticket WHERE (SELECT sent FROM notified) >= 0",
+                docs = docs.join(", "),
+                tenant = lit(&t.tenant.to_string()),
+                channel = lit(&format!("{schema}_pgbench")),
+            )
+        }
+    };
+    format!("\\set p random(0, 3)\n{statement};\n")
 }
 
 /// Writes one script per sample ticket into `dir`; returns their paths.
@@ -52,16 +90,36 @@ pub fn write_scripts(dir: &Path, schema: &str, samples: &[Ticket]) -> Vec<PathBu
         .enumerate()
         .map(|(i, t)| {
             let path = dir.join(format!("insert_{i}.sql"));
-            std::fs::write(&path, script(schema, t)).expect("write a pgbench script");
+            std::fs::write(&path, script(schema, t, None)).expect("write a pgbench script");
             path
         })
         .collect()
+}
+
+/// Writes the script of the store's whole statement for `sample` (its row and
+/// `events`) into `dir`; returns its path.
+pub fn write_statement_script(
+    dir: &Path,
+    schema: &str,
+    sample: &Ticket,
+    events: &[TicketEvent],
+) -> PathBuf {
+    let path = dir.join("statement.sql");
+    std::fs::write(&path, script(schema, sample, Some(events))).expect("write a pgbench script");
+    path
 }
 
 /// What one pgbench run measured.
 pub struct Run {
     pub tps: f64,
     pub latency_ms: f64,
+}
+
+/// `"N tps (average M ms)"`, or `"failed"`.
+pub fn summary(run: Option<&Run>) -> String {
+    run.map_or("failed".to_string(), |r| {
+        format!("{:.0} tps (average {:.2} ms)", r.tps, r.latency_ms)
+    })
 }
 
 /// Runs pgbench with `clients` clients for `secs` seconds over `scripts` (equal
