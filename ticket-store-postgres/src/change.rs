@@ -3,9 +3,9 @@
 //! writes only into its own ticket and tenant.
 
 use crate::errors::doc;
+use crate::errors::Doc;
 use crate::rows;
 use chrono::{DateTime, Utc};
-use serde_json::Value;
 use sqlx::postgres::PgArguments;
 use sqlx::Postgres;
 use ticket_core::event::TicketEvent;
@@ -56,7 +56,7 @@ pub(crate) struct TicketRow {
     pub sla_breached: bool,
     pub version: i64,
     pub search: String,
-    pub doc: Value,
+    pub doc: Doc,
 }
 
 /// The ticket columns every write sets, `search` being built from its words.
@@ -131,7 +131,7 @@ pub(crate) struct CommentRows {
     pub tickets: Vec<Uuid>,
     pub internal: Vec<bool>,
     pub created_at: Vec<DateTime<Utc>>,
-    pub docs: Vec<Value>,
+    pub docs: Vec<Doc>,
 }
 
 impl CommentRows {
@@ -176,7 +176,7 @@ pub(crate) struct EventRows {
     pub tenants: Vec<Uuid>,
     pub tickets: Vec<Uuid>,
     pub at: Vec<DateTime<Utc>>,
-    pub docs: Vec<Value>,
+    pub docs: Vec<Doc>,
 }
 
 impl EventRows {

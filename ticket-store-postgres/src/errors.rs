@@ -2,7 +2,8 @@
 //! PostgreSQL cannot store from ever reaching it.
 
 use serde::Serialize;
-use serde_json::Value;
+use serde_json::value::RawValue;
+use sqlx::types::Json;
 use ticket_core::{Error, Result};
 
 /// The field a unique constraint of the schema protects. Constraints are named in the
@@ -57,24 +58,33 @@ pub(crate) fn check_text(field: &str, text: &str) -> Result<()> {
     }
 }
 
-/// Whether a JSON value holds NUL in any string or key.
-fn json_has_nul(v: &Value) -> bool {
-    match v {
-        Value::String(s) => s.contains('\0'),
-        Value::Array(a) => a.iter().any(json_has_nul),
-        Value::Object(o) => o.iter().any(|(k, v)| k.contains('\0') || json_has_nul(v)),
-        Value::Null | Value::Bool(_) | Value::Number(_) => false,
-    }
+/// A document for a `jsonb` column: serialised once, straight to JSON text (no
+/// `serde_json::Value` tree in between, which cost a create ~15 % of its CPU here in the
+/// load bench), and bound as `jsonb`.
+pub(crate) type Doc = Json<Box<RawValue>>;
+
+/// Whether serde_json's text of a document escapes NUL in a string or key: a `\u0000`
+/// whose backslash is not itself escaped (a requester's literal `\u0000` is written
+/// `\\u0000`). serde_json writes NUL only that way.
+fn escapes_nul(text: &str) -> bool {
+    text.match_indices("\\u0000").any(|(at, _)| {
+        let backslashes = text.as_bytes()[..=at]
+            .iter()
+            .rev()
+            .take_while(|b| **b == b'\\')
+            .count();
+        backslashes % 2 == 1
+    })
 }
 
 /// Serialises a document for a `jsonb` column, refusing NUL anywhere in it (`jsonb`
 /// cannot hold `\u0000`) with `Invalid` on `field`.
-pub(crate) fn doc<T: Serialize>(field: &str, value: &T) -> Result<Value> {
-    let v = serde_json::to_value(value).map_err(json)?;
-    if json_has_nul(&v) {
+pub(crate) fn doc<T: Serialize>(field: &str, value: &T) -> Result<Doc> {
+    let raw = serde_json::value::to_raw_value(value).map_err(json)?;
+    if escapes_nul(raw.get()) {
         return Err(nul(field));
     }
-    Ok(v)
+    Ok(Json(raw))
 }
 
 #[cfg(test)]
@@ -97,6 +107,13 @@ mod tests {
         assert!(doc("p", &json!({"a": [1, {"b": "x\u{0}y"}]})).is_err());
         assert!(doc("p", &json!({"k\u{0}": 1})).is_err());
         assert!(doc("p", &json!({"a": "\\u0000 is only text"})).is_ok());
+        assert!(doc("p", &json!({"a": "\\\u{0}"})).is_err());
+        assert!(doc("p", &json!({"a": "\\\\u0000"})).is_ok());
+        assert!(doc("p", &json!(["\u{0}"])).is_err());
+        assert_eq!(
+            doc("p", &json!({"a": [1, "b\\"]})).unwrap().0.get(),
+            r#"{"a":[1,"b\\"]}"#
+        );
         assert!(check_text("t", "a\0b").is_err());
         assert!(check_text("t", "fine\n\t").is_ok());
     }

@@ -21,12 +21,12 @@ use crate::bus::{notify_and_count, payloads};
 use crate::change::{CommentRows, EventRows, TicketRow, TICKET_COLUMNS};
 use crate::connect::PostgresStore;
 use crate::errors::db;
+use crate::errors::Doc;
 use crate::notify::NotificationRows;
 use crate::outbox::OutboxRows;
 use crate::rows;
 use crate::tables::Tables;
 use chrono::{DateTime, Utc};
-use serde_json::Value;
 use sqlx::postgres::PgArguments;
 use sqlx::query::QueryScalar;
 use sqlx::Postgres;
@@ -235,7 +235,7 @@ struct TicketColumns {
     sla_breached: Vec<bool>,
     version: Vec<i64>,
     search: Vec<String>,
-    doc: Vec<Value>,
+    doc: Vec<Doc>,
 }
 
 impl TicketColumns {

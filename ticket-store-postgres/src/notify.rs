@@ -3,12 +3,12 @@
 //! written).
 
 use crate::connect::PostgresStore;
+use crate::errors::Doc;
 use crate::errors::{db, doc};
 use crate::rows::{self, decode_id_cursor, encode_id_cursor, look_ahead, page_of, page_size};
 use crate::tables::Tables;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use serde_json::Value;
 use sqlx::postgres::{PgArguments, PgRow};
 use sqlx::query::QueryScalar;
 use sqlx::Postgres;
@@ -25,7 +25,7 @@ pub(crate) struct NotificationRows {
     tenants: Vec<Uuid>,
     users: Vec<Uuid>,
     read_at: Vec<Option<DateTime<Utc>>>,
-    docs: Vec<Value>,
+    docs: Vec<Doc>,
 }
 
 impl NotificationRows {

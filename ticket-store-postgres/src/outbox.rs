@@ -3,6 +3,7 @@
 //! (authoritative); the document keeps the entry as enqueued.
 
 use crate::connect::PostgresStore;
+use crate::errors::Doc;
 use crate::errors::{db, doc};
 use crate::rows::{self, decode_id_cursor, encode_id_cursor, look_ahead, page_of, page_size};
 use crate::tables::Tables;
@@ -102,7 +103,7 @@ pub(crate) struct OutboxRows {
     claims: Vec<Option<Uuid>>,
     last_errors: Vec<Option<String>>,
     delivered_at: Vec<Option<DateTime<Utc>>>,
-    docs: Vec<Value>,
+    docs: Vec<Doc>,
 }
 
 impl OutboxRows {

@@ -2,11 +2,11 @@
 //! (constraints), version-checked updates, listing and agent loads.
 
 use crate::connect::PostgresStore;
+use crate::errors::Doc;
 use crate::errors::{db, doc};
 use crate::rows::{self, decode_id_cursor, encode_id_cursor, look_ahead, page_of, page_size};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use serde_json::Value;
 use sqlx::postgres::PgArguments;
 use sqlx::Arguments as _;
 use ticket_core::account::User;
@@ -29,7 +29,7 @@ struct UserRow {
     agent_teams: Vec<Uuid>,
     search_keys: Vec<String>,
     version: i64,
-    doc: Value,
+    doc: Doc,
 }
 
 impl UserRow {
