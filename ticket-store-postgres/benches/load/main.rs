@@ -2,9 +2,10 @@
 //!
 //! 1. creates tickets at 1, 16 and 64 concurrent clients for a fixed time each, and runs
 //!    `pgbench` with a one-row `INSERT` of the same shape at the same concurrency as the
-//!    yardstick (our create rate as a ratio of its rate), with the CPU one create costs
-//!    here and in PostgreSQL's backends (see `cpu.rs`: steadier than a rate on a shared
-//!    machine);
+//!    yardstick (our create rate as a ratio of its rate), then pgbench with the store's
+//!    whole create statement (the insert, its event, the notification: what PostgreSQL
+//!    alone does for a create), with the CPU one create costs here and in PostgreSQL's
+//!    backends (see `cpu.rs`: steadier than a rate on a shared machine);
 //! 2. fills the table to 1,000,000 open tickets (bulk `INSERT … unnest`, rows built by the
 //!    store's own code), `VACUUM ANALYZE`, `CHECKPOINT`;
 //! 3. times the first page of the list, a filtered list (status + priority + tag), full
