@@ -228,36 +228,30 @@ async fn main() {
             let schema = format!("bench_{}", uuid::Uuid::now_v7().simple());
             let store = PostgresStore::with_schema(admin.clone(), &schema).unwrap();
             store.migrate().await.unwrap();
-            sqlx::query(&format!(
-                "CREATE TABLE \"{schema}\".{} (LIKE \"{schema}\".tickets INCLUDING ALL)",
-                pgbench::TABLE
-            ))
-            .execute(&admin)
-            .await
-            .unwrap();
-            // Its storage parameters too (`LIKE` copies none): the same rows, stored alike.
-            let options: Option<Vec<String>> = sqlx::query_scalar(&format!(
-                "SELECT reloptions FROM pg_class WHERE oid = '\"{schema}\".tickets'::regclass"
-            ))
-            .fetch_one(&admin)
-            .await
-            .unwrap();
-            sqlx::query(&format!(
-                "CREATE TABLE \"{schema}\".{} (LIKE \"{schema}\".events INCLUDING ALL)",
-                pgbench::EVENTS
-            ))
-            .execute(&admin)
-            .await
-            .unwrap();
-            if let Some(options) = options.filter(|o| !o.is_empty()) {
+            // pgbench's tables: copies of the store's, with their storage parameters too
+            // (`LIKE` copies none): the same rows, stored alike.
+            for (copy, table) in [(pgbench::TABLE, "tickets"), (pgbench::EVENTS, "events")] {
                 sqlx::query(&format!(
-                    "ALTER TABLE \"{schema}\".{} SET ({})",
-                    pgbench::TABLE,
-                    options.join(", ")
+                    "CREATE TABLE \"{schema}\".{copy} (LIKE \"{schema}\".{table} INCLUDING ALL)"
                 ))
                 .execute(&admin)
                 .await
                 .unwrap();
+                let options: Option<Vec<String>> = sqlx::query_scalar(&format!(
+                    "SELECT reloptions FROM pg_class WHERE oid = '\"{schema}\".{table}'::regclass"
+                ))
+                .fetch_one(&admin)
+                .await
+                .unwrap();
+                if let Some(options) = options.filter(|o| !o.is_empty()) {
+                    sqlx::query(&format!(
+                        "ALTER TABLE \"{schema}\".{copy} SET ({})",
+                        options.join(", ")
+                    ))
+                    .execute(&admin)
+                    .await
+                    .unwrap();
+                }
             }
             let people = population::setup(&store).await;
             println!(
