@@ -2,8 +2,7 @@
 //! by), its comments and events as arrays for `unnest`, and the check that a change
 //! writes only into its own ticket and tenant.
 
-use crate::errors::doc;
-use crate::errors::Doc;
+use crate::errors::{doc, Doc};
 use crate::rows;
 use chrono::{DateTime, Utc};
 use sqlx::postgres::PgArguments;

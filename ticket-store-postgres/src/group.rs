@@ -20,8 +20,7 @@
 use crate::bus::{notify_and_count, payloads};
 use crate::change::{CommentRows, EventRows, TicketRow, TICKET_COLUMNS};
 use crate::connect::PostgresStore;
-use crate::errors::db;
-use crate::errors::Doc;
+use crate::errors::{db, Doc};
 use crate::notify::NotificationRows;
 use crate::outbox::OutboxRows;
 use crate::rows;

@@ -3,8 +3,7 @@
 //! written).
 
 use crate::connect::PostgresStore;
-use crate::errors::Doc;
-use crate::errors::{db, doc};
+use crate::errors::{db, doc, Doc};
 use crate::rows::{self, decode_id_cursor, encode_id_cursor, look_ahead, page_of, page_size};
 use crate::tables::Tables;
 use async_trait::async_trait;

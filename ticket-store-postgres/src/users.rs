@@ -2,8 +2,7 @@
 //! (constraints), version-checked updates, listing and agent loads.
 
 use crate::connect::PostgresStore;
-use crate::errors::Doc;
-use crate::errors::{db, doc};
+use crate::errors::{db, doc, Doc};
 use crate::rows::{self, decode_id_cursor, encode_id_cursor, look_ahead, page_of, page_size};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
