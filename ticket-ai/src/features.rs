@@ -177,14 +177,13 @@ impl FeatureSpec {
         }
         let mut c = Vec::with_capacity(words.buffer.len() * 3);
         let mut chars: Vec<char> = Vec::new();
-        for word in words.iter() {
+        // A shortest length of 0 asks for no character n-grams.
+        let char_words = words.iter().filter(|_| self.char_min > 0);
+        for word in char_words {
             chars.clear();
             chars.push(' ');
             chars.extend(word.chars());
             chars.push(' ');
-            if self.char_min == 0 {
-                continue;
-            }
             // FNV reads the characters in order, so the n-grams starting at one character
             // extend each other: one pass per start gives all their lengths.
             for start in 0..chars.len() {
