@@ -90,11 +90,7 @@ impl TicketModels {
         let cats: Vec<String> = rows.iter().map(|r| r.1.clone()).collect();
         let pris: Vec<String> = rows.iter().map(|r| r.2.clone()).collect();
         let category = TextModel::train(&texts, &cats, options)?;
-        let priority_opts = ModelOptions {
-            rule_features: true,
-            ..*options
-        };
-        let priority = TextModel::train(&texts, &pris, &priority_opts)?;
+        let priority = TextModel::train(&texts, &pris, &options.priority_recipe())?;
         Ok(Self { category, priority })
     }
 

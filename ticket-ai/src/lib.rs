@@ -47,6 +47,7 @@ pub mod llm;
 pub mod metrics;
 pub mod model;
 pub mod model_file;
+pub mod nb;
 pub mod phrases;
 pub mod priority;
 pub mod skills;

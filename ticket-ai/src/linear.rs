@@ -3,6 +3,7 @@
 //! scaled-weights trick, so each step costs only the example's non-zero columns).
 
 use crate::features::Sparse;
+use crate::nb::NbScaling;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
@@ -24,6 +25,11 @@ pub struct TrainOptions {
     /// macro-averaged score asks for. Files written before it existed read as `false`.
     #[serde(default)]
     pub balanced: bool,
+    /// Naive Bayes column scales ([`NbScaling`]), folded into the weights after
+    /// training; none leaves the columns as they are. Files written before it existed
+    /// read as none.
+    #[serde(default)]
+    pub nb: Option<NbScaling>,
 }
 
 impl Default for TrainOptions {
@@ -34,6 +40,7 @@ impl Default for TrainOptions {
             learning_rate: 0.5,
             seed: 7,
             balanced: true,
+            nb: None,
         }
     }
 }
@@ -64,6 +71,11 @@ impl Linear {
         let mut logits = vec![0.0f32; classes];
         let mut t = 0.0f32;
         let weight_of = class_weights(ys, classes, opts.balanced);
+        // Each weight's input scale (all 1 without naive Bayes scaling).
+        let scales = opts.nb.map_or_else(
+            || vec![1.0; columns * classes],
+            |nb| nb.scales(xs, ys, columns, classes),
+        );
         for _ in 0..opts.epochs {
             order.shuffle(&mut rng);
             for &i in &order {
@@ -73,8 +85,9 @@ impl Linear {
                 logits.copy_from_slice(&bias);
                 for (col, v) in x {
                     let row = &weights[*col as usize * classes..][..classes];
-                    for (l, w) in logits.iter_mut().zip(row) {
-                        *l += scale * w * v;
+                    let s = &scales[*col as usize * classes..][..classes];
+                    for ((l, w), s) in logits.iter_mut().zip(row).zip(s) {
+                        *l += scale * w * v * s;
                     }
                 }
                 softmax(&mut logits);
@@ -87,8 +100,9 @@ impl Linear {
                 let step = lr / scale;
                 for (col, v) in x {
                     let row = &mut weights[*col as usize * classes..][..classes];
-                    for (w, g) in row.iter_mut().zip(&logits) {
-                        *w -= step * g * v;
+                    let s = &scales[*col as usize * classes..][..classes];
+                    for ((w, g), s) in row.iter_mut().zip(&logits).zip(s) {
+                        *w -= step * g * v * s;
                     }
                 }
                 for (b, g) in bias.iter_mut().zip(&logits) {
@@ -100,7 +114,11 @@ impl Linear {
                 }
             }
         }
-        weights.iter_mut().for_each(|w| *w *= scale);
+        // Fold the input scales into the weights: predictions read raw inputs.
+        weights
+            .iter_mut()
+            .zip(&scales)
+            .for_each(|(w, s)| *w *= scale * s);
         Self {
             classes,
             weights,

@@ -58,12 +58,14 @@ pub fn input(logits: &[f32], raw: &RawFeatures) -> Sparse {
 }
 
 /// The optimiser of the second stage at L2 strength `l2` (the first stage's seed and
-/// class balance; a smaller step, since its inputs are logits, not unit vectors).
+/// class balance; a smaller step, since its inputs are logits, not unit vectors; no naive
+/// Bayes scales, which are for sparse n-gram columns).
 fn options(base: &TrainOptions, l2: f32) -> TrainOptions {
     TrainOptions {
         l2,
         learning_rate: 0.1,
         epochs: 50,
+        nb: None,
         ..*base
     }
 }

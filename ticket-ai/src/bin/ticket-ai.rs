@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use ticket_ai::eval::{eval, faq_eval, EvalArgs, FaqEvalArgs};
+use ticket_ai::nb::NbScaling;
 use ticket_ai::ModelOptions;
 
 const USAGE: &str = "usage:
@@ -16,7 +17,8 @@ const USAGE: &str = "usage:
                  [--train-oos] [--val VAL.csv] [--min-in-scope-accuracy 0.93]
                  [--in-scope-z 1.645] [--balanced true]
                  [--epochs 30] [--l2 1e-5] [--learning-rate 0.5] [--calibration-folds 3]
-                 [--min-df 1] [--char-min 3] [--char-max 5] [--bigrams true]
+                 [--min-df 2] [--char-min 3] [--char-max 5] [--bigrams true]
+                 [--nb true] [--nb-alpha 1] [--nb-floor 1] [--nb-power 0.5]
                  [--errors ERRORS.csv]
                  embeddings only: [--model-dir DIR] [--max-tokens 64] [--scale 4] [--lexical true]
                    [--fine-tune-layers 0]
@@ -61,6 +63,23 @@ fn parse<T: std::str::FromStr>(
     })
 }
 
+/// The naive Bayes column scales from `--nb true|false`, `--nb-alpha`, `--nb-floor` and
+/// `--nb-power` (each defaulting to `default`'s, or to [`NbScaling::default`]).
+fn nb_scaling(
+    f: &HashMap<String, String>,
+    default: Option<NbScaling>,
+) -> Result<Option<NbScaling>, String> {
+    if !parse(f, "nb", default.is_some())? {
+        return Ok(None);
+    }
+    let d = default.unwrap_or_default();
+    Ok(Some(NbScaling {
+        alpha: parse(f, "nb-alpha", d.alpha)?,
+        floor: parse(f, "nb-floor", d.floor)?,
+        power: parse(f, "nb-power", d.power)?,
+    }))
+}
+
 fn required<'a>(f: &'a HashMap<String, String>, name: &str) -> Result<&'a str, String> {
     f.get(name)
         .map(String::as_str)
@@ -77,7 +96,11 @@ fn run(args: &[String]) -> Result<serde_json::Value, String> {
                 return Err(format!("--model {model}: lexical or embeddings"));
             }
             let label = required(&f, "label")?.to_string();
-            let defaults = ModelOptions::default();
+            let defaults = if label == "priority" {
+                ModelOptions::default().priority_recipe()
+            } else {
+                ModelOptions::default()
+            };
             let options = ModelOptions {
                 min_df: parse(&f, "min-df", defaults.min_df)?,
                 calibration_folds: parse(&f, "calibration-folds", defaults.calibration_folds)?,
@@ -86,6 +109,7 @@ fn run(args: &[String]) -> Result<serde_json::Value, String> {
                     l2: parse(&f, "l2", defaults.train.l2)?,
                     learning_rate: parse(&f, "learning-rate", defaults.train.learning_rate)?,
                     balanced: parse(&f, "balanced", defaults.train.balanced)?,
+                    nb: nb_scaling(&f, defaults.train.nb)?,
                     ..defaults.train
                 },
                 spec: ticket_ai::features::FeatureSpec {
@@ -212,6 +236,7 @@ mod embeddings {
                 calibration_folds: a.options.calibration_folds,
                 train: ticket_ai::linear::TrainOptions {
                     epochs: parse(f, "epochs", d.train.epochs)?,
+                    nb: super::nb_scaling(f, d.train.nb)?,
                     ..a.options.train
                 },
                 ..d
