@@ -4,7 +4,7 @@
 #
 #   bash bench/http/run.sh   # HTTP_CONNECTIONS=64 HTTP_DURATION=10 HTTP_ROUNDS=3
 #                            # HTTP_AI=false HTTP_RULES=false HTTP_POOL=<connections + 2>
-#                            # HTTP_PORT=8804
+#                            # HTTP_PORT=8804 HTTP_WAITS=false
 #                            # HTTP_SERVER_BIN=… HTTP_LOAD_BIN=… (built ones, else built here)
 #
 # Each round runs `wrk -c HTTP_CONNECTIONS` creating tickets through a release
@@ -21,6 +21,12 @@
 # p99 < 50 ms). The server's background workers run as in production; wrk runs on the
 # same machine as both, so report the machine (and what else ran) with the figures.
 #
+# HTTP_WAITS=true samples, every 50 ms of each HTTP round, what the server's PostgreSQL
+# backends are doing (pg_stat_activity's wait events, counted in a loop inside
+# PostgreSQL, so the sampler costs one backend and no process per sample) and prints the
+# commonest after the round's row: where a slow round waits (a lock, the WAL, I/O, or
+# only the CPU).
+#
 # Needs PostgreSQL on 127.0.0.1:5432 with trust auth for `postgres` (as `.ci/test` starts
 # it), psql, pgbench and wrk (installed from Debian's packages when missing). Not part
 # of CI.
@@ -33,6 +39,7 @@ rounds=${HTTP_ROUNDS:-3}
 ai=${HTTP_AI:-false}
 rules=${HTTP_RULES:-false}
 pool=${HTTP_POOL:-$((conns + 2))}
+waits=${HTTP_WAITS:-false}
 port=${HTTP_PORT:-8804}
 pg="postgres://postgres@127.0.0.1:5432"
 db=ticket_http_bench
@@ -96,6 +103,37 @@ http_round() {
        /Non-2xx or 3xx responses:/ {b=$5}
        END {print r, p, (b == "" ? 0 : b)}' <<<"$out"
 }
+# With HTTP_WAITS=true: a loop inside PostgreSQL that records the wait events of the
+# bench database's active backends every 50 ms into postgres.bench_waits, until killed.
+waits_start() {
+  [ "$waits" = true ] || return 0
+  psql -h 127.0.0.1 -U postgres -qc "drop table if exists bench_waits" \
+    -qc "create unlogged table bench_waits (sample int, backend text, wait text, n int)" postgres
+  psql -h 127.0.0.1 -U postgres -q postgres >/dev/null 2>&1 <<SQL &
+do \$\$ declare i int := 0; begin loop
+  i := i + 1;
+  insert into bench_waits
+    select i, backend_type, coalesce(wait_event_type || ':' || wait_event, 'on CPU'), count(*)
+    from pg_stat_activity where datname = '$db' and state = 'active' group by 2, 3;
+  commit;
+  perform pg_sleep(0.05);
+end loop; end \$\$;
+SQL
+  sampler_pid=$!
+}
+# Stops the sampler and prints the round's commonest waits: backends waiting on each, on
+# average over the samples.
+waits_report() {
+  [ "$waits" = true ] || return 0
+  kill "$sampler_pid" 2>/dev/null || true
+  wait "$sampler_pid" 2>/dev/null || true
+  psql -h 127.0.0.1 -U postgres -Atqc "select pg_terminate_backend(pid) from pg_stat_activity where query like 'do \$\$ declare i int%' and pid <> pg_backend_pid()" postgres >/dev/null
+  psql -h 127.0.0.1 -U postgres -AtqF ' ' -c "
+    select '  waits:', string_agg(format('%s %s %s', backend, wait, round(total::numeric / nullif(samples, 0), 2)), ', ' order by total desc)
+    from (select backend, wait, sum(n) total, (select max(sample) from bench_waits) samples
+          from bench_waits group by 1, 2 order by 3 desc limit 6) t" postgres
+}
+
 # step 1 of the load bench once: "<tickets/s> <p99 ms> <pgbench tps>"
 store_round() {
   TICKET_BENCH_POSTGRES_URL="$pg/test" TICKET_BENCH_CLIENTS=$conns TICKET_BENCH_SECONDS=$secs \
@@ -109,9 +147,12 @@ echo "| round | HTTP req/s | HTTP p99 ms | non-2xx | HelpDesk tickets/s | HelpDe
 echo "|---|---|---|---|---|---|---|---|"
 for round in $(seq 1 "$rounds"); do
   start_server
+  waits_start
   read -r hr hp hb <<<"$(http_round)"
+  report=$(waits_report)
   stop_server
   read -r sr sp pb <<<"$(store_round)"
   awk -v n="$round" -v hr="$hr" -v hp="$hp" -v hb="$hb" -v sr="$sr" -v sp="$sp" -v pb="$pb" 'BEGIN {
     printf "| %d | %.0f | %.1f | %d | %.0f | %.1f | %.0f%% | %.0f |\n", n, hr, hp, hb, sr, sp, (sr > 0 ? 100 * hr / sr : 0), pb }'
+  [ -z "$report" ] || echo "$report"
 done
