@@ -4,7 +4,7 @@
 #
 #   bash bench/http/run.sh   # HTTP_CONNECTIONS=64 HTTP_DURATION=10 HTTP_ROUNDS=3
 #                            # HTTP_AI=false HTTP_RULES=false HTTP_POOL=<connections + 2>
-#                            # HTTP_PORT=8804 HTTP_WAITS=false
+#                            # HTTP_PORT=8804 HTTP_WAITS=false HTTP_TIMELINE=0
 #                            # HTTP_SERVER_BIN=… HTTP_LOAD_BIN=… (built ones, else built here)
 #
 # Each round runs `wrk -c HTTP_CONNECTIONS` creating tickets through a release
@@ -27,6 +27,11 @@
 # commonest after the round's row: where a slow round waits (a lock, the WAL, I/O, or
 # only the CPU).
 #
+# HTTP_TIMELINE=N (N > 0) runs no rounds: it starts the server once and runs N one-second
+# `wrk` windows back to back, printing each window's time, req/s, p99 and max, so that a
+# stall (one slow second) can be told from a heavier tail and dated against PostgreSQL's
+# log. The first window includes the connections' set-up.
+#
 # Needs PostgreSQL on 127.0.0.1:5432 with trust auth for `postgres` (as `.ci/test` starts
 # it), psql, pgbench and wrk (installed from Debian's packages when missing). Not part
 # of CI.
@@ -40,6 +45,7 @@ ai=${HTTP_AI:-false}
 rules=${HTTP_RULES:-false}
 pool=${HTTP_POOL:-$((conns + 2))}
 waits=${HTTP_WAITS:-false}
+timeline=${HTTP_TIMELINE:-0}
 port=${HTTP_PORT:-8804}
 pg="postgres://postgres@127.0.0.1:5432"
 db=ticket_http_bench
@@ -140,6 +146,20 @@ store_round() {
     TICKET_BENCH_ONLY_CREATES=1 "$load_bin" --bench 2>/dev/null |
     sed -n 's/.*create, *[0-9]* clients: *\([0-9.]*\) tickets\/s (p50 [0-9.]* ms, p99 \([0-9.]*\) ms.*pgbench \([0-9.]*\) tps.*/\1 \2 \3/p'
 }
+
+if [ "$timeline" -gt 0 ]; then
+  start_server
+  echo "| second (UTC, end) | req/s | p99 | max |"
+  echo "|---|---|---|---|"
+  for _ in $(seq 1 "$timeline"); do
+    out=$(PEER_AUTH="Bearer $token" PEER_BODY="$body" wrk -t2 -c"$conns" -d1s --latency \
+      -s bench/peer/post.lua "http://127.0.0.1:$port/api/v1/tickets")
+    awk -v t="$(date -u +%T)" '/^Requests\/sec:/ {r=$2} $1 == "99%" {p=$2} $1 == "Latency" && $2 != "Distribution" {m=$4}
+      END {printf "| %s | %.0f | %s | %s |\n", t, r, p, m}' <<<"$out"
+  done
+  stop_server
+  exit 0
+fi
 
 echo "$(date -u '+%F %H:%M') UTC, $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg), $conns connections/clients, ${secs} s each, AI $ai, default rules $rules, pool $pool"
 echo
