@@ -71,11 +71,15 @@ impl Linear {
         let mut logits = vec![0.0f32; classes];
         let mut t = 0.0f32;
         let weight_of = class_weights(ys, classes, opts.balanced);
-        // Each weight's input scale (all 1 without naive Bayes scaling).
-        let scales = opts.nb.map_or_else(
-            || vec![1.0; columns * classes],
-            |nb| nb.scales(xs, ys, columns, classes),
-        );
+        // Each weight's input scale: naive Bayes scales, or 1 (one row shared by all columns,
+        // so that a model without them needs no second weights-sized table).
+        let scales = opts.nb.map(|nb| nb.scales(xs, ys, columns, classes));
+        let ones = vec![1.0f32; classes];
+        let scales_of = |col: usize| {
+            scales
+                .as_deref()
+                .map_or(&ones[..], |s| &s[col * classes..][..classes])
+        };
         for _ in 0..opts.epochs {
             order.shuffle(&mut rng);
             for &i in &order {
@@ -85,7 +89,7 @@ impl Linear {
                 logits.copy_from_slice(&bias);
                 for (col, v) in x {
                     let row = &weights[*col as usize * classes..][..classes];
-                    let s = &scales[*col as usize * classes..][..classes];
+                    let s = scales_of(*col as usize);
                     for ((l, w), s) in logits.iter_mut().zip(row).zip(s) {
                         *l += scale * w * v * s;
                     }
@@ -100,7 +104,7 @@ impl Linear {
                 let step = lr / scale;
                 for (col, v) in x {
                     let row = &mut weights[*col as usize * classes..][..classes];
-                    let s = &scales[*col as usize * classes..][..classes];
+                    let s = scales_of(*col as usize);
                     for ((w, g), s) in row.iter_mut().zip(&logits).zip(s) {
                         *w -= step * g * v * s;
                     }
@@ -114,11 +118,11 @@ impl Linear {
                 }
             }
         }
-        // Fold the input scales into the weights: predictions read raw inputs.
-        weights
-            .iter_mut()
-            .zip(&scales)
-            .for_each(|(w, s)| *w *= scale * s);
+        weights.iter_mut().for_each(|w| *w *= scale);
+        if let Some(scales) = &scales {
+            // Fold the input scales into the weights: predictions read raw inputs.
+            weights.iter_mut().zip(scales).for_each(|(w, s)| *w *= s);
+        }
         Self {
             classes,
             weights,
@@ -234,6 +238,32 @@ mod tests {
         assert!(q[1] > 0.8, "{q:?}");
         // Unknown columns are ignored, not a panic.
         assert_eq!(m.logits(&vec![(99, 1.0)]).len(), 2);
+    }
+
+    #[test]
+    fn naive_bayes_scales_are_trained_on_and_folded_into_the_weights() {
+        // Two mirror-image rows: every (column, class) pair gets the same scale,
+        // 1 + sqrt(ln 2), so training with the scales must match training without them
+        // on inputs multiplied by it, and the model must then read unscaled inputs.
+        let xs: Vec<Sparse> = vec![vec![(0, 1.0)], vec![(1, 1.0)]];
+        let ys = [0, 1];
+        let c = 1.0 + 2f32.ln().sqrt();
+        let plain = TrainOptions::default();
+        let nb = TrainOptions {
+            nb: Some(NbScaling::default()),
+            ..plain
+        };
+        let scaled = Linear::train(&xs, &ys, 2, 2, &nb);
+        let pre_scaled: Vec<Sparse> = vec![vec![(0, c)], vec![(1, c)]];
+        let reference = Linear::train(&pre_scaled, &ys, 2, 2, &plain);
+        for (raw, times_c) in xs.iter().zip(&pre_scaled) {
+            let got = scaled.logits(raw);
+            let want = reference.logits(times_c);
+            for (g, w) in got.iter().zip(&want) {
+                assert!((g - w).abs() < 1e-3, "{got:?} vs {want:?}");
+            }
+        }
+        assert_ne!(scaled, Linear::train(&xs, &ys, 2, 2, &plain));
     }
 
     #[test]
