@@ -96,14 +96,17 @@ token=$(curl -fs -H 'content-type: application/json' \
 stop_server
 body='{"title":"Printer on fire","description":"The office printer smokes when it prints, and the paper tray jams after every page."}'
 
+# The create load for $1 (a wrk duration), with wrk's latency distribution.
+create_load() {
+  PEER_AUTH="Bearer $token" PEER_BODY="$body" wrk -t2 -c"$conns" -d"$1" --latency \
+    -s bench/peer/post.lua "http://127.0.0.1:$port/api/v1/tickets"
+}
 # wrk once: "<req/s> <p99 ms> <non-2xx>", after one second of the same load unmeasured
 # (connections opened, statements prepared), as the load bench warms up before its window.
 http_round() {
   local out
-  PEER_AUTH="Bearer $token" PEER_BODY="$body" wrk -t2 -c"$conns" -d1s \
-    -s bench/peer/post.lua "http://127.0.0.1:$port/api/v1/tickets" >/dev/null
-  out=$(PEER_AUTH="Bearer $token" PEER_BODY="$body" wrk -t2 -c"$conns" -d"${secs}s" --latency \
-    -s bench/peer/post.lua "http://127.0.0.1:$port/api/v1/tickets")
+  create_load 1s >/dev/null
+  out=$(create_load "${secs}s")
   awk '/^Requests\/sec:/ {r=$2}
        $1 == "99%" {v=$2; if (v ~ /us$/) {sub(/us$/,"",v); v/=1000} else if (v ~ /ms$/) {sub(/ms$/,"",v)} else if (v ~ /s$/) {sub(/s$/,"",v); v*=1000}; p=v}
        /Non-2xx or 3xx responses:/ {b=$5}
@@ -152,8 +155,7 @@ if [ "$timeline" -gt 0 ]; then
   echo "| second (UTC, end) | req/s | p99 | max |"
   echo "|---|---|---|---|"
   for _ in $(seq 1 "$timeline"); do
-    out=$(PEER_AUTH="Bearer $token" PEER_BODY="$body" wrk -t2 -c"$conns" -d1s --latency \
-      -s bench/peer/post.lua "http://127.0.0.1:$port/api/v1/tickets")
+    out=$(create_load 1s)
     awk -v t="$(date -u +%T)" '/^Requests\/sec:/ {r=$2} $1 == "99%" {p=$2} $1 == "Latency" && $2 != "Distribution" {m=$4}
       END {printf "| %s | %.0f | %s | %s |\n", t, r, p, m}' <<<"$out"
   done

@@ -65,10 +65,7 @@ fn parse<T: std::str::FromStr>(
 
 /// The naive Bayes column scales from `--nb true|false`, `--nb-alpha`, `--nb-floor` and
 /// `--nb-power` (each defaulting to `default`'s, or to [`NbScaling::default`]).
-fn nb_scaling(
-    f: &HashMap<String, String>,
-    default: Option<NbScaling>,
-) -> Result<Option<NbScaling>, String> {
+fn nb_scaling(f: &Flags, default: Option<NbScaling>) -> Result<Option<NbScaling>, String> {
     if !parse(f, "nb", default.is_some())? {
         return Ok(None);
     }
