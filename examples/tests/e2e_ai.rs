@@ -212,7 +212,7 @@ async fn triage_deflection_helpful_notes_and_retraining() {
     // the next start instead of training the day-one model.
     assert_eq!(s.ai_model, Some(ModelOrigin::Trained));
     let file = dir.path().join("ai-model.json");
-    assert_eq!(load(&file).unwrap().category.rows(), 481);
+    assert_eq!(load(&file).unwrap().category().rows(), 481);
     s.stop().await;
     let again = start(&config(dir.path(), None)).await;
     assert_eq!(again.ai_model, Some(ModelOrigin::Loaded));

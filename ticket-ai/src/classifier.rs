@@ -2,12 +2,13 @@
 //! model (wording rules + model), skills, abstention under configurable thresholds, and
 //! retraining that swaps both models atomically.
 
-use crate::data::{read_rows, ticket_text, SHIPPED_TICKETS};
+use crate::data::ticket_text;
 use crate::error::AiError;
 use crate::features::Words;
-use crate::model::{decide, ModelOptions, Prediction, TextModel};
+use crate::model::{decide, ModelOptions, Prediction};
 use crate::priority::{combine_with, most_urgent, rule_hits_in};
 use crate::skills;
+use crate::ticket_models::TicketModels;
 use arc_swap::ArcSwap;
 use async_trait::async_trait;
 use std::path::{Path, PathBuf};
@@ -65,65 +66,6 @@ impl Default for LexicalConfig {
             keep_shipped: true,
             options: ModelOptions::default(),
         }
-    }
-}
-
-/// The two models in use, swapped together.
-#[derive(Debug, Clone, PartialEq)]
-pub struct TicketModels {
-    /// Category model.
-    pub category: TextModel,
-    /// Priority model (trained with the wording rules as features).
-    pub priority: TextModel,
-}
-
-impl TicketModels {
-    /// Trains both models on `(text, category, priority)` rows.
-    ///
-    /// # Errors
-    /// [`AiError::Training`] when either label has fewer than two values.
-    pub fn train(
-        rows: &[(String, String, String)],
-        options: &ModelOptions,
-    ) -> Result<Self, AiError> {
-        let texts: Vec<String> = rows.iter().map(|r| r.0.clone()).collect();
-        let cats: Vec<String> = rows.iter().map(|r| r.1.clone()).collect();
-        let pris: Vec<String> = rows.iter().map(|r| r.2.clone()).collect();
-        let category = TextModel::train(&texts, &cats, options)?;
-        let priority = TextModel::train(&texts, &pris, &options.priority_recipe())?;
-        Ok(Self { category, priority })
-    }
-
-    /// The shipped sample as `(text, category, priority)` rows.
-    ///
-    /// # Errors
-    /// [`AiError::Csv`] if the embedded file were malformed (a test guards it).
-    pub fn shipped_rows() -> Result<Vec<(String, String, String)>, AiError> {
-        let text = ["title", "description"];
-        let cats = read_rows(SHIPPED_TICKETS.as_bytes(), &text, "category")?;
-        let pris = read_rows(SHIPPED_TICKETS.as_bytes(), &text, "priority")?;
-        Ok(cats
-            .into_iter()
-            .zip(pris)
-            .map(|(c, p)| (c.text, c.label, p.label))
-            .collect())
-    }
-
-    /// The day-one models: trained on the shipped sample (no download, no key). With
-    /// the default options they are trained once per process and cloned after.
-    ///
-    /// # Errors
-    /// As [`TicketModels::train`].
-    pub fn day_one(options: &ModelOptions) -> Result<Self, AiError> {
-        static DEFAULT: std::sync::OnceLock<TicketModels> = std::sync::OnceLock::new();
-        if *options != ModelOptions::default() {
-            return Self::train(&Self::shipped_rows()?, options);
-        }
-        if let Some(m) = DEFAULT.get() {
-            return Ok(m.clone());
-        }
-        let trained = Self::train(&Self::shipped_rows()?, options)?;
-        Ok(DEFAULT.get_or_init(|| trained).clone())
     }
 }
 
@@ -203,8 +145,8 @@ impl LexicalClassifier {
     }
 
     /// Classifies a ticket's wording and tags (synchronous; what the port calls). The
-    /// text is cut into words once; the category and priority models share one feature
-    /// extraction when they read the same n-grams.
+    /// text is cut into words once, and the two models share what they can
+    /// ([`TicketModels`]).
     #[must_use]
     pub fn classify_text(&self, title: &str, description: &str, tags: &Tags) -> Classification {
         let models = self.models();
@@ -212,24 +154,11 @@ impl LexicalClassifier {
         let words = Words::new(&ticket_text(title, description));
         let hits = rule_hits_in(&words);
         let names: Vec<&str> = hits.iter().map(|h| h.name).collect();
-        let features = models.category.spec().extract_words(&words, &[]);
-        let category = models.category.predict_features(&features);
-        let priority_features = if models.priority.spec() == models.category.spec() {
-            // The same n-grams: the category's, moved, plus the rules' hits.
-            features.with_extra(if models.priority.uses_rules() {
-                &names
-            } else {
-                &[]
-            })
-        } else if models.priority.uses_rules() {
-            models.priority.spec().extract_words(&words, &names)
-        } else {
-            models.priority.spec().extract_words(&words, &[])
-        };
+        let (category, priority) = models.predict(&words, &names);
         decide_classification(
             &category,
-            &models.priority.predict_features(&priority_features),
-            if models.priority.weighs_rules() {
+            &priority,
+            if models.priority().weighs_rules() {
                 None
             } else {
                 most_urgent(&hits)
@@ -266,7 +195,7 @@ impl LexicalClassifier {
             examples: examples.len(),
             rows: rows.len(),
             model: "lexical".to_string(),
-            categories: models.category.labels().to_vec(),
+            categories: models.category().labels().to_vec(),
         };
         let _saving = self
             .shared
@@ -306,7 +235,7 @@ impl Classifier for LexicalClassifier {
 /// Turns a category and a priority prediction into a [`Classification`], whatever model
 /// made them: abstains under the `thresholds`, combines the priority with the
 /// wording rules' verdict `rule` ([`most_urgent`] of the hits in `words`; `None` when
-/// the priority model already weighs the rules, [`TextModel::weighs_rules`]), proposes
+/// the priority model already weighs the rules, [`crate::TextModel::weighs_rules`]), proposes
 /// skills from the category, the tags and the words.
 #[must_use]
 pub fn decide_classification(

@@ -304,14 +304,8 @@ impl Vocabulary {
     /// Rebuilds the lookup table after deserialisation.
     pub(crate) fn build_index(&mut self) {
         self.index = self
-            .columns
-            .iter()
-            .map(|(h, col)| {
-                (
-                    *h,
-                    (*col, self.idf.get(*col as usize).copied().unwrap_or(1.0)),
-                )
-            })
+            .entries()
+            .map(|(h, col, idf)| (h, (col, idf)))
             .collect();
     }
 
@@ -347,12 +341,34 @@ impl Vocabulary {
                 }
             }
         }
+        self.push_named(raw, &mut out);
+        out
+    }
+
+    /// Appends the named features of `raw` (the last block of [`Vocabulary::vectorize`])
+    /// to `out`.
+    pub(crate) fn push_named(&self, raw: &RawFeatures, out: &mut Sparse) {
         for (h, _) in &raw.named {
             if let Some((col, _)) = self.index.get(h) {
                 out.push((*col, NAMED_WEIGHT));
             }
         }
-        out
+    }
+
+    /// The column and IDF of the n-gram (or named feature) hashed `hash`, if kept.
+    pub(crate) fn get(&self, hash: u64) -> Option<(u32, f32)> {
+        self.index.get(&hash).copied()
+    }
+
+    /// Every kept n-gram's (hash, column, IDF).
+    pub(crate) fn entries(&self) -> impl Iterator<Item = (u64, u32, f32)> + '_ {
+        self.columns.iter().map(|(h, col)| {
+            (
+                *h,
+                *col,
+                self.idf.get(*col as usize).copied().unwrap_or(1.0),
+            )
+        })
     }
 }
 

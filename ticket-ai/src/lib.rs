@@ -53,10 +53,12 @@ pub mod phrases;
 pub mod priority;
 pub mod skills;
 pub mod stack;
+pub mod ticket_models;
 
-pub use classifier::{LexicalClassifier, LexicalConfig, Thresholds, TicketModels};
+pub use classifier::{LexicalClassifier, LexicalConfig, Thresholds};
 pub use error::AiError;
 pub use faq::{Bm25Config, Bm25Matcher};
 pub use llm::{LlmClassifier, LlmConfig};
 pub use model::{ModelOptions, TextModel};
 pub use model_file::ModelOrigin;
+pub use ticket_models::TicketModels;

@@ -179,6 +179,11 @@ impl TextModel {
         self.rule_features
     }
 
+    /// The columns it reads.
+    pub(crate) fn vocabulary(&self) -> &Vocabulary {
+        &self.vocabulary
+    }
+
     /// Whether a second stage learnt how much each wording rule is worth beside the text
     /// ([`crate::stack`]): its probabilities then already weigh the rules, and no rule
     /// should override them ([`crate::priority::combine_with`] is given none).
@@ -199,7 +204,14 @@ impl TextModel {
     /// one extraction.
     #[must_use]
     pub fn predict_features(&self, raw: &RawFeatures) -> Prediction {
-        let mut p = self.linear.logits(&self.vocabulary.vectorize(raw));
+        self.predict_vector(&self.vocabulary.vectorize(raw), raw)
+    }
+
+    /// [`TextModel::predict_features`] from the vector of `raw` over this model's
+    /// vocabulary (see [`crate::classifier`]: the priority model's vector can be had
+    /// from the category model's).
+    pub(crate) fn predict_vector(&self, x: &Sparse, raw: &RawFeatures) -> Prediction {
+        let mut p = self.linear.logits(x);
         p.iter_mut().for_each(|l| *l /= self.temperature);
         if let Some(stack) = &self.stack {
             p = stack.logits(&stack::input(&p, raw));

@@ -5,9 +5,10 @@
 //! and falls back to training the day-one models when it is missing, corrupt or of
 //! another format version.
 
-use crate::classifier::{LexicalClassifier, LexicalConfig, TicketModels};
+use crate::classifier::{LexicalClassifier, LexicalConfig};
 use crate::error::AiError;
 use crate::model::TextModel;
+use crate::ticket_models::TicketModels;
 use serde::{Deserialize, Serialize};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -94,8 +95,8 @@ fn write(models: &TicketModels, temp: &Path) -> Result<(), AiError> {
         &FileOut {
             format: FORMAT,
             version: VERSION,
-            category: &models.category,
-            priority: &models.priority,
+            category: models.category(),
+            priority: models.priority(),
         },
     )?;
     out.flush()?;
@@ -120,10 +121,10 @@ pub fn load(path: &Path) -> Result<TicketModels, AiError> {
         )));
     }
     let file: FileIn = serde_json::from_slice(&bytes)?;
-    Ok(TicketModels {
-        category: file.category.checked()?,
-        priority: file.priority.checked()?,
-    })
+    Ok(TicketModels::new(
+        file.category.checked()?,
+        file.priority.checked()?,
+    ))
 }
 
 impl LexicalClassifier {
@@ -241,7 +242,7 @@ mod tests {
         let (third, origin) =
             LexicalClassifier::open(LexicalConfig::default(), &path).expect("open");
         assert_eq!(origin, ModelOrigin::Loaded);
-        assert_eq!(third.models().category.rows(), report.rows);
+        assert_eq!(third.models().category().rows(), report.rows);
         assert_eq!(*third.models(), *second.models());
     }
 }

@@ -81,6 +81,12 @@ pub fn rule_hits_in(words: &Words) -> Vec<&'static Rule> {
     hits
 }
 
+/// The name of every rule [`rule_hits_in`] may return (the named features of a model
+/// trained with the rules).
+pub fn rule_names() -> impl Iterator<Item = &'static str> {
+    RULES.iter().chain([&SCALE]).map(|r| r.name)
+}
+
 /// The most urgent priority among `hits`; `None` when empty.
 #[must_use]
 pub fn most_urgent(hits: &[&Rule]) -> Option<Priority> {

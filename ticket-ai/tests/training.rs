@@ -125,7 +125,7 @@ fn unsure_predictions_abstain_and_say_so() {
     // The day-one priority model weighs the wording rules itself (its second stage):
     // an unsure one abstains instead of being overridden by a rule...
     let outage = ("Site down", "The whole site is down for all users");
-    assert!(strict.models().priority.weighs_rules());
+    assert!(strict.models().priority().weighs_rules());
     let unsure = strict.classify_text(outage.0, outage.1, &Tags::empty());
     assert!(unsure.priority.is_none());
     // ...and at the default thresholds the outage wording makes it critical.

@@ -6,13 +6,14 @@
 
 use super::encoder::Embedder;
 use super::head::{DenseHead, Embedded, HeadOptions};
+use crate::classifier::decide_classification;
 pub use crate::classifier::Thresholds;
-use crate::classifier::{decide_classification, TicketModels};
 use crate::data::ticket_text;
 use crate::error::AiError;
 use crate::features::Words;
 use crate::model::Prediction;
 use crate::priority::{most_urgent, rule_hits_in};
+use crate::ticket_models::TicketModels;
 use arc_swap::ArcSwap;
 use async_trait::async_trait;
 use std::sync::{Arc, OnceLock};

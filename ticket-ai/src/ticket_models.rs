@@ -1,0 +1,217 @@
+//! [`TicketModels`]: the category model and the priority model a
+//! [`LexicalClassifier`](crate::LexicalClassifier) uses, swapped together, and what
+//! they share when they classify a text.
+//!
+//! Both read the text's n-grams. Trained on the same texts with the same options (the
+//! day-one pair, every retrained pair), they extract them once, and they keep the same
+//! n-grams with the same IDF (the priority model adding the wording rules' hits): then
+//! the priority model's vector of a text is the category model's with its columns
+//! renamed (`shared_columns`), and each n-gram is looked up in one vocabulary, not
+//! two. In a server those lookups miss the CPU caches (the next ticket comes after the
+//! store's and the runtime's work has pushed the models out of them) and are most of a
+//! classification's cost: `benches/classify.rs` (`classify_ticket_cold_cache`).
+
+use crate::data::{read_rows, SHIPPED_TICKETS};
+use crate::error::AiError;
+use crate::features::{extra_hash, Sparse, Words};
+use crate::model::{ModelOptions, Prediction, TextModel};
+use crate::priority::rule_names;
+
+/// The two models in use, swapped together.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TicketModels {
+    category: TextModel,
+    priority: TextModel,
+    /// The priority model's column of each category column, when the two models read
+    /// the same n-grams ([`shared_columns`]).
+    shared: Option<Vec<u32>>,
+}
+
+impl TicketModels {
+    /// The pair of a category model and a priority model.
+    #[must_use]
+    pub fn new(category: TextModel, priority: TextModel) -> Self {
+        let shared = shared_columns(&category, &priority);
+        Self {
+            category,
+            priority,
+            shared,
+        }
+    }
+
+    /// The category model.
+    #[must_use]
+    pub fn category(&self) -> &TextModel {
+        &self.category
+    }
+
+    /// The priority model (trained with the wording rules as features).
+    #[must_use]
+    pub fn priority(&self) -> &TextModel {
+        &self.priority
+    }
+
+    /// Whether a classification looks each n-gram up once for both models (see the
+    /// module docs).
+    #[must_use]
+    pub fn shares_columns(&self) -> bool {
+        self.shared.is_some()
+    }
+
+    /// The category and the priority predictions of a text cut into `words`, whose
+    /// wording rules' hits are named `rule_hits`: one feature extraction when both models
+    /// read the same n-grams, one lookup per n-gram when they share their columns.
+    pub(crate) fn predict(&self, words: &Words, rule_hits: &[&str]) -> (Prediction, Prediction) {
+        let (category_model, priority_model) = (&self.category, &self.priority);
+        let rule_hits = if priority_model.uses_rules() {
+            rule_hits
+        } else {
+            &[]
+        };
+        let features = category_model.spec().extract_words(words, &[]);
+        let vector = category_model.vocabulary().vectorize(&features);
+        let category = category_model.predict_vector(&vector, &features);
+        if priority_model.spec() != category_model.spec() {
+            let features = priority_model.spec().extract_words(words, rule_hits);
+            return (category, priority_model.predict_features(&features));
+        }
+        // The same n-grams: the category's, moved, plus the rules' hits.
+        let features = features.with_extra(rule_hits);
+        let priority = match &self.shared {
+            Some(columns) => {
+                let mut x: Sparse = vector
+                    .iter()
+                    .map(|(col, v)| (columns[*col as usize], *v))
+                    .collect();
+                priority_model.vocabulary().push_named(&features, &mut x);
+                priority_model.predict_vector(&x, &features)
+            }
+            None => priority_model.predict_features(&features),
+        };
+        (category, priority)
+    }
+
+    /// Trains both models on `(text, category, priority)` rows.
+    ///
+    /// # Errors
+    /// [`AiError::Training`] when either label has fewer than two values.
+    pub fn train(
+        rows: &[(String, String, String)],
+        options: &ModelOptions,
+    ) -> Result<Self, AiError> {
+        let texts: Vec<String> = rows.iter().map(|r| r.0.clone()).collect();
+        let cats: Vec<String> = rows.iter().map(|r| r.1.clone()).collect();
+        let pris: Vec<String> = rows.iter().map(|r| r.2.clone()).collect();
+        let category = TextModel::train(&texts, &cats, options)?;
+        let priority = TextModel::train(&texts, &pris, &options.priority_recipe())?;
+        Ok(Self::new(category, priority))
+    }
+
+    /// The shipped sample as `(text, category, priority)` rows.
+    ///
+    /// # Errors
+    /// [`AiError::Csv`] if the embedded file were malformed (a test guards it).
+    pub fn shipped_rows() -> Result<Vec<(String, String, String)>, AiError> {
+        let text = ["title", "description"];
+        let cats = read_rows(SHIPPED_TICKETS.as_bytes(), &text, "category")?;
+        let pris = read_rows(SHIPPED_TICKETS.as_bytes(), &text, "priority")?;
+        Ok(cats
+            .into_iter()
+            .zip(pris)
+            .map(|(c, p)| (c.text, c.label, p.label))
+            .collect())
+    }
+
+    /// The day-one models: trained on the shipped sample (no download, no key). With
+    /// the default options they are trained once per process and cloned after.
+    ///
+    /// # Errors
+    /// As [`TicketModels::train`].
+    pub fn day_one(options: &ModelOptions) -> Result<Self, AiError> {
+        static DEFAULT: std::sync::OnceLock<TicketModels> = std::sync::OnceLock::new();
+        if *options != ModelOptions::default() {
+            return Self::train(&Self::shipped_rows()?, options);
+        }
+        if let Some(m) = DEFAULT.get() {
+            return Ok(m.clone());
+        }
+        let trained = Self::train(&Self::shipped_rows()?, options)?;
+        Ok(DEFAULT.get_or_init(|| trained).clone())
+    }
+}
+
+/// The priority model's column of each of the category model's columns, when the two
+/// read the same n-grams with the same IDF: the same feature spec, every category
+/// n-gram kept by the priority model with an equal IDF, and no other n-gram kept by it
+/// (beside the named features of the wording rules).
+fn shared_columns(category: &TextModel, priority: &TextModel) -> Option<Vec<u32>> {
+    if category.spec() != priority.spec() {
+        return None;
+    }
+    let (c, p) = (category.vocabulary(), priority.vocabulary());
+    let named: std::collections::HashSet<u64> = rule_names().map(extra_hash).collect();
+    let p_ngrams = p.entries().filter(|(h, _, _)| !named.contains(h)).count();
+    if p_ngrams != c.len() || c.entries().any(|(h, _, _)| named.contains(&h)) {
+        return None;
+    }
+    let mut columns = vec![0u32; c.len()];
+    for (hash, col, idf) in c.entries() {
+        let (p_col, p_idf) = p.get(hash)?;
+        if p_idf.to_bits() != idf.to_bits() {
+            return None;
+        }
+        *columns.get_mut(col as usize)? = p_col;
+    }
+    Some(columns)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::classifier::{LexicalClassifier, LexicalConfig};
+    use ticket_core::text::Tags;
+
+    /// The day-one pair shares its n-gram lookups, and a classification through the
+    /// shared columns is the one each model makes alone, to the bit; a priority model
+    /// that reads other n-grams is not shared.
+    #[test]
+    fn shared_columns_classify_as_the_models_do_alone() {
+        let config = LexicalConfig::default();
+        let shared = TicketModels::day_one(&config.options).expect("day-one models");
+        assert!(shared.shares_columns());
+        let alone = TicketModels {
+            shared: None,
+            ..shared.clone()
+        };
+        let (with, without) = (
+            LexicalClassifier::new(shared.clone(), config.clone()),
+            LexicalClassifier::new(alone, config.clone()),
+        );
+        let tags = Tags::empty();
+        let rows = TicketModels::shipped_rows().expect("shipped rows");
+        let texts = rows.iter().step_by(7).map(|r| r.0.as_str()).chain([
+            "Outage: production is down and we are losing money, urgent!",
+            "",
+            "zzzz qqqq",
+        ]);
+        for text in texts {
+            assert_eq!(
+                with.classify_text(text, "", &tags),
+                without.classify_text(text, "", &tags),
+                "{text:?}"
+            );
+        }
+        let other = ModelOptions {
+            min_df: 1,
+            ..ModelOptions::default()
+        };
+        let rows: Vec<_> = rows.into_iter().take(120).collect();
+        let priority = TextModel::train(
+            &rows.iter().map(|r| r.0.clone()).collect::<Vec<_>>(),
+            &rows.iter().map(|r| r.2.clone()).collect::<Vec<_>>(),
+            &other.priority_recipe(),
+        )
+        .expect("priority model");
+        assert!(!TicketModels::new(shared.category().clone(), priority).shares_columns());
+    }
+}
