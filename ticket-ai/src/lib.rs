@@ -16,8 +16,9 @@
 //!   keeps the models in use (day-one or retrained) in one versioned file, written
 //!   atomically, which [`LexicalClassifier::open`] loads at the next start instead of
 //!   training.
-//!   A classification cuts the text into words once ([`features::Words`]) and the
-//!   wording rules and skills match it in one pass ([`phrases`]).
+//!   A classification cuts the text into words once ([`features::Words`]), the
+//!   wording rules and skills match it in one pass ([`phrases`]), and the two models
+//!   look each n-gram up once when they read the same n-grams ([`ticket_models`]).
 //! - [`Bm25Matcher`]: BM25F FAQ matching (question and answer as two fields, Snowball
 //!   stems) with a calibrated score and cached indexes.
 //! - [`LlmClassifier`]: any OpenAI-compatible chat-completions endpoint, JSON-schema
