@@ -81,7 +81,7 @@ impl TicketModels {
             Some(columns) => {
                 let mut x: Sparse = vector
                     .iter()
-                    .map(|(col, v)| (columns[*col as usize], *v))
+                    .filter_map(|(col, v)| Some((*columns.get(*col as usize)?, *v)))
                     .collect();
                 priority_model.vocabulary().push_named(&features, &mut x);
                 priority_model.predict_vector(&x, &features)
