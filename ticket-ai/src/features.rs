@@ -360,7 +360,7 @@ impl Vocabulary {
         self.index.get(&hash).copied()
     }
 
-    /// Every kept n-gram's (hash, column, IDF).
+    /// Every kept n-gram's and named feature's (hash, column, IDF).
     pub(crate) fn entries(&self) -> impl Iterator<Item = (u64, u32, f32)> + '_ {
         self.columns.iter().map(|(h, col)| {
             (

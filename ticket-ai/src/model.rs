@@ -208,7 +208,7 @@ impl TextModel {
     }
 
     /// [`TextModel::predict_features`] from the vector of `raw` over this model's
-    /// vocabulary (see [`crate::classifier`]: the priority model's vector can be had
+    /// vocabulary (see [`crate::ticket_models`]: the priority model's vector can be had
     /// from the category model's).
     pub(crate) fn predict_vector(&self, x: &Sparse, raw: &RawFeatures) -> Prediction {
         let mut p = self.linear.logits(x);
