@@ -71,14 +71,9 @@ pub async fn creates(cfg: &Config, schema: &str, people: &People) -> Vec<CreateR
     // One script: pgbench loses its prepared statements with several (`-M prepared`).
     let now = Utc::now();
     let (sample, event) = data::seed_ticket(&mut rng, people, now, now, false);
-    let samples = [sample];
-    let scripts = pgbench::write_scripts(&scripts_dir, schema, &samples);
-    let statement = [pgbench::write_statement_script(
-        &scripts_dir,
-        schema,
-        &samples[0],
-        std::slice::from_ref(&event),
-    )];
+    let insert = pgbench::insert_script(&scripts_dir, schema, &sample);
+    let statement =
+        pgbench::statement_script(&scripts_dir, schema, &sample, std::slice::from_ref(&event));
     let mut rows = Vec::new();
     for &clients in &cfg.clients {
         let app = format!("ticket-bench-create-{clients}");
@@ -97,7 +92,7 @@ pub async fn creates(cfg: &Config, schema: &str, people: &People) -> Vec<CreateR
         let cpu_us = (ours * 1e6 / n, pg * 1e6 / n);
         drop(desk);
         pool.close().await;
-        let pgbench = pgbench::run(&cfg.url, &scripts, clients, cfg.secs);
+        let pgbench = pgbench::run(&cfg.url, &insert, clients, cfg.secs);
         let pgbench_statement = pgbench::run(&cfg.url, &statement, clients, cfg.secs);
         println!(
             "  create, {clients:>2} clients: {rate:>8.0} tickets/s (p50 {:.2} ms, p99 {:.2} ms, \

@@ -2,7 +2,8 @@
 //!
 //! 1. creates tickets at 1, 16 and 64 concurrent clients for a fixed time each, and runs
 //!    `pgbench` with a one-row `INSERT` of the same shape at the same concurrency as the
-//!    yardstick (our create rate as a ratio of its rate), then pgbench with the store's
+//!    yardstick (our create rate as a ratio of its rate; the row's values bound at every
+//!    execution, see `pgbench.rs`), then pgbench with the store's
 //!    whole create statement (the insert, its event, the notification: what PostgreSQL
 //!    alone does for a create), with the CPU one create costs here and in PostgreSQL's
 //!    backends (see `cpu.rs`: steadier than a rate on a shared machine);
