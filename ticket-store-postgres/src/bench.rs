@@ -5,7 +5,7 @@
 //! their events per `INSERT … SELECT FROM unnest(…)` instead of one change per statement.
 
 use crate::connect::PostgresStore;
-use crate::group::GroupRows;
+use crate::group_rows::GroupRows;
 use ticket_core::event::TicketEvent;
 use ticket_core::ticket::Ticket;
 use ticket_core::Result;

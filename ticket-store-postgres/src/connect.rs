@@ -4,6 +4,7 @@
 use crate::cache::ConfigCache;
 use crate::errors::db;
 use crate::group::Inserts;
+use crate::kept::Kept;
 use crate::listen::Listener;
 use crate::publish::Publisher;
 use crate::tables::Tables;
@@ -33,6 +34,8 @@ struct Inner {
     cache: Arc<ConfigCache>,
     publisher: Publisher,
     inserts: Inserts,
+    /// Connections kept out of the pool for inserts (see `kept.rs`).
+    kept: Kept,
     /// See `search::COLLECT_MAX` (an `f64`, as bits).
     text_collect_max: AtomicU64,
     /// The bus's [`EventBus::channel_id`](ticket_core::ports::EventBus::channel_id): random
@@ -82,6 +85,7 @@ impl PostgresStore {
                 cache: Arc::new(ConfigCache::new()),
                 publisher: Publisher::default(),
                 inserts: Inserts::default(),
+                kept: Kept::default(),
                 text_collect_max: AtomicU64::new(crate::search::COLLECT_MAX.to_bits()),
                 channel_id: format!("postgres:{}", uuid::Uuid::now_v7()),
             }),
@@ -140,6 +144,10 @@ impl PostgresStore {
 
     pub(crate) fn inserts(&self) -> &Inserts {
         &self.inner.inserts
+    }
+
+    pub(crate) fn kept(&self) -> &Kept {
+        &self.inner.kept
     }
 
     /// Up to how many estimated matches a text search collects its matches through the

@@ -95,7 +95,11 @@
 //!   never queues behind the statements waiting for the pool). `sqlx` pools check each connection they hand out with a round trip of
 //!   their own (`PgPoolOptions::test_before_acquire`, on by default), which doubles the
 //!   round trips of every call; a host that wants throughput more than the early
-//!   detection of dead connections can turn it off.
+//!   detection of dead connections can turn it off. `sqlx` 0.8 also checks every
+//!   connection given back to the pool with a round trip, after the caller has its
+//!   answer; new tickets' inserts avoid it on connections the store keeps out of the pool,
+//!   one per insert lane (so up to two connections beyond `max_connections`, besides the
+//!   publisher's).
 //! - Full-text search reads whichever is cheaper: the sort's index checking the words on
 //!   the way (common words), or the matches the GIN index finds (rare words), within a
 //!   window of creation time for the created-at orders. The store decides from the
@@ -116,6 +120,8 @@ mod connect;
 mod endpoints;
 mod errors;
 mod group;
+mod group_rows;
+mod kept;
 mod list;
 mod listen;
 mod migrate;

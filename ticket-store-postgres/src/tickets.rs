@@ -196,6 +196,8 @@ impl PostgresStore {
             .bind(self.channel())
             .bind(payloads);
         let written = match change.capacity {
+            // A new ticket: on a connection kept for inserts (see `kept.rs`).
+            None if expected.is_none() => self.insert_scalar(q).await?,
             None => q.fetch_one(self.pool()).await.map_err(db)?,
             Some(check) => {
                 let mut tx = self.pool().begin().await.map_err(db)?;
