@@ -53,8 +53,8 @@ impl PostgresStore {
     /// none is idle); returns its one value.
     ///
     /// # Errors
-    /// [`Error::Store`](ticket_core::Error::Store) and the typed errors of
-    /// [`db`] when the statement fails; no connection can be had from the pool.
+    /// The statement's errors as [`db`] types them; [`Error::Store`](ticket_core::Error::Store)
+    /// when no connection can be had from the pool.
     pub(crate) async fn insert_scalar(
         &self,
         q: QueryScalar<'_, Postgres, i64, PgArguments>,

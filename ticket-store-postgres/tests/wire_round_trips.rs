@@ -143,30 +143,25 @@ async fn an_authenticated_create_is_one_round_trip_on_the_wire() {
     setup.desk.install_default_sla(&setup.admin).await.unwrap();
     // The policies' notification empties the configuration cache when it arrives.
     tokio::time::sleep(SETTLE).await;
-    let input = |title: &str| TicketInput {
-        title: title.into(),
+    let input = TicketInput {
+        title: "The printer is on fire".into(),
         description: "Since this morning".into(),
         ..TicketInput::default()
     };
-    // The first create warms the configuration cache and takes the insert connection.
-    setup
-        .desk
-        .create_ticket(&setup.customer, input("The printer is on fire"))
-        .await
-        .unwrap();
-    tokio::time::sleep(SETTLE).await;
-
-    for n in 1..=3 {
+    // Create 0 warms the configuration cache and takes the insert connection.
+    for n in 0..=3 {
         count.store(0, Ordering::SeqCst);
         setup
             .desk
-            .create_ticket(&setup.customer, input("The scanner is on fire"))
+            .create_ticket(&setup.customer, input.clone())
             .await
             .unwrap();
         tokio::time::sleep(SETTLE).await;
         let round_trips = count.load(Ordering::SeqCst);
         println!("create {n}: {round_trips} round trip(s) on the wire");
-        assert_eq!(round_trips, 1, "create {n}");
+        if n > 0 {
+            assert_eq!(round_trips, 1, "create {n}");
+        }
     }
     let schema = store.schema().to_string();
     drop(setup);
