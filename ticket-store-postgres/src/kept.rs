@@ -13,7 +13,9 @@
 //! error from PostgreSQL (the driver reads up to the next `ReadyForQuery` before it sends
 //! anything more). One whose statement was cut short, by a caller that stopped waiting
 //! or a broken socket, is closed. Like the pool, the store closes an idle connection past
-//! the pool's idle timeout or maximum lifetime instead of using it.
+//! the pool's idle timeout or maximum lifetime instead of using it, and once the host has
+//! closed the pool, inserts fail as the pool's statements do and the kept connections
+//! close.
 
 use crate::connect::PostgresStore;
 use crate::errors::db;
@@ -21,7 +23,7 @@ use crate::group::IN_FLIGHT;
 use sqlx::postgres::{PgArguments, PgConnection};
 use sqlx::query::QueryScalar;
 use sqlx::Postgres;
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 use ticket_core::Result;
 
@@ -43,6 +45,13 @@ pub(crate) struct Kept {
     idle: Mutex<Vec<Taken>>,
 }
 
+impl Kept {
+    /// The idle connections, locked.
+    fn idle(&self) -> MutexGuard<'_, Vec<Taken>> {
+        self.idle.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
 /// Whether `age` is within `limit` (no limit: always).
 fn within(age: Duration, limit: Option<Duration>) -> bool {
     limit.is_none_or(|limit| age < limit)
@@ -59,6 +68,12 @@ impl PostgresStore {
         &self,
         q: QueryScalar<'_, Postgres, i64, PgArguments>,
     ) -> Result<i64> {
+        if self.pool().is_closed() {
+            // The host closed the pool: the kept connections close with it (outside the lock).
+            let closing = std::mem::take(&mut *self.kept().idle());
+            drop(closing);
+            return Err(db(sqlx::Error::PoolClosed));
+        }
         let mut taken = match self.idle_insert_connection() {
             Some(taken) => taken,
             None => {
@@ -75,11 +90,7 @@ impl PostgresStore {
         let outcome = q.fetch_one(&mut taken.conn).await;
         if matches!(outcome, Ok(_) | Err(sqlx::Error::Database(_))) {
             taken.idle_since = Instant::now();
-            let mut idle = self
-                .kept()
-                .idle
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner);
+            let mut idle = self.kept().idle();
             if idle.len() < KEEP {
                 idle.push(taken);
             }
@@ -95,11 +106,7 @@ impl PostgresStore {
         let now = Instant::now();
         let mut stale = Vec::new();
         let found = {
-            let mut idle = self
-                .kept()
-                .idle
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner);
+            let mut idle = self.kept().idle();
             loop {
                 match idle.pop() {
                     Some(t)

@@ -173,3 +173,21 @@ async fn callers_that_stop_waiting_stop_neither_their_group_nor_later_inserts() 
     }
     common::drop_schema(store.pool(), store.schema()).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn once_the_host_closes_the_pool_inserts_fail_and_write_nothing() {
+    if !common::should_run() {
+        return;
+    }
+    let store = common::fresh().await;
+    let tenant = fixtures::tenant();
+    // The first insert takes a connection the store keeps out of the pool.
+    store.save(&full_create(tenant)).await.unwrap();
+    store.pool().close().await;
+    let refused = store.save(&full_create(tenant)).await;
+    assert!(matches!(refused, Err(Error::Store(_))), "{refused:?}");
+
+    let other = PostgresStore::with_schema(common::pool().await, store.schema()).unwrap();
+    assert_eq!(rows_of(&other, "tickets", tenant).await, 1);
+    common::drop_schema(other.pool(), other.schema()).await;
+}
