@@ -13,8 +13,9 @@ pub const AVAILABLE: bool = true;
 /// pool of at most `options.max_connections`, and never fewer than the store's listening
 /// connections plus one ([`ticket_store_postgres::LISTENING_CONNECTIONS`]); the store
 /// keeps up to three more connections beyond the pool (two for new tickets' inserts, one
-/// for publishing events). Connections are not pinged before each use (that would double every request's round trips); a
-/// connection the server dropped fails one query with a store error and leaves the pool.
+/// for publishing events). Connections are not pinged before each use (that would
+/// double every request's round trips); a connection the server dropped fails one query
+/// with a store error and leaves the pool.
 ///
 /// # Errors
 /// [`StoreError::Open`] when the database cannot be reached, the schema name is refused
