@@ -55,6 +55,7 @@ pub mod priority;
 pub mod skills;
 pub mod stack;
 pub mod ticket_models;
+pub mod views;
 
 pub use classifier::{LexicalClassifier, LexicalConfig, Thresholds};
 pub use error::AiError;

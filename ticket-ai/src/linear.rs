@@ -136,6 +136,48 @@ impl Linear {
         self.classes
     }
 
+    /// The one model whose logits are `second`'s logits of the `views`' logits laid end
+    /// to end (the first view's classes, then the second's…): every stage is linear, so
+    /// a stack of them is one weight table. The views share the column space and have
+    /// as many classes each as `second` has; `second` reads `views.len() × classes`
+    /// columns.
+    #[must_use]
+    pub fn compose(second: &Self, views: &[&Self]) -> Self {
+        let classes = second.classes;
+        let columns = views
+            .iter()
+            .map(|v| v.weights.len() / v.classes.max(1))
+            .max()
+            .unwrap_or(0);
+        let mut weights = vec![0.0f32; columns * classes];
+        let mut bias = second.bias.clone();
+        for (v, view) in views.iter().enumerate() {
+            for j in 0..view.classes {
+                // The second stage's weights of the view's class `j`, one per output class.
+                let Some(a) = second.weights.get((v * view.classes + j) * classes..) else {
+                    continue;
+                };
+                let a = &a[..classes.min(a.len())];
+                for (b, a) in bias.iter_mut().zip(a) {
+                    *b += a * view.bias[j];
+                }
+                for (col, row) in view.weights.chunks_exact(view.classes).enumerate() {
+                    let w = row[j];
+                    if w != 0.0 {
+                        for (out, a) in weights[col * classes..][..classes].iter_mut().zip(a) {
+                            *out += a * w;
+                        }
+                    }
+                }
+            }
+        }
+        Self {
+            classes,
+            weights,
+            bias,
+        }
+    }
+
     /// The raw scores (logits) of `x`; columns beyond the model are ignored.
     #[must_use]
     pub fn logits(&self, x: &Sparse) -> Vec<f32> {
@@ -208,6 +250,42 @@ pub fn argmax(values: &[f32]) -> (usize, f32) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The composed model's logits are the second stage's logits of the views' logits,
+    /// for any input, and it reads no more columns than the views do.
+    #[test]
+    fn a_composed_model_predicts_what_the_stack_of_its_views_does() {
+        let xs: Vec<Sparse> = (0..40u32)
+            .map(|i| vec![(i % 5, 1.0), (5 + i % 3, 0.5), (8 + i % 2, 0.25)])
+            .collect();
+        let ys: Vec<usize> = (0..40).map(|i| (i % 5) % 3).collect();
+        let opts = TrainOptions::default();
+        let only = |keep: fn(u32) -> bool| -> Vec<Sparse> {
+            xs.iter()
+                .map(|x| x.iter().copied().filter(|(c, _)| keep(*c)).collect())
+                .collect()
+        };
+        let first = Linear::train(&only(|c| c < 5), &ys, 10, 3, &opts);
+        let second = Linear::train(&only(|c| c >= 5), &ys, 10, 3, &opts);
+        let stacked: Vec<Sparse> = xs
+            .iter()
+            .map(|x| {
+                let mut l = first.logits(x);
+                l.extend(second.logits(x));
+                l.iter().enumerate().map(|(i, v)| (i as u32, *v)).collect()
+            })
+            .collect();
+        let top = Linear::train(&stacked, &ys, 6, 3, &opts);
+        let composed = Linear::compose(&top, &[&first, &second]);
+        assert_eq!(composed.weights.len(), 10 * 3);
+        for (x, s) in xs.iter().zip(&stacked) {
+            let want = top.logits(s);
+            let got = composed.logits(x);
+            for (w, g) in want.iter().zip(&got) {
+                assert!((w - g).abs() < 1e-4, "{want:?} vs {got:?}");
+            }
+        }
+    }
 
     #[test]
     fn softmax_sums_to_one_and_keeps_order() {

@@ -27,6 +27,12 @@ pub struct ModelOptions {
     pub calibration_folds: usize,
     /// Whether the priority wording rules ([`crate::priority`]) join the features.
     pub rule_features: bool,
+    /// When ≥ 2: the word and the character n-grams are learnt by two models, weighed
+    /// by a second stage trained on their logits out of this many folds, and folded into
+    /// one ([`crate::views`]); not with `rule_features`, whose second stage weighs the
+    /// rules. 0 (or 1): one model over both. Options written before it existed read as 0.
+    #[serde(default)]
+    pub view_folds: usize,
 }
 
 impl Default for ModelOptions {
@@ -41,6 +47,7 @@ impl Default for ModelOptions {
             },
             calibration_folds: 3,
             rule_features: false,
+            view_folds: 10,
         }
     }
 }
@@ -53,6 +60,7 @@ impl ModelOptions {
     pub fn priority_recipe(&self) -> Self {
         Self {
             rule_features: true,
+            view_folds: 0,
             train: TrainOptions {
                 nb: None,
                 ..self.train
@@ -119,6 +127,19 @@ impl TextModel {
             .map(|t| extract(&opts.spec, t, opts.rule_features))
             .collect();
         let classes = names.len();
+        if opts.view_folds >= 2 && !opts.rule_features {
+            if let Some((vocabulary, linear)) = crate::views::train(&raw, &ys, classes, opts) {
+                return Ok(Self {
+                    labels: names,
+                    vocabulary,
+                    linear,
+                    temperature: 1.0,
+                    rule_features: false,
+                    rows: texts.len(),
+                    stack: None,
+                });
+            }
+        }
         let held_out = out_of_fold(&raw, &ys, classes, opts);
         let temperature = held_out.as_ref().map_or(1.0, |l| fit_temperature(l, &ys));
         let stack = match &held_out {

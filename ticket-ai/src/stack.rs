@@ -44,11 +44,7 @@ pub fn columns(classes: usize) -> usize {
 /// column of each wording rule among `raw`'s named features.
 #[must_use]
 pub fn input(logits: &[f32], raw: &RawFeatures) -> Sparse {
-    let mut x: Sparse = logits
-        .iter()
-        .enumerate()
-        .map(|(i, v)| (i as u32, *v))
-        .collect();
+    let mut x = dense(logits);
     for (h, _) in &raw.named {
         if let Some(k) = rule_hashes().iter().position(|r| r == h) {
             x.push(((logits.len() + k) as u32, 1.0));
@@ -72,14 +68,20 @@ fn options(base: &TrainOptions, l2: f32) -> TrainOptions {
 
 /// The held-out negative log-likelihood of the second stage at L2 strength `l2`, by
 /// [`FOLDS`]-fold cross-validation on `xs`, `ys`.
-fn held_out_loss(xs: &[Sparse], ys: &[usize], classes: usize, opts: &TrainOptions) -> f64 {
+fn held_out_loss(
+    xs: &[Sparse],
+    ys: &[usize],
+    columns: usize,
+    classes: usize,
+    opts: &TrainOptions,
+) -> f64 {
     let fold_of = stratified_folds(ys, FOLDS, opts.seed);
     let mut loss = 0.0f64;
     for f in 0..FOLDS {
         let train: Vec<usize> = (0..ys.len()).filter(|i| fold_of[*i] != f).collect();
         let txs: Vec<Sparse> = train.iter().map(|i| xs[*i].clone()).collect();
         let tys: Vec<usize> = train.iter().map(|i| ys[*i]).collect();
-        let model = Linear::train(&txs, &tys, columns(classes), classes, opts);
+        let model = Linear::train(&txs, &tys, columns, classes, opts);
         for i in (0..ys.len()).filter(|i| fold_of[*i] == f) {
             let mut p = model.logits(&xs[i]);
             softmax(&mut p);
@@ -94,16 +96,39 @@ fn held_out_loss(xs: &[Sparse], ys: &[usize], classes: usize, opts: &TrainOption
 /// `ys`, at the L2 strength of [`L2_CHOICES`] with the least held-out loss.
 #[must_use]
 pub fn train(xs: &[Sparse], ys: &[usize], classes: usize, base: &TrainOptions) -> Linear {
+    train_on(xs, ys, columns(classes), classes, base)
+}
+
+/// A second stage over any `columns` inputs (out-of-fold logits, see [`dense`]),
+/// trained as [`train`] trains the wording rules' one.
+#[must_use]
+pub fn train_on(
+    xs: &[Sparse],
+    ys: &[usize],
+    columns: usize,
+    classes: usize,
+    base: &TrainOptions,
+) -> Linear {
     let mut best = (f64::INFINITY, L2_CHOICES[0]);
     if ys.len() >= 2 * FOLDS {
         for l2 in L2_CHOICES {
-            let loss = held_out_loss(xs, ys, classes, &options(base, l2));
+            let loss = held_out_loss(xs, ys, columns, classes, &options(base, l2));
             if loss < best.0 {
                 best = (loss, l2);
             }
         }
     }
-    Linear::train(xs, ys, columns(classes), classes, &options(base, best.1))
+    Linear::train(xs, ys, columns, classes, &options(base, best.1))
+}
+
+/// `values` as a sparse vector with every column present.
+#[must_use]
+pub fn dense(values: &[f32]) -> Sparse {
+    values
+        .iter()
+        .enumerate()
+        .map(|(i, v)| (i as u32, *v))
+        .collect()
 }
 
 #[cfg(test)]

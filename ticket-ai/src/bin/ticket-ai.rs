@@ -16,7 +16,7 @@ const USAGE: &str = "usage:
                  [--model lexical|embeddings] [--threshold 0.5] [--rules] [--no-rules] [--oos-label oos]
                  [--train-oos] [--val VAL.csv] [--min-in-scope-accuracy 0.93]
                  [--in-scope-z 1.645] [--balanced true]
-                 [--epochs 30] [--l2 1e-5] [--learning-rate 0.5] [--calibration-folds 3]
+                 [--epochs 30] [--l2 1e-5] [--learning-rate 0.5] [--calibration-folds 3] [--view-folds 10]
                  [--min-df 2] [--char-min 3] [--char-max 5] [--bigrams true]
                  [--nb true] [--nb-alpha 1] [--nb-floor 1] [--nb-power 0.5]
                  [--errors ERRORS.csv]
@@ -101,6 +101,7 @@ fn run(args: &[String]) -> Result<serde_json::Value, String> {
             let options = ModelOptions {
                 min_df: parse(&f, "min-df", defaults.min_df)?,
                 calibration_folds: parse(&f, "calibration-folds", defaults.calibration_folds)?,
+                view_folds: parse(&f, "view-folds", defaults.view_folds)?,
                 train: ticket_ai::linear::TrainOptions {
                     epochs: parse(&f, "epochs", defaults.train.epochs)?,
                     l2: parse(&f, "l2", defaults.train.l2)?,
