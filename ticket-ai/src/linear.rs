@@ -182,17 +182,30 @@ impl Linear {
     #[must_use]
     pub fn logits(&self, x: &Sparse) -> Vec<f32> {
         let mut out = self.bias.clone();
+        self.add_logits(x, &mut out);
+        out
+    }
+
+    /// Adds `x`'s weighted columns to `out` (logits without the bias), in `x`'s order.
+    pub(crate) fn add_logits(&self, x: &Sparse, out: &mut [f32]) {
         for (col, v) in x {
-            if let Some(row) = self
-                .weights
-                .get(*col as usize * self.classes..(*col as usize + 1) * self.classes)
-            {
+            if let Some(row) = self.row(*col as usize) {
                 for (l, w) in out.iter_mut().zip(row) {
                     *l += w * v;
                 }
             }
         }
-        out
+    }
+
+    /// The weights of column `col`, one per class; `None` beyond the model.
+    pub(crate) fn row(&self, col: usize) -> Option<&[f32]> {
+        self.weights
+            .get(col * self.classes..(col + 1) * self.classes)
+    }
+
+    /// The bias, one per class.
+    pub(crate) fn bias(&self) -> &[f32] {
+        &self.bias
     }
 }
 

@@ -232,7 +232,17 @@ impl TextModel {
     /// vocabulary (see [`crate::ticket_models`]: the priority model's vector can be had
     /// from the category model's).
     pub(crate) fn predict_vector(&self, x: &Sparse, raw: &RawFeatures) -> Prediction {
-        let mut p = self.linear.logits(x);
+        self.predict_logits(self.linear.logits(x), raw)
+    }
+
+    /// The linear model (the first stage when there is a second).
+    pub(crate) fn linear(&self) -> &Linear {
+        &self.linear
+    }
+
+    /// The prediction from the linear model's logits `p` of `raw`'s vector (computed
+    /// elsewhere, see [`crate::ticket_models`]).
+    pub(crate) fn predict_logits(&self, mut p: Vec<f32>, raw: &RawFeatures) -> Prediction {
         p.iter_mut().for_each(|l| *l /= self.temperature);
         if let Some(stack) = &self.stack {
             p = stack.logits(&stack::input(&p, raw));
