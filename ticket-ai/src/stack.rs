@@ -5,6 +5,9 @@
 //! thousands of n-grams that already fit the training rows, so their weights learn
 //! little; on held-out logits they are judged where the text alone is wrong.
 //!
+//! The same optimiser, over the logits of two views of the text alone ([`train_on`]),
+//! weighs the category model's word and character n-gram models ([`crate::views`]).
+//!
 //! Its L2 strength is chosen among [`L2_CHOICES`] by 5-fold cross-validation on its own
 //! training rows (the out-of-fold rows of the caller's training set), so the choice is
 //! nested inside whatever split scores the model and never sees a scored row.
