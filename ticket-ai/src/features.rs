@@ -271,11 +271,19 @@ pub struct Vocabulary {
 
 impl Vocabulary {
     /// Learns the columns from `docs`: every n-gram seen in at least `min_df` documents,
-    /// keeping at most `max_features` of the most frequent.
+    /// keeping at most `max_features` of the most frequent. `docs` may be any selection
+    /// of borrowed documents (a fold's rows), so none is copied to be counted.
     #[must_use]
-    pub fn fit(spec: FeatureSpec, docs: &[RawFeatures], min_df: u32, max_features: usize) -> Self {
+    pub fn fit<'a>(
+        spec: FeatureSpec,
+        docs: impl IntoIterator<Item = &'a RawFeatures>,
+        min_df: u32,
+        max_features: usize,
+    ) -> Self {
         let mut df: HashMap<u64, u32> = HashMap::new();
+        let mut docs_seen = 0usize;
         for d in docs {
+            docs_seen += 1;
             for (h, _) in d.words.iter().chain(&d.chars).chain(&d.named) {
                 *df.entry(*h).or_default() += 1;
             }
@@ -284,7 +292,7 @@ impl Vocabulary {
         kept.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
         kept.truncate(max_features);
         kept.sort_unstable_by_key(|(h, _)| *h);
-        let n = docs.len() as f32;
+        let n = docs_seen as f32;
         let mut columns = Vec::with_capacity(kept.len());
         let mut idf = Vec::with_capacity(kept.len());
         for (i, (h, d)) in kept.into_iter().enumerate() {

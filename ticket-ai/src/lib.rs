@@ -54,6 +54,7 @@ pub mod model_file;
 pub mod nb;
 pub mod phrases;
 pub mod priority;
+mod regression;
 pub mod skills;
 pub mod stack;
 pub mod ticket_models;

@@ -285,7 +285,7 @@ mod tests {
             .map(|x| {
                 let mut l = first.logits(x);
                 l.extend(second.logits(x));
-                l.iter().enumerate().map(|(i, v)| (i as u32, *v)).collect()
+                crate::stack::dense(&l)
             })
             .collect();
         let top = Linear::train(&stacked, &ys, 6, 3, &opts);

@@ -5,7 +5,6 @@
 use crate::error::AiError;
 use crate::features::{FeatureSpec, RawFeatures, Sparse, Vocabulary, Words};
 use crate::linear::{softmax, Linear, TrainOptions};
-use crate::metrics::fit_temperature;
 use crate::nb::NbScaling;
 use crate::priority;
 use crate::stack;
@@ -53,6 +52,15 @@ impl Default for ModelOptions {
 }
 
 impl ModelOptions {
+    /// The vocabulary these options learn from `docs` (their feature spec, `min_df` and
+    /// `max_features`).
+    pub(crate) fn vocabulary<'a>(
+        &self,
+        docs: impl IntoIterator<Item = &'a RawFeatures>,
+    ) -> Vocabulary {
+        Vocabulary::fit(self.spec, docs, self.min_df, self.max_features)
+    }
+
     /// The priority model's recipe from these options: the wording rules join the
     /// features, and no naive Bayes scales (on the shared tickets they cost priority 0.01
     /// of macro-F1 while they gain category about as much; README).
@@ -127,46 +135,18 @@ impl TextModel {
             .map(|t| extract(&opts.spec, t, opts.rule_features))
             .collect();
         let classes = names.len();
-        if opts.view_folds >= 2 && !opts.rule_features {
-            if let Some((vocabulary, linear)) = crate::views::train(&raw, &ys, classes, opts) {
-                return Ok(Self {
-                    labels: names,
-                    vocabulary,
-                    linear,
-                    temperature: 1.0,
-                    rule_features: false,
-                    rows: texts.len(),
-                    stack: None,
-                });
-            }
-        }
-        let held_out = out_of_fold(&raw, &ys, classes, opts);
-        let temperature = held_out.as_ref().map_or(1.0, |l| fit_temperature(l, &ys));
-        let stack = match &held_out {
-            Some(held_out) if opts.rule_features => {
-                let xs: Vec<Sparse> = held_out
-                    .iter()
-                    .zip(&raw)
-                    .map(|(l, r)| {
-                        let calibrated: Vec<f32> = l.iter().map(|v| v / temperature).collect();
-                        stack::input(&calibrated, r)
-                    })
-                    .collect();
-                Some(stack::train(&xs, &ys, classes, &opts.train))
-            }
-            _ => None,
-        };
-        let vocabulary = Vocabulary::fit(opts.spec, &raw, opts.min_df, opts.max_features);
-        let xs: Vec<Sparse> = raw.iter().map(|r| vocabulary.vectorize(r)).collect();
-        let linear = Linear::train(&xs, &ys, vocabulary.len(), classes, &opts.train);
+        let fitted = (opts.view_folds >= 2 && !opts.rule_features)
+            .then(|| crate::views::train(&raw, &ys, classes, opts))
+            .flatten()
+            .unwrap_or_else(|| crate::regression::train(&raw, &ys, classes, opts));
         Ok(Self {
             labels: names,
-            vocabulary,
-            linear,
-            temperature,
+            vocabulary: fitted.vocabulary,
+            linear: fitted.linear,
+            temperature: fitted.temperature,
             rule_features: opts.rule_features,
             rows: texts.len(),
-            stack,
+            stack: fitted.stack,
         })
     }
 
@@ -304,30 +284,6 @@ fn extract(spec: &FeatureSpec, text: &str, rules: bool) -> RawFeatures {
     } else {
         spec.extract_words(&words, &[])
     }
-}
-
-/// Every row's logits predicted by a model trained on the other calibration folds
-/// (vocabulary included), in row order; `None` with too few rows or folds.
-fn out_of_fold(
-    raw: &[RawFeatures],
-    ys: &[usize],
-    classes: usize,
-    opts: &ModelOptions,
-) -> Option<Vec<Vec<f32>>> {
-    crate::calibration::out_of_fold_logits(
-        ys,
-        opts.calibration_folds,
-        opts.train.seed,
-        |train: &[usize]| {
-            let train_raw: Vec<_> = train.iter().map(|i| raw[*i].clone()).collect();
-            let vocab = Vocabulary::fit(opts.spec, &train_raw, opts.min_df, opts.max_features);
-            let xs: Vec<Sparse> = train_raw.iter().map(|r| vocab.vectorize(r)).collect();
-            let train_ys: Vec<usize> = train.iter().map(|i| ys[*i]).collect();
-            let model = Linear::train(&xs, &train_ys, vocab.len(), classes, &opts.train);
-            (vocab, model)
-        },
-        |(vocab, model): &(Vocabulary, Linear), i| model.logits(&vocab.vectorize(&raw[i])),
-    )
 }
 
 /// The distinct labels, sorted, and each row's index into them.

@@ -13,6 +13,7 @@ use crate::calibration::out_of_fold_logits;
 use crate::features::{RawFeatures, Sparse, Vocabulary};
 use crate::linear::{Linear, TrainOptions};
 use crate::model::ModelOptions;
+use crate::regression::Fitted;
 use crate::stack;
 
 /// `raw` with only its word block (`words`) or only its character block.
@@ -53,20 +54,18 @@ fn fit_views(
 /// The vocabulary and the folded model of `raw` labelled `ys`; `None` when there are too
 /// few rows for the out-of-fold logits the second stage learns from
 /// (`opts.view_folds` folds, at least two rows each).
-#[must_use]
-pub fn train(
+pub(crate) fn train(
     raw: &[RawFeatures],
     ys: &[usize],
     classes: usize,
     opts: &ModelOptions,
-) -> Option<(Vocabulary, Linear)> {
+) -> Option<Fitted> {
     let held_out = out_of_fold_logits(
         ys,
         opts.view_folds,
         opts.train.seed,
         |train: &[usize]| {
-            let rows: Vec<RawFeatures> = train.iter().map(|i| raw[*i].clone()).collect();
-            let vocabulary = Vocabulary::fit(opts.spec, &rows, opts.min_df, opts.max_features);
+            let vocabulary = opts.vocabulary(train.iter().map(|i| &raw[*i]));
             let models = fit_views(&vocabulary, raw, train, ys, classes, &opts.train);
             (vocabulary, models)
         },
@@ -77,9 +76,14 @@ pub fn train(
     )?;
     let xs: Vec<Sparse> = held_out.iter().map(|l| stack::dense(l)).collect();
     let second = stack::train_on(&xs, ys, 2 * classes, classes, &opts.train);
-    let vocabulary = Vocabulary::fit(opts.spec, raw, opts.min_df, opts.max_features);
+    let vocabulary = opts.vocabulary(raw);
     let all: Vec<usize> = (0..raw.len()).collect();
     let [words, chars] = fit_views(&vocabulary, raw, &all, ys, classes, &opts.train);
-    let folded = Linear::compose(&second, &[&words, &chars]);
-    Some((vocabulary, folded))
+    Some(Fitted {
+        vocabulary,
+        linear: Linear::compose(&second, &[&words, &chars]),
+        // The second stage learnt on held-out logits: calibrated as it is.
+        temperature: 1.0,
+        stack: None,
+    })
 }
