@@ -160,6 +160,18 @@ impl FeatureSpec {
     /// [`FeatureSpec::extract`] from words already cut.
     #[must_use]
     pub fn extract_words(&self, words: &Words, extra: &[&str]) -> RawFeatures {
+        let (w, c) = self.hashes(words);
+        RawFeatures {
+            words: counted(w),
+            chars: counted(c),
+            named: counted(extra.iter().map(|name| extra_hash(name)).collect()),
+        }
+    }
+
+    /// The hashes of every word n-gram and every character n-gram of `words`, in text
+    /// order, each as often as it occurs (what [`FeatureSpec::extract_words`] counts).
+    #[must_use]
+    pub fn hashes(&self, words: &Words) -> (Vec<u64>, Vec<u64>) {
         let mut w = Vec::with_capacity(words.len() * 2);
         let mut previous: Option<&str> = None;
         for word in words.iter() {
@@ -196,11 +208,7 @@ impl FeatureSpec {
                 }
             }
         }
-        RawFeatures {
-            words: counted(w),
-            chars: counted(c),
-            named: counted(extra.iter().map(|name| extra_hash(name)).collect()),
-        }
+        (w, c)
     }
 }
 

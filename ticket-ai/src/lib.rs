@@ -55,6 +55,7 @@ pub mod nb;
 pub mod phrases;
 pub mod priority;
 mod regression;
+mod shared_slots;
 pub mod skills;
 pub mod stack;
 pub mod ticket_models;
