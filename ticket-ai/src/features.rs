@@ -262,6 +262,27 @@ type ColumnIndex = HashMap<u64, (u32, f32), std::hash::BuildHasherDefault<PassTh
 /// order (the word block first, then the characters, then the named features).
 pub type Sparse = Vec<(u32, f32)>;
 
+/// In how many training documents an n-gram must be seen to become a column, per
+/// block.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MinDf {
+    /// Word unigrams and bigrams.
+    pub words: u32,
+    /// Character n-grams and named features.
+    pub others: u32,
+}
+
+impl MinDf {
+    /// The same bar for every block.
+    #[must_use]
+    pub fn all(n: u32) -> Self {
+        Self {
+            words: n,
+            others: n,
+        }
+    }
+}
+
 /// Columns and inverse document frequencies learnt from a training set.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Vocabulary {
@@ -278,25 +299,35 @@ pub struct Vocabulary {
 }
 
 impl Vocabulary {
-    /// Learns the columns from `docs`: every n-gram seen in at least `min_df` documents,
-    /// keeping at most `max_features` of the most frequent. `docs` may be any selection
-    /// of borrowed documents (a fold's rows), so none is copied to be counted.
+    /// Learns the columns from `docs`: every n-gram seen in at least as many documents
+    /// as `min_df` asks for its block, keeping at most `max_features` of the most
+    /// frequent. `docs` may be any selection of borrowed documents (a fold's rows), so
+    /// none is copied to be counted.
     #[must_use]
     pub fn fit<'a>(
         spec: FeatureSpec,
         docs: impl IntoIterator<Item = &'a RawFeatures>,
-        min_df: u32,
+        min_df: MinDf,
         max_features: usize,
     ) -> Self {
-        let mut df: HashMap<u64, u32> = HashMap::new();
+        // Per n-gram: the documents it was seen in, and whether as a word n-gram.
+        let mut df: HashMap<u64, (u32, bool)> = HashMap::new();
         let mut docs_seen = 0usize;
         for d in docs {
             docs_seen += 1;
-            for (h, _) in d.words.iter().chain(&d.chars).chain(&d.named) {
-                *df.entry(*h).or_default() += 1;
+            for (h, _) in &d.words {
+                let e = df.entry(*h).or_default();
+                *e = (e.0 + 1, true);
+            }
+            for (h, _) in d.chars.iter().chain(&d.named) {
+                df.entry(*h).or_default().0 += 1;
             }
         }
-        let mut kept: Vec<(u64, u32)> = df.into_iter().filter(|(_, n)| *n >= min_df).collect();
+        let mut kept: Vec<(u64, u32)> = df
+            .into_iter()
+            .filter(|(_, (n, word))| *n >= if *word { min_df.words } else { min_df.others })
+            .map(|(h, (n, _))| (h, n))
+            .collect();
         kept.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
         kept.truncate(max_features);
         kept.sort_unstable_by_key(|(h, _)| *h);
@@ -439,7 +470,7 @@ mod tests {
             .iter()
             .map(|t| spec.extract(t, &[]))
             .collect();
-        let vocab = Vocabulary::fit(spec, &docs, 1, usize::MAX);
+        let vocab = Vocabulary::fit(spec, &docs, MinDf::all(1), usize::MAX);
         let v = vocab.vectorize(&spec.extract("card zzzz", &[]));
         let norm: f32 = v.iter().map(|(_, x)| x * x).sum();
         assert!((norm - 1.0).abs() < 1e-4, "{norm}");
@@ -464,10 +495,20 @@ mod tests {
             .iter()
             .map(|t| spec.extract(t, &[]))
             .collect();
-        let all = Vocabulary::fit(spec, &docs, 1, usize::MAX);
-        let common = Vocabulary::fit(spec, &docs, 2, usize::MAX);
+        let all = Vocabulary::fit(spec, &docs, MinDf::all(1), usize::MAX);
+        let common = Vocabulary::fit(spec, &docs, MinDf::all(2), usize::MAX);
         assert!(common.len() < all.len());
         assert!(common.index.contains_key(&Fnv::new(WORD).bytes(b"alpha").0));
-        assert_eq!(Vocabulary::fit(spec, &docs, 1, 3).len(), 3);
+        assert_eq!(Vocabulary::fit(spec, &docs, MinDf::all(1), 3).len(), 3);
+        // Each block has its own bar: the words seen once stay, their characters go.
+        let words = MinDf {
+            words: 1,
+            others: 2,
+        };
+        let mixed = Vocabulary::fit(spec, &docs, words, usize::MAX);
+        assert!(mixed.index.contains_key(&Fnv::new(WORD).bytes(b"beta").0));
+        let beta_chars = spec.extract("beta", &[]).chars;
+        assert!(beta_chars.iter().any(|(h, _)| !mixed.index.contains_key(h)));
+        assert_eq!(mixed.len(), common.len() + 4);
     }
 }

@@ -17,7 +17,7 @@ const USAGE: &str = "usage:
                  [--train-oos] [--val VAL.csv] [--min-in-scope-accuracy 0.93]
                  [--in-scope-z 1.645] [--balanced true]
                  [--epochs 30] [--l2 1e-5] [--learning-rate 0.5] [--calibration-folds 3] [--view-folds 10]
-                 [--min-df 2] [--char-min 3] [--char-max 5] [--bigrams true]
+                 [--min-df 3] [--word-min-df 1] [--char-min 3] [--char-max 5] [--bigrams true]
                  [--nb true] [--nb-alpha 1] [--nb-floor 1] [--nb-power 0.5]
                  [--errors ERRORS.csv]
                  embeddings only: [--model-dir DIR] [--max-tokens 64] [--scale 4] [--lexical true]
@@ -100,6 +100,10 @@ fn run(args: &[String]) -> Result<serde_json::Value, String> {
             };
             let options = ModelOptions {
                 min_df: parse(&f, "min-df", defaults.min_df)?,
+                word_min_df: match f.get("word-min-df") {
+                    Some(_) => Some(parse(&f, "word-min-df", 1)?),
+                    None => defaults.word_min_df,
+                },
                 calibration_folds: parse(&f, "calibration-folds", defaults.calibration_folds)?,
                 view_folds: parse(&f, "view-folds", defaults.view_folds)?,
                 train: ticket_ai::linear::TrainOptions {

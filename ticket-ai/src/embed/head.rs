@@ -7,7 +7,7 @@
 
 use crate::calibration::out_of_fold_temperature;
 use crate::error::AiError;
-use crate::features::{FeatureSpec, RawFeatures, Sparse, Vocabulary};
+use crate::features::{FeatureSpec, MinDf, RawFeatures, Sparse, Vocabulary};
 use crate::linear::{softmax, Linear, TrainOptions};
 use crate::model::Prediction;
 use crate::priority;
@@ -137,8 +137,8 @@ fn fit(
     dimension: usize,
     options: &HeadOptions,
 ) -> Fitted {
-    let vocabulary =
-        (!raws.is_empty()).then(|| Vocabulary::fit(FeatureSpec::default(), raws, 1, 200_000));
+    let vocabulary = (!raws.is_empty())
+        .then(|| Vocabulary::fit(FeatureSpec::default(), raws, MinDf::all(1), 200_000));
     let xs: Vec<Sparse> = rows
         .iter()
         .enumerate()
