@@ -33,7 +33,10 @@ impl Words {
         let mut ends = Vec::new();
         let mut start = 0;
         for c in text.chars() {
-            if c.is_alphanumeric() {
+            if c.is_ascii_alphanumeric() {
+                // The common case, without `to_lowercase`'s iterator.
+                buffer.push(c.to_ascii_lowercase());
+            } else if c.is_alphanumeric() {
                 buffer.extend(c.to_lowercase());
             } else if (c == '\'' || c == '’') && buffer.len() > start {
                 continue;
@@ -189,26 +192,43 @@ impl FeatureSpec {
         }
         let mut c = Vec::with_capacity(words.buffer.len() * 3);
         let mut chars: Vec<char> = Vec::new();
+        let mut ascii: Vec<u8> = Vec::new();
         // A shortest length of 0 asks for no character n-grams.
         let char_words = words.iter().filter(|_| self.char_min > 0);
         for word in char_words {
-            chars.clear();
-            chars.push(' ');
-            chars.extend(word.chars());
-            chars.push(' ');
-            // FNV reads the characters in order, so the n-grams starting at one character
-            // extend each other: one pass per start gives all their lengths.
-            for start in 0..chars.len() {
-                let mut h = Fnv::new(CHARS);
-                for (n, ch) in chars[start..].iter().take(self.char_max).enumerate() {
-                    h = h.char(*ch);
-                    if n + 1 >= self.char_min {
-                        c.push(h.0);
-                    }
-                }
+            if word.is_ascii() {
+                // One byte per character, and FNV over a character is FNV over its UTF-8
+                // bytes: the same hashes without decoding and encoding each character.
+                ascii.clear();
+                ascii.push(b' ');
+                ascii.extend_from_slice(word.as_bytes());
+                ascii.push(b' ');
+                self.push_char_grams(&ascii, |h, b| h.bytes(&[*b]), &mut c);
+            } else {
+                chars.clear();
+                chars.push(' ');
+                chars.extend(word.chars());
+                chars.push(' ');
+                self.push_char_grams(&chars, |h, ch| h.char(*ch), &mut c);
             }
         }
         (w, c)
+    }
+
+    /// Pushes to `out` the hash of every run of `char_min` to `char_max` characters of
+    /// `chars` (a word with its boundary spaces), `add` hashing one more character. FNV
+    /// reads the characters in order, so the n-grams starting at one character extend
+    /// each other: one pass per start gives all their lengths.
+    fn push_char_grams<T>(&self, chars: &[T], add: impl Fn(Fnv, &T) -> Fnv, out: &mut Vec<u64>) {
+        for start in 0..chars.len() {
+            let mut h = Fnv::new(CHARS);
+            for (n, ch) in chars[start..].iter().take(self.char_max).enumerate() {
+                h = add(h, ch);
+                if n + 1 >= self.char_min {
+                    out.push(h.0);
+                }
+            }
+        }
     }
 }
 
@@ -486,6 +506,19 @@ mod tests {
                 .unwrap_or(0.0)
         };
         assert!(get(declined) > get(card));
+    }
+
+    /// The ASCII shortcut hashes a word's character n-grams as the general path does.
+    #[test]
+    fn ascii_words_hash_as_their_characters_do() {
+        let spec = FeatureSpec::default();
+        for word in ["payment", "a", "refund42"] {
+            let chars: Vec<char> = format!(" {word} ").chars().collect();
+            let mut general = Vec::new();
+            spec.push_char_grams(&chars, |h, ch| h.char(*ch), &mut general);
+            assert!(!general.is_empty());
+            assert_eq!(spec.hashes(&Words::new(word)).1, general, "{word}");
+        }
     }
 
     #[test]
