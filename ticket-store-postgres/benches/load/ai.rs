@@ -1,7 +1,10 @@
 //! Step 4 (`TICKET_BENCH_AI=off,classifier,faq,full`): what the AI adds to a create, measured
 //! on the filled table, at `TICKET_BENCH_AI_CLIENTS` clients (default 16), the modes
 //! interleaved `TICKET_BENCH_AI_ROUNDS` times (default 2) so that the shared machine's
-//! noise falls on each alike:
+//! noise falls on each alike. Every mode's run starts after a `CHECKPOINT` (so the
+//! full-page writes that follow one fall on each run alike, not on whichever ran after
+//! PostgreSQL's own), and even rounds run the modes in reverse order (so neither always
+//! meets the table its rival has just grown):
 //!
 //! - `off`: no classifier, no FAQ matcher;
 //! - `classifier`: the day-one lexical classifier of `ticket-ai` (as the server runs it);
@@ -193,7 +196,14 @@ pub async fn creates(
         Arc::new(LexicalClassifier::day_one(LexicalConfig::default()).unwrap());
     let mut rows = Vec::new();
     for round in 1..=rounds {
-        for &mode in &modes {
+        let mut order = modes.clone();
+        if round % 2 == 0 {
+            order.reverse();
+        }
+        for mode in order {
+            if let Err(e) = sqlx::query("CHECKPOINT").execute(store.pool()).await {
+                println!("  CHECKPOINT refused ({e}): runs may meet PostgreSQL's own");
+            }
             let app = format!("ticket-bench-ai-{round}-{mode:?}");
             let pool = named_pool(&cfg.url, u32::try_from(clients).unwrap() + 4, &app).await;
             let desk = desk(mode, pool.clone(), store.schema(), &classifier);
@@ -300,5 +310,55 @@ pub fn report(rows: &[AiRow]) {
             by_rate,
             by_cpu
         );
+    }
+    summary(rows);
+}
+
+/// Prints, per mode beside `off`, the mean and the median over the rounds of its cost
+/// by rate and by CPU.
+fn summary(rows: &[AiRow]) {
+    let mut modes: Vec<Mode> = Vec::new();
+    for r in rows.iter().filter(|r| r.mode != Mode::Off) {
+        if !modes.contains(&r.mode) {
+            modes.push(r.mode);
+        }
+    }
+    let cpu = |r: &AiRow| r.cpu_us.0 + r.cpu_us.1;
+    for mode in modes {
+        let (mut by_rate, mut by_cpu) = (Vec::new(), Vec::new());
+        for r in rows.iter().filter(|r| r.mode == mode) {
+            if let Some(off) = rows
+                .iter()
+                .find(|o| o.mode == Mode::Off && o.round == r.round)
+            {
+                by_rate.push(100.0 * (off.rate / r.rate - 1.0));
+                by_cpu.push(100.0 * (cpu(r) / cpu(off) - 1.0));
+            }
+        }
+        if by_rate.is_empty() {
+            continue;
+        }
+        println!(
+            "{:<34} cost by rate mean {:+.1}% median {:+.1}%, by CPU mean {:+.1}% median {:+.1}% ({} rounds)",
+            format!("  {} over the rounds", mode.name()),
+            mean(&by_rate),
+            median(&mut by_rate),
+            mean(&by_cpu),
+            median(&mut by_cpu),
+            by_cpu.len()
+        );
+    }
+}
+
+fn mean(v: &[f64]) -> f64 {
+    v.iter().sum::<f64>() / v.len().max(1) as f64
+}
+
+fn median(v: &mut [f64]) -> f64 {
+    v.sort_by(f64::total_cmp);
+    match v.len() {
+        0 => 0.0,
+        n if n % 2 == 1 => v[n / 2],
+        n => (v[n / 2 - 1] + v[n / 2]) / 2.0,
     }
 }
