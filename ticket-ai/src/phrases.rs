@@ -2,7 +2,7 @@
 //! rules ([`crate::priority`]) and the skills' wording ([`crate::skills`]). A phrase is
 //! one or more words separated by spaces; a word ending in `*` matches any word that
 //! starts with it. Phrases are indexed by their first word (or, for a prefix pattern,
-//! its first [`PREFIX_KEY`] characters), so matching costs two lookups per word of the
+//! its first `PREFIX_KEY` characters), so matching costs two lookups per word of the
 //! text instead of a comparison per phrase and word. A group can be
 //! marked negatable ([`PhraseSet::negatable`]): its phrases then do not count when a
 //! negation comes right before them ("not urgent", "nothing is blocked").

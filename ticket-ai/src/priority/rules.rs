@@ -427,7 +427,7 @@ pub const RULES: &[Rule] = &[
     },
 ];
 
-/// Fires when a count of at least [`MANY`] is followed, within two words, by people or
+/// Fires when a count of at least `MANY` is followed, within two words, by people or
 /// things a business has many of ("3,800 subscribers", "30+ accounts", "212 units"):
 /// many are affected. Urgent, not necessarily critical: the model weighs it.
 pub const SCALE: Rule = Rule {
