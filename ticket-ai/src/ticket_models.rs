@@ -6,10 +6,11 @@
 //! day-one pair, every retrained pair), they extract them once, and they keep the same
 //! n-grams with the same IDF (the priority model adding the wording rules' hits): then
 //! the priority model's vector of a text is the category model's with its columns
-//! renamed (`shared_columns`), and each n-gram is looked up in one vocabulary, not
-//! two. In a server those lookups miss the CPU caches (the next ticket comes after the
-//! store's and the runtime's work has pushed the models out of them) and are most of a
-//! classification's cost: `benches/classify.rs` (`classify_ticket_cold_cache`).
+//! renamed (`shared_columns`), and each n-gram is looked up once, in one table that
+//! holds both models' weights (`shared_slots`). In a server those lookups miss
+//! the CPU caches (the next ticket comes after the store's and the runtime's work has
+//! pushed the models out of them) and are most of a classification's cost:
+//! `benches/classify.rs` (`classify_ticket_cold_cache`).
 
 use crate::data::{read_rows, SHIPPED_TICKETS};
 use crate::error::AiError;
