@@ -12,8 +12,9 @@
 //!   The loss is class-balanced (a rare critical priority weighs as much as a common
 //!   medium one); the category model trains on naive Bayes-scaled inputs ([`nb`]), learns
 //!   the word and the character n-grams apart and weighs them by a second stage folded
-//!   into one weight table ([`views`]), and both keep the n-grams seen in at least two
-//!   training tickets. The day-one models are trained from the 480 CC0 tickets shipped in
+//!   into one weight table ([`views`]), and both keep the word n-grams seen in a training
+//!   ticket and the character n-grams seen in at least three
+//!   ([`ModelOptions::word_min_df`](model::ModelOptions::word_min_df)). The day-one models are trained from the 480 CC0 tickets shipped in
 //!   `data/tickets.csv` (about 2 s in release on a busy 2-core machine); [`model_file`]
 //!   keeps the models in use (day-one or retrained) in one versioned file, written
 //!   atomically, which [`LexicalClassifier::open`] loads at the next start instead of

@@ -289,15 +289,8 @@ pub fn report(rows: &[AiRow]) {
         "cost by CPU"
     );
     for r in rows {
-        let off = rows
-            .iter()
-            .find(|o| o.mode == Mode::Off && o.round == r.round);
-        let cpu = |r: &AiRow| r.cpu_us.0 + r.cpu_us.1;
-        let (by_rate, by_cpu) = off.map_or(("-".to_string(), "-".to_string()), |off| {
-            (
-                format!("{:+.0}%", 100.0 * (off.rate / r.rate - 1.0)),
-                format!("{:+.0}%", 100.0 * (cpu(r) / cpu(off) - 1.0)),
-            )
+        let (by_rate, by_cpu) = cost(rows, r).map_or(("-".to_string(), "-".to_string()), |c| {
+            (format!("{:+.0}%", c.0), format!("{:+.0}%", c.1))
         });
         println!(
             "{:<34} {:>9.0} {:>8.2} {:>8.2} {:>9.0} {:>9.0} {:>13} {:>13}",
@@ -323,18 +316,12 @@ fn summary(rows: &[AiRow]) {
             modes.push(r.mode);
         }
     }
-    let cpu = |r: &AiRow| r.cpu_us.0 + r.cpu_us.1;
     for mode in modes {
-        let (mut by_rate, mut by_cpu) = (Vec::new(), Vec::new());
-        for r in rows.iter().filter(|r| r.mode == mode) {
-            if let Some(off) = rows
-                .iter()
-                .find(|o| o.mode == Mode::Off && o.round == r.round)
-            {
-                by_rate.push(100.0 * (off.rate / r.rate - 1.0));
-                by_cpu.push(100.0 * (cpu(r) / cpu(off) - 1.0));
-            }
-        }
+        let (mut by_rate, mut by_cpu): (Vec<f64>, Vec<f64>) = rows
+            .iter()
+            .filter(|r| r.mode == mode)
+            .filter_map(|r| cost(rows, r))
+            .unzip();
         if by_rate.is_empty() {
             continue;
         }
@@ -348,6 +335,23 @@ fn summary(rows: &[AiRow]) {
             by_cpu.len()
         );
     }
+}
+
+/// This process's and PostgreSQL's CPU microseconds per create of `r`.
+fn cpu(r: &AiRow) -> f64 {
+    r.cpu_us.0 + r.cpu_us.1
+}
+
+/// What `r` costs beside `off` of the same round, in percent: by rate and by CPU
+/// (`None` without such a row).
+fn cost(rows: &[AiRow], r: &AiRow) -> Option<(f64, f64)> {
+    let off = rows
+        .iter()
+        .find(|o| o.mode == Mode::Off && o.round == r.round)?;
+    Some((
+        100.0 * (off.rate / r.rate - 1.0),
+        100.0 * (cpu(r) / cpu(off) - 1.0),
+    ))
 }
 
 fn mean(v: &[f64]) -> f64 {
