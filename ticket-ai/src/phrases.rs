@@ -3,7 +3,8 @@
 //! one or more words separated by spaces; a word ending in `*` matches any word that
 //! starts with it. Phrases are indexed by their first word (or, for a prefix pattern,
 //! its first `PREFIX_KEY` characters), so matching costs two lookups per word of the
-//! text instead of a comparison per phrase and word. A group can be
+//! text instead of a comparison per phrase and word, and a bit per possible start
+//! ([`Starts`]) spares those lookups for most words, which start no phrase. A group can be
 //! marked negatable ([`PhraseSet::negatable`]): its phrases then do not count when a
 //! negation comes right before them ("not urgent", "nothing is blocked").
 
@@ -18,6 +19,51 @@ const PREFIX_KEY: usize = 3;
 fn prefix_key(word: &str) -> Option<&str> {
     let mut ends = word.char_indices().map(|(at, c)| at + c.len_utf8());
     ends.nth(PREFIX_KEY - 1).map(|end| &word[..end])
+}
+
+/// Bits of a [`Starts`] (a power of two): enough that few words which start no phrase
+/// share a bit with one that does (the crate's lists have a few hundred starts).
+const START_BITS: usize = 4096;
+
+/// Which leading bytes a word must have to start some phrase: a bit per hash of a
+/// word's first [`PREFIX_KEY`] bytes (all of them when it has fewer). A phrase's first
+/// word, or its prefix pattern of [`PREFIX_KEY`] characters or more, shares those bytes
+/// with every word it matches, so a word whose bit is clear starts none.
+#[derive(Debug, Clone)]
+struct Starts {
+    bits: Vec<u64>,
+}
+
+impl Starts {
+    fn new() -> Self {
+        Self {
+            bits: vec![0; START_BITS / 64],
+        }
+    }
+
+    /// The bit of `word`'s leading bytes.
+    fn bit(word: &str) -> usize {
+        let lead = word.as_bytes().iter().take(PREFIX_KEY);
+        let packed = lead.fold(word.len().min(PREFIX_KEY) as u64, |k, b| {
+            (k << 8) | u64::from(*b)
+        });
+        // Fibonacci hashing: the top bits of the product are well mixed.
+        (packed.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - START_BITS.ilog2())) as usize
+    }
+
+    fn insert(&mut self, lead: &str) {
+        let bit = Self::bit(lead);
+        if let Some(word) = self.bits.get_mut(bit / 64) {
+            *word |= 1 << (bit % 64);
+        }
+    }
+
+    fn may_start(&self, word: &str) -> bool {
+        let bit = Self::bit(word);
+        self.bits
+            .get(bit / 64)
+            .is_some_and(|w| w & (1 << (bit % 64)) != 0)
+    }
 }
 
 /// One phrase, split into words, and the group it belongs to.
@@ -99,6 +145,8 @@ pub struct PhraseSet {
     /// Phrases whose first word is a prefix pattern shorter than that (tried at every
     /// word; none in the crate's lists).
     short_prefix: Vec<Phrase>,
+    /// The leading bytes of every first word and prefix pattern indexed above.
+    starts: Starts,
 }
 
 impl PhraseSet {
@@ -108,6 +156,7 @@ impl PhraseSet {
         let mut by_first_word: FxHashMap<&'static str, Vec<Phrase>> = FxHashMap::default();
         let mut by_prefix: FxHashMap<&'static str, Vec<Phrase>> = FxHashMap::default();
         let mut short_prefix = Vec::new();
+        let mut starts = Starts::new();
         for (group, phrases) in groups.iter().enumerate() {
             for phrase in *phrases {
                 let words: Vec<&'static str> =
@@ -118,10 +167,14 @@ impl PhraseSet {
                 let compiled = Phrase { group, words };
                 if let Some(pattern) = first.strip_suffix('*') {
                     match prefix_key(pattern) {
-                        Some(key) => by_prefix.entry(key).or_default().push(compiled),
+                        Some(key) => {
+                            starts.insert(key);
+                            by_prefix.entry(key).or_default().push(compiled);
+                        }
                         None => short_prefix.push(compiled),
                     }
                 } else {
+                    starts.insert(first);
                     by_first_word.entry(first).or_default().push(compiled);
                 }
             }
@@ -132,6 +185,7 @@ impl PhraseSet {
             by_first_word,
             by_prefix,
             short_prefix,
+            starts,
         }
     }
 
@@ -151,6 +205,9 @@ impl PhraseSet {
     pub fn hits(&self, words: &Words) -> Vec<bool> {
         let mut hit = vec![false; self.groups];
         for (at, word) in words.iter().enumerate() {
+            if self.short_prefix.is_empty() && !self.starts.may_start(word) {
+                continue;
+            }
             let exact = self.by_first_word.get(word).map_or(&[][..], Vec::as_slice);
             let prefixed = prefix_key(word)
                 .and_then(|key| self.by_prefix.get(key))
@@ -175,6 +232,29 @@ mod tests {
     /// Prefix patterns of three characters or more are found through their first three
     /// (the pattern itself may be exactly that), shorter ones at every word, and words
     /// shorter than the key (or not ASCII) are looked up safely.
+    /// Without patterns shorter than the key, words are tried only when their leading
+    /// bytes start some phrase: short exact words, multi-byte prefixes and long words
+    /// still match, and a word that starts nothing is passed over.
+    #[test]
+    fn words_that_start_no_phrase_are_passed_over() {
+        let set = PhraseSet::new(&[&["no"], &["héllo* world"], &["charged twice"]]);
+        assert!(set.short_prefix.is_empty());
+        assert_eq!(set.hits(&Words::new("No.")), [true, false, false]);
+        assert_eq!(set.hits(&Words::new("nope")), [false, false, false]);
+        assert_eq!(
+            set.hits(&Words::new("Héllos world, charged twice")),
+            [false, true, true]
+        );
+        assert_eq!(
+            set.hits(&Words::new("charges twice")),
+            [false, false, false]
+        );
+        for word in ["no", "hél", "héllos", "charged"] {
+            assert!(set.starts.may_start(word), "{word}");
+        }
+        assert!(!set.starts.may_start("payment"));
+    }
+
     #[test]
     fn prefix_patterns_of_every_length_match() {
         let set = PhraseSet::new(&[&["tax*"], &["ab*"], &["héllo* world"], &["x*"]]);
