@@ -229,9 +229,6 @@ impl PhraseSet {
 mod tests {
     use super::*;
 
-    /// Prefix patterns of three characters or more are found through their first three
-    /// (the pattern itself may be exactly that), shorter ones at every word, and words
-    /// shorter than the key (or not ASCII) are looked up safely.
     /// Without patterns shorter than the key, words are tried only when their leading
     /// bytes start some phrase: short exact words, multi-byte prefixes and long words
     /// still match, and a word that starts nothing is passed over.
@@ -255,6 +252,9 @@ mod tests {
         assert!(!set.starts.may_start("payment"));
     }
 
+    /// Prefix patterns of three characters or more are found through their first three
+    /// (the pattern itself may be exactly that), shorter ones at every word, and words
+    /// shorter than the key (or not ASCII) are looked up safely.
     #[test]
     fn prefix_patterns_of_every_length_match() {
         let set = PhraseSet::new(&[&["tax*"], &["ab*"], &["héllo* world"], &["x*"]]);
