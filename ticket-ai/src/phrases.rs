@@ -58,6 +58,11 @@ impl Starts {
         }
     }
 
+    /// Lets every word through (a prefix pattern too short to key on may start at any).
+    fn allow_all(&mut self) {
+        self.bits.fill(u64::MAX);
+    }
+
     fn may_start(&self, word: &str) -> bool {
         let bit = Self::bit(word);
         self.bits
@@ -145,7 +150,8 @@ pub struct PhraseSet {
     /// Phrases whose first word is a prefix pattern shorter than that (tried at every
     /// word; none in the crate's lists).
     short_prefix: Vec<Phrase>,
-    /// The leading bytes of every first word and prefix pattern indexed above.
+    /// The leading bytes of every first word and prefix pattern indexed above (all of
+    /// them when `short_prefix` is not empty).
     starts: Starts,
 }
 
@@ -171,7 +177,10 @@ impl PhraseSet {
                             starts.insert(key);
                             by_prefix.entry(key).or_default().push(compiled);
                         }
-                        None => short_prefix.push(compiled),
+                        None => {
+                            starts.allow_all();
+                            short_prefix.push(compiled);
+                        }
                     }
                 } else {
                     starts.insert(first);
@@ -205,7 +214,7 @@ impl PhraseSet {
     pub fn hits(&self, words: &Words) -> Vec<bool> {
         let mut hit = vec![false; self.groups];
         for (at, word) in words.iter().enumerate() {
-            if self.short_prefix.is_empty() && !self.starts.may_start(word) {
+            if !self.starts.may_start(word) {
                 continue;
             }
             let exact = self.by_first_word.get(word).map_or(&[][..], Vec::as_slice);
