@@ -42,6 +42,11 @@ mod pgbench;
 mod population;
 mod sweep;
 
+/// The allocator `ticket-server` runs with, so that a create costs here what it costs
+/// there.
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 use chrono::Utc;
 use data::Rng;
 use measure::{timed, Samples};
