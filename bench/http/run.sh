@@ -8,7 +8,8 @@
 #                            # HTTP_SERVER_BIN=… HTTP_LOAD_BIN=… (built ones, else built here)
 #
 # Each round runs `wrk -c HTTP_CONNECTIONS` creating tickets through a release
-# ticket-server (PostgreSQL store, pool of HTTP_POOL connections, the AI as HTTP_AI),
+# ticket-server on a fresh database (PostgreSQL store, pool of HTTP_POOL connections, the
+# AI as HTTP_AI),
 # then step 1 of the load bench (`cargo bench -p ticket-store-postgres --bench load`,
 # `TICKET_BENCH_ONLY_CREATES=1`) with as many clients calling `HelpDesk::create_ticket`
 # over a pool of the same size; each side first runs one second of its load unmeasured
@@ -73,7 +74,6 @@ work=$(mktemp -d)
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
 trap cleanup EXIT
-psql -h 127.0.0.1 -U postgres -qc "drop database if exists $db" -qc "create database $db" postgres
 
 pass="Load-Test-Pass-9431"
 server_pid=
@@ -89,11 +89,16 @@ start_server() {
   echo "the server did not start:" >&2; tail -5 "$work/server.log" >&2; exit 1
 }
 stop_server() { kill "$server_pid"; wait "$server_pid" 2>/dev/null || true; }
-start_server
-token=$(curl -fs -H 'content-type: application/json' \
-  -d "{\"login\":\"bench@example.com\",\"password\":\"$pass\"}" \
-  "http://127.0.0.1:$port/api/v1/auth/login" | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
-stop_server
+# A fresh database and the server started on it, signed in as its admin ($token): each
+# HTTP round starts on an empty table, as each store-level round does on its own schema
+# (on one database, round k met the tickets of the k - 1 rounds before it).
+fresh_server() {
+  psql -h 127.0.0.1 -U postgres -qc "drop database if exists $db" -qc "create database $db" postgres
+  start_server
+  token=$(curl -fs -H 'content-type: application/json' \
+    -d "{\"login\":\"bench@example.com\",\"password\":\"$pass\"}" \
+    "http://127.0.0.1:$port/api/v1/auth/login" | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
+}
 body='{"title":"Printer on fire","description":"The office printer smokes when it prints, and the paper tray jams after every page."}'
 
 # The create load for $1 (a wrk duration), with wrk's latency distribution.
@@ -151,7 +156,7 @@ store_round() {
 }
 
 if [ "$timeline" -gt 0 ]; then
-  start_server
+  fresh_server
   echo "| second (UTC, end) | req/s | p99 | max |"
   echo "|---|---|---|---|"
   for _ in $(seq 1 "$timeline"); do
@@ -168,7 +173,7 @@ echo
 echo "| round | HTTP req/s | HTTP p99 ms | non-2xx | HelpDesk tickets/s | HelpDesk p99 ms | HTTP / HelpDesk | pgbench tps |"
 echo "|---|---|---|---|---|---|---|---|"
 for round in $(seq 1 "$rounds"); do
-  start_server
+  fresh_server
   waits_start
   read -r hr hp hb <<<"$(http_round)"
   report=$(waits_report)
