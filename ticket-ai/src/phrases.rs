@@ -52,10 +52,7 @@ impl Starts {
     }
 
     fn insert(&mut self, lead: &str) {
-        let bit = Self::bit(lead);
-        if let Some(word) = self.bits.get_mut(bit / 64) {
-            *word |= 1 << (bit % 64);
-        }
+        crate::bits::insert(&mut self.bits, Self::bit(lead));
     }
 
     /// Lets every word through (a prefix pattern too short to key on may start at any).
@@ -64,10 +61,7 @@ impl Starts {
     }
 
     fn may_start(&self, word: &str) -> bool {
-        let bit = Self::bit(word);
-        self.bits
-            .get(bit / 64)
-            .is_some_and(|w| w & (1 << (bit % 64)) != 0)
+        crate::bits::contains(&self.bits, Self::bit(word))
     }
 }
 

@@ -17,6 +17,7 @@
 //! slot), so the power of two stays. Counting a text's n-grams takes a bit per slot
 //! besides, once per classifying thread (8 KB for the day-one pair).
 
+use crate::bits;
 use crate::model::TextModel;
 
 /// The words (`u32`) of a slot before its weights: the hash's low and high halves (both
@@ -207,16 +208,9 @@ impl Tally {
         }
         self.distinct.clear();
         self.repeats.clear();
-        for slot in found {
-            if slot >= slots {
-                continue;
-            }
-            let Some(word) = self.seen.get_mut(slot / 64) else {
-                continue;
-            };
-            let bit = 1u64 << (slot % 64);
-            if *word & bit == 0 {
-                *word |= bit;
+        // `seen` holds at least `slots` bits, so every slot below it is marked.
+        for slot in found.filter(|&slot| slot < slots) {
+            if bits::insert(&mut self.seen, slot) {
                 self.distinct.push(slot);
             } else {
                 self.repeats.push(slot);
@@ -226,18 +220,12 @@ impl Tally {
         // pass over the distinct slots skips them.
         self.repeats.sort_unstable();
         for run in self.repeats.chunk_by(|a, b| a == b) {
-            if let Some(word) = self.seen.get_mut(run[0] / 64) {
-                *word &= !(1u64 << (run[0] % 64));
-            }
+            bits::remove(&mut self.seen, run[0]);
             each(run[0], run.len() + 1);
         }
         for &slot in &self.distinct {
-            if let Some(word) = self.seen.get_mut(slot / 64) {
-                let bit = 1u64 << (slot % 64);
-                if *word & bit != 0 {
-                    *word &= !bit;
-                    each(slot, 1);
-                }
+            if bits::remove(&mut self.seen, slot) {
+                each(slot, 1);
             }
         }
     }
