@@ -9,8 +9,7 @@
 #
 # Each round runs `wrk -c HTTP_CONNECTIONS` creating tickets through a release
 # ticket-server on a fresh database (PostgreSQL store, pool of HTTP_POOL connections, the
-# AI as HTTP_AI),
-# then step 1 of the load bench (`cargo bench -p ticket-store-postgres --bench load`,
+# AI as HTTP_AI), then step 1 of the load bench (`cargo bench -p ticket-store-postgres --bench load`,
 # `TICKET_BENCH_ONLY_CREATES=1`) with as many clients calling `HelpDesk::create_ticket`
 # over a pool of the same size; each side first runs one second of its load unmeasured
 # (connections opened, statements prepared). The server does the bench's work by default: AI off and
